@@ -1,0 +1,64 @@
+import { DEFAULT_CLOCK_SIZE_MAX } from './vclock.js';
+
+export type Strategy = 1 | 3;
+
+/** Cluster-wide settings; every node of a cluster must use the same ones. */
+export interface ClusterConfig {
+  /** Replicas per key. */
+  readonly n: number;
+  /** Default read quorum. */
+  readonly r: number;
+  /** Default write quorum. */
+  readonly w: number;
+  /** Partitioning strategy of section 6.2: 1 = random tokens per node, 3 = Q equal partitions. */
+  readonly strategy: Strategy;
+  /** Strategy 1: tokens per unit of capacity. */
+  readonly tokensPerCapacity: number;
+  /** Strategy 3: the number of equal partitions Q. */
+  readonly partitions: number;
+  readonly clockSizeMax: number;
+  /** A replica that has not answered after this long is suspected and a fallback is tried. */
+  readonly replicaTimeoutMs: number;
+  /** A get or put that has not reached R or W after this long fails. */
+  readonly requestTimeoutMs: number;
+  readonly gossipIntervalMs: number;
+  readonly antiEntropyIntervalMs: number;
+  readonly hintIntervalMs: number;
+  readonly transferIntervalMs: number;
+  readonly probeIntervalMs: number;
+  /** A tombstone is considered for reaping once it is at least this old. */
+  readonly tombstoneGraceMs: number;
+}
+
+export const DEFAULT_CONFIG: ClusterConfig = {
+  n: 3,
+  r: 2,
+  w: 2,
+  strategy: 3,
+  tokensPerCapacity: 8,
+  partitions: 64,
+  clockSizeMax: DEFAULT_CLOCK_SIZE_MAX,
+  replicaTimeoutMs: 300,
+  requestTimeoutMs: 1000,
+  gossipIntervalMs: 1000,
+  antiEntropyIntervalMs: 1000,
+  hintIntervalMs: 1000,
+  transferIntervalMs: 1000,
+  probeIntervalMs: 1000,
+  tombstoneGraceMs: 3000,
+};
+
+export function makeConfig(overrides: Partial<ClusterConfig> = {}): ClusterConfig {
+  const config = { ...DEFAULT_CONFIG, ...overrides };
+  for (const [name, value] of Object.entries(config)) {
+    if (!Number.isFinite(value) || value < 0) throw new Error(`config.${name} must be a non-negative number`);
+  }
+  if (!Number.isInteger(config.n) || config.n < 1) throw new Error('config.n must be a positive integer');
+  for (const q of ['r', 'w'] as const) {
+    if (!Number.isInteger(config[q]) || config[q] < 1 || config[q] > config.n) {
+      throw new Error(`config.${q} must be an integer from 1 to N (${config.n})`);
+    }
+  }
+  if (config.strategy !== 1 && config.strategy !== 3) throw new Error('config.strategy must be 1 or 3');
+  return config;
+}

@@ -1,0 +1,16 @@
+export type DynamoErrorCode =
+  | 'invalid' // bad key, value, context or option from the caller
+  | 'quorum' // fewer than R or W replicas answered in time
+  | 'unavailable' // no node that may coordinate could be reached, or the node is stopped
+  | 'storage'; // the local store refused the write (for example, quota exceeded)
+
+/** Every failed request rejects with one of these; the message says what happened in numbers. */
+export class DynamoError extends Error {
+  constructor(
+    readonly code: DynamoErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DynamoError';
+  }
+}

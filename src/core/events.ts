@@ -1,0 +1,20 @@
+/** What a node reports as it works: the raw material of the message log and the views. */
+import type { NodeId } from './ports.js';
+import type { DropReason } from './protocol.js';
+
+export type Op = 'get' | 'put' | 'delete';
+
+export type NodeEvent =
+  | { type: 'op-start'; op: Op; key: string; req: string; targets: { node: NodeId; hint?: NodeId }[] }
+  | { type: 'op-forward'; op: Op; key: string; req: string; to: NodeId }
+  | { type: 'op-reply'; req: string; from: NodeId; ok: boolean }
+  | { type: 'op-fallback'; req: string; suspected: NodeId; fallback: NodeId; hint?: NodeId }
+  | { type: 'op-done'; req: string; ok: boolean; detail: string }
+  | { type: 'repair'; key: string; to: NodeId }
+  | { type: 'hint-stored'; key: string; target: NodeId }
+  | { type: 'hint-delivered'; key: string; target: NodeId }
+  | { type: 'transfer'; key: string; to: NodeId }
+  | { type: 'reaped'; key: string }
+  | { type: 'reachability'; node: NodeId; reachable: boolean }
+  | { type: 'membership' }
+  | { type: 'dropped'; from: NodeId; reason: DropReason; detail: string };

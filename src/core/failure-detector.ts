@@ -1,0 +1,33 @@
+/**
+ * Local failure detection (Dynamo 4.8.3): a peer that does not answer in time is unreachable to
+ * this node only, until anything at all is heard from it again. Unreachable peers are probed.
+ */
+import type { NodeId } from './ports.js';
+
+export class FailureDetector {
+  private readonly unreachableSince = new Map<NodeId, number>();
+
+  reachable(id: NodeId): boolean {
+    return !this.unreachableSince.has(id);
+  }
+
+  /** A request to `id` timed out. Returns true when this changed its status. */
+  suspect(id: NodeId, now: number): boolean {
+    if (this.unreachableSince.has(id)) return false;
+    this.unreachableSince.set(id, now);
+    return true;
+  }
+
+  /** A message arrived from `id`. Returns true when this changed its status. */
+  heard(id: NodeId): boolean {
+    return this.unreachableSince.delete(id);
+  }
+
+  unreachable(): NodeId[] {
+    return [...this.unreachableSince.keys()];
+  }
+
+  forget(id: NodeId): void {
+    this.unreachableSince.delete(id);
+  }
+}

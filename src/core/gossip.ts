@@ -1,0 +1,43 @@
+/**
+ * Gossip (Dynamo 4.8.1): once a period a node contacts a random peer, and a seed, with the
+ * fingerprint of its membership. Stage 0 carries only the fingerprint; a peer whose view differs
+ * answers with its entries (stage 1); if the first node still knows something the peer lacks,
+ * it sends its own entries back (stage 2). Steady state costs one small message per contact.
+ */
+import type { MemberEntry, Members } from './membership.js';
+import { liveMembers, membershipFingerprint } from './membership.js';
+import type { NodeContext } from './node-context.js';
+import type { NodeId } from './ports.js';
+import type { MessageOf } from './protocol.js';
+
+export class Gossip {
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly seeds: readonly NodeId[],
+    private readonly learn: (entries: readonly MemberEntry[]) => void,
+  ) {}
+
+  tick(): void {
+    const { ctx } = this;
+    const members = ctx.members();
+    const hash = membershipFingerprint(members);
+    const peers = liveMembers(members).filter((id) => id !== ctx.id);
+    const targets = new Set<NodeId>();
+    if (peers.length > 0) targets.add(peers[Math.floor(ctx.random.next() * peers.length)]!);
+    const seeds = this.seeds.filter((s) => s !== ctx.id);
+    if (seeds.length > 0) targets.add(seeds[Math.floor(ctx.random.next() * seeds.length)]!);
+    for (const to of targets) ctx.send(to, { t: 'gossip', hash, stage: 0 });
+  }
+
+  onGossip(from: NodeId, m: MessageOf<'gossip'>): void {
+    if (m.entries) this.learn(m.entries);
+    const members = this.ctx.members();
+    const hash = membershipFingerprint(members);
+    if (hash === m.hash || m.stage === 2) return;
+    this.ctx.send(from, { t: 'gossip', hash, entries: entriesOf(members), stage: m.stage === 0 ? 1 : 2 });
+  }
+}
+
+function entriesOf(members: Members): MemberEntry[] {
+  return [...members.values()];
+}

@@ -1,0 +1,71 @@
+/**
+ * Hinted handoff (Dynamo 4.6): a fallback keeps the versions it took for an unreachable owner in
+ * its hint store, scans them periodically, and hands each back when the owner answers again.
+ * A hint is deleted only after the owner acknowledged storing it, and only if it did not change
+ * in the meantime. Hints for a node that is gone for good go to the key's current owners instead.
+ */
+import { wireRecord } from './batch.js';
+import { isTerminal } from './membership.js';
+import type { NodeContext } from './node-context.js';
+import type { HintRecord, NodeId } from './ports.js';
+import { recordDigest } from './version.js';
+
+const IN_FLIGHT_MAX = 32;
+
+export class HintedHandoff {
+  private readonly inFlight = new Set<string>();
+
+  constructor(
+    private readonly ctx: NodeContext,
+    /** True while this node is leaving or removed: its hints then go to the current owners. */
+    private readonly departing: () => boolean,
+  ) {}
+
+  tick(): void {
+    const members = this.ctx.members();
+    for (const hint of this.ctx.store.hints()) {
+      if (this.inFlight.size >= IN_FLIGHT_MAX) return;
+      const id = `${hint.target}\u0000${hint.key}`;
+      if (this.inFlight.has(id)) continue;
+      const entry = members.get(hint.target);
+      const targetGone = !entry || isTerminal(entry.status) || entry.status === 'leaving';
+      if (!targetGone && !this.departing()) {
+        if (this.ctx.detector.reachable(hint.target)) this.deliver(id, hint, hint.target);
+      } else {
+        this.rehome(id, hint);
+      }
+    }
+  }
+
+  /** Hands a hint whose owner is gone to the key's current owners (or keeps it, if this node is one). */
+  private rehome(id: string, hint: HintRecord): void {
+    const owners = this.ctx.preferenceList(hint.key);
+    if (owners.includes(this.ctx.id) && !this.departing()) {
+      this.inFlight.add(id);
+      const digest = recordDigest(hint);
+      void this.ctx.store
+        .merge(wireRecord(hint))
+        .then(() => this.ctx.store.removeHintIf(hint.target, hint.key, digest))
+        .catch(() => undefined)
+        .finally(() => this.inFlight.delete(id));
+      return;
+    }
+    const to = owners.find((o) => o !== this.ctx.id && this.ctx.detector.reachable(o));
+    if (to) this.deliver(id, hint, to);
+  }
+
+  private deliver(id: string, hint: HintRecord, to: NodeId): void {
+    this.inFlight.add(id);
+    const digest = recordDigest(hint);
+    void this.ctx
+      .call(to, { t: 'handoff', record: wireRecord(hint) }, { timeoutMs: this.ctx.config.requestTimeoutMs })
+      .then(async (reply) => {
+        if (reply?.t !== 'handoff-ack') return;
+        if (await this.ctx.store.removeHintIf(hint.target, hint.key, digest)) {
+          this.ctx.emit({ type: 'hint-delivered', key: hint.key, target: to });
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => this.inFlight.delete(id));
+  }
+}

@@ -1,0 +1,10 @@
+/** Limits of the data model (Dynamo 4.1) and of the wire. */
+export const KEY_BYTES_MAX = 1024;
+export const VALUE_BYTES_MAX = 1024 * 1024;
+/** Largest encoded message accepted from a peer; a transport may chunk below this. */
+export const MESSAGE_BYTES_MAX = 4 * 1024 * 1024;
+export const CLOCK_ENTRIES_MAX = 64;
+export const SIBLINGS_MAX = 64;
+/** Records per anti-entropy or transfer batch, and their approximate byte budget. */
+export const BATCH_RECORDS_MAX = 64;
+export const BATCH_BYTES_MAX = 1024 * 1024;

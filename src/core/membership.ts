@@ -1,0 +1,77 @@
+/**
+ * Membership (Dynamo 4.8): an eventually consistent map of member entries, merged by gossip.
+ * Each entry is changed by its own node (join, leave) or by an administrator (remove), and carries
+ * a version; the higher version wins, and the terminal states 'left' and 'removed' always win.
+ */
+import { hash32, type Position } from './hash.js';
+import type { NodeId } from './ports.js';
+import type { RingMember } from './ring.js';
+
+export type MemberStatus = 'up' | 'leaving' | 'left' | 'removed';
+
+export interface MemberEntry {
+  readonly id: NodeId;
+  readonly status: MemberStatus;
+  readonly capacity: number;
+  readonly tokens: readonly Position[];
+  readonly version: number;
+}
+
+export type Members = ReadonlyMap<NodeId, MemberEntry>;
+
+const RANK: Record<MemberStatus, number> = { up: 0, leaving: 1, left: 2, removed: 3 };
+
+export function isTerminal(status: MemberStatus): boolean {
+  return status === 'left' || status === 'removed';
+}
+
+/** Which of two entries for the same node wins. Deterministic and order-independent. */
+export function newerEntry(a: MemberEntry, b: MemberEntry): MemberEntry {
+  const ta = isTerminal(a.status);
+  const tb = isTerminal(b.status);
+  if (ta !== tb) return ta ? a : b;
+  if (a.version !== b.version) return a.version > b.version ? a : b;
+  return RANK[a.status] >= RANK[b.status] ? a : b;
+}
+
+/** Merges gossiped entries into ours; returns the same map when nothing changed. */
+export function mergeMembers(mine: Members, theirs: readonly MemberEntry[]): Members {
+  let result: Map<NodeId, MemberEntry> | undefined;
+  for (const entry of theirs) {
+    const cur = (result ?? mine).get(entry.id);
+    const winner = cur ? newerEntry(cur, entry) : entry;
+    if (winner !== cur && !(cur && sameEntry(cur, winner))) {
+      result ??= new Map(mine);
+      result.set(entry.id, winner);
+    }
+  }
+  return result ?? mine;
+}
+
+function sameEntry(a: MemberEntry, b: MemberEntry): boolean {
+  return a.version === b.version && a.status === b.status;
+}
+
+/** The members that own ranges: those that are up. Leaving nodes hand their ranges over. */
+export function ringMembers(members: Members): RingMember[] {
+  return [...members.values()].filter((m) => m.status === 'up');
+}
+
+/** Members worth talking to: everyone not gone for good. */
+export function liveMembers(members: Members): NodeId[] {
+  return [...members.values()].filter((m) => !isTerminal(m.status)).map((m) => m.id);
+}
+
+/** A short digest of the whole membership; equal maps have equal fingerprints. */
+export function membershipFingerprint(members: Members): string {
+  const parts = [...members.values()]
+    .map((m) => `${m.id}:${m.version}:${m.status}`)
+    .sort()
+    .join(',');
+  return `${members.size}-${hash32(parts).toString(36)}-${hash32(`x${parts}`).toString(36)}`;
+}
+
+/** A new entry for a node's own change: bumps the version past what it had. */
+export function withStatus(entry: MemberEntry, status: MemberStatus): MemberEntry {
+  return { ...entry, status, version: entry.version + 1 };
+}

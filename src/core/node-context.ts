@@ -1,0 +1,37 @@
+/** What the parts of a node (coordinators, handoff, anti-entropy, ...) may use of it. */
+import type { ClusterConfig } from './config.js';
+import type { NodeEvent } from './events.js';
+import type { FailureDetector } from './failure-detector.js';
+import type { Members } from './membership.js';
+import type { Clock, NodeId, Random } from './ports.js';
+import type { Message } from './protocol.js';
+import type { ReplicaStore } from './replica-store.js';
+import type { Ring } from './ring.js';
+
+export interface CallOptions {
+  /** Give up waiting after this long; the promise then resolves to null. */
+  readonly timeoutMs: number;
+  /** Called once if no reply came after `slowMs` (the request still waits until `timeoutMs`). */
+  readonly slowMs?: number;
+  readonly onSlow?: () => void;
+}
+
+/** A message that is sent with a fresh request id, as `call` fills it in. */
+export type Request = Message extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
+
+export interface NodeContext {
+  readonly id: NodeId;
+  readonly config: ClusterConfig;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly store: ReplicaStore;
+  readonly detector: FailureDetector;
+  ring(): Ring;
+  members(): Members;
+  /** The key's preference list: its top N first, then fallbacks, `count` nodes in all. */
+  preferenceList(key: string, count?: number): NodeId[];
+  send(to: NodeId, message: Message): void;
+  /** Sends a request and resolves with the peer's reply, or null when none came in time. */
+  call(to: NodeId, request: Request, options: CallOptions): Promise<Message | null>;
+  emit(event: NodeEvent): void;
+}

@@ -1,0 +1,49 @@
+/**
+ * The four ports through which the core reaches the world. The simulator and the browser supply
+ * different implementations; the protocol code is the same in both.
+ */
+import type { KeyRecord } from './version.js';
+
+export type NodeId = string;
+
+/** Time and timers. The simulator's clock is virtual; the browser's is the wall clock. */
+export interface Clock {
+  now(): number;
+  /** Runs `fn` after `ms`; returns a function that cancels it. */
+  setTimeout(fn: () => void, ms: number): () => void;
+}
+
+/** Uniform numbers in [0, 1). Seeded in the simulator. */
+export interface Random {
+  next(): number;
+}
+
+/** Sends encoded messages to a peer; delivery is best effort (messages may be lost). */
+export interface Transport {
+  send(to: NodeId, bytes: Uint8Array): void;
+}
+
+export interface HintRecord extends KeyRecord {
+  /** The node the versions were meant for. */
+  readonly target: NodeId;
+}
+
+export interface StoredState {
+  readonly records: KeyRecord[];
+  readonly hints: HintRecord[];
+  readonly meta: ReadonlyMap<string, unknown>;
+}
+
+/**
+ * Durable storage of one node. A returned promise resolves only once the data is durable; a write
+ * that fails (for example, quota exceeded) rejects and leaves the previous value in place.
+ */
+export interface Storage {
+  load(): Promise<StoredState>;
+  putRecord(record: KeyRecord): Promise<void>;
+  deleteRecord(key: string): Promise<void>;
+  putHint(hint: HintRecord): Promise<void>;
+  deleteHint(target: NodeId, key: string): Promise<void>;
+  /** Small JSON-compatible values: this node's tokens, the membership it last knew. */
+  putMeta(name: string, value: unknown): Promise<void>;
+}

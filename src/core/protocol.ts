@@ -1,0 +1,122 @@
+/**
+ * The wire protocol between nodes: one union of messages discriminated on `t`, encoded with
+ * MessagePack as the pair [PROTOCOL_VERSION, message], and validated with valibot before the core
+ * sees it. Oversized, undecodable, invalid or wrong-version frames are dropped and counted.
+ * PROTOCOL.md describes every message.
+ */
+import { decode, encode } from '@msgpack/msgpack';
+import * as v from 'valibot';
+import {
+  CLOCK_ENTRIES_MAX,
+  KEY_BYTES_MAX,
+  MESSAGE_BYTES_MAX,
+  SIBLINGS_MAX,
+  VALUE_BYTES_MAX,
+} from './limits.js';
+
+export const PROTOCOL_VERSION = 1;
+
+const ID_CHARS_MAX = 128;
+const LIST_MAX = 4096;
+
+const NodeId = v.pipe(v.string(), v.minLength(1), v.maxLength(ID_CHARS_MAX));
+const Key = v.pipe(v.string(), v.maxBytes(KEY_BYTES_MAX));
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const RequestId = Count;
+const Bytes = v.custom<Uint8Array>((b) => b instanceof Uint8Array, 'expected bytes');
+const Value = v.pipe(Bytes, v.check((b) => b.length <= VALUE_BYTES_MAX, 'value over 1 MiB'));
+const Digest = v.pipe(Bytes, v.check((b) => b.length === 16, 'digest is 16 bytes'));
+
+const Clock = v.pipe(
+  v.array(v.object({ node: NodeId, counter: v.pipe(Count, v.minValue(1)), time: v.number() })),
+  v.maxLength(CLOCK_ENTRIES_MAX),
+  v.readonly(),
+);
+const VersionSchema = v.object({ value: Value, clock: Clock, deleted: v.boolean() });
+const RecordSchema = v.object({
+  key: Key,
+  versions: v.pipe(v.array(VersionSchema), v.maxLength(SIBLINGS_MAX), v.readonly()),
+  reaped: v.optional(Clock),
+});
+const Records = v.pipe(v.array(RecordSchema), v.maxLength(LIST_MAX), v.readonly());
+const Keys = v.pipe(v.array(Key), v.maxLength(LIST_MAX), v.readonly());
+const Indices = v.pipe(v.array(Count), v.maxLength(LIST_MAX), v.readonly());
+const Member = v.object({
+  id: NodeId,
+  status: v.picklist(['up', 'leaving', 'left', 'removed']),
+  capacity: v.pipe(v.number(), v.minValue(0.01), v.maxValue(1000)),
+  tokens: v.pipe(v.array(v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/))), v.maxLength(LIST_MAX), v.readonly()),
+  version: Count,
+});
+const ErrorInfo = v.object({ code: v.picklist(['invalid', 'quorum', 'unavailable', 'storage']), message: v.string() });
+
+const m = <T extends string, E extends v.ObjectEntries>(t: T, entries: E) =>
+  v.object({ t: v.literal(t), ...entries });
+
+export const MessageSchema = v.variant('t', [
+  m('gossip', {
+    hash: v.string(),
+    entries: v.optional(v.pipe(v.array(Member), v.maxLength(LIST_MAX), v.readonly())),
+    stage: v.picklist([0, 1, 2]),
+  }),
+  m('ping', { id: RequestId }),
+  m('pong', { id: RequestId }),
+  m('read', { id: RequestId, key: Key }),
+  m('read-reply', { id: RequestId, record: v.nullable(RecordSchema), hinted: v.boolean() }),
+  m('write', { id: RequestId, record: RecordSchema, hint: v.optional(NodeId) }),
+  m('write-reply', { id: RequestId, error: v.optional(ErrorInfo) }),
+  m('forward', {
+    id: RequestId,
+    op: v.picklist(['put', 'delete']),
+    key: Key,
+    value: Value,
+    context: v.optional(v.string()),
+    w: v.optional(Count),
+  }),
+  m('forward-reply', { id: RequestId, clock: v.optional(Clock), error: v.optional(ErrorInfo) }),
+  m('ae-hashes', { lo: v.string(), hi: v.string(), level: Count, indices: Indices, hashes: Bytes }),
+  m('ae-keys', { lo: v.string(), hi: v.string(), leaves: Indices, keys: Keys, digests: Bytes }),
+  m('ae-pull', { keys: Keys }),
+  m('ae-push', { records: Records }),
+  m('handoff', { id: RequestId, record: RecordSchema }),
+  m('handoff-ack', { id: RequestId, key: Key, digest: Digest }),
+  m('transfer-offer', { id: RequestId, keys: Keys }),
+  m('transfer-accept', { id: RequestId, keys: Keys }),
+  m('transfer-data', { id: RequestId, records: Records }),
+  m('transfer-ack', { id: RequestId, keys: Keys, digests: Bytes }),
+  m('reap-check', { id: RequestId, key: Key, digest: Digest }),
+  m('reap-check-reply', { id: RequestId, ok: v.boolean() }),
+  m('reap', { key: Key, clock: Clock }),
+]);
+
+export type Message = v.InferOutput<typeof MessageSchema>;
+export type MessageType = Message['t'];
+export type MessageOf<T extends MessageType> = Extract<Message, { t: T }>;
+export type DropReason = 'oversized' | 'malformed' | 'version' | 'invalid';
+
+export function encodeMessage(message: Message): Uint8Array {
+  return encode([PROTOCOL_VERSION, message], { ignoreUndefined: true });
+}
+
+export type Decoded = { ok: true; message: Message } | { ok: false; reason: DropReason; detail: string };
+
+/** Decodes and validates a frame from a peer. Never throws. */
+export function decodeMessage(bytes: Uint8Array): Decoded {
+  if (!(bytes instanceof Uint8Array)) return { ok: false, reason: 'malformed', detail: 'not bytes' };
+  if (bytes.length > MESSAGE_BYTES_MAX) {
+    return { ok: false, reason: 'oversized', detail: `${bytes.length} bytes > ${MESSAGE_BYTES_MAX}` };
+  }
+  let raw: unknown;
+  try {
+    raw = decode(bytes);
+  } catch (e) {
+    return { ok: false, reason: 'malformed', detail: String(e) };
+  }
+  if (!Array.isArray(raw) || raw.length !== 2) return { ok: false, reason: 'malformed', detail: 'not a frame' };
+  if (raw[0] !== PROTOCOL_VERSION) return { ok: false, reason: 'version', detail: `version ${String(raw[0])}` };
+  const parsed = v.safeParse(MessageSchema, raw[1]);
+  if (!parsed.success) {
+    return { ok: false, reason: 'invalid', detail: v.summarize(parsed.issues).slice(0, 300) };
+  }
+  return { ok: true, message: parsed.output };
+}

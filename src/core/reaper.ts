@@ -1,0 +1,66 @@
+/**
+ * Tombstone reaping. A key whose only versions are tombstones is reaped once every one of its N
+ * replicas holds exactly the same tombstones: its primary replica asks them all, and only if all
+ * agree does each replace the tombstones with a reap marker, a clock without a value. The marker
+ * keeps any stale copy of the key (from a late hint, a delayed message, an old owner) from
+ * coming back: versions at or before it are dropped on arrival.
+ */
+import type { NodeContext } from './node-context.js';
+import type { MessageOf } from './protocol.js';
+import { bytesEqual } from './merkle.js';
+import { isTombstoneOnly, mergeRecords, recordClock } from './version.js';
+import type { VClock } from './vclock.js';
+
+const CHECKS_PER_TICK = 16;
+
+export class Reaper {
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly ctx: NodeContext) {}
+
+  tick(): void {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    for (const key of ctx.store.keys()) {
+      if (this.inFlight.size >= CHECKS_PER_TICK) return;
+      const record = ctx.store.get(key);
+      if (this.inFlight.has(key) || !isTombstoneOnly(record)) continue;
+      const newest = Math.max(...record!.versions.flatMap((v) => v.clock.map((e) => e.time)));
+      if (newest + ctx.config.tombstoneGraceMs > now) continue;
+      const owners = ctx.preferenceList(key);
+      if (owners[0] !== ctx.id) continue;
+      this.inFlight.add(key);
+      void this.check(key, owners)
+        .catch(() => undefined)
+        .finally(() => this.inFlight.delete(key));
+    }
+  }
+
+  private async check(key: string, owners: string[]): Promise<void> {
+    const { ctx } = this;
+    const digest = ctx.store.digest(key);
+    const clock = recordClock(ctx.store.get(key));
+    const others = owners.filter((o) => o !== ctx.id);
+    const replies = await Promise.all(
+      others.map((o) => ctx.call(o, { t: 'reap-check', key, digest }, { timeoutMs: ctx.config.requestTimeoutMs })),
+    );
+    if (!replies.every((r) => r?.t === 'reap-check-reply' && r.ok)) return;
+    if (!bytesEqual(ctx.store.digest(key), digest)) return;
+    await this.apply(key, clock);
+    for (const o of others) ctx.send(o, { t: 'reap', key, clock });
+    ctx.emit({ type: 'reaped', key });
+  }
+
+  private apply(key: string, clock: VClock): Promise<unknown> {
+    return this.ctx.store.update(key, (current) => mergeRecords(key, current, { key, versions: [], reaped: clock }));
+  }
+
+  onCheck(from: string, m: MessageOf<'reap-check'>): void {
+    const ok = isTombstoneOnly(this.ctx.store.get(m.key)) && bytesEqual(this.ctx.store.digest(m.key), m.digest);
+    this.ctx.send(from, { t: 'reap-check-reply', id: m.id, ok });
+  }
+
+  onReap(m: MessageOf<'reap'>): void {
+    void this.apply(m.key, m.clock).catch(() => undefined);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * One node's replica data: the records it owns and the hints it holds for others. Reads are served
+ * from memory; every change is written to Storage first and applied in memory only once the
+ * storage promise resolved, one change per key at a time, so a failed write changes nothing.
+ */
+import { keyPosition, type Position } from './hash.js';
+import type { MerkleEntry } from './merkle.js';
+import type { HintRecord, NodeId, Storage, StoredState } from './ports.js';
+import { inRange } from './ring.js';
+import { bytesEqual } from './merkle.js';
+import { isEmptyRecord, mergeRecords, recordDigest, type KeyRecord } from './version.js';
+
+interface Held {
+  readonly record: KeyRecord;
+  readonly pos: Position;
+  readonly digest: Uint8Array;
+}
+
+function hintId(target: NodeId, key: string): string {
+  return `${target}\u0000${key}`;
+}
+
+export class ReplicaStore {
+  private readonly records = new Map<string, Held>();
+  private readonly hintMap = new Map<string, HintRecord>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  /** Bumped on every change to records; caches of derived data compare against it. */
+  version = 0;
+
+  private constructor(private readonly storage: Storage) {}
+
+  static async open(storage: Storage): Promise<{ store: ReplicaStore; state: StoredState }> {
+    const store = new ReplicaStore(storage);
+    const state = await storage.load();
+    for (const record of state.records) store.hold(record);
+    for (const hint of state.hints) store.hintMap.set(hintId(hint.target, hint.key), hint);
+    return { store, state };
+  }
+
+  private hold(record: KeyRecord): void {
+    if (isEmptyRecord(record)) this.records.delete(record.key);
+    else this.records.set(record.key, { record, pos: keyPosition(record.key), digest: recordDigest(record) });
+    this.version++;
+  }
+
+  /** Runs `fn` after every earlier change of the same lock name has finished. */
+  private locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(name) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(name, tail);
+    void tail.then(() => {
+      if (this.locks.get(name) === tail) this.locks.delete(name);
+    });
+    return next;
+  }
+
+  get(key: string): KeyRecord | undefined {
+    return this.records.get(key)?.record;
+  }
+
+  digest(key: string): Uint8Array {
+    return this.records.get(key)?.digest ?? recordDigest(undefined);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.records.keys();
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  /**
+   * Replaces the key's record with `fn(current)`, durably. `fn` runs under the key's lock, so
+   * read-modify-write sequences on one key never interleave. Returns the record now held.
+   */
+  update(key: string, fn: (current: KeyRecord | undefined) => KeyRecord): Promise<KeyRecord> {
+    return this.locked(`r:${key}`, async () => {
+      const current = this.get(key);
+      const next = fn(current);
+      if (bytesEqual(recordDigest(next), this.digest(key))) return current ?? next;
+      if (isEmptyRecord(next)) await this.storage.deleteRecord(key);
+      else await this.storage.putRecord(next);
+      this.hold(next);
+      return next;
+    });
+  }
+
+  /** Merges incoming versions into the key's sibling set (syntactic reconciliation). */
+  merge(incoming: KeyRecord): Promise<KeyRecord> {
+    return this.update(incoming.key, (current) => mergeRecords(incoming.key, current, incoming));
+  }
+
+  /** Deletes the key's record, but only if it is still exactly the one whose digest is given. */
+  removeIf(key: string, digest: Uint8Array): Promise<boolean> {
+    return this.locked(`r:${key}`, async () => {
+      if (!this.records.has(key) || !bytesEqual(this.digest(key), digest)) return false;
+      await this.storage.deleteRecord(key);
+      this.records.delete(key);
+      this.version++;
+      return true;
+    });
+  }
+
+  /** Records whose positions fall in (lo, hi], as Merkle entries. */
+  entriesInRange(lo: Position, hi: Position): MerkleEntry[] {
+    const out: MerkleEntry[] = [];
+    for (const [key, held] of this.records) {
+      if (inRange(held.pos, lo, hi)) out.push({ key, pos: held.pos, digest: held.digest });
+    }
+    return out;
+  }
+
+  // Hints: versions held for another node (sloppy quorum, Dynamo 4.6).
+
+  hints(): HintRecord[] {
+    return [...this.hintMap.values()];
+  }
+
+  hintsFor(key: string): HintRecord[] {
+    return this.hints().filter((h) => h.key === key);
+  }
+
+  hint(target: NodeId, key: string): HintRecord | undefined {
+    return this.hintMap.get(hintId(target, key));
+  }
+
+  get hintCount(): number {
+    return this.hintMap.size;
+  }
+
+  mergeHint(target: NodeId, incoming: KeyRecord): Promise<HintRecord> {
+    const id = hintId(target, incoming.key);
+    return this.locked(`h:${id}`, async () => {
+      const merged = mergeRecords(incoming.key, this.hintMap.get(id), incoming);
+      const hint: HintRecord = { ...merged, target };
+      await this.storage.putHint(hint);
+      this.hintMap.set(id, hint);
+      return hint;
+    });
+  }
+
+  /** Deletes a hint once its target acknowledged it, if it has not changed since it was sent. */
+  removeHintIf(target: NodeId, key: string, digest: Uint8Array): Promise<boolean> {
+    const id = hintId(target, key);
+    return this.locked(`h:${id}`, async () => {
+      const hint = this.hintMap.get(id);
+      if (!hint || !bytesEqual(recordDigest(hint), digest)) return false;
+      await this.storage.deleteHint(target, key);
+      this.hintMap.delete(id);
+      return true;
+    });
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Ownership transfer on join and leave (Dynamo 4.9). When the ring changes, a node that holds keys
+ * of which another node became a replica offers them to it; the receiver confirms the keys it
+ * owns; the data follows; the receiver acknowledges what it stored. A node deletes a key it no
+ * longer owns only after every current owner acknowledged exactly the record it still holds.
+ */
+import { batches, chunks, wireRecord } from './batch.js';
+import { BATCH_RECORDS_MAX } from './limits.js';
+import { bytesEqual, HASH_BYTES } from './merkle.js';
+import type { NodeContext } from './node-context.js';
+import type { NodeId } from './ports.js';
+import type { MessageOf } from './protocol.js';
+import { preferenceList, type Ring } from './ring.js';
+import { keyPosition } from './hash.js';
+import { digestHex, recordDigest } from './version.js';
+
+export class OwnershipTransfer {
+  /** Keys to offer, per receiving node. */
+  private readonly pending = new Map<NodeId, Set<string>>();
+  /** For keys this node no longer owns: which owners acknowledged which digest. */
+  private readonly acked = new Map<string, Map<NodeId, string>>();
+  private readonly busy = new Set<NodeId>();
+
+  constructor(private readonly ctx: NodeContext) {}
+
+  private want(to: NodeId, key: string): void {
+    let keys = this.pending.get(to);
+    if (!keys) this.pending.set(to, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /** Keys of which this node stays a replica but that gained new replicas: push them there. */
+  onRingChange(before: Ring, after: Ring): void {
+    for (const key of this.ctx.store.keys()) {
+      const pos = keyPosition(key);
+      const old = preferenceList(before, pos);
+      if (!old.includes(this.ctx.id)) continue;
+      for (const owner of preferenceList(after, pos)) {
+        if (owner !== this.ctx.id && !old.includes(owner)) this.want(owner, key);
+      }
+    }
+  }
+
+  /** True when this node holds nothing it does not own and has nothing left to send. */
+  get idle(): boolean {
+    return this.pending.size === 0 && this.busy.size === 0;
+  }
+
+  tick(): void {
+    for (const key of this.ctx.store.keys()) {
+      const owners = this.ctx.preferenceList(key);
+      if (owners.includes(this.ctx.id)) continue;
+      const digest = digestHex(this.ctx.store.digest(key));
+      const acks = this.acked.get(key);
+      for (const owner of owners) if (acks?.get(owner) !== digest) this.want(owner, key);
+      this.maybeDelete(key);
+    }
+    for (const [to, keys] of this.pending) {
+      if (this.busy.has(to) || !this.ctx.detector.reachable(to)) continue;
+      const offer = [...keys].slice(0, BATCH_RECORDS_MAX * 4);
+      for (const key of offer) keys.delete(key);
+      if (keys.size === 0) this.pending.delete(to);
+      this.busy.add(to);
+      void this.offer(to, offer)
+        .catch(() => undefined)
+        .finally(() => this.busy.delete(to));
+    }
+  }
+
+  private async offer(to: NodeId, keys: string[]): Promise<void> {
+    const { ctx } = this;
+    const timeoutMs = ctx.config.requestTimeoutMs;
+    const reply = await ctx.call(to, { t: 'transfer-offer', keys }, { timeoutMs });
+    if (reply?.t !== 'transfer-accept') {
+      for (const key of keys) this.want(to, key);
+      return;
+    }
+    const records = reply.keys.flatMap((key) => {
+      const record = ctx.store.get(key);
+      return record ? [wireRecord(record)] : [];
+    });
+    for (const batch of batches(records)) {
+      const ack = await ctx.call(to, { t: 'transfer-data', records: batch }, { timeoutMs });
+      if (ack?.t !== 'transfer-ack' || ack.digests.length !== ack.keys.length * HASH_BYTES) {
+        for (const r of batch) this.want(to, r.key);
+        continue;
+      }
+      ack.keys.forEach((key, i) => {
+        const digest = ack.digests.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+        if (!bytesEqual(digest, ctx.store.digest(key))) return; // changed since: offered again next tick
+        ctx.emit({ type: 'transfer', key, to });
+        if (ctx.preferenceList(key).includes(ctx.id)) return;
+        let acks = this.acked.get(key);
+        if (!acks) this.acked.set(key, (acks = new Map()));
+        acks.set(to, digestHex(digest));
+        this.maybeDelete(key);
+      });
+    }
+  }
+
+  private maybeDelete(key: string): void {
+    const acks = this.acked.get(key);
+    if (!acks) return;
+    const digest = this.ctx.store.digest(key);
+    const owners = this.ctx.preferenceList(key);
+    if (owners.includes(this.ctx.id) || owners.length === 0) return;
+    if (!owners.every((o) => acks.get(o) === digestHex(digest))) return;
+    this.acked.delete(key);
+    void this.ctx.store.removeIf(key, digest).catch(() => undefined);
+  }
+
+  /** Receiver: confirms the offered keys this node is a replica of. */
+  onOffer(from: NodeId, m: MessageOf<'transfer-offer'>): void {
+    const keys = m.keys.filter((key) => this.ctx.preferenceList(key).includes(this.ctx.id));
+    this.ctx.send(from, { t: 'transfer-accept', id: m.id, keys });
+  }
+
+  /** Receiver: stores the records, then acknowledges the digest of each record received. */
+  async onData(from: NodeId, m: MessageOf<'transfer-data'>): Promise<void> {
+    const stored: { key: string; digest: Uint8Array }[] = [];
+    for (const record of m.records) {
+      try {
+        await this.ctx.store.merge(record);
+        stored.push({ key: record.key, digest: recordDigest(record) });
+      } catch {
+        // Not acknowledged: the sender keeps it and offers it again.
+      }
+    }
+    const digests = new Uint8Array(stored.length * HASH_BYTES);
+    stored.forEach((s, i) => digests.set(s.digest, i * HASH_BYTES));
+    this.ctx.send(from, { t: 'transfer-ack', id: m.id, keys: stored.map((s) => s.key), digests });
+  }
+}
+

@@ -1,0 +1,89 @@
+/**
+ * The simulated network: delivers encoded messages between simulated nodes after a random delay,
+ * and applies the faults a simulation sets: loss, duplication, delay (and so reordering),
+ * partitions, and crashed nodes that receive nothing.
+ */
+import type { NodeId } from '../core/ports.js';
+import type { SeededRandom } from '../sim/random.js';
+import type { Scheduler } from '../sim/scheduler.js';
+
+export interface LinkFaults {
+  /** Probability that a message is lost. */
+  readonly loss: number;
+  readonly minDelay: number;
+  readonly maxDelay: number;
+  /** Probability that a message is delivered twice. */
+  readonly duplicate: number;
+}
+
+export const GOOD_LINKS: LinkFaults = { loss: 0, minDelay: 1, maxDelay: 5, duplicate: 0 };
+
+export class SimNetwork {
+  private faults: LinkFaults = GOOD_LINKS;
+  /** Node -> partition group; nodes in different groups cannot talk. Empty when healed. */
+  private groups = new Map<NodeId, number>();
+  private readonly receivers = new Map<NodeId, (from: NodeId, bytes: Uint8Array) => void>();
+  delivered = 0;
+  dropped = 0;
+  bytes = 0;
+  /** A running digest of every delivery (time, ends, size): equal for equal runs. */
+  trace = 0x811c9dc5;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly random: SeededRandom,
+  ) {}
+
+  attach(id: NodeId, receive: (from: NodeId, bytes: Uint8Array) => void): void {
+    this.receivers.set(id, receive);
+  }
+
+  detach(id: NodeId): void {
+    this.receivers.delete(id);
+  }
+
+  links(faults: Partial<LinkFaults>): void {
+    const next = { ...this.faults, ...faults };
+    if (next.minDelay > next.maxDelay) throw new Error('links: minDelay must not exceed maxDelay');
+    this.faults = next;
+  }
+
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    this.groups = new Map(groups.flatMap((g, i) => g.map((id) => [id, i] as const)));
+  }
+
+  heal(): void {
+    this.groups.clear();
+    this.faults = GOOD_LINKS;
+  }
+
+  canTalk(a: NodeId, b: NodeId): boolean {
+    if (this.groups.size === 0) return true;
+    return (this.groups.get(a) ?? -1) === (this.groups.get(b) ?? -1);
+  }
+
+  send(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+    const copies = this.random.chance(this.faults.duplicate) ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      if (!this.canTalk(from, to) || this.random.chance(this.faults.loss)) {
+        this.dropped++;
+        continue;
+      }
+      const delay = this.random.int(this.faults.minDelay, this.faults.maxDelay);
+      this.scheduler.schedule(delay, () => this.deliver(from, to, bytes));
+    }
+  }
+
+  private deliver(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+    const receive = this.receivers.get(to);
+    // A partition made while the message was in flight also stops it.
+    if (!receive || !this.canTalk(from, to)) {
+      this.dropped++;
+      return;
+    }
+    this.delivered++;
+    this.bytes += bytes.length;
+    this.trace = Math.imul(this.trace ^ (this.scheduler.now + bytes.length * 31 + from.length * 7 + to.charCodeAt(to.length - 1)), 0x01000193) >>> 0;
+    receive(from, bytes);
+  }
+}

@@ -1,0 +1,23 @@
+/** What the invariant checkers look at: the cluster after `settle()`, apart from the system itself. */
+import type { NodeId } from '../../core/ports.js';
+import type { ReplicaStore } from '../../core/replica-store.js';
+import type { VClock } from '../../core/vclock.js';
+
+export interface AckedWrite {
+  readonly key: string;
+  readonly clock: VClock;
+  readonly value: Uint8Array;
+  readonly deleted: boolean;
+  /** The node the client sent the request to. */
+  readonly via: NodeId;
+}
+
+export interface ClusterView {
+  /** Running nodes that are members of the ring, with their stores. */
+  readonly live: ReadonlyMap<NodeId, ReplicaStore>;
+  /** The key's N replicas according to the (converged) ring. */
+  replicas(key: string): NodeId[];
+  readonly acked: readonly AckedWrite[];
+}
+
+export type Checker = (view: ClusterView) => string[];

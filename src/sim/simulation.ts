@@ -1,0 +1,369 @@
+/**
+ * A whole cluster in one process under one seed: real DynamoNodes over a simulated network,
+ * virtual time and in-memory storage, with fault injection and the invariant checkers.
+ */
+import { makeConfig, type ClusterConfig, type Strategy } from '../core/config.js';
+import type { WriteResult } from '../core/coordinator.js';
+import { DynamoError } from '../core/errors.js';
+import { keyPosition } from '../core/hash.js';
+import { bytesEqual } from '../core/merkle.js';
+import { isTerminal, membershipFingerprint, type MemberEntry } from '../core/membership.js';
+import { DynamoNode, type GetOptions, type PutOptions } from '../core/node.js';
+import { chooseTokens } from '../core/partitioning.js';
+import type { Clock, NodeId } from '../core/ports.js';
+import { preferenceList, type Ring } from '../core/ring.js';
+import type { Version } from '../core/version.js';
+import { SimNetwork, type LinkFaults } from '../net/sim-network.js';
+import { MemoryStorage } from '../storage/memory.js';
+import { check, type AckedWrite, type ClusterView } from './checkers/index.js';
+import { drainMicrotasks } from './drain.js';
+import { SeededRandom } from './random.js';
+import { Scheduler } from './scheduler.js';
+
+export interface SimulationOptions {
+  readonly seed: number;
+  /** How many nodes (named n1, n2, ...) or their ids. */
+  readonly nodes: number | readonly NodeId[];
+  readonly n?: number;
+  readonly r?: number;
+  readonly w?: number;
+  readonly strategy?: Strategy;
+  /** Any other cluster setting (timeouts, Q, T, clock size). */
+  readonly config?: Partial<ClusterConfig>;
+  /** Seed nodes for gossip; the first two nodes by default. */
+  readonly seeds?: readonly NodeId[];
+}
+
+export interface Client {
+  get(key: string, options?: GetOptions): Promise<{ versions: Version[]; context: string }>;
+  put(key: string, value: Uint8Array, context?: string, options?: PutOptions): Promise<WriteResult>;
+  delete(key: string, context: string, options?: PutOptions): Promise<WriteResult>;
+}
+
+interface SimNode {
+  readonly id: NodeId;
+  readonly storage: MemoryStorage;
+  readonly capacity: number;
+  node?: DynamoNode;
+  generation: number;
+  crashed: boolean;
+  /** Rejects the node's outstanding client requests when it crashes. */
+  onCrash: Set<(e: Error) => void>;
+}
+
+/** The longest a single awaited request or `run` may take in virtual time. */
+const DRIVE_LIMIT_MS = 10 * 60 * 1000;
+
+export class Simulation {
+  readonly config: ClusterConfig;
+  readonly seeds: readonly NodeId[];
+  private readonly scheduler = new Scheduler();
+  private readonly random: SeededRandom;
+  readonly network: SimNetwork;
+  private readonly sims = new Map<NodeId, SimNode>();
+  private readonly ackedWrites: AckedWrite[] = [];
+  private driving: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly seed: number, config: ClusterConfig, seeds: readonly NodeId[]) {
+    this.config = config;
+    this.seeds = seeds;
+    this.random = new SeededRandom(seed, 'simulation');
+    this.network = new SimNetwork(this.scheduler, new SeededRandom(seed, 'network'));
+  }
+
+  get now(): number {
+    return this.scheduler.now;
+  }
+
+  /** Every node this simulation has created, in order. */
+  get nodes(): NodeId[] {
+    return [...this.sims.keys()];
+  }
+
+  /** The running DynamoNode (for inspection), or undefined while crashed. */
+  node(id: NodeId): DynamoNode | undefined {
+    return this.sims.get(id)?.node;
+  }
+
+  get acked(): readonly AckedWrite[] {
+    return this.ackedWrites;
+  }
+
+  private sim(id: NodeId): SimNode {
+    const sim = this.sims.get(id);
+    if (!sim) throw new Error(`no node ${id} in this simulation`);
+    return sim;
+  }
+
+  private clockFor(sim: SimNode): Clock {
+    const generation = sim.generation;
+    return {
+      now: () => this.scheduler.now,
+      setTimeout: (fn, ms) =>
+        this.scheduler.schedule(ms, () => {
+          if (sim.generation === generation && !sim.crashed) fn();
+        }),
+    };
+  }
+
+  /** Creates (or re-creates, after a crash) the node over its durable storage. */
+  async boot(id: NodeId, initialMembers?: readonly MemberEntry[], capacity = 1): Promise<void> {
+    let sim = this.sims.get(id);
+    if (!sim) {
+      sim = { id, storage: new MemoryStorage(), capacity, generation: 0, crashed: false, onCrash: new Set() };
+      this.sims.set(id, sim);
+    }
+    sim.generation++;
+    sim.crashed = false;
+    const s = sim;
+    const node = await DynamoNode.start({
+      id,
+      config: this.config,
+      storage: sim.storage,
+      clock: this.clockFor(sim),
+      random: new SeededRandom(this.seed, `node:${id}:${sim.generation}`),
+      transport: { send: (to, bytes) => this.network.send(id, to, bytes) },
+      seeds: this.seeds,
+      capacity,
+      ...(initialMembers ? { initialMembers } : {}),
+    });
+    s.node = node;
+    this.network.attach(id, (from, bytes) => node.receive(from, bytes));
+  }
+
+  /** The client API of one node. Awaiting a request advances virtual time until it completes. */
+  client(id: NodeId): Client {
+    return {
+      get: (key, options) => this.request(id, (node) => node.get(key, options)),
+      put: (key, value, context, options) =>
+        this.request(id, async (node) => {
+          const result = await node.put(key, value, context, options);
+          this.ackedWrites.push({ key, clock: result.clock, value, deleted: false, via: id });
+          return result;
+        }),
+      delete: (key, context, options) =>
+        this.request(id, async (node) => {
+          const result = await node.delete(key, context, options);
+          this.ackedWrites.push({ key, clock: result.clock, value: new Uint8Array(0), deleted: true, via: id });
+          return result;
+        }),
+    };
+  }
+
+  private async request<T>(id: NodeId, fn: (node: DynamoNode) => Promise<T>): Promise<T> {
+    const sim = this.sim(id);
+    if (sim.crashed || !sim.node) throw new DynamoError('unavailable', `node ${id} is crashed`);
+    let settled = false;
+    let onCrash!: (e: Error) => void;
+    const crashed = new Promise<never>((_, reject) => (onCrash = reject));
+    sim.onCrash.add(onCrash);
+    const work = Promise.race([fn(sim.node), crashed]).finally(() => {
+      settled = true;
+      sim.onCrash.delete(onCrash);
+    });
+    work.catch(() => undefined);
+    await this.drive(() => settled);
+    return work;
+  }
+
+  /** Runs events until `done()` holds; drivers queue behind each other. */
+  private drive(done: () => boolean, limitMs = DRIVE_LIMIT_MS): Promise<void> {
+    const run = async () => {
+      const start = this.scheduler.now;
+      await drainMicrotasks();
+      while (!done()) {
+        const next = this.scheduler.peekTime();
+        if (next === undefined || next - start > limitMs) {
+          throw new Error(`simulation stalled at ${this.scheduler.now} ms (seed ${this.seed})`);
+        }
+        this.scheduler.step();
+        await drainMicrotasks();
+      }
+    };
+    const result = this.driving.then(run, run);
+    this.driving = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Advances virtual time by `ms`, running everything that happens meanwhile. */
+  async run(ms: number): Promise<void> {
+    let target = 0;
+    await this.drive(() => {
+      if (target === 0) target = this.scheduler.now + ms;
+      const next = this.scheduler.peekTime();
+      if (next === undefined || next > target) {
+        this.scheduler.now = Math.max(this.scheduler.now, target);
+        return true;
+      }
+      return false;
+    });
+  }
+
+  crash(id: NodeId): void {
+    const sim = this.sim(id);
+    if (sim.crashed) return;
+    sim.crashed = true;
+    sim.node?.stop();
+    sim.node = undefined;
+    this.network.detach(id);
+    for (const reject of sim.onCrash) reject(new DynamoError('unavailable', `node ${id} crashed during the request`));
+    sim.onCrash.clear();
+  }
+
+  /** Restarts a crashed node from its durable storage. */
+  async restart(id: NodeId): Promise<void> {
+    const sim = this.sim(id);
+    if (!sim.crashed) return;
+    await this.boot(id, undefined, sim.capacity);
+  }
+
+  isCrashed(id: NodeId): boolean {
+    return this.sim(id).crashed;
+  }
+
+  /** Loses a node's disk: it restarts empty (same id, same tokens) and must be repaired. */
+  async wipe(id: NodeId): Promise<void> {
+    this.crash(id);
+    this.sim(id).storage.wipe();
+    await this.restart(id);
+  }
+
+  partition(...groups: (readonly NodeId[])[]): void {
+    this.network.partition(groups);
+  }
+
+  heal(): void {
+    this.network.heal();
+  }
+
+  links(faults: Partial<LinkFaults>): void {
+    this.network.links(faults);
+  }
+
+  /** A new node joins through the seeds. */
+  async join(id: NodeId, options: { capacity?: number } = {}): Promise<void> {
+    if (this.sims.has(id)) throw new Error(`node ${id} already exists`);
+    await this.boot(id, undefined, options.capacity ?? 1);
+  }
+
+  /** The node starts leaving: it hands its ranges over, then is 'left'. */
+  leave(id: NodeId): void {
+    const node = this.sim(id).node;
+    if (!node) throw new Error(`node ${id} is crashed and cannot leave`);
+    node.leave();
+  }
+
+  /** An administrator removes the node, through any other running node. */
+  remove(id: NodeId): void {
+    const via = [...this.sims.values()].find((s) => s.id !== id && s.node && !isTerminal(s.node.status));
+    if (!via?.node) throw new Error('no running node to remove through');
+    via.node.remove(id);
+  }
+
+  /** What a replica durably holds for a key (works while the node is crashed too). */
+  stored(id: NodeId, key: string): Version[] {
+    const record = this.sim(id).storage.peek(key);
+    return (record?.versions ?? []).map((v) => ({ value: v.value, clock: v.clock, deleted: v.deleted }));
+  }
+
+  /** Running nodes that are ring members or leaving. */
+  private running(): DynamoNode[] {
+    return [...this.sims.values()].flatMap((s) => (s.node && !s.crashed && !isTerminal(s.node.status) ? [s.node] : []));
+  }
+
+  /** The ring the running nodes agree on (that of the first one). */
+  ring(): Ring | undefined {
+    return this.running()[0]?.ring();
+  }
+
+  view(): ClusterView {
+    const running = this.running();
+    const ring = running[0]?.ring();
+    return {
+      live: new Map(running.filter((n) => n.status === 'up').map((n) => [n.id, n.store])),
+      replicas: (key) => (ring ? preferenceList(ring, keyPosition(key)) : []),
+      acked: this.ackedWrites,
+    };
+  }
+
+  /** True when membership agrees, hints are delivered, transfers are done and replicas agree. */
+  converged(): boolean {
+    const running = this.running();
+    if (running.length === 0) return true;
+    if ([...this.sims.values()].some((s) => s.crashed)) return false;
+    const fingerprint = membershipFingerprint(running[0]!.members());
+    if (!running.every((n) => membershipFingerprint(n.members()) === fingerprint)) return false;
+    if (running.some((n) => n.status !== 'up' || n.store.hintCount > 0)) return false;
+    const view = this.view();
+    for (const [id, store] of view.live) {
+      for (const key of store.keys()) {
+        const replicas = view.replicas(key);
+        if (!replicas.includes(id)) return false;
+        for (const r of replicas) {
+          const other = view.live.get(r);
+          if (other && !bytesEqual(other.digest(key), store.digest(key))) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Runs until hints, transfers, repairs and anti-entropy have converged, checking each virtual
+   * second, for at most `maxMs`. Crashed nodes and partitions are left as they are.
+   */
+  async settle(maxMs = 5 * 60 * 1000): Promise<{ converged: boolean; ms: number }> {
+    const start = this.scheduler.now;
+    while (this.scheduler.now - start < maxMs) {
+      await this.run(1000);
+      if (this.converged()) return { converged: true, ms: this.scheduler.now - start };
+    }
+    return { converged: false, ms: this.scheduler.now - start };
+  }
+
+  /** What the invariant checkers find now (meaningful after `settle()`). */
+  violations(): string[] {
+    return check(this.view());
+  }
+
+  /** A digest of the whole run so far: equal seeds give equal fingerprints. */
+  fingerprint(): string {
+    return `${this.scheduler.now}:${this.network.delivered}:${this.network.dropped}:${this.network.bytes}:${this.network.trace}`;
+  }
+
+  /** Deterministic randomness for a workload driven against this simulation. */
+  workloadRandom(label = 'workload'): SeededRandom {
+    return new SeededRandom(this.seed, label);
+  }
+
+  /** Tokens and entries of a cluster formed all at once. */
+  initialEntries(ids: readonly NodeId[]): MemberEntry[] {
+    return ids.map((id) => ({
+      id,
+      status: 'up' as const,
+      capacity: 1,
+      tokens:
+        this.config.strategy === 1
+          ? chooseTokens(new SeededRandom(this.seed, `tokens:${id}`), Math.max(1, Math.round(this.config.tokensPerCapacity)))
+          : [],
+      version: 1,
+    }));
+  }
+}
+
+export async function createSimulation(options: SimulationOptions): Promise<Simulation> {
+  const ids = typeof options.nodes === 'number' ? Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`) : [...options.nodes];
+  if (ids.length === 0) throw new Error('a simulation needs at least one node');
+  if (new Set(ids).size !== ids.length) throw new Error('node ids must be distinct');
+  const config = makeConfig({
+    ...options.config,
+    ...(options.n !== undefined ? { n: options.n } : {}),
+    ...(options.r !== undefined ? { r: options.r } : {}),
+    ...(options.w !== undefined ? { w: options.w } : {}),
+    ...(options.strategy !== undefined ? { strategy: options.strategy } : {}),
+  });
+  const sim = new Simulation(options.seed, config, options.seeds ?? ids.slice(0, 2));
+  const entries = sim.initialEntries(ids);
+  for (const id of ids) await sim.boot(id, entries);
+  return sim;
+}
