@@ -1,28 +1,37 @@
 /**
- * Anti-entropy (Dynamo 4.7): periodically a node picks a key range it replicates and another
- * replica of it, and the two compare Merkle trees top-down. Only the hashes of differing subtrees
- * travel, then the keys of differing leaves, then the records of differing keys, both ways. The
- * exchange is stateless: every message names its range, so either side can answer it alone.
+ * Anti-entropy (Dynamo 4.7). Periodically a node picks another replica and sends it the Merkle
+ * roots of (a round-robin share of) the key ranges both replicate. For each range whose roots
+ * differ, the two walk the tree down: only the hashes of differing subtrees travel, then the keys
+ * of differing leaves, then the records of differing keys, both ways. The exchange is stateless:
+ * every message names its range, so either side can answer it alone.
  */
 import { batches, chunks, wireRecord } from './batch.js';
-import { childrenOf, HASH_BYTES, LEAF_LEVEL, MerkleTree, bytesEqual } from './merkle.js';
+import { childrenOf, HASH_BYTES, LEAF_LEVEL, MerkleTree, bytesEqual, xorInto } from './merkle.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
-import { rangeReplicas, ranges, type KeyRange, type Ring } from './ring.js';
+import { rangeReplicas, ranges, successorIndex, type KeyRange, type Ring } from './ring.js';
 import type { KeyRecord } from './version.js';
 
 const KEYS_PER_MESSAGE = 1024;
+const ROOTS_PER_ROUND = 64;
 const TREE_CACHE_MAX = 16;
+
+interface Replicated {
+  readonly range: KeyRange;
+  readonly peers: NodeId[];
+}
 
 export class AntiEntropy {
   private readonly trees = new Map<string, { version: number; tree: MerkleTree }>();
-  private readonly myRanges = new WeakMap<Ring, { range: KeyRange; peers: NodeId[] }[]>();
+  private readonly myRanges = new WeakMap<Ring, Replicated[]>();
+  private roots: { version: number; ring: Ring; byRange: Map<string, Uint8Array> } | undefined;
+  private readonly cursor = new Map<NodeId, number>();
 
   constructor(private readonly ctx: NodeContext) {}
 
   /** The ranges this node replicates, with the other replicas of each. */
-  private replicatedRanges(): { range: KeyRange; peers: NodeId[] }[] {
+  private replicatedRanges(): Replicated[] {
     const ring = this.ctx.ring();
     let mine = this.myRanges.get(ring);
     if (!mine) {
@@ -38,18 +47,43 @@ export class AntiEntropy {
 
   tick(): void {
     const mine = this.replicatedRanges();
-    if (mine.length === 0) return;
-    const pick = mine[Math.floor(this.ctx.random.next() * mine.length)]!;
-    const peers = pick.peers.filter((p) => this.ctx.detector.reachable(p));
+    const peers = [...new Set(mine.flatMap((m) => m.peers))].filter((p) => this.ctx.detector.reachable(p)).sort();
     if (peers.length === 0) return;
     const peer = peers[Math.floor(this.ctx.random.next() * peers.length)]!;
-    this.compare(peer, pick.range.lo, pick.range.hi);
+    const shared = mine.filter((m) => m.peers.includes(peer));
+    const start = (this.cursor.get(peer) ?? 0) % shared.length;
+    const chosen = [...shared.slice(start), ...shared.slice(0, start)].slice(0, ROOTS_PER_ROUND);
+    this.cursor.set(peer, start + chosen.length);
+    const hashes = new Uint8Array(chosen.length * HASH_BYTES);
+    chosen.forEach((c, i) => hashes.set(this.root(c.range.lo, c.range.hi), i * HASH_BYTES));
+    this.ctx.send(peer, { t: 'ae-roots', ranges: chosen.map((c) => ({ lo: c.range.lo, hi: c.range.hi })), hashes });
   }
 
   /** Starts a comparison of one range with one peer. */
   compare(peer: NodeId, lo: string, hi: string): void {
-    const tree = this.tree(lo, hi);
-    this.ctx.send(peer, { t: 'ae-hashes', lo, hi, level: 0, indices: [0], hashes: tree.hashes(0, [0]) });
+    this.ctx.send(peer, { t: 'ae-roots', ranges: [{ lo, hi }], hashes: this.root(lo, hi) });
+  }
+
+  /** The root hash of a range: the XOR of the digests of its records. One pass serves every range of the ring. */
+  private root(lo: string, hi: string): Uint8Array {
+    const ring = this.ctx.ring();
+    const version = this.ctx.store.version;
+    if (!this.roots || this.roots.version !== version || this.roots.ring !== ring) {
+      const byRange = new Map<string, Uint8Array>();
+      const count = ring.tokens.length;
+      for (const entry of this.ctx.store.entries()) {
+        if (count === 0) break;
+        const index = successorIndex(ring, entry.pos);
+        const id = `${ring.tokens[(index + count - 1) % count]}|${ring.tokens[index]}`;
+        let hash = byRange.get(id);
+        if (!hash) byRange.set(id, (hash = new Uint8Array(HASH_BYTES)));
+        xorInto(hash, entry.digest);
+      }
+      this.roots = { version, ring, byRange };
+    }
+    const isRange = ring.tokens.length > 0 && ring.tokens[successorIndex(ring, hi)] === hi;
+    if (isRange) return this.roots.byRange.get(`${lo}|${hi}`) ?? new Uint8Array(HASH_BYTES);
+    return this.tree(lo, hi).root;
   }
 
   private tree(lo: string, hi: string): MerkleTree {
@@ -60,6 +94,15 @@ export class AntiEntropy {
     if (this.trees.size >= TREE_CACHE_MAX) this.trees.clear();
     this.trees.set(id, { version: this.ctx.store.version, tree });
     return tree;
+  }
+
+  onRoots(from: NodeId, m: MessageOf<'ae-roots'>): void {
+    if (m.hashes.length !== m.ranges.length * HASH_BYTES) return;
+    m.ranges.forEach(({ lo, hi }, i) => {
+      if (bytesEqual(this.root(lo, hi), m.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) return;
+      const children = childrenOf([0]);
+      this.ctx.send(from, { t: 'ae-hashes', lo, hi, level: 1, indices: children, hashes: this.tree(lo, hi).hashes(1, children) });
+    });
   }
 
   onHashes(from: NodeId, m: MessageOf<'ae-hashes'>): void {

@@ -36,7 +36,7 @@ export const DEFAULT_CONFIG: ClusterConfig = {
   w: 2,
   strategy: 3,
   tokensPerCapacity: 8,
-  partitions: 64,
+  partitions: 128,
   clockSizeMax: DEFAULT_CLOCK_SIZE_MAX,
   replicaTimeoutMs: 300,
   requestTimeoutMs: 1000,

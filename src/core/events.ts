@@ -1,6 +1,7 @@
 /** What a node reports as it works: the raw material of the message log and the views. */
 import type { NodeId } from './ports.js';
 import type { DropReason } from './protocol.js';
+import type { Version } from './version.js';
 
 export type Op = 'get' | 'put' | 'delete';
 
@@ -11,7 +12,7 @@ export type NodeEvent =
   | { type: 'op-fallback'; req: string; suspected: NodeId; fallback: NodeId; hint?: NodeId }
   | { type: 'op-done'; req: string; ok: boolean; detail: string }
   | { type: 'repair'; key: string; to: NodeId }
-  | { type: 'hint-stored'; key: string; target: NodeId }
+  | { type: 'hint-stored'; key: string; target: NodeId; versions: readonly Version[] }
   | { type: 'hint-delivered'; key: string; target: NodeId }
   | { type: 'transfer'; key: string; to: NodeId }
   | { type: 'reaped'; key: string }

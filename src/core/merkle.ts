@@ -75,6 +75,11 @@ export class MerkleTree {
   }
 }
 
+/** XORs a 16-byte digest into `target`: how subtree hashes combine. */
+export function xorInto(target: Uint8Array, digest: Uint8Array): void {
+  for (let i = 0; i < HASH_BYTES; i++) target[i]! ^= digest[i]!;
+}
+
 export function childrenOf(indices: readonly number[]): number[] {
   return indices.flatMap((i) => Array.from({ length: FANOUT }, (_, c) => i * FANOUT + c));
 }

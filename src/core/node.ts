@@ -469,6 +469,8 @@ export class DynamoNode {
         return void this.onForward(from, m);
       case 'handoff':
         return void this.onHandoff(from, m);
+      case 'ae-roots':
+        return this.antiEntropy.onRoots(from, m);
       case 'ae-hashes':
         return this.antiEntropy.onHashes(from, m);
       case 'ae-keys':
@@ -500,7 +502,7 @@ export class DynamoNode {
     try {
       if (m.hint && m.hint !== this.id) {
         await this.store.mergeHint(m.hint, m.record);
-        this.emit({ type: 'hint-stored', key: m.record.key, target: m.hint });
+        this.emit({ type: 'hint-stored', key: m.record.key, target: m.hint, versions: m.record.versions });
       } else {
         await this.store.merge(m.record);
       }

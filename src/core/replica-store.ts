@@ -103,6 +103,11 @@ export class ReplicaStore {
     });
   }
 
+  /** Every record as a Merkle entry. */
+  *entries(): IterableIterator<MerkleEntry> {
+    for (const [key, held] of this.records) yield { key, pos: held.pos, digest: held.digest };
+  }
+
   /** Records whose positions fall in (lo, hi], as Merkle entries. */
   entriesInRange(lo: Position, hi: Position): MerkleEntry[] {
     const out: MerkleEntry[] = [];

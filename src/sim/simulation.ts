@@ -15,7 +15,7 @@ import { preferenceList, type Ring } from '../core/ring.js';
 import type { Version } from '../core/version.js';
 import { SimNetwork, type LinkFaults } from '../net/sim-network.js';
 import { MemoryStorage } from '../storage/memory.js';
-import { check, type AckedWrite, type ClusterView } from './checkers/index.js';
+import { check, type AckedWrite, type ClusterView, type HintedWrite } from './checkers/index.js';
 import { drainMicrotasks } from './drain.js';
 import { SeededRandom } from './random.js';
 import { Scheduler } from './scheduler.js';
@@ -62,6 +62,7 @@ export class Simulation {
   readonly network: SimNetwork;
   private readonly sims = new Map<NodeId, SimNode>();
   private readonly ackedWrites: AckedWrite[] = [];
+  private readonly hintedWrites: HintedWrite[] = [];
   private driving: Promise<unknown> = Promise.resolve();
 
   constructor(readonly seed: number, config: ClusterConfig, seeds: readonly NodeId[]) {
@@ -128,6 +129,12 @@ export class Simulation {
       ...(initialMembers ? { initialMembers } : {}),
     });
     s.node = node;
+    node.on((event) => {
+      if (event.type !== 'hint-stored') return;
+      for (const v of event.versions) {
+        this.hintedWrites.push({ key: event.key, clock: v.clock, value: v.value, deleted: v.deleted, via: id, target: event.target });
+      }
+    });
     this.network.attach(id, (from, bytes) => node.receive(from, bytes));
   }
 
@@ -228,6 +235,11 @@ export class Simulation {
     await this.restart(id);
   }
 
+  /** Makes the node's storage refuse writes past `bytes` (undefined lifts the limit). */
+  setQuota(id: NodeId, bytes: number | undefined): void {
+    this.sim(id).storage.setQuota(bytes);
+  }
+
   partition(...groups: (readonly NodeId[])[]): void {
     this.network.partition(groups);
   }
@@ -283,6 +295,7 @@ export class Simulation {
       live: new Map(running.filter((n) => n.status === 'up').map((n) => [n.id, n.store])),
       replicas: (key) => (ring ? preferenceList(ring, keyPosition(key)) : []),
       acked: this.ackedWrites,
+      hinted: this.hintedWrites,
     };
   }
 

@@ -21,6 +21,11 @@ export class MemoryStorage implements Storage {
 
   constructor(private readonly options: { quotaBytes?: number } = {}) {}
 
+  /** Sets (or, with undefined, lifts) the byte quota, as a disk filling up would. */
+  setQuota(bytes: number | undefined): void {
+    this.options.quotaBytes = bytes;
+  }
+
   async load(): Promise<StoredState> {
     return {
       records: [...this.records.values()],

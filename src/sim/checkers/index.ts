@@ -10,4 +10,4 @@ export function check(view: ClusterView): string[] {
   return CHECKERS.flatMap((checker) => checker(view));
 }
 
-export type { AckedWrite, ClusterView } from './view.js';
+export type { AckedWrite, ClusterView, HintedWrite } from './view.js';

@@ -18,6 +18,12 @@ export interface ClusterView {
   /** The key's N replicas according to the (converged) ring. */
   replicas(key: string): NodeId[];
   readonly acked: readonly AckedWrite[];
+  /** Versions fallbacks took as hints: each must reach its target (or, if gone, the key's replicas). */
+  readonly hinted: readonly HintedWrite[];
+}
+
+export interface HintedWrite extends AckedWrite {
+  readonly target: NodeId;
 }
 
 export type Checker = (view: ClusterView) => string[];

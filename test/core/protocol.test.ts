@@ -1,0 +1,51 @@
+import { encode } from '@msgpack/msgpack';
+import { describe, expect, it } from 'vitest';
+import { MESSAGE_BYTES_MAX, VALUE_BYTES_MAX } from '../../src/core/limits.js';
+import { decodeMessage, encodeMessage, PROTOCOL_VERSION, type Message } from '../../src/core/protocol.js';
+
+const clock = [{ node: 'n1', counter: 2, time: 5 }];
+const record = { key: 'cart', versions: [{ value: new Uint8Array([1, 2, 3]), clock, deleted: false }] };
+
+describe('wire protocol', () => {
+  const samples: Message[] = [
+    { t: 'gossip', hash: 'h', stage: 0 },
+    { t: 'gossip', hash: 'h', stage: 1, entries: [{ id: 'n1', status: 'up', capacity: 1, tokens: ['0'.repeat(32)], version: 3 }] },
+    { t: 'read', id: 7, key: 'cart' },
+    { t: 'read-reply', id: 7, record, hinted: false },
+    { t: 'read-reply', id: 7, record: null, hinted: true },
+    { t: 'write', id: 8, record, hint: 'n4' },
+    { t: 'write-reply', id: 8, error: { code: 'storage', message: 'full' } },
+    { t: 'forward', id: 9, op: 'put', key: 'cart', value: new Uint8Array(4), context: 'abc', w: 2 },
+    { t: 'forward-reply', id: 9, clock },
+    { t: 'ae-roots', ranges: [{ lo: 'a', hi: 'b' }], hashes: new Uint8Array(16) },
+    { t: 'ae-hashes', lo: 'a', hi: 'b', level: 1, indices: [0, 1], hashes: new Uint8Array(32) },
+    { t: 'ae-keys', lo: 'a', hi: 'b', leaves: [3], keys: ['cart'], digests: new Uint8Array(16) },
+    { t: 'ae-push', records: [{ ...record, reaped: clock }] },
+    { t: 'handoff-ack', id: 1, key: 'cart', digest: new Uint8Array(16) },
+    { t: 'transfer-ack', id: 1, keys: ['cart'], digests: new Uint8Array(16) },
+    { t: 'reap', key: 'cart', clock },
+  ];
+
+  it.each(samples.map((m) => [m.t, m]))('round-trips %s', (_, message) => {
+    const decoded = decodeMessage(encodeMessage(message));
+    expect(decoded).toEqual({ ok: true, message });
+  });
+
+  it('is compact: a write of a 1 KiB value costs little more than the value', () => {
+    const bytes = encodeMessage({ t: 'write', id: 1, record: { key: 'k', versions: [{ value: new Uint8Array(1024), clock, deleted: false }] } });
+    expect(bytes.length).toBeLessThan(1024 + 100);
+  });
+
+  it('drops and classifies what a peer must not send', () => {
+    expect(decodeMessage(new Uint8Array(MESSAGE_BYTES_MAX + 1))).toMatchObject({ ok: false, reason: 'oversized' });
+    expect(decodeMessage(new Uint8Array([0xc1, 0xff, 0x00]))).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(decodeMessage(encode({ hello: 'world' }))).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(decodeMessage(encode([PROTOCOL_VERSION + 1, { t: 'ping', id: 1 }]))).toMatchObject({ ok: false, reason: 'version' });
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'launch-missiles' }]))).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'read', id: -1, key: 'k' }]))).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'read', id: 1, key: 'x'.repeat(2000) }]))).toMatchObject({ ok: false, reason: 'invalid' });
+    const bigValue = { ...record, versions: [{ value: new Uint8Array(VALUE_BYTES_MAX + 1), clock, deleted: false }] };
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: bigValue }]))).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: { ...record, versions: [{ value: 'str', clock, deleted: false }] } }]))).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+});

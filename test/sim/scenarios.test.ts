@@ -1,0 +1,296 @@
+/**
+ * Scenarios a reader can follow, each a short story from the paper run on a simulated cluster.
+ */
+import { describe, expect, it } from 'vitest';
+import { compare, formatClock } from '../../src/core/vclock.js';
+import { createSimulation } from '../../src/sim/index.js';
+import { bytes, expectNoViolations, replicasOf, text } from './helpers.js';
+
+describe('the shopping cart of section 4.4 (Figure 3)', () => {
+  it('two writers from the same context make siblings; a reconciling put leaves one version everywhere', async () => {
+    const sim = await createSimulation({ seed: 1, nodes: ['Sx', 'Sy', 'Sz'], n: 3, r: 2, w: 2 });
+    const sx = sim.client('Sx');
+    const d1 = await sx.put('cart', bytes('milk'));
+    const d2 = await sx.put('cart', bytes('milk,eggs'), d1.context);
+    expect(formatClock(d2.clock)).toBe('[(Sx,2)]');
+    await sim.settle();
+
+    // Sy and Sz each handle a write from D2's context while they cannot see each other.
+    sim.partition(['Sx', 'Sy'], ['Sz']);
+    const d3 = await sim.client('Sy').put('cart', bytes('milk,eggs,bread'), d2.context, { w: 1 });
+    const d4 = await sim.client('Sz').put('cart', bytes('milk,eggs,jam'), d2.context, { w: 1 });
+    expect(formatClock(d3.clock)).toBe('[(Sx,2), (Sy,1)]');
+    expect(formatClock(d4.clock)).toBe('[(Sx,2), (Sz,1)]');
+    sim.heal();
+    await sim.settle();
+
+    const read = await sx.get('cart');
+    expect(read.versions.map((v) => text(v.value)).sort()).toEqual(['milk,eggs,bread', 'milk,eggs,jam']);
+    expect(compare(read.versions[0]!.clock, read.versions[1]!.clock)).toBe('concurrent');
+
+    // The client merges the siblings (union of items) and writes with the read's context: D5.
+    const union = [...new Set(read.versions.flatMap((v) => text(v.value).split(',')))].sort().join(',');
+    const d5 = await sx.put('cart', bytes(union), read.context);
+    expect(formatClock(d5.clock)).toBe('[(Sx,3), (Sy,1), (Sz,1)]');
+    await sim.settle();
+    for (const node of sim.nodes) {
+      expect(sim.stored(node, 'cart').map((v) => text(v.value))).toEqual(['bread,eggs,jam,milk']);
+    }
+    expectNoViolations(sim);
+  });
+});
+
+describe('sloppy quorum and hinted handoff (4.6)', () => {
+  it('a write for a crashed replica goes to a fallback with a hint, handed back when it returns', async () => {
+    const sim = await createSimulation({ seed: 2, nodes: 5, n: 3, r: 2, w: 3 });
+    const [a, b, c] = replicasOf(sim, 'cart');
+    sim.crash(c!);
+    const put = await sim.client(a!).put('cart', bytes('milk'));
+    expect(put.clock[0]!.node).toBe(a);
+
+    const holders = sim.nodes.filter((id) => sim.node(id)?.store.hint(c!, 'cart'));
+    expect(holders).toHaveLength(1);
+    const holder = holders[0]!;
+    expect([a, b, c]).not.toContain(holder);
+    expect(sim.stored(c!, 'cart')).toEqual([]);
+
+    await sim.restart(c!);
+    const settled = await sim.settle();
+    expect(settled.converged).toBe(true);
+    expect(sim.stored(c!, 'cart').map((v) => text(v.value))).toEqual(['milk']);
+    expect(sim.node(holder)!.store.hintCount).toBe(0);
+    expect(sim.stored(holder, 'cart')).toEqual([]);
+    expectNoViolations(sim);
+  });
+
+  it('fails loudly, with counts, when fewer than W or R replicas answer', async () => {
+    const sim = await createSimulation({ seed: 3, nodes: 3, n: 3, r: 2, w: 2 });
+    const [a, b, c] = replicasOf(sim, 'k');
+    sim.crash(b!);
+    sim.crash(c!);
+    await expect(sim.client(a!).put('k', bytes('v'))).rejects.toThrow(/1 of 2 required write acknowledgements \(W=2\)/);
+    await expect(sim.client(a!).get('k')).rejects.toThrow(/1 of 2 required replies \(R=2\)/);
+    // Dynamo does not roll a failed write back: the coordinator stored it, and a get with R=1 sees it.
+    const read = await sim.client(a!).get('k', { r: 1 });
+    expect(read.versions.map((v) => text(v.value))).toEqual(['v']);
+  });
+});
+
+describe('request routing and read repair (4.5)', () => {
+  it('a put sent to a node outside the top N is coordinated by one inside it', async () => {
+    const sim = await createSimulation({ seed: 4, nodes: 6 });
+    const owners = replicasOf(sim, 'cart');
+    const outsider = sim.nodes.find((id) => !owners.includes(id))!;
+    const put = await sim.client(outsider).put('cart', bytes('milk'));
+    expect(owners).toContain(put.clock[0]!.node);
+    const read = await sim.client(outsider).get('cart');
+    expect(read.versions.map((v) => text(v.value))).toEqual(['milk']);
+  });
+
+  it('a get repairs a stale replica it read from', async () => {
+    const sim = await createSimulation({ seed: 5, nodes: 3, config: { antiEntropyIntervalMs: 600_000 } });
+    const [a, b, c] = replicasOf(sim, 'k');
+    sim.crash(c!);
+    await sim.client(a!).put('k', bytes('v1'));
+    await sim.restart(c!);
+    expect(sim.stored(c!, 'k')).toEqual([]);
+    await sim.client(b!).get('k', { r: 3 });
+    await sim.run(50);
+    expect(sim.stored(c!, 'k').map((v) => text(v.value))).toEqual(['v1']);
+  });
+});
+
+describe('anti-entropy with Merkle trees (4.7)', () => {
+  it('a replica that lost its disk is repaired without any read', async () => {
+    const sim = await createSimulation({ seed: 6, nodes: 4, w: 3 });
+    for (let i = 0; i < 150; i++) await sim.client('n1').put(`item-${i}`, bytes(`v${i}`));
+    await sim.settle();
+    const victim = 'n3';
+    const mine = [...sim.node(victim)!.store.keys()];
+    expect(mine.length).toBeGreaterThan(50);
+    await sim.wipe(victim);
+    expect(sim.node(victim)!.store.size).toBe(0);
+    const sentBefore = sim.node('n1')!.stats.sent['ae-push']?.count ?? 0;
+    const settled = await sim.settle();
+    expect(settled.converged).toBe(true);
+    expect([...sim.node(victim)!.store.keys()].sort()).toEqual([...mine].sort());
+    expect((sim.node('n1')!.stats.sent['ae-push']?.count ?? 0) + (sim.node('n2')!.stats.sent['ae-push']?.count ?? 0) + (sim.node('n4')!.stats.sent['ae-push']?.count ?? 0)).toBeGreaterThan(sentBefore);
+    expectNoViolations(sim);
+  });
+});
+
+describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strategy) => {
+  it('a joining node receives its ranges; a leaving node hands its ranges over first', async () => {
+    const sim = await createSimulation({ seed: 7, nodes: 4, strategy });
+    for (let i = 0; i < 120; i++) await sim.client(`n${(i % 4) + 1}`).put(`key-${i}`, bytes(`value-${i}`));
+    await sim.settle();
+
+    await sim.join('n5');
+    expect((await sim.settle()).converged).toBe(true);
+    const n5 = sim.node('n5')!;
+    expect(n5.ring().nodes).toContain('n5');
+    const owned = Array.from({ length: 120 }, (_, i) => `key-${i}`).filter((k) => n5.preferenceList(k).includes('n5'));
+    expect(owned.length).toBeGreaterThan(0);
+    expect([...n5.store.keys()].sort()).toEqual(owned.sort());
+    expectNoViolations(sim);
+
+    sim.leave('n2');
+    expect((await sim.settle()).converged).toBe(true);
+    expect(sim.node('n2')!.status).toBe('left');
+    expect(sim.node('n2')!.store.size).toBe(0);
+    expect(sim.node('n1')!.ring().nodes).not.toContain('n2');
+    for (let i = 0; i < 120; i++) {
+      const read = await sim.client('n1').get(`key-${i}`, { r: 3 });
+      expect(read.versions.map((v) => text(v.value))).toEqual([`value-${i}`]);
+    }
+    expectNoViolations(sim);
+  });
+
+  it('removing a dead node re-replicates its ranges from the surviving replicas', async () => {
+    const sim = await createSimulation({ seed: 8, nodes: 5, strategy });
+    for (let i = 0; i < 60; i++) await sim.client('n1').put(`key-${i}`, bytes(`value-${i}`));
+    await sim.settle();
+    sim.crash('n4');
+    sim.remove('n4');
+    const settled = await sim.run(1).then(() => sim.settle());
+    expect(sim.node('n1')!.members().get('n4')!.status).toBe('removed');
+    expect(sim.node('n1')!.ring().nodes).not.toContain('n4');
+    expect(settled.converged).toBe(false); // n4 is still crashed: settle reports it
+    expectNoViolations(sim);
+  });
+});
+
+describe('vector clock truncation (4.4)', () => {
+  /** D1, D2 and D3 written one after the other, each from the context of the previous, by three coordinators. */
+  async function story(clockSizeMax: number) {
+    const sim = await createSimulation({ seed: 9, nodes: ['n1', 'n2', 'n3'], n: 3, r: 3, w: 3, config: { clockSizeMax } });
+    const d1 = await sim.client('n1').put('k', bytes('D1'));
+    await sim.run(10);
+    const d2 = await sim.client('n2').put('k', bytes('D2'), d1.context);
+    await sim.run(10);
+    const d3 = await sim.client('n3').put('k', bytes('D3'), d2.context);
+    await sim.settle();
+    const read = await sim.client('n1').get('k');
+    return { d2, d3, read };
+  }
+
+  it('without truncation, each write supersedes the one before: one version', async () => {
+    const { read } = await story(10);
+    expect(read.versions.map((v) => text(v.value))).toEqual(['D3']);
+  });
+
+  it('truncating to 2 entries evicts the oldest, (n1,1), from D3: D2 and D3 look concurrent, a false conflict', async () => {
+    const { d2, d3, read } = await story(2);
+    expect(formatClock(d2.clock)).toBe('[(n1,1), (n2,1)]');
+    expect(formatClock(d3.clock)).toBe('[(n2,1), (n3,1)]');
+    expect(compare(d2.clock, d3.clock)).toBe('concurrent');
+    expect(read.versions.map((v) => text(v.value)).sort()).toEqual(['D2', 'D3']);
+  });
+});
+
+describe('deletes and tombstones', () => {
+  it('a tombstone is reaped only once every replica holds it, and a stale copy never brings the key back', async () => {
+    const sim = await createSimulation({ seed: 10, nodes: 5, n: 3, r: 2, w: 2 });
+    const [a, b, c] = replicasOf(sim, 'doomed');
+    await sim.client(a!).put('doomed', bytes('v1'), undefined, { w: 3 });
+
+    // c misses the second write, so a fallback holds a hint with v2 for it, and that fallback is cut off.
+    sim.crash(c!);
+    const read1 = await sim.client(a!).get('doomed');
+    await sim.client(a!).put('doomed', bytes('v2'), read1.context, { w: 3 });
+    const holder = sim.nodes.find((id) => sim.node(id)?.store.hint(c!, 'doomed'))!;
+    expect(holder).toBeDefined();
+    sim.partition(sim.nodes.filter((id) => id !== holder), [holder]);
+    await sim.restart(c!);
+
+    // The delete reaches a and b; c is repaired by anti-entropy; only then is the key reaped.
+    const read2 = await sim.client(a!).get('doomed');
+    await sim.client(a!).delete('doomed', read2.context);
+    expect(sim.stored(a!, 'doomed')[0]!.deleted).toBe(true);
+    await sim.run(15_000);
+    for (const r of [a!, b!, c!]) {
+      expect(sim.stored(r, 'doomed')).toEqual([]);
+      expect(sim.node(r)!.store.get('doomed')?.reaped).toBeDefined();
+    }
+
+    // The cut-off fallback comes back and hands its stale v2 to c: it must not resurrect the key.
+    sim.heal();
+    await sim.settle();
+    expect(sim.node(holder)!.store.hintCount).toBe(0);
+    const read3 = await sim.client(b!).get('doomed', { r: 3 });
+    expect(read3.versions).toEqual([]);
+    expectNoViolations(sim);
+
+    // A put with the context of that empty read brings the key back, as the user meant.
+    await sim.client(b!).put('doomed', bytes('reborn'), read3.context);
+    expect((await sim.client(c!).get('doomed')).versions.map((v) => text(v.value))).toEqual(['reborn']);
+  });
+
+  it('a tombstone one replica lacks is not reaped', async () => {
+    const sim = await createSimulation({ seed: 11, nodes: 3, n: 3, r: 2, w: 2 });
+    await sim.client('n1').put('k', bytes('v'), undefined, { w: 3 });
+    sim.crash('n3');
+    const read = await sim.client('n1').get('k');
+    await sim.client('n1').delete('k', read.context);
+    await sim.run(20_000);
+    expect(sim.stored('n1', 'k').map((v) => v.deleted)).toEqual([true]);
+    expect(sim.node('n1')!.store.get('k')?.reaped).toBeUndefined();
+  });
+});
+
+describe('bad input', () => {
+  it('rejects bad keys, values, quorums and contexts with clear errors, and stores nothing', async () => {
+    const sim = await createSimulation({ seed: 12, nodes: 3 });
+    const client = sim.client('n1');
+    await expect(client.put('', bytes('v'))).rejects.toThrow(/key must be a non-empty string/);
+    await expect(client.put('x'.repeat(1025), bytes('v'))).rejects.toThrow(/over the limit of 1024 bytes/);
+    await expect(client.put('k', new Uint8Array(1024 * 1024 + 1))).rejects.toThrow(/over the limit of 1048576 bytes/);
+    await expect(client.put('k', bytes('v'), 'garbage!')).rejects.toThrow(/invalid context/);
+    await expect(client.put('k', bytes('v'), undefined, { w: 4 })).rejects.toThrow(/W must be an integer from 1 to N \(3\)/);
+    await expect(client.get('k', { r: 0 })).rejects.toThrow(/R must be/);
+    expect(sim.nodes.flatMap((n) => sim.stored(n, 'k'))).toEqual([]);
+    await expect(client.put('k', new Uint8Array(1024 * 1024))).resolves.toBeDefined();
+  });
+
+  it('a full store fails the put with a storage error and leaves the previous value', async () => {
+    const sim = await createSimulation({ seed: 13, nodes: 3 });
+    const [a] = replicasOf(sim, 'k');
+    const first = await sim.client(a!).put('k', bytes('small'), undefined, { w: 3 });
+    sim.setQuota(a!, 2048);
+    await expect(sim.client(a!).put('k', new Uint8Array(4096), first.context)).rejects.toThrow(/local storage refused the write: .*quota/);
+    expect(sim.stored(a!, 'k').map((v) => text(v.value))).toEqual(['small']);
+    sim.setQuota(a!, undefined);
+    expect((await sim.client(a!).get('k', { r: 3 })).versions.map((v) => text(v.value))).toEqual(['small']);
+  });
+
+  it('garbage and oversized frames from a peer are dropped and counted; the node keeps serving', async () => {
+    const sim = await createSimulation({ seed: 14, nodes: 3 });
+    sim.network.send('n2', 'n1', new Uint8Array([1, 2, 3, 4]));
+    sim.network.send('n2', 'n1', new Uint8Array(5 * 1024 * 1024));
+    sim.network.send('n2', 'n1', new TextEncoder().encode('{"t":"read"}'));
+    await sim.run(20);
+    const dropped = sim.node('n1')!.stats.dropped;
+    expect(dropped.oversized).toBe(1);
+    expect(dropped.malformed + dropped.invalid + dropped.version).toBe(2);
+    await sim.client('n1').put('k', bytes('v'));
+    expect((await sim.client('n1').get('k')).versions.map((v) => text(v.value))).toEqual(['v']);
+  });
+});
+
+describe('determinism', () => {
+  async function run(seed: number) {
+    const sim = await createSimulation({ seed, nodes: 5, strategy: 1 });
+    sim.links({ loss: 0.1, maxDelay: 40, duplicate: 0.05 });
+    for (let i = 0; i < 20; i++) await sim.client(`n${(i % 5) + 1}`).put(`k${i % 7}`, bytes(`v${i}`)).catch(() => undefined);
+    sim.heal();
+    await sim.settle();
+    return { fingerprint: sim.fingerprint(), data: sim.nodes.map((n) => sim.stored(n, 'k3').map((v) => formatClock(v.clock))) };
+  }
+
+  it('the same seed gives the same run; another seed another', async () => {
+    const a = await run(42);
+    const b = await run(42);
+    expect(b).toEqual(a);
+    expect((await run(43)).fingerprint).not.toBe(a.fingerprint);
+  });
+});
