@@ -25,7 +25,7 @@ interface Replicated {
 export class AntiEntropy {
   private readonly trees = new Map<string, { version: number; tree: MerkleTree }>();
   private readonly myRanges = new WeakMap<Ring, Replicated[]>();
-  private roots: { version: number; ring: Ring; byRange: Map<string, Uint8Array> } | undefined;
+  private roots: { version: number; ring: Ring; byRange: Map<number, Uint8Array> } | undefined;
   private readonly cursor = new Map<NodeId, number>();
 
   constructor(private readonly ctx: NodeContext) {}
@@ -54,36 +54,33 @@ export class AntiEntropy {
     const start = (this.cursor.get(peer) ?? 0) % shared.length;
     const chosen = [...shared.slice(start), ...shared.slice(0, start)].slice(0, ROOTS_PER_ROUND);
     this.cursor.set(peer, start + chosen.length);
+    this.sendRoots(peer, chosen.map((c) => c.range));
+  }
+
+  /** Sends the roots of some ranges of the current ring to a peer, which answers where they differ. */
+  sendRoots(peer: NodeId, chosen: readonly KeyRange[]): void {
     const hashes = new Uint8Array(chosen.length * HASH_BYTES);
-    chosen.forEach((c, i) => hashes.set(this.root(c.range.lo, c.range.hi), i * HASH_BYTES));
-    this.ctx.send(peer, { t: 'ae-roots', ranges: chosen.map((c) => ({ lo: c.range.lo, hi: c.range.hi })), hashes });
+    chosen.forEach((range, i) => hashes.set(this.root(range.index), i * HASH_BYTES));
+    this.ctx.send(peer, { t: 'ae-roots', ring: this.ctx.ring().id, indices: chosen.map((r) => r.index), hashes });
   }
 
-  /** Starts a comparison of one range with one peer. */
-  compare(peer: NodeId, lo: string, hi: string): void {
-    this.ctx.send(peer, { t: 'ae-roots', ranges: [{ lo, hi }], hashes: this.root(lo, hi) });
-  }
-
-  /** The root hash of a range: the XOR of the digests of its records. One pass serves every range of the ring. */
-  private root(lo: string, hi: string): Uint8Array {
+  /** The root hash of a range of the current ring: the XOR of its records' digests. One pass serves every range. */
+  private root(index: number): Uint8Array {
     const ring = this.ctx.ring();
     const version = this.ctx.store.version;
     if (!this.roots || this.roots.version !== version || this.roots.ring !== ring) {
-      const byRange = new Map<string, Uint8Array>();
-      const count = ring.tokens.length;
-      for (const entry of this.ctx.store.entries()) {
-        if (count === 0) break;
-        const index = successorIndex(ring, entry.pos);
-        const id = `${ring.tokens[(index + count - 1) % count]}|${ring.tokens[index]}`;
-        let hash = byRange.get(id);
-        if (!hash) byRange.set(id, (hash = new Uint8Array(HASH_BYTES)));
-        xorInto(hash, entry.digest);
+      const byRange = new Map<number, Uint8Array>();
+      if (ring.tokens.length > 0) {
+        for (const entry of this.ctx.store.entries()) {
+          const at = successorIndex(ring, entry.pos);
+          let hash = byRange.get(at);
+          if (!hash) byRange.set(at, (hash = new Uint8Array(HASH_BYTES)));
+          xorInto(hash, entry.digest);
+        }
       }
       this.roots = { version, ring, byRange };
     }
-    const isRange = ring.tokens.length > 0 && ring.tokens[successorIndex(ring, hi)] === hi;
-    if (isRange) return this.roots.byRange.get(`${lo}|${hi}`) ?? new Uint8Array(HASH_BYTES);
-    return this.tree(lo, hi).root;
+    return this.roots.byRange.get(index) ?? new Uint8Array(HASH_BYTES);
   }
 
   private tree(lo: string, hi: string): MerkleTree {
@@ -96,11 +93,16 @@ export class AntiEntropy {
     return tree;
   }
 
+  /** Roots are compared only between nodes that see the same ring; rings agree once gossip has. */
   onRoots(from: NodeId, m: MessageOf<'ae-roots'>): void {
-    if (m.hashes.length !== m.ranges.length * HASH_BYTES) return;
-    m.ranges.forEach(({ lo, hi }, i) => {
-      if (bytesEqual(this.root(lo, hi), m.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) return;
+    const ring = this.ctx.ring();
+    if (m.ring !== ring.id || m.hashes.length !== m.indices.length * HASH_BYTES) return;
+    const all = ranges(ring);
+    m.indices.forEach((index, i) => {
+      const range = all[index];
+      if (!range || bytesEqual(this.root(index), m.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) return;
       const children = childrenOf([0]);
+      const { lo, hi } = range;
       this.ctx.send(from, { t: 'ae-hashes', lo, hi, level: 1, indices: children, hashes: this.tree(lo, hi).hashes(1, children) });
     });
   }

@@ -74,10 +74,7 @@ export const MessageSchema = v.variant('t', [
     w: v.optional(Count),
   }),
   m('forward-reply', { id: RequestId, clock: v.optional(Clock), error: v.optional(ErrorInfo) }),
-  m('ae-roots', {
-    ranges: v.pipe(v.array(v.object({ lo: v.string(), hi: v.string() })), v.maxLength(LIST_MAX), v.readonly()),
-    hashes: Bytes,
-  }),
+  m('ae-roots', { ring: Count, indices: Indices, hashes: Bytes }),
   m('ae-hashes', { lo: v.string(), hi: v.string(), level: Count, indices: Indices, hashes: Bytes }),
   m('ae-keys', { lo: v.string(), hi: v.string(), leaves: Indices, keys: Keys, digests: Bytes }),
   m('ae-pull', { keys: Keys }),

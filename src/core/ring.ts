@@ -16,6 +16,8 @@ export interface RingMember {
 }
 
 export interface Ring {
+  /** A 32-bit digest of the ring: two nodes with equal ids compute the same ranges. */
+  readonly id: number;
   readonly tokens: readonly Position[];
   readonly owners: readonly NodeId[];
   readonly nodes: readonly NodeId[];
@@ -42,16 +44,18 @@ export function buildRing(members: readonly RingMember[], config: ClusterConfig)
     .join(',')}`;
   const cached = ringCache.get(fingerprint);
   if (cached) return cached;
-  const ring = config.strategy === 1 ? strategyOne(sorted, config.n) : strategyThree(sorted, config);
+  const id = hash32(fingerprint);
+  const ring = config.strategy === 1 ? strategyOne(id, sorted, config.n) : strategyThree(id, sorted, config);
   if (ringCache.size >= RING_CACHE_MAX) ringCache.delete(ringCache.keys().next().value!);
   ringCache.set(fingerprint, ring);
   return ring;
 }
 
-function strategyOne(members: readonly RingMember[], n: number): Ring {
+function strategyOne(id: number, members: readonly RingMember[], n: number): Ring {
   const pairs = members.flatMap((m) => m.tokens.map((t) => [t, m.id] as const));
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1));
   return makeRing(
+    id,
     pairs.map((p) => p[0]),
     pairs.map((p) => p[1]),
     members.map((m) => m.id),
@@ -59,14 +63,14 @@ function strategyOne(members: readonly RingMember[], n: number): Ring {
   );
 }
 
-function strategyThree(members: readonly RingMember[], config: ClusterConfig): Ring {
+function strategyThree(id: number, members: readonly RingMember[], config: ClusterConfig): Ring {
   const owners = assignPartitions(members, config.partitions);
   const tokens = members.length === 0 ? [] : partitionBoundaries(config.partitions);
-  return makeRing(tokens, owners, members.map((m) => m.id), config.n);
+  return makeRing(id, tokens, owners, members.map((m) => m.id), config.n);
 }
 
-function makeRing(tokens: Position[], owners: NodeId[], nodes: NodeId[], n: number): Ring {
-  return { tokens, owners, nodes, n, topN: new Array(tokens.length) };
+function makeRing(id: number, tokens: Position[], owners: NodeId[], nodes: NodeId[], n: number): Ring {
+  return { id, tokens, owners, nodes, n, topN: new Array(tokens.length) };
 }
 
 /** Index of the first token at or after `pos`, wrapping to 0. */
@@ -107,10 +111,17 @@ export function preferenceList(ring: Ring, pos: Position, count = ring.n): NodeI
   return walk(ring, start, count);
 }
 
+const rangeCache = new WeakMap<Ring, readonly KeyRange[]>();
+
 /** Every key range of the ring, one per token. */
-export function ranges(ring: Ring): KeyRange[] {
-  const count = ring.tokens.length;
-  return ring.tokens.map((hi, index) => ({ index, lo: ring.tokens[(index + count - 1) % count]!, hi }));
+export function ranges(ring: Ring): readonly KeyRange[] {
+  let cached = rangeCache.get(ring);
+  if (!cached) {
+    const count = ring.tokens.length;
+    cached = ring.tokens.map((hi, index) => ({ index, lo: ring.tokens[(index + count - 1) % count]!, hi }));
+    rangeCache.set(ring, cached);
+  }
+  return cached;
 }
 
 /** The replicas (top N) of a range: those of its upper token. */

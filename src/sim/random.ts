@@ -34,6 +34,16 @@ export class SeededRandom implements Random {
     return this.next() < p;
   }
 
+  /** A shuffled copy (Fisher-Yates), the same in every JavaScript engine. */
+  shuffle<T>(items: readonly T[]): T[] {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  }
+
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.next() * items.length)]!;
   }

@@ -55,7 +55,7 @@ export async function runSwarm(seed: number): Promise<SwarmReport> {
     const down = members.filter((id) => sim.isCrashed(id));
     if (down.length > 0 && rnd.chance(0.4)) await sim.restart(rnd.pick(down));
     if (partitionRate > 0 && rnd.chance(partitionRate)) {
-      const shuffled = [...members].sort(() => rnd.next() - 0.5);
+      const shuffled = rnd.shuffle(members);
       const cut = rnd.int(1, shuffled.length - 1);
       sim.partition(shuffled.slice(0, cut), shuffled.slice(cut));
     } else if (rnd.chance(0.2)) {

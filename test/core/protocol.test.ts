@@ -17,7 +17,7 @@ describe('wire protocol', () => {
     { t: 'write-reply', id: 8, error: { code: 'storage', message: 'full' } },
     { t: 'forward', id: 9, op: 'put', key: 'cart', value: new Uint8Array(4), context: 'abc', w: 2 },
     { t: 'forward-reply', id: 9, clock },
-    { t: 'ae-roots', ranges: [{ lo: 'a', hi: 'b' }], hashes: new Uint8Array(16) },
+    { t: 'ae-roots', ring: 12345, indices: [0, 7], hashes: new Uint8Array(32) },
     { t: 'ae-hashes', lo: 'a', hi: 'b', level: 1, indices: [0, 1], hashes: new Uint8Array(32) },
     { t: 'ae-keys', lo: 'a', hi: 'b', leaves: [3], keys: ['cart'], digests: new Uint8Array(16) },
     { t: 'ae-push', records: [{ ...record, reaped: clock }] },

@@ -119,6 +119,33 @@ describe('anti-entropy with Merkle trees (4.7)', () => {
   });
 });
 
+describe('anti-entropy cost', () => {
+  /** Bytes of the difference-driven exchange (tree walk, key lists, records) until replicas agree. */
+  async function repairBytes(held: number, differing: number): Promise<number> {
+    const sim = await createSimulation({ seed: 15, nodes: 3 });
+    const clock = [{ node: 'n1', counter: 1, time: 0 }];
+    for (const id of sim.nodes) {
+      for (let i = 0; i < held; i++) await sim.node(id)!.store.merge({ key: `k${i}`, versions: [{ value: bytes(`v${i}`), clock, deleted: false }] });
+    }
+    for (let i = 0; i < differing; i++) {
+      await sim.node('n1')!.store.merge({ key: `k${i * 13}`, versions: [{ value: bytes('new'), clock: [{ node: 'n1', counter: 2, time: 1 }], deleted: false }] });
+    }
+    const types = ['ae-hashes', 'ae-keys', 'ae-pull', 'ae-push'];
+    const sent = () => sim.nodes.reduce((sum, id) => sum + types.reduce((s, t) => s + (sim.node(id)!.stats.sent[t]?.bytes ?? 0), 0), 0);
+    expect((await sim.settle()).converged).toBe(true);
+    return sent();
+  }
+
+  it('grows with the number of differing keys, not with the number of keys held', async () => {
+    const small = await repairBytes(500, 1);
+    const large = await repairBytes(5000, 1);
+    const many = await repairBytes(5000, 40);
+    expect(large).toBeLessThan(small * 2);
+    expect(many).toBeGreaterThan(large * 10);
+    expect(await repairBytes(5000, 0)).toBe(0);
+  });
+});
+
 describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strategy) => {
   it('a joining node receives its ranges; a leaving node hands its ranges over first', async () => {
     const sim = await createSimulation({ seed: 7, nodes: 4, strategy });
