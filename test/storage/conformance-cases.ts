@@ -1,0 +1,117 @@
+/**
+ * The Storage conformance cases, free of any test runner so that the same cases run in Vitest
+ * (memory, fake-indexeddb) and inside Chromium against real IndexedDB (e2e/storage.spec.ts).
+ */
+import type { Storage } from '../../src/core/ports.js';
+import type { KeyRecord } from '../../src/core/version.js';
+
+export interface StorageHarness {
+  make(): Promise<Storage>;
+  reopen(storage: Storage): Promise<Storage>;
+  /** A storage that refuses writes past about this many bytes, when the implementation can. */
+  makeWithQuota?(bytes: number): Promise<Storage>;
+}
+
+export interface ConformanceCase {
+  readonly name: string;
+  readonly needsQuota?: boolean;
+  run(harness: StorageHarness): Promise<void>;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined).sort();
+    const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined).sort();
+    return same(ka, kb) && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  }
+  return Object.is(a, b);
+}
+
+export function assertEqual(actual: unknown, expected: unknown, what: string): void {
+  if (!same(actual, expected)) {
+    const show = (x: unknown) => JSON.stringify(x, (_, v) => (v instanceof Uint8Array ? `bytes[${[...v].join(',')}]` : v));
+    throw new Error(`${what}: expected ${show(expected)}, got ${show(actual)}`);
+  }
+}
+
+const rec = (key: string, value: number[], counter = 1): KeyRecord => ({
+  key,
+  versions: [{ value: new Uint8Array(value), clock: [{ node: 'n1', counter, time: counter }], deleted: false }],
+});
+const byKey = (records: KeyRecord[]) => [...records].sort((x, y) => (x.key < y.key ? -1 : 1));
+
+export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
+  {
+    name: 'keeps records, hints and metadata across a restart',
+    async run(h) {
+      const s = await h.make();
+      await s.putRecord(rec('a', [1, 2]));
+      await s.putRecord(rec('b', [3]));
+      await s.putRecord(rec('a', [9], 2));
+      await s.putHint({ ...rec('c', [4]), target: 'n7' });
+      await s.putMeta('self', { id: 'n1', tokens: ['x'] });
+      const state = await (await h.reopen(s)).load();
+      assertEqual(byKey(state.records), [rec('a', [9], 2), rec('b', [3])], 'records');
+      assertEqual(state.hints, [{ ...rec('c', [4]), target: 'n7' }], 'hints');
+      assertEqual(state.meta.get('self'), { id: 'n1', tokens: ['x'] }, 'meta');
+    },
+  },
+  {
+    name: 'deletes records and hints',
+    async run(h) {
+      const s = await h.make();
+      await s.putRecord(rec('a', [1]));
+      await s.putHint({ ...rec('a', [1]), target: 'n2' });
+      await s.putHint({ ...rec('a', [2]), target: 'n3' });
+      await s.deleteRecord('a');
+      await s.deleteHint('n2', 'a');
+      await s.deleteRecord('never-there');
+      const state = await (await h.reopen(s)).load();
+      assertEqual(state.records, [], 'records');
+      assertEqual(state.hints.map((x) => x.target), ['n3'], 'hint targets');
+    },
+  },
+  {
+    name: 'keeps a reap marker and tombstones as they were written',
+    async run(h) {
+      const s = await h.make();
+      const marker: KeyRecord = { key: 'gone', versions: [], reaped: [{ node: 'n1', counter: 4, time: 9 }] };
+      const tomb: KeyRecord = { key: 't', versions: [{ value: new Uint8Array(0), clock: [{ node: 'n2', counter: 1, time: 1 }], deleted: true }] };
+      await s.putRecord(marker);
+      await s.putRecord(tomb);
+      const state = await (await h.reopen(s)).load();
+      assertEqual(byKey(state.records), [marker, tomb], 'records');
+    },
+  },
+  {
+    name: 'stores a 1 MiB value and keys of any characters',
+    async run(h) {
+      const s = await h.make();
+      const big = new Uint8Array(1024 * 1024).map((_, i) => i % 251);
+      const key = 'ключ ✓ <b>&amp;</b>';
+      await s.putRecord({ key, versions: [{ value: big, clock: [{ node: 'n1', counter: 1, time: 0 }], deleted: false }] });
+      const state = await (await h.reopen(s)).load();
+      assertEqual(state.records[0]?.key, key, 'key');
+      assertEqual(state.records[0]?.versions[0]?.value, big, 'value');
+    },
+  },
+  {
+    name: 'a write over quota rejects with a clear error and leaves the previous value in place',
+    needsQuota: true,
+    async run(h) {
+      const s = await h.makeWithQuota!(64 * 1024);
+      await s.putRecord(rec('a', [1]));
+      let error: unknown;
+      try {
+        await s.putRecord(rec('a', Array.from({ length: 4 * 1024 * 1024 }, () => 7), 2));
+      } catch (e) {
+        error = e;
+      }
+      if (!(error instanceof Error) || !/quota/i.test(error.message)) throw new Error(`expected a quota error, got ${String(error)}`);
+      const state = await (await h.reopen(s)).load();
+      assertEqual(state.records, [rec('a', [1])], 'records after the refused write');
+    },
+  },
+];
