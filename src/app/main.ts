@@ -1,48 +1,26 @@
-/** The page for now: runs swarm seeds of the simulator in this tab and lists what they found. */
-import { runSwarm } from '../sim/swarm.js';
+/** Boots this tab as a Dynamo node, exposes window.dynamo, and draws the page. */
+import { automation, type DynamoAutomation } from '../browser/automation.js';
+import { startBrowserNode } from '../browser/browser-node.js';
+import { claimIdentity, roomFrom, signalingUrl } from '../browser/identity.js';
+import { mountApp } from './app.js';
 
-const form = document.querySelector<HTMLFormElement>('#swarm-form')!;
-const from = document.querySelector<HTMLInputElement>('#seed-from')!;
-const to = document.querySelector<HTMLInputElement>('#seed-to')!;
-const button = document.querySelector<HTMLButtonElement>('#run')!;
-const summary = document.querySelector<HTMLElement>('#summary')!;
-const tbody = document.querySelector<HTMLTableSectionElement>('#results tbody')!;
-
-function cell(row: HTMLTableRowElement, text: string, className?: string): void {
-  const td = row.insertCell();
-  td.textContent = text;
-  if (className) td.className = className;
+declare global {
+  interface Window {
+    dynamo: DynamoAutomation;
+  }
 }
 
-form.addEventListener('submit', (event) => {
-  event.preventDefault();
-  void run(Number(from.value), Number(to.value));
-});
-
-async function run(first: number, last: number): Promise<void> {
-  if (!Number.isInteger(first) || !Number.isInteger(last) || first < 1 || last < first || last - first > 999) {
-    summary.textContent = 'Choose whole seeds, first ≤ last, at most 1,000 at a time.';
-    return;
-  }
-  button.disabled = true;
-  tbody.replaceChildren();
-  let failed = 0;
-  const started = performance.now();
-  for (let seed = first; seed <= last; seed++) {
-    summary.textContent = `Running seed ${seed} of ${first}–${last}…`;
-    const report = await runSwarm(seed);
-    const row = tbody.insertRow();
-    cell(row, String(seed));
-    cell(row, report.setup);
-    cell(row, `${report.ops.ok} / ${report.ops.failed}`);
-    cell(row, `${(report.settleMs / 1000).toFixed(0)} s virtual`);
-    if (report.violations.length === 0) cell(row, 'all hold', 'ok');
-    else {
-      failed++;
-      cell(row, report.violations.join('\n'), 'bad');
-    }
-  }
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  summary.textContent = `${last - first + 1} seeds in ${seconds} s: ${failed === 0 ? 'every invariant held' : `${failed} seed(s) violated an invariant`}.`;
-  button.disabled = false;
+const root = document.querySelector<HTMLElement>('#app')!;
+try {
+  const params = new URLSearchParams(location.search);
+  const room = roomFrom(params);
+  const identity = await claimIdentity(params);
+  const started = startBrowserNode({ id: identity.id, room, signalingUrl: signalingUrl(params, location) });
+  window.dynamo = automation(identity.id, room, started);
+  const node = await started;
+  addEventListener('pagehide', () => node.shutdown());
+  mountApp(root, node, identity);
+} catch (error) {
+  root.textContent = `This tab could not start as a node: ${error instanceof Error ? error.message : String(error)}`;
+  throw error;
 }

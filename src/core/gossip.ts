@@ -13,7 +13,8 @@ import type { MessageOf } from './protocol.js';
 export class Gossip {
   constructor(
     private readonly ctx: NodeContext,
-    private readonly seeds: readonly NodeId[],
+    /** The seeds of the moment: a fixed list in the simulator, the signaling room's members in a browser. */
+    private readonly seeds: () => readonly NodeId[],
     private readonly learn: (entries: readonly MemberEntry[]) => void,
   ) {}
 
@@ -24,7 +25,7 @@ export class Gossip {
     const peers = liveMembers(members).filter((id) => id !== ctx.id);
     const targets = new Set<NodeId>();
     if (peers.length > 0) targets.add(peers[Math.floor(ctx.random.next() * peers.length)]!);
-    const seeds = this.seeds.filter((s) => s !== ctx.id);
+    const seeds = this.seeds().filter((s) => s !== ctx.id);
     if (seeds.length > 0) targets.add(seeds[Math.floor(ctx.random.next() * seeds.length)]!);
     for (const to of targets) ctx.send(to, { t: 'gossip', hash, stage: 0 });
   }

@@ -42,8 +42,8 @@ export interface NodeOptions {
   readonly storage: Storage;
   readonly clock: Clock;
   readonly random: Random;
-  /** Nodes every node gossips with each round (Dynamo 4.8.2). */
-  readonly seeds?: readonly NodeId[];
+  /** Nodes every node gossips with each round (Dynamo 4.8.2): a list, or a function for a list that changes. */
+  readonly seeds?: readonly NodeId[] | (() => readonly NodeId[]);
   /** Relative capacity: strategy 1 gives a node `tokensPerCapacity * capacity` tokens. */
   readonly capacity?: number;
   /** Members known before any gossip, for a cluster formed all at once. */
@@ -129,7 +129,8 @@ export class DynamoNode {
       call: (to, request, opts) => node.call(to, request, opts),
       emit: (event) => node.emit(event),
     };
-    this.gossip = new Gossip(this.ctx, options.seeds ?? [], (entries) => this.learn(entries));
+    const seeds = options.seeds ?? [];
+    this.gossip = new Gossip(this.ctx, typeof seeds === 'function' ? seeds : () => seeds, (entries) => this.learn(entries));
     this.handoff = new HintedHandoff(this.ctx, () => this.departing);
     this.antiEntropy = new AntiEntropy(this.ctx);
     this.transfer = new OwnershipTransfer(this.ctx);
@@ -430,15 +431,17 @@ export class DynamoNode {
     }
   }
 
+  /** A transport refused a frame from `from` before decoding it (too large, bad chunking): count it. */
+  dropped(from: NodeId, reason: DropReason, detail: string): void {
+    this.stats.dropped[reason]++;
+    this.emit({ type: 'dropped', from, reason, detail });
+  }
+
   /** The transport boundary: everything a peer sends is decoded and validated here first. */
   receive(from: NodeId, bytes: Uint8Array): void {
     if (this.stopped) return;
     const decoded = decodeMessage(bytes);
-    if (!decoded.ok) {
-      this.stats.dropped[decoded.reason]++;
-      this.emit({ type: 'dropped', from, reason: decoded.reason, detail: decoded.detail });
-      return;
-    }
+    if (!decoded.ok) return this.dropped(from, decoded.reason, decoded.detail);
     if (this.detector.heard(from)) this.emit({ type: 'reachability', node: from, reachable: true });
     this.dispatch(from, decoded.message);
   }

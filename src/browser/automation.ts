@@ -1,0 +1,84 @@
+/**
+ * `window.dynamo`: a small automation surface on every page, for tests, demos and the console.
+ * get, put and delete have the same signatures and results as the simulator's client.
+ */
+import type { WriteResult } from '../core/coordinator.js';
+import type { GetOptions, PutOptions } from '../core/node.js';
+import type { NodeId } from '../core/ports.js';
+import type { Version } from '../core/version.js';
+import type { BrowserNode } from './browser-node.js';
+
+export interface MemberView {
+  readonly id: NodeId;
+  readonly self: boolean;
+  readonly status: 'up' | 'leaving' | 'left' | 'removed';
+  /** As this node's failure detector sees it. */
+  readonly reachable: boolean;
+  readonly channel: 'open' | 'dialling' | 'closed' | 'self';
+}
+
+export interface DynamoAutomation {
+  readonly id: NodeId;
+  readonly room: string;
+  readonly ready: Promise<void>;
+  get(key: string, options?: GetOptions): Promise<{ versions: Version[]; context: string }>;
+  put(key: string, value: Uint8Array, context?: string, options?: PutOptions): Promise<WriteResult>;
+  delete(key: string, context: string, options?: PutOptions): Promise<WriteResult>;
+  members(): MemberView[];
+  crash(): void;
+  isolate(peers: NodeId[]): void;
+  heal(): void;
+  delay(ms: number): void;
+  drop(rate: number): void;
+  leave(): void;
+  remove(id: NodeId): void;
+  /** The versions this node's own store holds for a key (not a quorum read). */
+  stored(key: string): Version[];
+  hints(): { target: NodeId; key: string }[];
+  stats(): { dropped: Record<string, number>; transport: Record<string, number>; keys: number; hints: number };
+  /** Test hook: raw bytes to a peer as one frame, bypassing the codec. */
+  sendRaw(peer: NodeId, bytes: Uint8Array): void;
+}
+
+export function automation(id: NodeId, room: string, started: Promise<BrowserNode>): DynamoAutomation {
+  let bn: BrowserNode | undefined;
+  const ready = started.then((b) => {
+    bn = b;
+  });
+  const need = (): BrowserNode => {
+    if (!bn) throw new Error('the node is still starting: await window.dynamo.ready');
+    return bn;
+  };
+  return {
+    id,
+    room,
+    ready,
+    get: async (key, options) => (await ready, need().node.get(key, options)),
+    put: async (key, value, context, options) => (await ready, need().node.put(key, value, context, options)),
+    delete: async (key, context, options) => (await ready, need().node.delete(key, context, options)),
+    members: () => {
+      const b = need();
+      return [...b.node.members().values()].map((m) => ({
+        id: m.id,
+        self: m.id === b.id,
+        status: m.status,
+        reachable: m.id === b.id || b.node.detector.reachable(m.id),
+        channel: m.id === b.id ? 'self' : b.transport.linkState(m.id),
+      }));
+    },
+    crash: () => need().faults.crash(),
+    isolate: (peers) => need().faults.isolate(peers),
+    heal: () => need().faults.heal(),
+    delay: (ms) => need().faults.delay(ms),
+    drop: (rate) => need().faults.drop(rate),
+    leave: () => need().node.leave(),
+    remove: (target) => need().node.remove(target),
+    stored: (key) => [...(need().node.store.get(key)?.versions ?? [])],
+    hints: () => need().node.store.hints().map((h) => ({ target: h.target, key: h.key })),
+    stats: () => {
+      const b = need();
+      return { dropped: { ...b.node.stats.dropped }, transport: { ...b.transport.stats }, keys: b.node.store.size, hints: b.node.store.hintCount };
+    },
+    sendRaw: (peer, bytes) => need().transport.sendRaw(peer, bytes),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * One tab as a Dynamo node: the core DynamoNode over IndexedDB storage, a WebRTC transport and
+ * the signaling server as its seed list.
+ */
+import { makeConfig, type ClusterConfig } from '../core/config.js';
+import { DynamoNode } from '../core/node.js';
+import type { NodeId } from '../core/ports.js';
+import { FaultSwitches } from '../net/faults.js';
+import { SignalingClient, type SignalingStatus } from '../net/signaling-client.js';
+import { WebRtcTransport, type LinkState } from '../net/webrtc-transport.js';
+import { IndexedDbStorage } from '../storage/indexeddb.js';
+import { cryptoRandom, wallClock } from './ports.js';
+
+/** Cluster settings for tabs: WebRTC round trips are sub-millisecond, but channels take a moment to open. */
+export const BROWSER_CONFIG: ClusterConfig = makeConfig({ replicaTimeoutMs: 600, requestTimeoutMs: 2500 });
+
+export interface BrowserNodeOptions {
+  readonly id: NodeId;
+  readonly room: string;
+  readonly signalingUrl: string;
+  readonly config?: ClusterConfig;
+}
+
+export interface BrowserNode {
+  readonly id: NodeId;
+  readonly room: string;
+  readonly node: DynamoNode;
+  readonly transport: WebRtcTransport;
+  readonly signaling: SignalingClient;
+  readonly faults: FaultSwitches;
+  readonly storage: IndexedDbStorage;
+  onLink(listener: (peer: NodeId, state: LinkState | 'closed') => void): () => void;
+  onSignaling(listener: (status: SignalingStatus) => void): () => void;
+  /** Closes channels and the signaling connection (the tab is going away: a failure, not a leave). */
+  shutdown(): void;
+}
+
+export async function startBrowserNode(options: BrowserNodeOptions): Promise<BrowserNode> {
+  const storage = await IndexedDbStorage.open(options.id);
+  let node: DynamoNode | undefined;
+  const linkListeners = new Set<(peer: NodeId, state: LinkState | 'closed') => void>();
+  const signalingListeners = new Set<(status: SignalingStatus) => void>();
+  const faults = new FaultSwitches(() => cryptoRandom.next());
+  let transport!: WebRtcTransport;
+  const signaling = new SignalingClient(options.signalingUrl, options.room, options.id, {
+    onSignal: (from, data) => transport.onSignal(from, data),
+    onStatus: (status) => signalingListeners.forEach((l) => l(status)),
+    onError: (message) => console.warn(`signaling: ${message}`),
+  });
+  transport = new WebRtcTransport({
+    id: options.id,
+    faults,
+    signal: (to, data) => signaling.signal(to, data),
+    onFrame: (from, frame) => node?.receive(from, frame),
+    onDropped: (from, reason, detail) => node?.dropped(from, reason, detail),
+    onLinkChange: (peer, state) => linkListeners.forEach((l) => l(peer, state)),
+  });
+  node = await DynamoNode.start({
+    id: options.id,
+    config: options.config ?? BROWSER_CONFIG,
+    storage,
+    transport,
+    clock: wallClock,
+    random: cryptoRandom,
+    seeds: () => signaling.members,
+  });
+  const started = node;
+  return {
+    id: options.id,
+    room: options.room,
+    node: started,
+    transport,
+    signaling,
+    faults,
+    storage,
+    onLink: (l) => (linkListeners.add(l), () => linkListeners.delete(l)),
+    onSignaling: (l) => (signalingListeners.add(l), () => signalingListeners.delete(l)),
+    shutdown: () => {
+      started.stop();
+      transport.closeAll();
+      signaling.close();
+    },
+  };
+}

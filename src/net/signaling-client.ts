@@ -1,0 +1,133 @@
+/**
+ * The browser's side of the signaling/seed server: joins a room, keeps the room's member list
+ * (the seeds), relays WebRTC signals, and reconnects by itself with backoff when the server goes
+ * away. While it is away, nothing else stops: data channels already open keep working.
+ */
+import type { ClientFrame, ServerFrame } from '../../signaling/protocol.js';
+
+export interface SignalingEvents {
+  onSignal(from: string, data: Record<string, unknown>): void;
+  onMembers?(members: readonly string[]): void;
+  onStatus?(status: SignalingStatus): void;
+  onError?(message: string): void;
+}
+
+export type SignalingStatus = 'connecting' | 'connected' | 'disconnected';
+
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+const KEEPALIVE_MS = 20_000;
+
+export class SignalingClient {
+  private socket: WebSocket | undefined;
+  private readonly memberSet = new Set<string>();
+  private attempt = 0;
+  private closed = false;
+  private keepalive: ReturnType<typeof setInterval> | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  status: SignalingStatus = 'connecting';
+
+  constructor(
+    private readonly url: string,
+    private readonly room: string,
+    private readonly id: string,
+    private readonly events: SignalingEvents,
+  ) {
+    this.connect();
+  }
+
+  /** Room members other than this node, as the server last said. */
+  get members(): string[] {
+    return [...this.memberSet];
+  }
+
+  private setStatus(status: SignalingStatus): void {
+    this.status = status;
+    this.events.onStatus?.(status);
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    this.setStatus('connecting');
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(this.url);
+    } catch (e) {
+      this.events.onError?.(`cannot open ${this.url}: ${String(e)}`);
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.attempt = 0;
+      this.write({ type: 'join', room: this.room, id: this.id });
+      this.keepalive = setInterval(() => this.write({ type: 'ping' }), KEEPALIVE_MS);
+    };
+    socket.onmessage = (event) => this.handle(event.data);
+    socket.onclose = () => {
+      clearInterval(this.keepalive);
+      if (this.socket === socket) this.socket = undefined;
+      this.setStatus('disconnected');
+      this.scheduleReconnect();
+    };
+    socket.onerror = () => socket.close();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    const delay = BACKOFF_MS[Math.min(this.attempt++, BACKOFF_MS.length - 1)]!;
+    this.retry = setTimeout(() => this.connect(), delay);
+  }
+
+  private handle(data: unknown): void {
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(String(data)) as ServerFrame;
+    } catch {
+      return;
+    }
+    switch (frame.type) {
+      case 'welcome':
+        this.memberSet.clear();
+        for (const m of frame.members) this.memberSet.add(m);
+        this.setStatus('connected');
+        this.events.onMembers?.(this.members);
+        return;
+      case 'member-joined':
+        this.memberSet.add(frame.id);
+        this.events.onMembers?.(this.members);
+        return;
+      case 'member-left':
+        this.memberSet.delete(frame.id);
+        this.events.onMembers?.(this.members);
+        return;
+      case 'signal':
+        this.events.onSignal(frame.from, frame.data);
+        return;
+      case 'error':
+        this.events.onError?.(`${frame.code}: ${frame.message}`);
+        if (frame.code === 'replaced') this.close();
+        return;
+      case 'pong':
+        return;
+    }
+  }
+
+  private write(frame: ClientFrame): boolean {
+    if (this.socket?.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** Relays a WebRTC signal to a room member; false when the server is unreachable now. */
+  signal(to: string, data: Record<string, unknown>): boolean {
+    return this.write({ type: 'signal', to, data });
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
+    clearInterval(this.keepalive);
+    this.socket?.close();
+    this.setStatus('disconnected');
+  }
+}

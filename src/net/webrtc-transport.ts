@@ -1,0 +1,228 @@
+/**
+ * The core's Transport over WebRTC data channels (simple-peer), one channel per pair of nodes,
+ * negotiated through the signaling server. To avoid both sides dialling at once, the node with
+ * the smaller id always makes the offer; the other asks it to with a `hello` signal. Frames are
+ * chunked (framing.ts), queued per peer up to a byte bound, and written with backpressure on the
+ * channel's bufferedAmount (simple-peer's stream `write` returns false above 64 KiB buffered, and
+ * 'drain' follows). A channel that closes or never opens is dropped; the next send dials again.
+ *
+ * simple-peer expects Node globals (`global`, `process`, `Buffer`); vite.config.ts aliases it to
+ * its prebuilt browser bundle, simplepeer.min.js, which carries its own shims.
+ */
+import SimplePeer from 'simple-peer';
+import type { NodeId, Transport } from '../core/ports.js';
+import type { DropReason } from '../core/protocol.js';
+import { FaultSwitches } from './faults.js';
+import { chunkFrame, Reassembler } from './framing.js';
+
+export type LinkState = 'dialling' | 'open';
+
+export interface WebRtcTransportOptions {
+  readonly id: NodeId;
+  /** Relays a signal through the signaling server; false when it is unreachable. */
+  readonly signal: (to: NodeId, data: Record<string, unknown>) => boolean;
+  readonly onFrame: (from: NodeId, frame: Uint8Array) => void;
+  readonly onDropped: (from: NodeId, reason: DropReason, detail: string) => void;
+  readonly onLinkChange?: (peer: NodeId, state: LinkState | 'closed') => void;
+  readonly faults?: FaultSwitches;
+  /** Bytes that may wait for one peer's channel before further messages are dropped. */
+  readonly queueBytesMax?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+export interface TransportStats {
+  framesSent: number;
+  framesReceived: number;
+  bytesSent: number;
+  /** Messages not sent: queue full, channel failed before it opened, or a fault switch. */
+  dropped: number;
+  connects: number;
+}
+
+interface Link {
+  readonly peer: NodeId;
+  sp: SimplePeer.Instance | undefined;
+  state: LinkState;
+  queue: Uint8Array[];
+  queuedBytes: number;
+  waitingForDrain: boolean;
+  readonly reassembler: Reassembler;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class WebRtcTransport implements Transport {
+  readonly faults: FaultSwitches;
+  readonly stats: TransportStats = { framesSent: 0, framesReceived: 0, bytesSent: 0, dropped: 0, connects: 0 };
+  private readonly links = new Map<NodeId, Link>();
+  private nextMessageId = 1;
+  private readonly queueBytesMax: number;
+  private readonly connectTimeoutMs: number;
+
+  constructor(private readonly options: WebRtcTransportOptions) {
+    this.faults = options.faults ?? new FaultSwitches();
+    this.queueBytesMax = options.queueBytesMax ?? 16 * 1024 * 1024;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  }
+
+  /** Peers with an open channel. */
+  openPeers(): NodeId[] {
+    return [...this.links.values()].filter((l) => l.state === 'open').map((l) => l.peer);
+  }
+
+  linkState(peer: NodeId): LinkState | 'closed' {
+    return this.links.get(peer)?.state ?? 'closed';
+  }
+
+  send(to: NodeId, frame: Uint8Array): void {
+    if (to === this.options.id) return;
+    if (!this.faults.passes(to)) {
+      this.stats.dropped++;
+      return;
+    }
+    const delay = this.faults.delayMs;
+    if (delay > 0) setTimeout(() => this.enqueue(to, frame), delay);
+    else this.enqueue(to, frame);
+  }
+
+  /** Test hook: sends raw bytes as one frame, bypassing the codec (to check peers refuse garbage). */
+  sendRaw(to: NodeId, bytes: Uint8Array): void {
+    this.enqueue(to, bytes);
+  }
+
+  private enqueue(to: NodeId, frame: Uint8Array): void {
+    const link = this.links.get(to) ?? this.dial(to);
+    if (link.queuedBytes + frame.length > this.queueBytesMax) {
+      this.stats.dropped++;
+      return;
+    }
+    for (const chunk of chunkFrame(this.nextMessageId++, frame)) {
+      link.queue.push(chunk);
+      link.queuedBytes += chunk.length;
+    }
+    this.stats.framesSent++;
+    this.stats.bytesSent += frame.length;
+    this.flush(link);
+  }
+
+  private newLink(peer: NodeId): Link {
+    const link: Link = { peer, sp: undefined, state: 'dialling', queue: [], queuedBytes: 0, waitingForDrain: false, reassembler: new Reassembler(), timer: undefined };
+    this.links.set(peer, link);
+    link.timer = setTimeout(() => {
+      if (this.links.get(peer) === link && link.state !== 'open') this.close(link, 'no channel within the connect timeout');
+    }, this.connectTimeoutMs);
+    this.options.onLinkChange?.(peer, 'dialling');
+    return link;
+  }
+
+  /** Starts a channel to `peer`: offers if this id is the smaller, else asks the peer to offer. */
+  private dial(peer: NodeId): Link {
+    const link = this.newLink(peer);
+    if (this.options.id < peer) this.attach(link, new SimplePeer({ initiator: true, trickle: true, config: { iceServers: [] } }));
+    else this.options.signal(peer, { kind: 'hello' });
+    return link;
+  }
+
+  /** A signal relayed by the signaling server. */
+  onSignal(from: NodeId, data: Record<string, unknown>): void {
+    let link = this.links.get(from);
+    if (data.kind === 'hello') {
+      // The peer has no channel to us and asks us (the smaller id) to offer one.
+      if (this.options.id > from) return;
+      if (link?.state === 'dialling' && link.sp) return; // our offer is already on its way
+      if (link) this.close(link, 'peer asked for a new channel');
+      this.dial(from);
+      return;
+    }
+    if (data.type === 'offer') {
+      // A fresh offer replaces whatever we had; messages waiting for a channel move to the new one.
+      const waiting = link ? { queue: link.queue, bytes: link.queuedBytes } : undefined;
+      if (link) {
+        link.queue = [];
+        link.queuedBytes = 0;
+        this.close(link, 'peer offered a new channel');
+      }
+      link = this.newLink(from);
+      if (waiting) {
+        link.queue = waiting.queue;
+        link.queuedBytes = waiting.bytes;
+      }
+      this.attach(link, new SimplePeer({ initiator: false, trickle: true, config: { iceServers: [] } }));
+    }
+    if (!link?.sp) return;
+    try {
+      link.sp.signal(data as unknown as SimplePeer.SignalData);
+    } catch {
+      this.close(link, 'bad signal');
+    }
+  }
+
+  private attach(link: Link, sp: SimplePeer.Instance): void {
+    link.sp = sp;
+    sp.on('signal', (data) => {
+      if (this.links.get(link.peer) === link) this.options.signal(link.peer, data as unknown as Record<string, unknown>);
+    });
+    sp.on('connect', () => {
+      if (this.links.get(link.peer) !== link) return;
+      clearTimeout(link.timer);
+      link.state = 'open';
+      this.stats.connects++;
+      this.options.onLinkChange?.(link.peer, 'open');
+      this.flush(link);
+    });
+    sp.on('data', (chunk: Uint8Array) => this.receive(link, chunk));
+    sp.on('close', () => this.close(link, 'channel closed'));
+    sp.on('error', () => this.close(link, 'channel error'));
+  }
+
+  private receive(link: Link, chunk: Uint8Array): void {
+    if (this.links.get(link.peer) !== link) return;
+    const result = link.reassembler.accept(chunk);
+    if (result.kind === 'dropped') {
+      this.options.onDropped(link.peer, result.reason, result.detail);
+      return;
+    }
+    if (result.kind === 'partial') return;
+    if (!this.faults.passes(link.peer)) return;
+    this.stats.framesReceived++;
+    this.options.onFrame(link.peer, result.frame);
+  }
+
+  private flush(link: Link): void {
+    const sp = link.sp;
+    if (link.state !== 'open' || !sp || link.waitingForDrain) return;
+    while (link.queue.length > 0) {
+      const chunk = link.queue.shift()!;
+      link.queuedBytes -= chunk.length;
+      let ok: boolean;
+      try {
+        ok = sp.write(chunk);
+      } catch {
+        this.close(link, 'write failed');
+        return;
+      }
+      if (!ok) {
+        link.waitingForDrain = true;
+        sp.once('drain', () => {
+          link.waitingForDrain = false;
+          this.flush(link);
+        });
+        return;
+      }
+    }
+  }
+
+  private close(link: Link, _why: string): void {
+    if (this.links.get(link.peer) !== link) return;
+    this.links.delete(link.peer);
+    clearTimeout(link.timer);
+    if (link.queue.length > 0) this.stats.dropped += link.queue.length;
+    link.queue = [];
+    link.sp?.destroy();
+    this.options.onLinkChange?.(link.peer, 'closed');
+  }
+
+  /** Closes every channel (when the node stops). */
+  closeAll(): void {
+    for (const link of [...this.links.values()]) this.close(link, 'transport closed');
+  }
+}
