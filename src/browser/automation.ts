@@ -25,6 +25,8 @@ export interface DynamoAutomation {
   put(key: string, value: Uint8Array, context?: string, options?: PutOptions): Promise<WriteResult>;
   delete(key: string, context: string, options?: PutOptions): Promise<WriteResult>;
   members(): MemberView[];
+  /** The key's preference list as this node computes it: top N, then `extra` fallbacks. */
+  preferenceList(key: string, extra?: number): NodeId[];
   crash(): void;
   isolate(peers: NodeId[]): void;
   heal(): void;
@@ -66,6 +68,7 @@ export function automation(id: NodeId, room: string, started: Promise<BrowserNod
         channel: m.id === b.id ? 'self' : b.transport.linkState(m.id),
       }));
     },
+    preferenceList: (key, extra = 0) => need().node.preferenceList(key, need().node.config.n + extra),
     crash: () => need().faults.crash(),
     isolate: (peers) => need().faults.isolate(peers),
     heal: () => need().faults.heal(),

@@ -31,6 +31,8 @@ export function chunkFrame(messageId: number, frame: Uint8Array): Uint8Array[] {
 export type ReassemblyResult =
   | { kind: 'frame'; frame: Uint8Array }
   | { kind: 'partial' }
+  /** A later chunk of a frame already refused (counted once, when it was refused). */
+  | { kind: 'ignored' }
   | { kind: 'dropped'; reason: 'oversized' | 'malformed'; detail: string };
 
 interface Partial {
@@ -42,6 +44,7 @@ interface Partial {
 
 export class Reassembler {
   private readonly partial = new Map<number, Partial>();
+  private readonly refused = new Set<number>();
 
   constructor(private readonly frameBytesMax = MESSAGE_BYTES_MAX) {}
 
@@ -53,8 +56,9 @@ export class Reassembler {
     const count = view.getUint16(6);
     const payload = chunk.subarray(HEADER_BYTES);
     if (count === 0 || index >= count) return { kind: 'dropped', reason: 'malformed', detail: `chunk ${index} of ${count}` };
+    if (this.refused.has(id)) return { kind: 'ignored' };
     if ((count - 1) * CHUNK_PAYLOAD_BYTES > this.frameBytesMax || payload.length > CHUNK_PAYLOAD_BYTES) {
-      this.partial.delete(id);
+      this.refuse(id);
       return { kind: 'dropped', reason: 'oversized', detail: `a frame of ${count} chunks is over ${this.frameBytesMax} bytes` };
     }
     if (count === 1) return { kind: 'frame', frame: payload.slice() };
@@ -65,7 +69,7 @@ export class Reassembler {
       this.partial.set(id, p);
     }
     if (p.count !== count) {
-      this.partial.delete(id);
+      this.refuse(id);
       return { kind: 'dropped', reason: 'malformed', detail: 'chunk count changed within a frame' };
     }
     if (!p.parts[index]) {
@@ -74,10 +78,11 @@ export class Reassembler {
       p.bytes += payload.length;
     }
     if (p.bytes > this.frameBytesMax) {
-      this.partial.delete(id);
+      this.refuse(id);
       return { kind: 'dropped', reason: 'oversized', detail: `frame over ${this.frameBytesMax} bytes` };
     }
     if (p.received < count) return { kind: 'partial' };
+    this.refused.delete(id);
     this.partial.delete(id);
     const frame = new Uint8Array(p.bytes);
     let at = 0;
@@ -86,5 +91,11 @@ export class Reassembler {
       at += part!.length;
     }
     return { kind: 'frame', frame };
+  }
+
+  private refuse(id: number): void {
+    this.partial.delete(id);
+    this.refused.add(id);
+    if (this.refused.size > 64) this.refused.delete(this.refused.values().next().value!);
   }
 }

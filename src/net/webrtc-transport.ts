@@ -181,7 +181,7 @@ export class WebRtcTransport implements Transport {
       this.options.onDropped(link.peer, result.reason, result.detail);
       return;
     }
-    if (result.kind === 'partial') return;
+    if (result.kind === 'partial' || result.kind === 'ignored') return;
     if (!this.faults.passes(link.peer)) return;
     this.stats.framesReceived++;
     this.options.onFrame(link.peer, result.frame);

@@ -45,6 +45,7 @@ describe('data channel framing', () => {
       return c;
     };
     expect(r.accept(header(1, 0, 60_000))).toMatchObject({ kind: 'dropped', reason: 'oversized' });
+    expect(r.accept(header(1, 1, 60_000))).toEqual({ kind: 'ignored' }); // counted once per frame
     expect(r.accept(new Uint8Array(3))).toMatchObject({ kind: 'dropped', reason: 'malformed' });
     expect(r.accept(header(2, 5, 3))).toMatchObject({ kind: 'dropped', reason: 'malformed' });
     expect(r.accept(header(3, 0, 0))).toMatchObject({ kind: 'dropped', reason: 'malformed' });

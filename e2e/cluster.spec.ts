@@ -1,0 +1,131 @@
+/**
+ * Every tab a Dynamo node: real Chromium tabs of one context, real IndexedDB, real WebRTC data
+ * channels, the real signaling server. Convergence is checked by polling.
+ */
+import { expect, test } from '@playwright/test';
+import { byId, formCluster, get, idOf, openNode, preferenceList, put, stored, uniqueRoom, waitForMesh } from './fixtures.js';
+
+test('five tabs form a cluster; a put in one tab is read from every other tab', async ({ context }, info) => {
+  const pages = await formCluster(context, uniqueRoom(info), 5);
+  await put(pages[0]!, 'cart:alice', 'milk,eggs');
+  for (const page of pages) expect((await get(page, 'cart:alice')).values).toEqual(['milk,eggs']);
+  const owners = await preferenceList(pages[0]!, 'cart:alice');
+  expect(owners).toHaveLength(3);
+  for (const page of pages) expect(await preferenceList(page, 'cart:alice')).toEqual(owners);
+});
+
+test('a reloaded tab comes back as the same node with its data', async ({ context }, info) => {
+  const pages = await formCluster(context, uniqueRoom(info), 3);
+  await put(pages[0]!, 'k', 'v1', undefined, 3);
+  const page = pages[1]!;
+  const id = await idOf(page);
+  expect(await stored(page, 'k')).toEqual(['v1']);
+  await page.reload();
+  await page.evaluate(() => window.dynamo.ready);
+  expect(await idOf(page)).toBe(id);
+  expect(await stored(page, 'k')).toEqual(['v1']);
+  await waitForMesh(pages);
+  expect((await get(page, 'k', 3)).values).toEqual(['v1']);
+});
+
+test('with a replica tab closed, puts still succeed; revived, it receives the hints and the holder deletes them', async ({ context }, info) => {
+  const room = uniqueRoom(info);
+  const pages = await formCluster(context, room, 5);
+  const nodes = await byId(pages);
+  const key = 'cart:bob';
+  const [coordinator, , closed] = await preferenceList(pages[0]!, key);
+  await nodes.get(closed!)!.close();
+
+  const via = nodes.get(coordinator!)!;
+  await put(via, key, 'milk', undefined, 3);
+  const others = [...nodes].filter(([id]) => id !== closed).map(([, p]) => p);
+  const holders = async () => {
+    const held = await Promise.all(others.map((p) => p.evaluate((target) => window.dynamo.hints().some((h) => h.target === target), closed!)));
+    return held.filter(Boolean).length;
+  };
+  await expect.poll(holders).toBe(1);
+
+  const revived = await openNode(context, room, { node: closed! });
+  expect(await idOf(revived)).toBe(closed);
+  await expect.poll(() => stored(revived, key), { timeout: 30_000 }).toEqual(['milk']);
+  await expect.poll(holders, { timeout: 30_000 }).toBe(0);
+});
+
+test('two tabs cut off from each other write from the same context; after healing both siblings show, and a put with that context leaves one version everywhere', async ({ context }, info) => {
+  const pages = await formCluster(context, uniqueRoom(info), 4);
+  const nodes = await byId(pages);
+  const key = 'cart:carol';
+  const replicas = await preferenceList(pages[0]!, key);
+  const [a, b] = [nodes.get(replicas[0]!)!, nodes.get(replicas[1]!)!];
+  const base = await put(a, key, 'milk', undefined, 3);
+
+  await a.evaluate((peer) => window.dynamo.isolate([peer]), replicas[1]!);
+  await b.evaluate((peer) => window.dynamo.isolate([peer]), replicas[0]!);
+  await put(a, key, 'milk,eggs', base.context);
+  await put(b, key, 'milk,jam', base.context);
+  await a.evaluate(() => window.dynamo.heal());
+  await b.evaluate(() => window.dynamo.heal());
+
+  let read = await get(a, key, 3);
+  await expect.poll(async () => (read = await get(a, key, 3)).values).toEqual(['milk,eggs', 'milk,jam']);
+  const [c1, c2] = read.clocks;
+  const counter = (clock: typeof c1, node: string) => clock!.find((e) => e.node === node)?.counter ?? 0;
+  // Concurrent: each clock has an entry the other lacks.
+  expect(counter(c1, replicas[0]!) !== counter(c2, replicas[0]!) && counter(c1, replicas[1]!) !== counter(c2, replicas[1]!)).toBe(true);
+
+  await put(a, key, 'eggs,jam,milk', read.context);
+  for (const id of replicas) await expect.poll(() => stored(nodes.get(id)!, key), { timeout: 30_000 }).toEqual(['eggs,jam,milk']);
+});
+
+test('a sixth tab joins and receives its ranges; a tab that leaves hands them off first', async ({ context }, info) => {
+  const room = uniqueRoom(info);
+  const pages = await formCluster(context, room, 5);
+  const keys = Array.from({ length: 40 }, (_, i) => `item-${i}`);
+  for (const key of keys) await put(pages[i(key) % 5]!, key, `value of ${key}`);
+
+  const sixth = await openNode(context, room);
+  await waitForMesh([...pages, sixth]);
+  const sixthId = await idOf(sixth);
+  const owned = async () => {
+    const mine: string[] = [];
+    for (const key of keys) if ((await preferenceList(sixth, key)).includes(sixthId)) mine.push(key);
+    return mine;
+  };
+  const expected = await owned();
+  expect(expected.length).toBeGreaterThan(0);
+  await expect
+    .poll(async () => (await Promise.all(expected.map((k) => stored(sixth, k)))).every((v, j) => v[0] === `value of ${expected[j]}`), { timeout: 40_000 })
+    .toBe(true);
+
+  const leaving = pages[2]!;
+  const leavingId = await idOf(leaving);
+  await leaving.evaluate(() => window.dynamo.leave());
+  await expect.poll(() => leaving.evaluate(() => window.dynamo.members().find((m) => m.self)!.status), { timeout: 40_000 }).toBe('left');
+  expect(await leaving.evaluate(() => window.dynamo.stats().keys)).toBe(0);
+  for (const key of keys) {
+    expect(await preferenceList(pages[0]!, key)).not.toContain(leavingId);
+    expect((await get(pages[0]!, key, 3)).values).toEqual([`value of ${key}`]);
+  }
+});
+
+test('a peer that sends garbage or oversized frames is ignored and counted; the node keeps serving', async ({ context }, info) => {
+  const pages = await formCluster(context, uniqueRoom(info), 3);
+  const [attacker, victim] = pages;
+  const victimId = await idOf(victim!);
+  await attacker!.evaluate((to) => {
+    window.dynamo.sendRaw(to, new Uint8Array([0xc1, 1, 2, 3]));
+    window.dynamo.sendRaw(to, new TextEncoder().encode('{"t":"read","id":1}'));
+    window.dynamo.sendRaw(to, new Uint8Array(5 * 1024 * 1024));
+  }, victimId);
+  await expect
+    .poll(() => victim!.evaluate(() => window.dynamo.stats().dropped))
+    .toMatchObject({ oversized: 1 });
+  const dropped = await victim!.evaluate(() => window.dynamo.stats().dropped);
+  expect(dropped.malformed! + dropped.invalid!).toBe(2);
+  await put(victim!, 'still', 'serving');
+  expect((await get(attacker!, 'still')).values).toEqual(['serving']);
+});
+
+function i(key: string): number {
+  return Number(key.split('-')[1]);
+}
