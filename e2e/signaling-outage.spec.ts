@@ -12,12 +12,15 @@ test('with the signaling server stopped the tabs keep answering; it restarts and
   try {
     const pages = await formCluster(context, room, 5, { signal });
     await server.close();
+    await expect.poll(() => pages[0]!.evaluate(() => window.dynamo.signaling())).not.toBe('connected');
     await expect.poll(() => pages[0]!.evaluate(() => window.dynamo.members().length)).toBe(5);
 
     for (let i = 0; i < 5; i++) await put(pages[i]!, `during-outage-${i}`, `v${i}`);
     for (const page of pages) expect((await get(page, 'during-outage-3')).values).toEqual(['v3']);
 
     server = await startSignalingServer({ port: PORT });
+    // The tabs reconnect to it by themselves.
+    for (const page of pages) await expect.poll(() => page.evaluate(() => window.dynamo.signaling()), { timeout: 15_000 }).toBe('connected');
     const late = await openNode(context, room, { signal });
     await waitForMesh([...pages, late]);
     expect((await get(late, 'during-outage-1')).values).toEqual(['v1']);

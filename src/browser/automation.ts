@@ -38,6 +38,8 @@ export interface DynamoAutomation {
   stored(key: string): Version[];
   hints(): { target: NodeId; key: string }[];
   stats(): { dropped: Record<string, number>; transport: Record<string, number>; keys: number; hints: number };
+  /** The connection to the signaling/seed server: 'connecting', 'connected' or 'disconnected'. */
+  signaling(): string;
   /** Test hook: raw bytes to a peer as one frame, bypassing the codec. */
   sendRaw(peer: NodeId, bytes: Uint8Array): void;
 }
@@ -82,6 +84,7 @@ export function automation(id: NodeId, room: string, started: Promise<BrowserNod
       const b = need();
       return { dropped: { ...b.node.stats.dropped }, transport: { ...b.transport.stats }, keys: b.node.store.size, hints: b.node.store.hintCount };
     },
+    signaling: () => need().signaling.status,
     sendRaw: (peer, bytes) => need().transport.sendRaw(peer, bytes),
   };
 }
