@@ -7,6 +7,7 @@ import type { GetOptions, PutOptions } from '../core/node.js';
 import type { NodeId } from '../core/ports.js';
 import type { Version } from '../core/version.js';
 import type { BrowserNode } from './browser-node.js';
+import type { NodeEvent } from '../core/events.js';
 
 export interface MemberView {
   readonly id: NodeId;
@@ -38,6 +39,8 @@ export interface DynamoAutomation {
   stored(key: string): Version[];
   hints(): { target: NodeId; key: string }[];
   stats(): { dropped: Record<string, number>; transport: Record<string, number>; keys: number; hints: number };
+  /** Subscribes to the node's events (requests, replies, hints, repairs, stores); returns an unsubscribe. */
+  on(listener: (event: NodeEvent) => void): () => void;
   /** The connection to the signaling/seed server: 'connecting', 'connected' or 'disconnected'. */
   signaling(): string;
   /** Test hook: raw bytes to a peer as one frame, bypassing the codec. */
@@ -84,6 +87,7 @@ export function automation(id: NodeId, room: string, started: Promise<BrowserNod
       const b = need();
       return { dropped: { ...b.node.stats.dropped }, transport: { ...b.transport.stats }, keys: b.node.store.size, hints: b.node.store.hintCount };
     },
+    on: (listener) => need().node.on(listener),
     signaling: () => need().signaling.status,
     sendRaw: (peer, bytes) => need().transport.sendRaw(peer, bytes),
   };

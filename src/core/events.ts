@@ -12,6 +12,8 @@ export type NodeEvent =
   | { type: 'op-fallback'; req: string; suspected: NodeId; fallback: NodeId; hint?: NodeId }
   | { type: 'op-done'; req: string; ok: boolean; detail: string }
   | { type: 'repair'; key: string; to: NodeId }
+  /** This node's store changed for `key` (durably). */
+  | { type: 'stored'; key: string }
   | { type: 'hint-stored'; key: string; target: NodeId; versions: readonly Version[] }
   | { type: 'hint-delivered'; key: string; target: NodeId }
   | { type: 'transfer'; key: string; to: NodeId }

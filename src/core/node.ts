@@ -135,6 +135,7 @@ export class DynamoNode {
     this.antiEntropy = new AntiEntropy(this.ctx);
     this.transfer = new OwnershipTransfer(this.ctx);
     this.reaper = new Reaper(this.ctx);
+    store.onChange((key) => this.emit({ type: 'stored', key }));
   }
 
   /** Opens the node's storage (restoring its data, tokens and membership) and starts its timers. */

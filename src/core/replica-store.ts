@@ -26,6 +26,7 @@ export class ReplicaStore {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Bumped on every change to records; caches of derived data compare against it. */
   version = 0;
+  private readonly listeners = new Set<(key: string) => void>();
 
   private constructor(private readonly storage: Storage) {}
 
@@ -40,7 +41,18 @@ export class ReplicaStore {
   private hold(record: KeyRecord): void {
     if (isEmptyRecord(record)) this.records.delete(record.key);
     else this.records.set(record.key, { record, pos: keyPosition(record.key), digest: recordDigest(record) });
+    this.changed(record.key);
+  }
+
+  private changed(key: string): void {
     this.version++;
+    for (const listener of this.listeners) listener(key);
+  }
+
+  /** Called with the key after every durable change to a record (hints excluded). */
+  onChange(listener: (key: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Runs `fn` after every earlier change of the same lock name has finished. */
@@ -98,7 +110,7 @@ export class ReplicaStore {
       if (!this.records.has(key) || !bytesEqual(this.digest(key), digest)) return false;
       await this.storage.deleteRecord(key);
       this.records.delete(key);
-      this.version++;
+      this.changed(key);
       return true;
     });
   }
