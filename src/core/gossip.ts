@@ -6,6 +6,7 @@
  */
 import type { MemberEntry, Members } from './membership.js';
 import { liveMembers, membershipFingerprint } from './membership.js';
+import { settingsKey, type ClusterSettings } from './settings.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
@@ -15,13 +16,19 @@ export class Gossip {
     private readonly ctx: NodeContext,
     /** The seeds of the moment: a fixed list in the simulator, the signaling room's members in a browser. */
     private readonly seeds: () => readonly NodeId[],
-    private readonly learn: (entries: readonly MemberEntry[]) => void,
+    private readonly learn: (entries: readonly MemberEntry[], settings?: ClusterSettings) => void,
+    private readonly settings: () => ClusterSettings,
   ) {}
+
+  /** What two nodes compare: the membership and the cluster settings. */
+  private hash(members: Members): string {
+    return `${membershipFingerprint(members)}/${settingsKey(this.settings())}`;
+  }
 
   tick(): void {
     const { ctx } = this;
     const members = ctx.members();
-    const hash = membershipFingerprint(members);
+    const hash = this.hash(members);
     const peers = liveMembers(members).filter((id) => id !== ctx.id);
     const targets = new Set<NodeId>();
     if (peers.length > 0) targets.add(peers[Math.floor(ctx.random.next() * peers.length)]!);
@@ -31,11 +38,11 @@ export class Gossip {
   }
 
   onGossip(from: NodeId, m: MessageOf<'gossip'>): void {
-    if (m.entries) this.learn(m.entries);
+    if (m.entries) this.learn(m.entries, m.settings);
     const members = this.ctx.members();
-    const hash = membershipFingerprint(members);
+    const hash = this.hash(members);
     if (hash === m.hash || m.stage === 2) return;
-    this.ctx.send(from, { t: 'gossip', hash, entries: entriesOf(members), stage: m.stage === 0 ? 1 : 2 });
+    this.ctx.send(from, { t: 'gossip', hash, entries: entriesOf(members), settings: this.settings(), stage: m.stage === 0 ? 1 : 2 });
   }
 }
 

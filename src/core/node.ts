@@ -34,6 +34,12 @@ import { buildRing, preferenceList, type Ring } from './ring.js';
 import { OwnershipTransfer } from './transfer.js';
 import { mergeRecords, recordDigest, type KeyRecord, type Version } from './version.js';
 import { wireRecord } from './batch.js';
+import { newerSettings, REPLICAS_MAX, type ClusterSettings } from './settings.js';
+
+/** The configuration with N replaced, R and W capped at it. */
+function withReplicas(config: ClusterConfig, n: number): ClusterConfig {
+  return { ...config, n, r: Math.min(config.r, n), w: Math.min(config.w, n) };
+}
 
 export interface NodeOptions {
   readonly id: NodeId;
@@ -55,6 +61,16 @@ export interface GetOptions {
 }
 export interface PutOptions {
   readonly w?: number;
+  /** Have this replica (one of the key's top N) coordinate the write, as in the paper's Figure 3. */
+  readonly coordinator?: NodeId;
+}
+
+export interface ReplicaView {
+  readonly node: NodeId;
+  /** False when the node did not answer in time. */
+  readonly answered: boolean;
+  readonly record?: KeyRecord;
+  readonly hints: readonly { target: NodeId; record: KeyRecord }[];
 }
 
 export interface NodeStats {
@@ -78,17 +94,19 @@ const REPLY_TYPES = new Set<Message['t']>([
   'transfer-accept',
   'transfer-ack',
   'reap-check-reply',
+  'inspect-reply',
 ]);
 const FORWARDS_REMEMBERED = 1024;
 
 export class DynamoNode {
   readonly id: NodeId;
-  readonly config: ClusterConfig;
   readonly store: ReplicaStore;
   readonly detector = new FailureDetector();
   readonly stats: NodeStats = { sent: {}, received: {}, dropped: { oversized: 0, malformed: 0, version: 0, invalid: 0 } };
 
   private membersMap: Members;
+  private settingsNow: ClusterSettings;
+  private configNow: ClusterConfig;
   private currentRing: Ring;
   private readonly ctx: NodeContext;
   private readonly gossip: Gossip;
@@ -108,16 +126,20 @@ export class DynamoNode {
     private readonly options: NodeOptions,
     store: ReplicaStore,
     members: Members,
+    settings: ClusterSettings,
   ) {
     this.id = options.id;
-    this.config = options.config;
     this.store = store;
     this.membersMap = members;
-    this.currentRing = buildRing(ringMembers(members), options.config);
+    this.settingsNow = settings;
+    this.configNow = withReplicas(options.config, settings.n);
+    this.currentRing = buildRing(ringMembers(members), this.configNow);
     const node = this;
     this.ctx = {
       id: options.id,
-      config: options.config,
+      get config() {
+        return node.configNow;
+      },
       clock: options.clock,
       random: options.random,
       store,
@@ -130,7 +152,12 @@ export class DynamoNode {
       emit: (event) => node.emit(event),
     };
     const seeds = options.seeds ?? [];
-    this.gossip = new Gossip(this.ctx, typeof seeds === 'function' ? seeds : () => seeds, (entries) => this.learn(entries));
+    this.gossip = new Gossip(
+      this.ctx,
+      typeof seeds === 'function' ? seeds : () => seeds,
+      (entries, settings) => this.learn(entries, settings),
+      () => this.settingsNow,
+    );
     this.handoff = new HintedHandoff(this.ctx, () => this.departing);
     this.antiEntropy = new AntiEntropy(this.ctx);
     this.transfer = new OwnershipTransfer(this.ctx);
@@ -158,7 +185,8 @@ export class DynamoNode {
     await options.storage.putMeta('incarnation', incarnation);
     const known = (state.meta.get('members') as MemberEntry[] | undefined) ?? [];
     const members = mergeMembers(new Map(), [...(options.initialMembers ?? []), ...known, self]);
-    const node = new DynamoNode(options, store, members);
+    const settings = (state.meta.get('settings') as ClusterSettings | undefined) ?? { n: options.config.n, version: 0, by: '' };
+    const node = new DynamoNode(options, store, members, settings);
     node.nextId = incarnation * 2 ** 32 + 1;
     node.startTimers();
     return node;
@@ -177,16 +205,23 @@ export class DynamoNode {
 
   /** Writes `value` as a version that supersedes everything in `context`. */
   put(key: string, value: Uint8Array, context?: string, options: PutOptions = {}): Promise<WriteResult> {
-    return this.write('put', key, value, context, options.w);
+    return this.write('put', key, value, context, options.w, options.coordinator);
   }
 
   /** Writes a tombstone that supersedes everything in `context`. */
   delete(key: string, context: string, options: PutOptions = {}): Promise<WriteResult> {
     if (typeof context !== 'string') return Promise.reject(new DynamoError('invalid', 'delete needs the context of a get'));
-    return this.write('delete', key, new Uint8Array(0), context, options.w);
+    return this.write('delete', key, new Uint8Array(0), context, options.w, options.coordinator);
   }
 
-  private async write(op: 'put' | 'delete', key: string, value: Uint8Array, context: string | undefined, wOpt?: number): Promise<WriteResult> {
+  private async write(
+    op: 'put' | 'delete',
+    key: string,
+    value: Uint8Array,
+    context: string | undefined,
+    wOpt?: number,
+    via?: NodeId,
+  ): Promise<WriteResult> {
     this.checkKey(key);
     if (!(value instanceof Uint8Array)) throw new DynamoError('invalid', 'value must be a Uint8Array');
     if (value.length > VALUE_BYTES_MAX) {
@@ -196,6 +231,10 @@ export class DynamoNode {
     const clock = context === undefined ? [] : decodeContext(context);
     this.checkServing();
     const owners = this.preferenceList(key);
+    if (via !== undefined && via !== this.id) {
+      if (!owners.includes(via)) throw new DynamoError('invalid', `${via} is not among the ${this.config.n} replicas of "${key}" (${owners.join(', ')})`);
+      return this.forward(op, key, value, context, w, [via]);
+    }
     if (owners.includes(this.id)) return new PutCoordinator(this.ctx, op, key, value, clock, w, this.req()).run();
     return this.forward(op, key, value, context, w, owners);
   }
@@ -253,6 +292,22 @@ export class DynamoNode {
     return `${this.id}#${this.nextReq++}`;
   }
 
+  /**
+   * What every live member holds for a key: its record and the hints it keeps for others. For
+   * teaching and debugging; this is not a quorum read and repairs nothing.
+   */
+  async inspect(key: string): Promise<ReplicaView[]> {
+    this.checkKey(key);
+    const ids = liveMembers(this.membersMap);
+    return Promise.all(
+      ids.map(async (node): Promise<ReplicaView> => {
+        const reply = await this.call(node, { t: 'inspect', key }, { timeoutMs: this.config.requestTimeoutMs });
+        if (reply?.t !== 'inspect-reply') return { node, answered: false, hints: [] };
+        return { node, answered: true, ...(reply.record ? { record: reply.record } : {}), hints: reply.hints };
+      }),
+    );
+  }
+
   // ---- membership (Dynamo 4.8) ----
 
   get status(): MemberStatus {
@@ -292,12 +347,34 @@ export class DynamoNode {
     this.learn([withStatus(entry, 'removed')]);
   }
 
-  private learn(entries: readonly MemberEntry[]): void {
+  /** The cluster settings: defaults, but N as the cluster last agreed. */
+  get config(): ClusterConfig {
+    return this.configNow;
+  }
+
+  get settings(): ClusterSettings {
+    return this.settingsNow;
+  }
+
+  /** Changes N for the whole cluster (gossiped); ranges move to their new replicas. */
+  setReplicas(n: number): void {
+    if (!Number.isInteger(n) || n < 1 || n > REPLICAS_MAX) throw new DynamoError('invalid', `N must be an integer from 1 to ${REPLICAS_MAX}`);
+    if (n === this.settingsNow.n) return;
+    this.learn([], { n, version: this.settingsNow.version + 1, by: this.id });
+  }
+
+  private learn(entries: readonly MemberEntry[], settings?: ClusterSettings): void {
     const merged = mergeMembers(this.membersMap, entries);
-    if (merged === this.membersMap) return;
+    const newSettings = settings ? newerSettings(this.settingsNow, settings) : this.settingsNow;
+    if (merged === this.membersMap && newSettings === this.settingsNow) return;
+    if (newSettings !== this.settingsNow) {
+      this.settingsNow = newSettings;
+      this.configNow = withReplicas(this.options.config, newSettings.n);
+      void this.options.storage.putMeta('settings', newSettings).catch(() => undefined);
+    }
     this.membersMap = merged;
     const before = this.currentRing;
-    this.currentRing = buildRing(ringMembers(merged), this.config);
+    this.currentRing = buildRing(ringMembers(merged), this.configNow);
     if (this.currentRing !== before) this.transfer.onRingChange(before, this.currentRing);
     for (const id of this.detector.unreachable()) if (!liveMembers(merged).includes(id)) this.detector.forget(id);
     const self = merged.get(this.id);
@@ -467,6 +544,13 @@ export class DynamoNode {
         return this.send(from, { t: 'pong', id: m.id });
       case 'read':
         return this.onRead(from, m);
+      case 'inspect':
+        return this.send(from, {
+          t: 'inspect-reply',
+          id: m.id,
+          record: this.store.get(m.key) ? wireRecord(this.store.get(m.key)!) : null,
+          hints: this.store.hintsFor(m.key).map((h) => ({ target: h.target, record: wireRecord(h) })),
+        });
       case 'write':
         return void this.onWrite(from, m);
       case 'forward':

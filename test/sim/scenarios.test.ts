@@ -321,3 +321,45 @@ describe('determinism', () => {
     expect((await run(43)).fingerprint).not.toBe(a.fingerprint);
   });
 });
+
+describe('teaching aids', () => {
+  it('a put can name its coordinator among the top N, as in Figure 3', async () => {
+    const sim = await createSimulation({ seed: 40, nodes: 5 });
+    const [x, y, z] = replicasOf(sim, 'cart');
+    const outsider = sim.nodes.find((id) => ![x, y, z].includes(id))!;
+    const d1 = await sim.client(outsider).put('cart', bytes('a'), undefined, { coordinator: y! });
+    expect(formatClock(d1.clock)).toBe(`[(${y},1)]`);
+    const d2 = await sim.client(x!).put('cart', bytes('b'), d1.context, { coordinator: z! });
+    expect(d2.clock.map((e) => e.node).sort()).toEqual([y, z].sort());
+    await expect(sim.client(x!).put('cart', bytes('c'), undefined, { coordinator: outsider })).rejects.toThrow(/not among the 3 replicas/);
+  });
+
+  it('inspect shows what every replica holds, and the hints kept for others', async () => {
+    const sim = await createSimulation({ seed: 41, nodes: 5, w: 3 });
+    const [a, , c] = replicasOf(sim, 'k');
+    sim.crash(c!);
+    await sim.client(a!).put('k', bytes('v'));
+    const view = await new Promise<Awaited<ReturnType<NonNullable<ReturnType<typeof sim.node>>['inspect']>>>((resolve) => {
+      const p = sim.node(a!)!.inspect('k');
+      void sim.run(3000).then(() => p.then(resolve));
+    });
+    expect(view.find((r) => r.node === c)!.answered).toBe(false);
+    expect(view.filter((r) => r.record?.versions.length === 1)).toHaveLength(2);
+    expect(view.filter((r) => r.hints.some((h) => h.target === c))).toHaveLength(1);
+  });
+
+  it('N changes for the whole cluster by gossip, and the ranges move to their new replicas', async () => {
+    const sim = await createSimulation({ seed: 42, nodes: 6 });
+    for (let i = 0; i < 30; i++) await sim.client('n1').put(`k${i}`, bytes(`v${i}`));
+    await sim.settle();
+    sim.node('n2')!.setReplicas(4);
+    expect((await sim.settle()).converged).toBe(true);
+    for (const id of sim.nodes) expect(sim.node(id)!.config.n).toBe(4);
+    expect(replicasOf(sim, 'k1')).toHaveLength(4);
+    for (const owner of replicasOf(sim, 'k1')) expect(sim.stored(owner, 'k1').map((v) => text(v.value))).toEqual(['v1']);
+    sim.node('n5')!.setReplicas(2);
+    expect((await sim.settle()).converged).toBe(true);
+    expect(sim.nodes.filter((id) => sim.stored(id, 'k1').length > 0)).toHaveLength(2);
+    expectNoViolations(sim);
+  });
+});

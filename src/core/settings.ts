@@ -1,0 +1,23 @@
+/**
+ * Cluster-wide settings that can change while the cluster runs (for now N, the number of
+ * replicas), gossiped with the membership. The higher version wins; equal versions are ordered by
+ * the id of the node that made the change, so every node settles on the same settings.
+ */
+import type { NodeId } from './ports.js';
+
+export interface ClusterSettings {
+  readonly n: number;
+  readonly version: number;
+  readonly by: NodeId;
+}
+
+export const REPLICAS_MAX = 7;
+
+export function newerSettings(a: ClusterSettings, b: ClusterSettings): ClusterSettings {
+  if (a.version !== b.version) return a.version > b.version ? a : b;
+  return a.by >= b.by ? a : b;
+}
+
+export function settingsKey(s: ClusterSettings): string {
+  return `${s.n}@${s.version}:${s.by}`;
+}
