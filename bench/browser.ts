@@ -57,6 +57,7 @@ try {
   for (let i = 0; i < TABS; i++) {
     const page = await context.newPage();
     await page.goto(`${base}?room=${room}`);
+    await page.waitForFunction(() => window.dynamo !== undefined);
     await page.evaluate(() => window.dynamo.ready);
     tabs.push(page);
   }

@@ -54,6 +54,7 @@ test('a reloaded tab comes back as the same node with its data', async ({ contex
   const id = await idOf(page);
   expect(await stored(page, 'k')).toEqual(['v1']);
   await page.reload();
+  await page.waitForFunction(() => window.dynamo !== undefined);
   await page.evaluate(() => window.dynamo.ready);
   expect(await idOf(page)).toBe(id);
   expect(await stored(page, 'k')).toEqual(['v1']);

@@ -26,6 +26,7 @@ export async function openNode(context: BrowserContext, room: string, options: O
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
   await page.goto(nodeUrl(room, options));
+  await page.waitForFunction(() => window.dynamo !== undefined);
   await page.evaluate(() => window.dynamo.ready);
   return page;
 }

@@ -1,16 +1,84 @@
-/** The node page (minimal status view for now). */
+/** The node page: one store, one controller, and the views laid out for a 1280x800 screen or a projector. */
 import type { BrowserNode } from '../browser/browser-node.js';
 import type { Identity } from '../browser/identity.js';
+import { Controller } from './controller.js';
+import { h } from './dom.js';
+import { Scenario } from './scenario.js';
+import { makeStore } from './store.js';
+import { cartView } from './views/cart.js';
+import { headerView } from './views/header.js';
+import { inspectorView } from './views/inspector.js';
+import { logView } from './views/log.js';
+import { membersView } from './views/members.js';
+import { ringView } from './views/ring.js';
+import { scenarioView } from './views/scenario.js';
 
-export function mountApp(root: HTMLElement, bn: BrowserNode, identity: Identity): void {
-  const render = () => {
-    const members = [...bn.node.members().values()];
-    const lines = [
-      `Node ${bn.id} (${identity.origin}) in room ${bn.room}; signaling ${bn.signaling.status}`,
-      ...members.map((m) => `${m.id}: ${m.status}${m.id === bn.id ? ' (this tab)' : `, ${bn.node.detector.reachable(m.id) ? 'reachable' : 'unreachable'}, channel ${bn.transport.linkState(m.id)}`}`),
-    ];
-    root.replaceChildren(...lines.map((l) => Object.assign(document.createElement('p'), { textContent: l })));
+/** Panels sharing one place on the grid, one shown at a time (ARIA tabs, arrow keys move between them). */
+function tabs(label: string, items: { title: string; panel: HTMLElement }[]): HTMLElement {
+  const buttons = items.map((item, i) =>
+    h('button', { type: 'button', role: 'tab', id: `tab-${i}-${item.panel.className.split(' ')[1]}`, 'aria-selected': i === 0 ? 'true' : 'false', tabindex: i === 0 ? 0 : -1 }, item.title));
+  const show = (index: number) => {
+    items.forEach((item, i) => {
+      item.panel.hidden = i !== index;
+      buttons[i]!.setAttribute('aria-selected', String(i === index));
+      buttons[i]!.tabIndex = i === index ? 0 : -1;
+    });
   };
-  render();
-  setInterval(render, 1000);
+  buttons.forEach((b, i) => {
+    b.addEventListener('click', () => show(i));
+    b.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+      const next = (i + (e.key === 'ArrowRight' ? 1 : buttons.length - 1)) % buttons.length;
+      show(next);
+      buttons[next]!.focus();
+    });
+  });
+  items.forEach((item, i) => {
+    item.panel.setAttribute('role', 'tabpanel');
+    item.panel.setAttribute('aria-labelledby', buttons[i]!.id);
+  });
+  show(0);
+  return h('div', { class: 'tabbed' }, h('div', { role: 'tablist', 'aria-label': label, class: 'tablist' }, buttons), items.map((i) => i.panel));
+}
+
+export function mountApp(root: HTMLElement, bn: BrowserNode, identity: Identity): Controller {
+  const config = bn.node.config;
+  const store = makeStore({
+    self: bn.id,
+    room: bn.room,
+    origin: identity.origin,
+    signaling: bn.signaling.status,
+    members: [],
+    ring: bn.node.ring(),
+    strategy: config.strategy,
+    n: config.n,
+    r: config.r,
+    w: config.w,
+    keys: [],
+    selection: null,
+    fallbacks: new Map(),
+    cart: { key: 'cart:shared', siblings: null, context: null, busy: false, error: null, notice: null },
+    faults: bn.faults.state,
+    log: [],
+    logFilter: { key: '', node: '' },
+    scenario: { step: 0, key: null, roles: null, done: [], busy: false, error: null },
+    revivable: [],
+    dropped: 0,
+  });
+  const controller = new Controller(bn, store);
+  const scenario = new Scenario(controller);
+  root.replaceChildren(
+    headerView(controller),
+    h('main', { class: 'grid' },
+      ringView(controller),
+      tabs('Cart and scenario', [
+        { title: 'Shopping cart', panel: cartView(controller) },
+        { title: 'Guided scenario: Figure 3', panel: scenarioView(controller, scenario) },
+      ]),
+      membersView(controller),
+      inspectorView(controller),
+      logView(controller)),
+  );
+  controller.start();
+  return controller;
 }

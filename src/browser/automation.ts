@@ -47,7 +47,8 @@ export interface DynamoAutomation {
   sendRaw(peer: NodeId, bytes: Uint8Array): void;
 }
 
-export function automation(id: NodeId, room: string, started: Promise<BrowserNode>): DynamoAutomation {
+/** Built before the node starts, so that `window.dynamo.ready` exists from the first moment. */
+export function automation(started: Promise<BrowserNode>): DynamoAutomation {
   let bn: BrowserNode | undefined;
   const ready = started.then((b) => {
     bn = b;
@@ -57,8 +58,12 @@ export function automation(id: NodeId, room: string, started: Promise<BrowserNod
     return bn;
   };
   return {
-    id,
-    room,
+    get id() {
+      return need().id;
+    },
+    get room() {
+      return need().room;
+    },
     ready,
     get: async (key, options) => (await ready, need().node.get(key, options)),
     put: async (key, value, context, options) => (await ready, need().node.put(key, value, context, options)),

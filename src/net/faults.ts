@@ -36,6 +36,12 @@ export class FaultSwitches {
     this.changed();
   }
 
+  /** Ends the cut-off from these peers. */
+  reconnect(peers: readonly NodeId[]): void {
+    for (const p of peers) this.isolated.delete(p);
+    this.changed();
+  }
+
   delay(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new Error('delay must be a non-negative number of milliseconds');
     this.delayMs = ms;

@@ -1,0 +1,103 @@
+/**
+ * The single source of what the page draws: one zustand vanilla store, fed by the node's events
+ * and by the controller's actions. Views only read it.
+ */
+import { createStore } from 'zustand/vanilla';
+import type { Identity } from '../browser/identity.js';
+import type { MemberStatus } from '../core/membership.js';
+import type { ReplicaView } from '../core/node.js';
+import type { NodeId } from '../core/ports.js';
+import type { Ring } from '../core/ring.js';
+import type { VClock } from '../core/vclock.js';
+import type { FaultState } from '../net/faults.js';
+import type { SignalingStatus } from '../net/signaling-client.js';
+import type { Cart } from './cart.js';
+
+export interface MemberRow {
+  readonly id: NodeId;
+  readonly self: boolean;
+  readonly status: MemberStatus;
+  readonly reachable: boolean;
+  readonly channel: 'open' | 'dialling' | 'closed' | 'self';
+  readonly capacity: number;
+  /** Tokens (strategy 1) or partitions (strategy 3) the node owns on the ring. */
+  readonly tokens: number;
+  readonly color: string;
+}
+
+export interface Sibling {
+  readonly clock: VClock;
+  readonly deleted: boolean;
+  readonly cart: Cart | { error: string; raw: string };
+}
+
+export interface CartState {
+  readonly key: string;
+  readonly siblings: readonly Sibling[] | null;
+  readonly context: string | null;
+  readonly busy: boolean;
+  readonly error: string | null;
+  /** What the last action did, in a sentence (for example, which deleted items came back). */
+  readonly notice: string | null;
+}
+
+export interface Selection {
+  readonly key: string;
+  readonly replicas: readonly ReplicaView[] | null;
+  /** The context a put would use now (from a quorum read), or why there is none. */
+  readonly context: { clock: VClock } | { error: string } | null;
+  readonly loading: boolean;
+}
+
+export type LogLine = { readonly text: string; readonly tone?: 'ok' | 'bad' | 'warn' };
+
+export interface LogEntry {
+  readonly id: string;
+  readonly time: number;
+  readonly title: string;
+  readonly key?: string;
+  readonly nodes: readonly NodeId[];
+  readonly lines: readonly LogLine[];
+  readonly done: boolean;
+}
+
+export interface ScenarioState {
+  readonly step: number;
+  readonly key: string | null;
+  readonly roles: { readonly Sx: NodeId; readonly Sy: NodeId; readonly Sz: NodeId } | null;
+  readonly done: readonly { readonly sentence: string; readonly result: string }[];
+  readonly busy: boolean;
+  readonly error: string | null;
+}
+
+export interface AppState {
+  readonly self: NodeId;
+  readonly room: string;
+  readonly origin: Identity['origin'];
+  readonly signaling: SignalingStatus;
+  readonly members: readonly MemberRow[];
+  readonly ring: Ring;
+  readonly strategy: 1 | 3;
+  readonly n: number;
+  readonly r: number;
+  readonly w: number;
+  readonly keys: readonly string[];
+  readonly selection: Selection | null;
+  /** Fallbacks the latest request on the selected key used, by the owner they stood in for. */
+  readonly fallbacks: ReadonlyMap<NodeId, NodeId>;
+  readonly cart: CartState;
+  readonly faults: FaultState;
+  readonly log: readonly LogEntry[];
+  readonly logFilter: { readonly key: string; readonly node: string };
+  readonly scenario: ScenarioState;
+  readonly revivable: readonly NodeId[];
+  readonly dropped: number;
+}
+
+export type AppStore = ReturnType<typeof makeStore>;
+
+export function makeStore(initial: AppState) {
+  return createStore<AppState>()(() => initial);
+}
+
+export const LOG_ENTRIES_MAX = 300;

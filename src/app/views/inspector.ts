@@ -1,0 +1,52 @@
+/** The key inspector: what each node holds for a key (versions, clocks, tombstones), the hints kept for others, and the context a put would use. */
+import { keyPosition } from '../../core/hash.js';
+import { preferenceList } from '../../core/ring.js';
+import type { Controller } from '../controller.js';
+import { fill, h } from '../dom.js';
+import { watch } from './watch.js';
+import { clockText } from './cart.js';
+
+const preview = (value: Uint8Array) => {
+  const text = new TextDecoder().decode(value.subarray(0, 120));
+  return value.length > 120 ? `${text}… (${value.length} bytes)` : text;
+};
+
+export function inspectorView(c: Controller): HTMLElement {
+  const keyInput = h('input', { id: 'inspect-key', list: 'known-keys', placeholder: 'a key', autocomplete: 'off' });
+  const form = h('form', { class: 'inline', onsubmit: (e: Event) => { e.preventDefault(); void c.select(keyInput.value); } },
+    h('label', { for: 'inspect-key' }, 'Key'), keyInput, h('button', { type: 'submit' }, 'Inspect'), h('button', { type: 'button', onclick: () => void c.inspect() }, 'Refresh'));
+  const body = h('div', { class: 'scroll inspector-body', 'aria-live': 'polite' });
+  watch(c.store, (st) => ({ selection: st.selection, ring: st.ring }), ({ selection, ring }) => {
+    if (!selection) return fill(body, h('p', { class: 'muted' }, 'Inspect a key to see every replica’s versions.'));
+    if (document.activeElement !== keyInput) keyInput.value = selection.key;
+    const top = ring.tokens.length ? preferenceList(ring, keyPosition(selection.key)) : [];
+    const ctx = selection.context;
+    fill(body,
+      h('p', {}, 'A put now would use the context ', ctx === null ? h('span', { class: 'muted' }, 'reading…') : 'error' in ctx ? h('span', { class: 'error' }, ctx.error) : h('code', { class: 'clock' }, clockText(ctx.clock))),
+      selection.replicas === null
+        ? h('p', { class: 'muted' }, selection.loading ? 'Asking every node…' : 'No answer.')
+        : h('table', { class: 'inspect' },
+            h('thead', {}, h('tr', {}, ['Node', 'Role', 'Holds', 'Hints held for others'].map((t) => h('th', { scope: 'col' }, t)))),
+            h('tbody', {},
+              [...selection.replicas]
+                .sort((a, b) => rank(top, a.node) - rank(top, b.node) || (a.node < b.node ? -1 : 1))
+                .map((r) =>
+                  h('tr', {},
+                    h('td', {}, r.node),
+                    h('td', {}, top.includes(r.node) ? `replica ${top.indexOf(r.node) + 1} of ${top.length}` : 'not a replica'),
+                    h('td', {},
+                      !r.answered ? h('span', { class: 'warn' }, 'did not answer') : !r.record ? h('span', { class: 'muted' }, 'nothing') :
+                        [
+                          r.record.versions.map((v) => h('div', { class: 'version' }, h('code', { class: 'clock' }, clockText(v.clock)), ' ', v.deleted ? h('em', {}, 'tombstone') : preview(v.value))),
+                          r.record.reaped ? h('div', { class: 'muted' }, 'reaped tombstone up to ', h('code', {}, clockText(r.record.reaped))) : null,
+                        ]),
+                    h('td', {}, r.hints.length === 0 ? '' : r.hints.map((hint) => h('div', {}, `for ${hint.target}: `, hint.record.versions.map((v) => h('code', { class: 'clock' }, clockText(v.clock)))))),
+                  )))));
+  });
+  return h('section', { class: 'panel inspector-panel', 'aria-labelledby': 'inspector-h' }, h('h2', { id: 'inspector-h' }, 'Key inspector'), form, body);
+}
+
+function rank(top: string[], id: string): number {
+  const at = top.indexOf(id);
+  return at < 0 ? 99 : at;
+}
