@@ -24,6 +24,8 @@ export interface ReadResult {
 export interface WriteResult {
   readonly clock: VClock;
   readonly context: string;
+  /** The version written, dot included. */
+  readonly version?: Version;
 }
 
 type Phase = 'waiting' | 'answered' | 'failed';
@@ -194,12 +196,16 @@ export class PutCoordinator extends Coordinator<WriteResult> {
     const { ctx, key } = this;
     try {
       await ctx.store.update(key, (current) => {
-        const held = recordClock(current);
-        const clock = truncate(
-          increment(this.context, ctx.id, ctx.clock.now(), counterOf(held, ctx.id) + 1),
-          ctx.config.clockSizeMax,
-        );
-        this.version = { value: this.value, clock, deleted: this.op === 'delete' };
+        // A counter this node never used for the key: past the context and past every version it holds.
+        const counter = Math.max(counterOf(this.context, ctx.id), counterOf(recordClock(current), ctx.id)) + 1;
+        const clock = truncate(increment(this.context, ctx.id, ctx.clock.now(), counter), ctx.config.clockSizeMax);
+        this.version = {
+          value: this.value,
+          clock,
+          deleted: this.op === 'delete',
+          dot: { node: ctx.id, counter },
+          base: counterOf(this.context, ctx.id),
+        };
         return mergeRecords(key, current, { key, versions: [this.version] });
       });
     } catch (e) {
@@ -219,8 +225,8 @@ export class PutCoordinator extends Coordinator<WriteResult> {
   }
 
   protected result(): WriteResult {
-    const clock = this.version!.clock;
-    return { clock, context: encodeContext(clock) };
+    const version = this.version!;
+    return { clock: version.clock, context: encodeContext(version.clock), version };
   }
 }
 

@@ -200,7 +200,7 @@ export class DynamoNode {
     const r = this.quorum('r', options.r);
     this.checkServing();
     const result: ReadResult = await new GetCoordinator(this.ctx, key, r, this.req()).run();
-    return { versions: result.versions.map((v) => ({ value: v.value, clock: v.clock, deleted: v.deleted })), context: result.context };
+    return { versions: [...result.versions], context: result.context };
   }
 
   /** Writes `value` as a version that supersedes everything in `context`. */
@@ -260,7 +260,8 @@ export class DynamoNode {
       if (reply.error?.code === 'unavailable') continue;
       if (reply.error) throw new DynamoError(reply.error.code, reply.error.message);
       const clock = reply.clock ?? [];
-      return { clock, context: encodeContext(clock) };
+      const version = { value, clock, deleted: op === 'delete', ...(reply.dot ? { dot: reply.dot, base: reply.base ?? 0 } : {}) };
+      return { clock, context: encodeContext(clock), version };
     }
     throw new DynamoError(
       'unavailable',
@@ -631,7 +632,8 @@ export class DynamoNode {
         m.op === 'delete'
           ? await this.write('delete', m.key, new Uint8Array(0), m.context ?? '', m.w)
           : await this.write('put', m.key, m.value, m.context, m.w);
-      return { t: 'forward-reply', id: m.id, clock: result.clock };
+      const dot = result.version?.dot;
+      return { t: 'forward-reply', id: m.id, clock: result.clock, ...(dot ? { dot, base: result.version?.base ?? 0 } : {}) };
     } catch (e) {
       if (e instanceof DynamoError) return error(e.code, e.message);
       return error('storage', String(e));

@@ -32,7 +32,13 @@ const Clock = v.pipe(
   v.maxLength(CLOCK_ENTRIES_MAX),
   v.readonly(),
 );
-const VersionSchema = v.object({ value: Value, clock: Clock, deleted: v.boolean() });
+const VersionSchema = v.object({
+  value: Value,
+  clock: Clock,
+  deleted: v.boolean(),
+  dot: v.optional(v.object({ node: NodeId, counter: v.pipe(Count, v.minValue(1)) })),
+  base: v.optional(Count),
+});
 const RecordSchema = v.object({
   key: Key,
   versions: v.pipe(v.array(VersionSchema), v.maxLength(SIBLINGS_MAX), v.readonly()),
@@ -80,7 +86,13 @@ export const MessageSchema = v.variant('t', [
     context: v.optional(v.string()),
     w: v.optional(Count),
   }),
-  m('forward-reply', { id: RequestId, clock: v.optional(Clock), error: v.optional(ErrorInfo) }),
+  m('forward-reply', {
+    id: RequestId,
+    clock: v.optional(Clock),
+    dot: v.optional(v.object({ node: NodeId, counter: v.pipe(Count, v.minValue(1)) })),
+    base: v.optional(Count),
+    error: v.optional(ErrorInfo),
+  }),
   m('ae-roots', { ring: Count, indices: Indices, hashes: Bytes }),
   m('ae-hashes', { lo: v.string(), hi: v.string(), level: Count, indices: Indices, hashes: Bytes }),
   m('ae-keys', { lo: v.string(), hi: v.string(), leaves: Indices, keys: Keys, digests: Bytes }),

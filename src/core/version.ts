@@ -1,14 +1,48 @@
 /**
  * Versions and sibling sets (Dynamo 4.4): syntactic reconciliation keeps every version that no
  * other version descends from. Deletes are versions too (tombstones).
+ *
+ * A version written by a coordinator also carries its *dot*: the (node, counter) event that made
+ * it, and the counter its context held for that node (`base`). Plain vector clocks cannot tell
+ * two writes that one node coordinated from the same context apart from a write and its
+ * successor: [(X,1)] and [(X,2)] look ordered although neither writer saw the other's value, and
+ * the first would silently vanish. With the dot, a version is superseded only by a version whose
+ * writer had seen that dot (as dotted version vectors do); the clock shown is unchanged.
  */
 import { md5Bytes, bytesToHex, utf8ToBytes } from './hash.js';
-import { clockKey, compare, descends, merge, type VClock } from './vclock.js';
+import { clockKey, compare, counterOf, descends, merge, type VClock } from './vclock.js';
+
+export interface Dot {
+  readonly node: string;
+  readonly counter: number;
+}
 
 export interface Version {
   readonly value: Uint8Array;
+  /** The version's vector clock: its context plus its own dot. */
   readonly clock: VClock;
   readonly deleted: boolean;
+  /** The event that created this version, when a coordinator wrote it. */
+  readonly dot?: Dot;
+  /** The counter the writer's context held for the dot's node (so the context is recoverable). */
+  readonly base?: number;
+}
+
+/** What the writer of `v` had seen of `node`: its context's counter for that node. */
+function seenOf(v: Version, node: string): number {
+  return v.dot && v.dot.node === node ? (v.base ?? 0) : counterOf(v.clock, node);
+}
+
+/** True when the writer of `later` had seen `earlier`, so `later` supersedes it. */
+export function supersedes(later: Version, earlier: Version): boolean {
+  if (earlier.dot) return seenOf(later, earlier.dot.node) >= earlier.dot.counter;
+  return compare(earlier.clock, later.clock) === 'before';
+}
+
+/** True when a reap marker covers `v` (the reaped tombstones' writers had seen it). */
+export function markerCovers(reaped: VClock, v: Version): boolean {
+  if (v.dot) return counterOf(reaped, v.dot.node) >= v.dot.counter;
+  return descends(reaped, v.clock);
 }
 
 /** What a replica holds for one key: its siblings, and the clock of a reaped tombstone if any. */
@@ -31,23 +65,20 @@ export function valueHash(value: Uint8Array): string {
 }
 
 function identity(v: Version): string {
-  return `${clockKey(v.clock)}|${v.deleted ? 'd' : 'v'}|${valueHash(v.value)}`;
+  const dot = v.dot ? `${v.dot.node}:${v.dot.counter}/${v.base ?? 0}` : '';
+  return `${clockKey(v.clock)}|${dot}|${v.deleted ? 'd' : 'v'}|${valueHash(v.value)}`;
 }
 
 /**
- * Syntactic reconciliation: drops versions that another version (or the reaped marker) descends
- * from, and duplicates. Versions with equal clocks but different contents are both kept, so that
- * no write is silently lost. The result is in a canonical order.
+ * Syntactic reconciliation: drops versions that another version (or the reaped marker)
+ * supersedes, and duplicates. Versions with equal clocks but different contents are both kept, so
+ * that no write is silently lost. The result is in a canonical order.
  */
 export function reconcile(versions: readonly Version[], reaped?: VClock): Version[] {
   const unique = new Map<string, Version>();
   for (const v of versions) unique.set(identity(v), v);
   const all = [...unique.values()];
-  const kept = all.filter(
-    (v) =>
-      !(reaped && descends(reaped, v.clock)) &&
-      !all.some((other) => other !== v && compare(v.clock, other.clock) === 'before'),
-  );
+  const kept = all.filter((v) => !(reaped && markerCovers(reaped, v)) && !all.some((other) => other !== v && supersedes(other, v)));
   return kept.sort((a, b) => (identity(a) < identity(b) ? -1 : 1));
 }
 

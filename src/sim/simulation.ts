@@ -132,7 +132,7 @@ export class Simulation {
     node.on((event) => {
       if (event.type !== 'hint-stored') return;
       for (const v of event.versions) {
-        this.hintedWrites.push({ key: event.key, clock: v.clock, value: v.value, deleted: v.deleted, via: id, target: event.target });
+        this.hintedWrites.push({ ...v, key: event.key, via: id, target: event.target });
       }
     });
     this.network.attach(id, (from, bytes) => node.receive(from, bytes));
@@ -145,13 +145,13 @@ export class Simulation {
       put: (key, value, context, options) =>
         this.request(id, async (node) => {
           const result = await node.put(key, value, context, options);
-          this.ackedWrites.push({ key, clock: result.clock, value, deleted: false, via: id });
+          this.ackedWrites.push({ ...(result.version ?? { clock: result.clock, value, deleted: false }), key, via: id });
           return result;
         }),
       delete: (key, context, options) =>
         this.request(id, async (node) => {
           const result = await node.delete(key, context, options);
-          this.ackedWrites.push({ key, clock: result.clock, value: new Uint8Array(0), deleted: true, via: id });
+          this.ackedWrites.push({ ...(result.version ?? { clock: result.clock, value: new Uint8Array(0), deleted: true }), key, via: id });
           return result;
         }),
     };
@@ -275,7 +275,7 @@ export class Simulation {
   /** What a replica durably holds for a key (works while the node is crashed too). */
   stored(id: NodeId, key: string): Version[] {
     const record = this.sim(id).storage.peek(key);
-    return (record?.versions ?? []).map((v) => ({ value: v.value, clock: v.clock, deleted: v.deleted }));
+    return [...(record?.versions ?? [])];
   }
 
   /** Running nodes that are ring members or leaving. */

@@ -1,17 +1,18 @@
 /** Every acknowledged write is present, or causally superseded, at each of its live replicas. */
 import { bytesEqual } from '../../core/merkle.js';
-import { compare, descends, formatClock } from '../../core/vclock.js';
-import type { KeyRecord } from '../../core/version.js';
+import { compare, formatClock } from '../../core/vclock.js';
+import { markerCovers, supersedes, type KeyRecord } from '../../core/version.js';
 import type { AckedWrite, Checker } from './view.js';
 
+/** The record holds the write itself, or a version (or reap marker) whose writer had seen it. */
 export function covers(record: KeyRecord | undefined, write: AckedWrite): boolean {
   if (!record) return false;
-  if (record.reaped && descends(record.reaped, write.clock)) return true;
-  return record.versions.some((v) => {
-    const order = compare(write.clock, v.clock);
-    if (order === 'before') return true;
-    return order === 'equal' && v.deleted === write.deleted && bytesEqual(v.value, write.value);
-  });
+  if (record.reaped && markerCovers(record.reaped, write)) return true;
+  return record.versions.some(
+    (v) =>
+      supersedes(v, write) ||
+      (compare(write.clock, v.clock) === 'equal' && v.deleted === write.deleted && bytesEqual(v.value, write.value)),
+  );
 }
 
 export const durability: Checker = (view) => {

@@ -2,8 +2,9 @@
 import type { NodeId } from '../../core/ports.js';
 import type { ReplicaStore } from '../../core/replica-store.js';
 import type { VClock } from '../../core/vclock.js';
+import type { Version } from '../../core/version.js';
 
-export interface AckedWrite {
+export interface AckedWrite extends Version {
   readonly key: string;
   readonly clock: VClock;
   readonly value: Uint8Array;
