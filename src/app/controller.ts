@@ -42,7 +42,12 @@ export class Controller {
 
   private onEvent(e: NodeEvent): void {
     if (this.log.record(e)) this.store.setState({ log: this.log.all });
-    if (e.type === 'membership' || e.type === 'reachability') this.refreshMembers();
+    if (e.type === 'membership' || e.type === 'reachability') {
+      this.refreshMembers();
+      // A cart that could not be read (too few nodes known yet) is read again once the cluster grows.
+      const cart = this.store.getState().cart;
+      if (e.type === 'membership' && cart.error && !cart.busy) this.scheduleCartRetry();
+    }
     if (e.type === 'stored') {
       this.scheduleKeys();
       if (e.key === this.store.getState().selection?.key) this.scheduleInspect();
@@ -85,6 +90,12 @@ export class Controller {
   }
 
   private inspectTimer: ReturnType<typeof setTimeout> | undefined;
+  private cartTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private scheduleCartRetry(): void {
+    clearTimeout(this.cartTimer);
+    this.cartTimer = setTimeout(() => void this.loadCart(), 1000);
+  }
 
   /** Re-inspects the selected key shortly after this node's copy of it changed, so the views stay live. */
   private scheduleInspect(): void {
@@ -157,7 +168,12 @@ export class Controller {
     try {
       const read = await this.bn.node.get(name, { r: this.store.getState().r });
       this.setCart({
-        siblings: read.versions.map((v) => ({ clock: v.clock, deleted: v.deleted, cart: v.deleted ? EMPTY_CART : decodeCart(v.value) })),
+        siblings: read.versions.map((v) => ({
+          clock: v.clock,
+          deleted: v.deleted,
+          ...(v.dot ? { dot: v.dot, base: v.base ?? 0 } : {}),
+          cart: v.deleted ? EMPTY_CART : decodeCart(v.value),
+        })),
         context: read.context,
         busy: false,
       });

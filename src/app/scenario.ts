@@ -27,7 +27,9 @@ const cart = (...items: string[]): Cart => ({ items, removed: [] });
 /** A clock in the paper's notation, with the role names: ([Sx,2],[Sy,1]). */
 export function paperClock(clock: VClock, roles: Roles): string {
   const name = new Map(Object.entries(roles).map(([role, id]) => [id, role]));
-  return `(${clock.map((e) => `[${name.get(e.node) ?? e.node},${e.counter}]`).join(',')})`;
+  const named = clock.map((e) => ({ name: name.get(e.node) ?? e.node, counter: e.counter }));
+  named.sort((a, b) => (a.name < b.name ? -1 : 1)); // Sx, Sy, Sz, as the paper writes them
+  return `(${named.map((e) => `[${e.name},${e.counter}]`).join(',')})`;
 }
 
 function put(ctx: StepContext, label: string, value: Cart, context: string | undefined, coordinator: string): Promise<string> {

@@ -28,6 +28,8 @@ export interface MemberRow {
 export interface Sibling {
   readonly clock: VClock;
   readonly deleted: boolean;
+  readonly dot?: { readonly node: NodeId; readonly counter: number };
+  readonly base?: number;
   readonly cart: Cart | { error: string; raw: string };
 }
 

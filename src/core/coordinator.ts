@@ -120,7 +120,7 @@ abstract class Coordinator<T> {
     const what = this.op === 'get' ? 'replies' : 'write acknowledgements';
     const message =
       `${this.op} of "${this.key}" failed: ${this.answered.size} of ${this.quorum} required ${what} ` +
-      `(${q}=${this.quorum}) from ${this.asked.size} replicas asked within ${this.ctx.config.requestTimeoutMs} ms`;
+      `(${q}=${this.quorum}) from ${this.asked.size} ${this.asked.size === 1 ? 'replica' : 'replicas'} asked within ${this.ctx.config.requestTimeoutMs} ms`;
     this.ctx.emit({ type: 'op-done', req: this.req, ok: false, detail: message });
     this.settle.reject(new DynamoError('quorum', message));
   }

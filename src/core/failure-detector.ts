@@ -31,3 +31,14 @@ export class FailureDetector {
     this.unreachableSince.delete(id);
   }
 }
+
+/**
+ * Whom to ping this round: every live peer believed unreachable (an answer makes it reachable
+ * again), and one random peer believed reachable, so that a node gone silent is noticed even when
+ * no request happens to go to it.
+ */
+export function probeTargets(detector: FailureDetector, livePeers: readonly NodeId[], random: () => number): NodeId[] {
+  const down = detector.unreachable().filter((id) => livePeers.includes(id));
+  const up = livePeers.filter((id) => detector.reachable(id));
+  return up.length > 0 ? [...down, up[Math.floor(random() * up.length)]!] : down;
+}

@@ -4,7 +4,7 @@
  * owns; the data follows; the receiver acknowledges what it stored. A node deletes a key it no
  * longer owns only after every current owner acknowledged exactly the record it still holds.
  */
-import { batches, chunks, wireRecord } from './batch.js';
+import { batches, wireRecord } from './batch.js';
 import { BATCH_RECORDS_MAX } from './limits.js';
 import { bytesEqual, HASH_BYTES } from './merkle.js';
 import type { NodeContext } from './node-context.js';

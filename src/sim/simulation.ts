@@ -58,7 +58,6 @@ export class Simulation {
   readonly config: ClusterConfig;
   readonly seeds: readonly NodeId[];
   private readonly scheduler = new Scheduler();
-  private readonly random: SeededRandom;
   readonly network: SimNetwork;
   private readonly sims = new Map<NodeId, SimNode>();
   private readonly ackedWrites: AckedWrite[] = [];
@@ -68,7 +67,6 @@ export class Simulation {
   constructor(readonly seed: number, config: ClusterConfig, seeds: readonly NodeId[]) {
     this.config = config;
     this.seeds = seeds;
-    this.random = new SeededRandom(seed, 'simulation');
     this.network = new SimNetwork(this.scheduler, new SeededRandom(seed, 'network'));
   }
 

@@ -49,6 +49,7 @@ export function cartView(c: Controller): HTMLElement {
             h('h3', {}, `Version ${i + 1}`),
             h('p', { class: 'clock-label' }, 'Vector clock'),
             h('ul', { class: 'clock-list' }, sib.clock.map((e) => h('li', {}, `(${e.node}, ${e.counter})`))),
+            sib.dot ? h('p', { class: 'muted small' }, `written by ${sib.dot.node} as its event ${sib.dot.counter}, having seen ${seenText(sib.clock, sib.dot, sib.base ?? 0)}`) : null,
             sib.deleted
               ? h('p', { class: 'muted' }, 'deleted (a tombstone)')
               : isCart(sib.cart)
@@ -58,6 +59,12 @@ export function cartView(c: Controller): HTMLElement {
           ))));
   });
   return h('section', { class: 'panel cart-panel', 'aria-labelledby': 'cart-h' }, h('h2', { id: 'cart-h' }, 'Shopping cart'), open, add, status, alert, body);
+}
+
+/** The writer's context: the clock with the dot's own entry put back to what the writer had seen. */
+function seenText(clock: readonly { node: string; counter: number }[], dot: { node: string }, base: number): string {
+  const seen = clock.flatMap((e) => (e.node !== dot.node ? [e] : base > 0 ? [{ node: e.node, counter: base }] : []));
+  return seen.length ? clockText(seen) : 'nothing';
 }
 
 export function clockText(clock: readonly { node: string; counter: number }[]): string {

@@ -1,0 +1,121 @@
+/**
+ * The page, driven as a person would: clicks, typing, roles and labels. window.dynamo is used only
+ * to wait for the tabs to find each other, never for the steps under test. Screenshots of the
+ * main states go to test-results/screens/.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { formCluster, idOf, uniqueRoom } from './fixtures.js';
+
+test.use({ viewport: { width: 1280, height: 800 } });
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/screens/${name}.png` });
+
+async function openCart(page: Page, key: string): Promise<void> {
+  await page.getByLabel('Cart key').fill(key);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByText('Working…')).toHaveCount(0);
+}
+
+async function addItem(page: Page, item: string): Promise<void> {
+  await page.getByLabel('Add item').fill(item);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: `added “${item}”` })).toBeVisible();
+}
+
+test('two cut-off tabs add items; after healing both siblings show with their clocks; a merge leaves one version everywhere', async ({ context }, info) => {
+  const pages = await formCluster(context, uniqueRoom(info), 3);
+  const [a, b, c] = pages as [Page, Page, Page];
+  const [idA, idB] = [await idOf(a), await idOf(b)];
+  const key = `cart:${Math.random().toString(36).slice(2, 7)}`;
+  for (const page of pages) await openCart(page, key);
+
+  await addItem(a, 'milk');
+  await b.getByRole('button', { name: 'Reload' }).click();
+  await expect(b.getByRole('list', { name: 'Items in the cart' })).toContainText('milk');
+
+  await a.getByLabel(`Cut off from ${idB}`).check();
+  await b.getByLabel(`Cut off from ${idA}`).check();
+  await expect(a.getByText(`cut off from ${idB}`)).toBeVisible();
+  await addItem(a, 'eggs');
+  await addItem(b, 'jam');
+  await a.getByRole('button', { name: 'Heal all faults' }).click();
+  await b.getByRole('button', { name: 'Heal all faults' }).click();
+
+  const siblings = a.getByRole('list', { name: 'Sibling versions' });
+  await expect(async () => {
+    await a.getByRole('button', { name: 'Reload' }).click();
+    await expect(siblings.getByRole('listitem').filter({ has: a.getByRole('heading') })).toHaveCount(2, { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  const versions = siblings.getByRole('listitem', { name: /Version \d/ });
+  const texts = await versions.allInnerTexts();
+  expect(texts.some((t) => t.includes('eggs') && t.includes(`(${idA}, `))).toBe(true);
+  expect(texts.some((t) => t.includes('jam') && t.includes(`(${idB}, `))).toBe(true);
+  await shot(a, 'cart-siblings');
+
+  await a.getByRole('button', { name: 'Merge all versions (union of items)' }).click();
+  await expect(a.getByRole('status').filter({ hasText: 'merged 2 versions by union' })).toBeVisible();
+  for (const page of [a, b, c]) {
+    await expect(async () => {
+      await page.getByRole('button', { name: 'Reload' }).click();
+      await expect(page.getByText(/^One version, clock/)).toBeVisible({ timeout: 1000 });
+    }).toPass({ timeout: 20_000 });
+    const items = await page.getByRole('list', { name: 'Items in the cart' }).locator('.item').allInnerTexts();
+    expect(items.sort()).toEqual(['eggs', 'jam', 'milk']);
+  }
+
+  // The key inspector shows the one version on every replica.
+  await a.getByLabel('Key', { exact: true }).nth(1).fill(key);
+  await a.getByRole('button', { name: 'Inspect' }).click();
+  const rows = a.getByRole('table').filter({ hasText: 'Hints held for others' }).getByRole('row').filter({ hasText: /replica \d of 3/ });
+  await expect(rows).toHaveCount(3);
+  for (const row of await rows.all()) await expect(row.locator('.version')).toHaveCount(1);
+  await shot(a, 'cart-merged');
+});
+
+test('the paper’s Figure 3 replays to its end on the live cluster', async ({ context }, info) => {
+  const [page] = await formCluster(context, uniqueRoom(info), 3);
+  await page!.getByRole('tab', { name: 'Guided scenario: Figure 3' }).click();
+  await page!.getByRole('button', { name: 'Start: write D1' }).click();
+  const steps = page!.locator('.steps > li');
+  await expect(steps).toHaveCount(1);
+  await expect(steps.nth(0)).toContainText('D1([Sx,1])');
+  for (let i = 2; i <= 6; i++) {
+    await page!.getByRole('button', { name: new RegExp(`Next step \\(${i} of 6\\)`) }).click();
+    await expect(steps).toHaveCount(i);
+  }
+  await expect(steps.nth(1)).toContainText('D2([Sx,2])');
+  await expect(steps.nth(2)).toContainText('D3([Sx,2],[Sy,1])');
+  await expect(steps.nth(3)).toContainText('D4([Sx,2],[Sz,1])');
+  await expect(steps.nth(4)).toContainText('2 versions');
+  await expect(steps.nth(5)).toContainText('D5([Sx,3],[Sy,1],[Sz,1])');
+  await expect(page!.getByText('D5 descends from D3 and D4')).toBeVisible();
+  await expect(page!.getByRole('button', { name: 'Finished' })).toBeDisabled();
+  await shot(page!, 'figure-3');
+});
+
+test('a cart item containing markup shows as text and runs nothing', async ({ context }, info) => {
+  const [page] = await formCluster(context, uniqueRoom(info), 2);
+  const nasty = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
+  await page!.getByLabel('Cart key').fill('cart:<script>alert(1)</script>');
+  await page!.getByRole('button', { name: 'Open', exact: true }).click();
+  await page!.getByLabel('Add item').fill(nasty);
+  await page!.getByRole('button', { name: 'Add', exact: true }).click();
+  const list = page!.getByRole('list', { name: 'Items in the cart' });
+  await expect(list.locator('.item')).toHaveText(nasty);
+  await expect(list.locator('img, b')).toHaveCount(0);
+  expect(await page!.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  await shot(page!, 'markup-as-text');
+});
+
+test('crashing a tab from its fault controls shows it unreachable in the other tabs, and recovering brings it back', async ({ context }, info) => {
+  const pages = await formCluster(context, uniqueRoom(info), 3);
+  const [a, , c] = pages as [Page, Page, Page];
+  const idC = await idOf(c);
+  await c.getByRole('button', { name: 'Crash this node' }).click();
+  await expect(c.getByText('crashed: answers no one')).toBeVisible();
+  const row = a.getByRole('row').filter({ hasText: idC });
+  await expect(row.locator('.status-cell')).toHaveText('unreachable', { timeout: 20_000 });
+  await shot(a, 'member-unreachable');
+  await c.getByRole('button', { name: 'Recover this node' }).click();
+  await expect(row.locator('.status-cell')).toHaveText('up', { timeout: 20_000 });
+});
