@@ -14,7 +14,9 @@ import { createServer } from 'vite';
 import { startSignalingServer } from '../signaling/server.js';
 import { round, summary } from './stats.js';
 import { startYSignaling } from './y-signaling.js';
+import { requireNetworkNamespace } from '../e2e/global-setup.js';
 
+requireNetworkNamespace();
 const quick = process.argv.includes('--quick');
 const TABS = 5;
 const VALUE_BYTES = 1024;

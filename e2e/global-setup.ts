@@ -8,6 +8,11 @@ import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 
 export default function globalSetup(): void {
+  requireNetworkNamespace();
+}
+
+/** Throws unless this process may connect WebRTC peers here (see above). */
+export function requireNetworkNamespace(): void {
   const tool = resolve(import.meta.dirname, '../../shared/tools/netns-run');
   if (!existsSync(tool)) return;
   const inside = Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === '10.77.0.1'));
