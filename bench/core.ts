@@ -20,23 +20,18 @@ import { round, summary } from './stats.js';
 const quick = process.argv.includes('--quick');
 const value = (i: number) => new TextEncoder().encode(`value-${i}`.padEnd(64, '.'));
 
-function messageCounts(sim: Simulation, types: string[]): number {
+/** Messages (or their bytes) of the given types sent by every node so far. */
+function sent(sim: Simulation, types: string[], what: 'count' | 'bytes' = 'count'): number {
   let total = 0;
   for (const id of sim.nodes) {
-    const sent = sim.node(id)?.stats.sent ?? {};
-    for (const t of types) total += sent[t]?.count ?? 0;
+    const stats = sim.node(id)?.stats.sent ?? {};
+    for (const t of types) total += stats[t]?.[what] ?? 0;
   }
   return total;
 }
 
-function bytesOf(sim: Simulation, types: string[]): number {
-  let total = 0;
-  for (const id of sim.nodes) {
-    const sent = sim.node(id)?.stats.sent ?? {};
-    for (const t of types) total += sent[t]?.bytes ?? 0;
-  }
-  return total;
-}
+const messageCounts = (sim: Simulation, types: string[]) => sent(sim, types);
+const bytesOf = (sim: Simulation, types: string[]) => sent(sim, types, 'bytes');
 
 const GET_TYPES = ['read', 'read-reply'];
 const PUT_TYPES = ['write', 'write-reply', 'forward', 'forward-reply'];

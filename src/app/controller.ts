@@ -192,11 +192,14 @@ export class Controller {
     return { cart, context: context ?? undefined };
   }
 
-  private async write(cart: Cart, context: string | undefined, notice: string): Promise<void> {
+  /** Writes the cart (or, with null, a tombstone) with a context, then reads it back. */
+  private async write(cart: Cart | null, context: string | undefined, notice: string): Promise<void> {
     const { key } = this.store.getState().cart;
+    const w = this.store.getState().w;
     this.setCart({ busy: true, error: null });
     try {
-      await this.bn.node.put(key, encodeCart(cart), context, { w: this.store.getState().w });
+      if (cart) await this.bn.node.put(key, encodeCart(cart), context, { w });
+      else await this.bn.node.delete(key, context ?? '', { w });
       await this.loadCart(key, notice);
     } catch (e) {
       this.setCart({ busy: false, error: message(e) });
@@ -235,33 +238,17 @@ export class Controller {
   }
 
   async keepSibling(index: number): Promise<void> {
-    const { siblings, context, key } = this.store.getState().cart;
+    const { siblings, context } = this.store.getState().cart;
     const chosen = siblings?.[index];
     if (!chosen || !context) return;
-    if (chosen.deleted) {
-      this.setCart({ busy: true, error: null });
-      try {
-        await this.bn.node.delete(key, context, { w: this.store.getState().w });
-        await this.loadCart(key, 'kept the deletion');
-      } catch (e) {
-        this.setCart({ busy: false, error: message(e) });
-      }
-      return;
-    }
+    if (chosen.deleted) return this.write(null, context, 'kept the deletion');
     if (!isCart(chosen.cart)) return this.setCart({ error: 'that version is not a cart' });
     await this.write(chosen.cart, context, `kept version ${index + 1}; the others are superseded`);
   }
 
   async deleteCart(): Promise<void> {
-    const { context, key } = this.store.getState().cart;
-    if (!context) return;
-    this.setCart({ busy: true, error: null });
-    try {
-      await this.bn.node.delete(key, context, { w: this.store.getState().w });
-      await this.loadCart(key, 'deleted the cart (a tombstone)');
-    } catch (e) {
-      this.setCart({ busy: false, error: message(e) });
-    }
+    const { context } = this.store.getState().cart;
+    if (context) await this.write(null, context, 'deleted the cart (a tombstone)');
   }
 
   // ---- settings, faults, membership ----
