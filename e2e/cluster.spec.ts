@@ -47,6 +47,18 @@ test('a duplicated tab becomes a new node instead of a second copy of the same o
   expect(await stored(revived, 'k')).toEqual(['v']);
 });
 
+test('a dropped data channel is detected and dialled again', async ({ context }, info) => {
+  const pages = await formCluster(context, uniqueRoom(info), 3);
+  const [a, b] = pages;
+  const idB = await idOf(b!);
+  const channel = () => a!.evaluate((peer) => window.dynamo.members().find((m) => m.id === peer)!.channel, idB);
+  await a!.evaluate((peer) => window.dynamo.dropChannel(peer), idB);
+  // Both ends see it close (the peer when its channel fails), and gossip and probes dial again.
+  await expect.poll(channel, { timeout: 15_000 }).toBe('open');
+  await put(a!, 'after-drop', 'ok', undefined, 3);
+  expect(await stored(b!, 'after-drop')).toEqual(['ok']);
+});
+
 test('a reloaded tab comes back as the same node with its data', async ({ context }, info) => {
   const pages = await formCluster(context, uniqueRoom(info), 3);
   await put(pages[0]!, 'k', 'v1', undefined, 3);

@@ -119,3 +119,34 @@ test('crashing a tab from its fault controls shows it unreachable in the other t
   await c.getByRole('button', { name: 'Recover this node' }).click();
   await expect(row.locator('.status-cell')).toHaveText('up', { timeout: 20_000 });
 });
+
+test('a removed item that a merge brings back is flagged before the merge and explained after it', async ({ context }, info) => {
+  const pages = await formCluster(context, uniqueRoom(info), 3);
+  const [a, b] = pages as [Page, Page];
+  const [idA, idB] = [await idOf(a), await idOf(b)];
+  const key = `cart:${Math.random().toString(36).slice(2, 7)}`;
+  for (const page of pages) await openCart(page, key);
+  await addItem(a, 'milk');
+  await addItem(a, 'eggs');
+  await b.getByRole('button', { name: 'Reload' }).click();
+  await expect(b.getByRole('list', { name: 'Items in the cart' })).toContainText('eggs');
+
+  await a.getByLabel(`Cut off from ${idB}`).check();
+  await b.getByLabel(`Cut off from ${idA}`).check();
+  await a.getByRole('button', { name: 'Remove eggs' }).click();
+  await expect(a.getByRole('status').filter({ hasText: 'removed “eggs”' })).toBeVisible();
+  await addItem(b, 'jam');
+  await a.getByRole('button', { name: 'Heal all faults' }).click();
+  await b.getByRole('button', { name: 'Heal all faults' }).click();
+
+  await expect(async () => {
+    await a.getByRole('button', { name: 'Reload' }).click();
+    await expect(a.getByRole('listitem', { name: /Version \d/ })).toHaveCount(2, { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(a.getByText(/removed in version \d: a union brings it back/)).toBeVisible();
+  await a.getByRole('button', { name: 'Merge all versions (union of items)' }).click();
+  const notice = a.getByRole('status').filter({ hasText: 'merged 2 versions by union' });
+  await expect(notice).toContainText('“eggs” came back');
+  await expect(notice).toContainText('deleted items can resurface');
+  await shot(a, 'cart-resurrected');
+});

@@ -45,6 +45,8 @@ export interface DynamoAutomation {
   signaling(): string;
   /** Test hook: raw bytes to a peer as one frame, bypassing the codec. */
   sendRaw(peer: NodeId, bytes: Uint8Array): void;
+  /** Test hook: closes the data channel to a peer, as a network failure would. */
+  dropChannel(peer: NodeId): void;
 }
 
 /** Built before the node starts, so that `window.dynamo.ready` exists from the first moment. */
@@ -95,5 +97,6 @@ export function automation(started: Promise<BrowserNode>): DynamoAutomation {
     on: (listener) => need().node.on(listener),
     signaling: () => need().signaling.status,
     sendRaw: (peer, bytes) => need().transport.sendRaw(peer, bytes),
+    dropChannel: (peer) => need().transport.dropChannel(peer),
   };
 }

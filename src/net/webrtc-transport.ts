@@ -221,6 +221,12 @@ export class WebRtcTransport implements Transport {
     this.options.onLinkChange?.(link.peer, 'closed');
   }
 
+  /** Closes the channel to one peer, as a network failure would; the next message dials again. */
+  dropChannel(peer: NodeId): void {
+    const link = this.links.get(peer);
+    if (link) this.close(link, 'dropped');
+  }
+
   /** Closes every channel (when the node stops). */
   closeAll(): void {
     for (const link of [...this.links.values()]) this.close(link, 'transport closed');

@@ -53,7 +53,11 @@ export function cartView(c: Controller): HTMLElement {
             sib.deleted
               ? h('p', { class: 'muted' }, 'deleted (a tombstone)')
               : isCart(sib.cart)
-                ? h('ul', { class: 'items' }, sib.cart.items.map((item) => h('li', {}, h('span', { class: 'item' }, item))))
+                ? h('ul', { class: 'items' }, sib.cart.items.map((item) => {
+                    // An item another version removed comes back with a union: say so before the merge.
+                    const removedIn = siblings.flatMap((other, j) => (j !== i && isCart(other.cart) && other.cart.removed.includes(item) ? [j + 1] : []));
+                    return h('li', {}, h('span', { class: 'item' }, item), removedIn.length ? h('span', { class: 'warn small' }, `removed in version ${removedIn.join(', ')}: a union brings it back`) : null);
+                  }))
                 : h('p', { class: 'error' }, 'not a cart'),
             h('button', { type: 'button', onclick: () => void c.keepSibling(i) }, `Keep version ${i + 1}`),
           ))));
