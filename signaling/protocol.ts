@@ -34,7 +34,8 @@ export type ServerFrame =
   | { type: 'member-left'; id: string }
   | { type: 'signal'; from: string; data: Record<string, unknown> }
   | { type: 'pong' }
-  | { type: 'error'; code: SignalingErrorCode; message: string };
+  /** `peer` names the member a refused signal was for (with 'unknown-peer'). */
+  | { type: 'error'; code: SignalingErrorCode; message: string; peer?: string };
 
 export type SignalingErrorCode = 'malformed' | 'too-large' | 'rate-limited' | 'room-full' | 'not-joined' | 'unknown-peer' | 'replaced';
 

@@ -65,9 +65,9 @@ export async function startSignalingServer(options: SignalingOptions = {}): Prom
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
   }
 
-  function fail(socket: WebSocket, code: SignalingErrorCode, message: string): void {
+  function fail(socket: WebSocket, code: SignalingErrorCode, message: string, peer?: string): void {
     rejected++;
-    send(socket, { type: 'error', code, message });
+    send(socket, peer === undefined ? { type: 'error', code, message } : { type: 'error', code, message, peer });
   }
 
   function leave(member: Member): void {
@@ -125,7 +125,7 @@ export async function startSignalingServer(options: SignalingOptions = {}): Prom
         case 'signal': {
           if (!member) return fail(socket, 'not-joined', 'join a room before signaling');
           const to = rooms.get(member.room)?.get(frame.to);
-          if (!to) return fail(socket, 'unknown-peer', `${frame.to} is not in room ${member.room}`);
+          if (!to) return fail(socket, 'unknown-peer', `${frame.to} is not in room ${member.room}`, frame.to);
           return send(to.socket, { type: 'signal', from: member.id, data: frame.data });
         }
       }

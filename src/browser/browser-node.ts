@@ -46,6 +46,8 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     onSignal: (from, data) => transport.onSignal(from, data),
     onStatus: (status) => signalingListeners.forEach((l) => l(status)),
     onError: (message) => console.warn(`signaling: ${message}`),
+    // Dialling a member that is not there cannot succeed: give up now rather than at the connect timeout.
+    onUnknownPeer: (peer) => transport.abandonDial(peer),
   });
   transport = new WebRtcTransport({
     id: options.id,

@@ -10,6 +10,8 @@ export interface SignalingEvents {
   onMembers?(members: readonly string[]): void;
   onStatus?(status: SignalingStatus): void;
   onError?(message: string): void;
+  /** A signal could not be relayed: that member is not in the room (its tab is closed). */
+  onUnknownPeer?(peer: string): void;
 }
 
 export type SignalingStatus = 'connecting' | 'connected' | 'disconnected';
@@ -104,6 +106,10 @@ export class SignalingClient {
         this.events.onSignal(frame.from, frame.data);
         return;
       case 'error':
+        if (frame.code === 'unknown-peer' && frame.peer) {
+          this.events.onUnknownPeer?.(frame.peer);
+          return;
+        }
         this.events.onError?.(`${frame.code}: ${frame.message}`);
         if (frame.code === 'replaced') this.close();
         return;

@@ -126,26 +126,15 @@ export class WebRtcTransport implements Transport {
   onSignal(from: NodeId, data: Record<string, unknown>): void {
     let link = this.links.get(from);
     if (data.kind === 'hello') {
-      // The peer has no channel to us and asks us (the smaller id) to offer one.
+      // The peer has no channel to us (it may have just started) and asks us, the smaller id, to
+      // offer one. An offer of ours still under way may have gone to its previous life: offer again.
       if (this.options.id > from) return;
-      if (link?.state === 'dialling' && link.sp) return; // our offer is already on its way
-      if (link) this.close(link, 'peer asked for a new channel');
-      this.dial(from);
+      this.replace(link, from);
+      this.attach(this.links.get(from)!, new SimplePeer({ initiator: true, trickle: true, config: { iceServers: [] } }));
       return;
     }
     if (data.type === 'offer') {
-      // A fresh offer replaces whatever we had; messages waiting for a channel move to the new one.
-      const waiting = link ? { queue: link.queue, bytes: link.queuedBytes } : undefined;
-      if (link) {
-        link.queue = [];
-        link.queuedBytes = 0;
-        this.close(link, 'peer offered a new channel');
-      }
-      link = this.newLink(from);
-      if (waiting) {
-        link.queue = waiting.queue;
-        link.queuedBytes = waiting.bytes;
-      }
+      link = this.replace(link, from);
       this.attach(link, new SimplePeer({ initiator: false, trickle: true, config: { iceServers: [] } }));
     }
     if (!link?.sp) return;
@@ -154,6 +143,28 @@ export class WebRtcTransport implements Transport {
     } catch {
       this.close(link, 'bad signal');
     }
+  }
+
+  /** A new link to `peer` in place of `old`; messages waiting for a channel move to the new one. */
+  private replace(old: Link | undefined, peer: NodeId): Link {
+    const waiting = old ? { queue: old.queue, bytes: old.queuedBytes } : undefined;
+    if (old) {
+      old.queue = [];
+      old.queuedBytes = 0;
+      this.close(old, 'replaced by a new channel');
+    }
+    const link = this.newLink(peer);
+    if (waiting) {
+      link.queue = waiting.queue;
+      link.queuedBytes = waiting.bytes;
+    }
+    return link;
+  }
+
+  /** Gives up a channel that is still being set up (the peer is not in the room). */
+  abandonDial(peer: NodeId): void {
+    const link = this.links.get(peer);
+    if (link && link.state !== 'open') this.close(link, 'peer not in the room');
   }
 
   private attach(link: Link, sp: SimplePeer.Instance): void {

@@ -56,7 +56,7 @@ describe('signaling server', () => {
     b.send({ type: 'signal', to: 'a', data: { type: 'offer', sdp: 'v=0' } });
     expect(await a.next('signal')).toEqual({ type: 'signal', from: 'b', data: { type: 'offer', sdp: 'v=0' } });
     other.send({ type: 'signal', to: 'a', data: { x: 1 } });
-    expect(await other.next('error')).toMatchObject({ code: 'unknown-peer' });
+    expect(await other.next('error')).toMatchObject({ code: 'unknown-peer', peer: 'a' });
 
     b.socket.close();
     expect(await a.next('member-left')).toEqual({ type: 'member-left', id: 'b' });
