@@ -162,6 +162,7 @@ export class Controller {
   }
 
   async loadCart(key = this.store.getState().cart.key, notice: string | null = null): Promise<void> {
+    clearTimeout(this.cartTimer); // a read now makes a pending retry pointless
     const name = key.trim();
     if (!name) return this.setCart({ error: 'a cart needs a key' });
     this.setCart({ key: name, busy: true, error: null, notice });
