@@ -18,8 +18,3 @@ export function nodeColors(ids: readonly string[]): Map<string, string> {
   }
   return colors;
 }
-
-/** Text colour that reads on a given node colour. */
-export function inkOn(color: string): string {
-  return ['#F0E442', '#E69F00', '#56B4E9'].includes(color) ? '#111' : '#fff';
-}

@@ -9,7 +9,7 @@ import { DynamoError } from './errors.js';
 import type { Op } from './events.js';
 import type { NodeContext, Request } from './node-context.js';
 import type { NodeId } from './ports.js';
-import type { Message, MessageOf } from './protocol.js';
+import type { Message } from './protocol.js';
 import { ReplicaSet, type Target } from './replica-set.js';
 import { counterOf, increment, truncate, type VClock } from './vclock.js';
 import { mergeRecords, recordClock, recordDigest, type KeyRecord, type Version } from './version.js';
@@ -230,4 +230,3 @@ export class PutCoordinator extends Coordinator<WriteResult> {
   }
 }
 
-export type ForwardReply = MessageOf<'forward-reply'>;

@@ -13,10 +13,6 @@ export function md5Bytes(data: Uint8Array): Uint8Array {
   return md5(data);
 }
 
-export function md5Hex(data: Uint8Array | string): string {
-  return bytesToHex(md5(typeof data === 'string' ? utf8ToBytes(data) : data));
-}
-
 /** A fast 32-bit non-cryptographic hash (FNV-1a with a murmur finaliser) for deterministic scoring. */
 export function hash32(text: string): number {
   let h = 0x811c9dc5;

@@ -300,10 +300,6 @@ export class DynamoNode {
     this.rpc.abandon();
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   // ---- messages ----
 
   on(listener: (event: NodeEvent) => void): () => void {

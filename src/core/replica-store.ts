@@ -135,8 +135,11 @@ export class ReplicaStore {
     return [...this.hintMap.values()];
   }
 
+  /** Hints held for a key (every read asks, so no copy of the whole hint store is made). */
   hintsFor(key: string): HintRecord[] {
-    return this.hints().filter((h) => h.key === key);
+    const found: HintRecord[] = [];
+    for (const h of this.hintMap.values()) if (h.key === key) found.push(h);
+    return found;
   }
 
   hint(target: NodeId, key: string): HintRecord | undefined {

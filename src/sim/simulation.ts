@@ -342,11 +342,6 @@ export class Simulation {
     return `${this.scheduler.now}:${this.network.delivered}:${this.network.dropped}:${this.network.bytes}:${this.network.trace}`;
   }
 
-  /** Deterministic randomness for a workload driven against this simulation. */
-  workloadRandom(label = 'workload'): SeededRandom {
-    return new SeededRandom(this.seed, label);
-  }
-
   /** Tokens and entries of a cluster formed all at once. */
   initialEntries(ids: readonly NodeId[]): MemberEntry[] {
     return ids.map((id) => ({
