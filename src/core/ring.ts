@@ -63,9 +63,10 @@ function strategyOne(id: number, members: readonly RingMember[], n: number): Rin
   );
 }
 
+/** Q grows with the membership (partitionCount), so the tokens come from the assignment's length. */
 function strategyThree(id: number, members: readonly RingMember[], config: ClusterConfig): Ring {
   const owners = assignPartitions(members, config.partitions);
-  const tokens = members.length === 0 ? [] : partitionBoundaries(config.partitions);
+  const tokens = owners.length === 0 ? [] : partitionBoundaries(owners.length);
   return makeRing(id, tokens, owners, members.map((m) => m.id), config.n);
 }
 
