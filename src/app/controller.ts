@@ -148,7 +148,7 @@ export class Controller {
       this.bn.node.inspect(key).catch(() => null),
       this.bn.node
         .get(key, { r: this.store.getState().r })
-        .then((r) => ({ clock: decodeContext(r.context) }))
+        .then((r) => ({ context: decodeContext(key, r.context) }))
         .catch((e: unknown) => ({ error: message(e) })),
     ]);
     if (this.store.getState().selection?.key !== key) return;
@@ -172,7 +172,7 @@ export class Controller {
         siblings: read.versions.map((v) => ({
           clock: v.clock,
           deleted: v.deleted,
-          ...(v.dot ? { dot: v.dot, base: v.base ?? 0 } : {}),
+          dot: v.dot,
           cart: v.deleted ? EMPTY_CART : decodeCart(v.value),
         })),
         context: read.context,

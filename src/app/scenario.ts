@@ -3,7 +3,7 @@
  * three replicas play Sx, Sy and Sz; each step makes the real request (coordinated by the node
  * the paper names) and shows the clock the cluster actually produced.
  */
-import type { VClock } from '../core/vclock.js';
+import { actorNode, type VClock } from '../core/vclock.js';
 import { encodeCart, mergeCarts, decodeCart, isCart, type Cart } from './cart.js';
 import type { Controller } from './controller.js';
 import type { ScenarioState } from './store.js';
@@ -20,14 +20,35 @@ interface StepContext {
   readonly key: string;
   readonly roles: Roles;
   readonly memo: Map<string, string>;
+  readonly numbers: PaperNumbers;
+}
+
+/**
+ * A node's counter is shared by all its keys, so on the live cluster Sx's events on this key may
+ * be (Sx,37) and (Sx,38). The paper numbers each node's events on the one key it shows: this
+ * gives each event the paper's number, its rank among the node's events of this run.
+ */
+export class PaperNumbers {
+  private readonly counters = new Map<string, number[]>();
+
+  record(dot: { node: string; counter: number }): void {
+    const list = this.counters.get(dot.node) ?? [];
+    if (!list.includes(dot.counter)) list.push(dot.counter);
+    this.counters.set(dot.node, list.sort((a, b) => a - b));
+  }
+
+  number(actor: string, counter: number): number {
+    const at = this.counters.get(actor)?.indexOf(counter) ?? -1;
+    return at < 0 ? counter : at + 1;
+  }
 }
 
 const cart = (...items: string[]): Cart => ({ items, removed: [] });
 
-/** A clock in the paper's notation, with the role names: ([Sx,2],[Sy,1]). */
-export function paperClock(clock: VClock, roles: Roles): string {
+/** A clock in the paper's notation, with the role names and the paper's numbers: ([Sx,2],[Sy,1]). */
+export function paperClock(clock: VClock, roles: Roles, numbers: PaperNumbers): string {
   const name = new Map(Object.entries(roles).map(([role, id]) => [id, role]));
-  const named = clock.map((e) => ({ name: name.get(e.node) ?? e.node, counter: e.counter }));
+  const named = clock.map((e) => ({ name: name.get(actorNode(e.node)) ?? actorNode(e.node), counter: numbers.number(e.node, e.counter) }));
   named.sort((a, b) => (a.name < b.name ? -1 : 1)); // Sx, Sy, Sz, as the paper writes them
   return `(${named.map((e) => `[${e.name},${e.counter}]`).join(',')})`;
 }
@@ -35,7 +56,8 @@ export function paperClock(clock: VClock, roles: Roles): string {
 function put(ctx: StepContext, label: string, value: Cart, context: string | undefined, coordinator: string): Promise<string> {
   return ctx.c.bn.node.put(ctx.key, encodeCart(value), context, { coordinator, w: ctx.c.store.getState().w }).then((r) => {
     ctx.memo.set(label, r.context);
-    return `${label}${paperClock(r.clock, ctx.roles)}: ${value.items.join(', ')}`;
+    ctx.numbers.record(r.version.dot);
+    return `${label}${paperClock(r.clock, ctx.roles, ctx.numbers)}: ${value.items.join(', ')}`;
   });
 }
 
@@ -66,7 +88,7 @@ export const STEPS: readonly Step[] = [
         return isCart(c) ? [c] : [];
       });
       ctx.memo.set('merged', JSON.stringify(mergeCarts(carts).cart));
-      const shown = read.versions.map((v) => `${paperClock(v.clock, ctx.roles)}`).join(' and ');
+      const shown = read.versions.map((v) => `${paperClock(v.clock, ctx.roles, ctx.numbers)}`).join(' and ');
       return `${read.versions.length} versions: ${shown}`;
     },
   },
@@ -78,6 +100,7 @@ export const STEPS: readonly Step[] = [
 
 export class Scenario {
   private memo = new Map<string, string>();
+  private numbers = new PaperNumbers();
 
   constructor(private readonly c: Controller) {}
 
@@ -87,6 +110,7 @@ export class Scenario {
 
   reset(): void {
     this.memo = new Map();
+    this.numbers = new PaperNumbers();
     this.set({ step: 0, key: null, roles: null, done: [], busy: false, error: null });
   }
 
@@ -107,7 +131,7 @@ export class Scenario {
     const step = STEPS[state.step]!;
     this.set({ busy: true, error: null });
     try {
-      const result = await step.run({ c: this.c, key, roles, memo: this.memo });
+      const result = await step.run({ c: this.c, key, roles, memo: this.memo, numbers: this.numbers });
       this.set({ step: state.step + 1, done: [...state.done, { sentence: step.sentence(roles), result }], busy: false });
       void this.c.select(key);
     } catch (e) {

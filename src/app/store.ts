@@ -9,6 +9,7 @@ import type { ReplicaView } from '../core/node.js';
 import type { NodeId } from '../core/ports.js';
 import type { Ring } from '../core/ring.js';
 import type { VClock } from '../core/vclock.js';
+import type { CausalContext } from '../core/causal-context.js';
 import type { FaultState } from '../net/faults.js';
 import type { SignalingStatus } from '../net/signaling-client.js';
 import type { Cart } from './cart.js';
@@ -28,8 +29,8 @@ export interface MemberRow {
 export interface Sibling {
   readonly clock: VClock;
   readonly deleted: boolean;
-  readonly dot?: { readonly node: NodeId; readonly counter: number };
-  readonly base?: number;
+  /** The event that made the version: its coordinator's actor and counter. */
+  readonly dot: { readonly node: NodeId; readonly counter: number };
   readonly cart: Cart | { error: string; raw: string };
 }
 
@@ -47,7 +48,7 @@ export interface Selection {
   readonly key: string;
   readonly replicas: readonly ReplicaView[] | null;
   /** The context a put would use now (from a quorum read), or why there is none. */
-  readonly context: { clock: VClock } | { error: string } | null;
+  readonly context: { context: CausalContext } | { error: string } | null;
   readonly loading: boolean;
 }
 

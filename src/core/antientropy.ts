@@ -159,8 +159,8 @@ export class AntiEntropy {
     this.push(from, records);
   }
 
-  onPush(m: MessageOf<'ae-push'>): void {
-    for (const record of m.records) void this.ctx.store.merge(record).catch(() => undefined);
+  onPush(m: MessageOf<'ae-push'>): Promise<unknown> {
+    return Promise.all(m.records.map((record) => this.ctx.store.merge(record)));
   }
 
   private push(to: NodeId, records: KeyRecord[]): void {

@@ -4,8 +4,8 @@ import type { KeyRecord } from './version.js';
 /** An upper estimate of a record's encoded size. */
 export function recordBytes(record: KeyRecord): number {
   let bytes = record.key.length * 3 + 32;
-  for (const v of record.versions) bytes += v.value.length + 24 + v.clock.length * 48;
-  return bytes + (record.reaped?.length ?? 0) * 48;
+  for (const v of record.versions) bytes += v.value.length + 64 + v.clock.length * 48;
+  return bytes + record.seen.length * 48 + (record.cloud?.length ?? 0) * 40;
 }
 
 /** Splits records into batches small enough for one message each. */
@@ -36,7 +36,7 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** A record as it travels: without fields that are local to a store (such as a hint's target). */
 export function wireRecord(record: KeyRecord): KeyRecord {
-  return record.reaped
-    ? { key: record.key, versions: record.versions, reaped: record.reaped }
-    : { key: record.key, versions: record.versions };
+  return record.cloud
+    ? { key: record.key, versions: record.versions, seen: record.seen, cloud: record.cloud }
+    : { key: record.key, versions: record.versions, seen: record.seen };
 }

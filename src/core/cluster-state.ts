@@ -27,6 +27,8 @@ export class ClusterState {
     settings: ClusterSettings,
     /** Called with the old and new ring whenever the ring changes. */
     private readonly onRingChange: (before: Ring, after: Ring) => void,
+    /** Told when the membership or settings could not be stored (the node keeps running on what it knows). */
+    private readonly report: (where: string, error: unknown) => void,
   ) {
     this.membersNow = members;
     this.settingsNow = settings;
@@ -58,11 +60,11 @@ export class ClusterState {
     if (newer !== this.settingsNow) {
       this.settingsNow = newer;
       this.configNow = withReplicas(this.base, newer.n);
-      void this.storage.putMeta('settings', newer).catch(() => undefined);
+      void this.storage.putMeta('settings', newer).catch((e: unknown) => this.report('storing the cluster settings', e));
     }
     if (members !== this.membersNow) {
       this.membersNow = members;
-      void this.storage.putMeta('members', [...members.values()]).catch(() => undefined);
+      void this.storage.putMeta('members', [...members.values()]).catch((e: unknown) => this.report('storing the membership', e));
     }
     const before = this.ringNow;
     this.ringNow = buildRing(ringMembers(members), this.configNow);

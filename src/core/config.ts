@@ -1,6 +1,8 @@
 import { DEFAULT_CLOCK_SIZE_MAX } from './vclock.js';
 
 export type Strategy = 1 | 3;
+/** Exact causality (the default), or the paper's plain vector clocks, to measure what they lose. */
+export type CausalityRule = 'dotted-version-vectors' | 'vector-clocks';
 
 /** Cluster-wide settings; every node of a cluster must use the same ones. */
 export interface ClusterConfig {
@@ -17,6 +19,7 @@ export interface ClusterConfig {
   /** Strategy 3: the number of equal partitions Q. */
   readonly partitions: number;
   readonly clockSizeMax: number;
+  readonly causality: CausalityRule;
   /** A replica that has not answered after this long is suspected and a fallback is tried. */
   readonly replicaTimeoutMs: number;
   /** A get or put that has not reached R or W after this long fails. */
@@ -38,6 +41,7 @@ export const DEFAULT_CONFIG: ClusterConfig = {
   tokensPerCapacity: 8,
   partitions: 128,
   clockSizeMax: DEFAULT_CLOCK_SIZE_MAX,
+  causality: 'dotted-version-vectors',
   replicaTimeoutMs: 300,
   requestTimeoutMs: 1000,
   gossipIntervalMs: 1000,
@@ -51,7 +55,11 @@ export const DEFAULT_CONFIG: ClusterConfig = {
 export function makeConfig(overrides: Partial<ClusterConfig> = {}): ClusterConfig {
   const config = { ...DEFAULT_CONFIG, ...overrides };
   for (const [name, value] of Object.entries(config)) {
-    if (!Number.isFinite(value) || value < 0) throw new Error(`config.${name} must be a non-negative number`);
+    if (name === 'causality') continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`config.${name} must be a non-negative number`);
+  }
+  if (config.causality !== 'dotted-version-vectors' && config.causality !== 'vector-clocks') {
+    throw new Error("config.causality must be 'dotted-version-vectors' or 'vector-clocks'");
   }
   if (!Number.isInteger(config.n) || config.n < 1) throw new Error('config.n must be a positive integer');
   for (const q of ['r', 'w'] as const) {

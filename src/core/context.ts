@@ -1,9 +1,14 @@
 /**
- * The opaque `context` a get returns and a put takes (Dynamo 4.1): the merged vector clock of
- * what the reader saw, as base64url of a compact JSON array of [node, counter, time] triples.
+ * The opaque `context` a get returns and a put takes (Dynamo 4.1): exactly what the reader saw of
+ * one key (causal-context.ts), as base64url of a compact JSON array: a tag of the key, the
+ * vector's [actor, counter, time] triples and the cloud's [actor, counter] pairs. A context is
+ * only good for the key it was read from.
  */
-import type { VClock } from './vclock.js';
+import type { CausalContext } from './causal-context.js';
 import { DynamoError } from './errors.js';
+import { hash32 } from './hash.js';
+import { CLOCK_ENTRIES_MAX, SIBLINGS_MAX } from './limits.js';
+import type { VClock } from './vclock.js';
 
 const CONTEXT_LENGTH_MAX = 16 * 1024;
 
@@ -20,39 +25,46 @@ function fromBase64Url(text: string): string {
   return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }
 
-export function encodeContext(clock: VClock): string {
-  return toBase64Url(JSON.stringify(clock.map((e) => [e.node, e.counter, e.time])));
+function keyTag(key: string): string {
+  return hash32(`context:${key}`).toString(36);
 }
 
-/** Decodes a context; anything that is not one we made is a clear 'invalid' error. */
-export function decodeContext(context: string): VClock {
-  if (typeof context !== 'string' || context.length > CONTEXT_LENGTH_MAX) {
-    throw new DynamoError('invalid', 'invalid context: not a context string returned by get');
-  }
+export function encodeContext(key: string, cc: CausalContext): string {
+  const vv = cc.vv.map((e) => [e.node, e.counter, e.time]);
+  const cloud = cc.cloud.map((d) => [d.node, d.counter]);
+  return toBase64Url(JSON.stringify(cloud.length > 0 ? [keyTag(key), vv, cloud] : [keyTag(key), vv]));
+}
+
+const invalid = (why: string) => new DynamoError('invalid', `invalid context: ${why}`);
+
+const isActor = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= 160;
+const isCounter = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 1;
+
+/** Decodes a context of `key`; anything that is not one a get or put of this key returned is a clear 'invalid' error. */
+export function decodeContext(key: string, context: string): CausalContext {
+  if (typeof context !== 'string' || context.length > CONTEXT_LENGTH_MAX) throw invalid('not a context string returned by get');
   let parsed: unknown;
   try {
     parsed = JSON.parse(fromBase64Url(context));
   } catch {
-    throw new DynamoError('invalid', 'invalid context: not a context string returned by get');
+    throw invalid('not a context string returned by get');
   }
-  const seen = new Set<string>();
-  if (!Array.isArray(parsed)) throw new DynamoError('invalid', 'invalid context: expected a clock');
-  const clock = parsed.map((entry) => {
-    if (
-      !Array.isArray(entry) ||
-      entry.length !== 3 ||
-      typeof entry[0] !== 'string' ||
-      entry[0].length === 0 ||
-      seen.has(entry[0]) ||
-      !Number.isSafeInteger(entry[1]) ||
-      entry[1] < 1 ||
-      typeof entry[2] !== 'number' ||
-      !Number.isFinite(entry[2])
-    ) {
-      throw new DynamoError('invalid', 'invalid context: malformed clock entry');
+  if (!Array.isArray(parsed) || parsed.length < 2 || parsed.length > 3 || !Array.isArray(parsed[1])) throw invalid('expected a clock');
+  if (parsed[0] !== keyTag(key)) throw invalid(`it was returned for another key than "${key}"`);
+  const [, rawVv, rawCloud = []] = parsed as [unknown, unknown[], unknown];
+  if (rawVv.length > CLOCK_ENTRIES_MAX || !Array.isArray(rawCloud) || rawCloud.length > SIBLINGS_MAX) throw invalid('too many entries');
+  const actors = new Set<string>();
+  const vv = rawVv.map((entry) => {
+    if (!Array.isArray(entry) || entry.length !== 3 || !isActor(entry[0]) || actors.has(entry[0]) || !isCounter(entry[1])) {
+      throw invalid('malformed clock entry');
     }
-    seen.add(entry[0]);
-    return { node: entry[0] as string, counter: entry[1] as number, time: entry[2] as number };
+    if (typeof entry[2] !== 'number' || !Number.isFinite(entry[2])) throw invalid('malformed clock entry');
+    actors.add(entry[0]);
+    return { node: entry[0], counter: entry[1], time: entry[2] };
   });
-  return clock.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  const cloud = rawCloud.map((d) => {
+    if (!Array.isArray(d) || d.length !== 2 || !isActor(d[0]) || !isCounter(d[1])) throw invalid('malformed event');
+    return { node: d[0], counter: d[1] };
+  });
+  return { vv: vv.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0)) as VClock, cloud };
 }

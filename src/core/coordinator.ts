@@ -4,6 +4,8 @@
  * fails with the count of answers when the quorum is not met in time, and keeps listening until
  * every replica answered or the deadline passed; a get then repairs stale replicas (read repair).
  */
+import { recordBytes } from './batch.js';
+import type { CausalContext } from './causal-context.js';
 import { encodeContext } from './context.js';
 import { DynamoError } from './errors.js';
 import type { Op } from './events.js';
@@ -11,8 +13,9 @@ import type { NodeContext, Request } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { Message } from './protocol.js';
 import { ReplicaSet, type Target } from './replica-set.js';
-import { counterOf, increment, truncate, type VClock } from './vclock.js';
-import { mergeRecords, recordClock, recordDigest, type KeyRecord, type Version } from './version.js';
+import { RECORD_BYTES_MAX } from './limits.js';
+import type { VClock } from './vclock.js';
+import { isEmptyRecord, knowledge, recordDigest, type KeyRecord, type Version, type Written } from './version.js';
 import { bytesEqual } from './merkle.js';
 
 export interface ReadResult {
@@ -22,10 +25,12 @@ export interface ReadResult {
 }
 
 export interface WriteResult {
+  /** The new version's clock, as the paper shows it. */
   readonly clock: VClock;
+  /** What the writer has now seen: its context and this write, nothing more. */
   readonly context: string;
-  /** The version written, dot included. */
-  readonly version?: Version;
+  /** The version written, its dot included. */
+  readonly version: Version;
 }
 
 type Phase = 'waiting' | 'answered' | 'failed';
@@ -154,19 +159,19 @@ export class GetCoordinator extends Coordinator<ReadResult> {
     if (reply.t !== 'read-reply') return false;
     const record = reply.record ?? undefined;
     this.replies.set(from, { record, hinted: reply.hinted });
-    this.merged = mergeRecords(this.key, this.merged, record);
+    this.merged = this.ctx.causality.merge(this.key, this.merged, record);
     return true;
   }
 
   protected result(): ReadResult {
     const record = this.merged;
-    return { record, versions: record?.versions ?? [], context: encodeContext(recordClock(record)) };
+    return { record, versions: record?.versions ?? [], context: encodeContext(this.key, knowledge(record)) };
   }
 
   /** Read repair: every owner that answered with less than the merged result is sent the result. */
   protected override finish(): void {
     const merged = this.merged;
-    if (!merged || (merged.versions.length === 0 && !merged.reaped)) return;
+    if (!merged || isEmptyRecord(merged)) return;
     const digest = recordDigest(merged);
     for (const [node, reply] of this.replies) {
       if (reply.hinted || bytesEqual(recordDigest(reply.record), digest)) continue;
@@ -177,47 +182,52 @@ export class GetCoordinator extends Coordinator<ReadResult> {
 }
 
 export class PutCoordinator extends Coordinator<WriteResult> {
-  private version: Version | undefined;
+  private written: Written | undefined;
 
   constructor(
     ctx: NodeContext,
     op: 'put' | 'delete',
     key: string,
     private readonly value: Uint8Array,
-    private readonly context: VClock,
+    private readonly context: CausalContext,
     w: number,
     req: string,
   ) {
     super(ctx, op, key, w, req);
   }
 
-  /** Writes the new version locally (the coordinator is one of the top N), then to the others. */
+  /**
+   * Writes the new version locally (the coordinator is one of the top N), then sends the whole
+   * record to the others: a replica that learns of this event learns of every sibling beside it.
+   */
   async run(): Promise<WriteResult> {
     const { ctx, key } = this;
-    try {
-      await ctx.store.update(key, (current) => {
-        // A counter this node never used for the key: past the context and past every version it holds.
-        const counter = Math.max(counterOf(this.context, ctx.id), counterOf(recordClock(current), ctx.id)) + 1;
-        const clock = truncate(increment(this.context, ctx.id, ctx.clock.now(), counter), ctx.config.clockSizeMax);
-        this.version = {
-          value: this.value,
-          clock,
-          deleted: this.op === 'delete',
-          dot: { node: ctx.id, counter },
-          base: counterOf(this.context, ctx.id),
-        };
-        return mergeRecords(key, current, { key, versions: [this.version] });
+    await ctx.store
+      .update(key, async (current) => {
+        // The event is taken under the key's lock: see dot-source.ts.
+        const dot = await ctx.dots.mint();
+        const written = ctx.causality.write(key, current, this.context, { value: this.value, deleted: this.op === 'delete' }, dot, ctx.clock.now());
+        const bytes = recordBytes(written.record);
+        if (bytes > RECORD_BYTES_MAX) {
+          throw new DynamoError(
+            'invalid',
+            `${this.op} of "${key}" refused: with its ${written.record.versions.length} siblings the key would take ${bytes} bytes, ` +
+              `over the limit of ${RECORD_BYTES_MAX}; read it and write back one reconciled version`,
+          );
+        }
+        this.written = written;
+        return written.record;
+      })
+      .catch((e: unknown) => {
+        if (e instanceof DynamoError) throw e;
+        throw new DynamoError('storage', `${this.op} of "${key}" failed: local storage refused the write: ${String(e)}`);
       });
-    } catch (e) {
-      throw new DynamoError('storage', `${this.op} of "${key}" failed: local storage refused the write: ${String(e)}`);
-    }
     return this.start(this.replicas.initial());
   }
 
   protected request(target: Target): Request {
-    const record: KeyRecord = { key: this.key, versions: [this.version!] };
-    if (target.node === this.ctx.id) return { t: 'write', record }; // already stored; confirms the local copy
-    return target.hint ? { t: 'write', record, hint: target.hint } : { t: 'write', record };
+    const record = this.written!.record;
+    return target.hint && target.node !== this.ctx.id ? { t: 'write', record, hint: target.hint } : { t: 'write', record };
   }
 
   protected accept(_from: NodeId, reply: Message): boolean {
@@ -225,8 +235,7 @@ export class PutCoordinator extends Coordinator<WriteResult> {
   }
 
   protected result(): WriteResult {
-    const version = this.version!;
-    return { clock: version.clock, context: encodeContext(version.clock), version };
+    const { version, context } = this.written!;
+    return { clock: version.clock, context: encodeContext(this.key, context), version };
   }
 }
-

@@ -20,4 +20,6 @@ export type NodeEvent =
   | { type: 'reaped'; key: string }
   | { type: 'reachability'; node: NodeId; reachable: boolean }
   | { type: 'membership' }
-  | { type: 'dropped'; from: NodeId; reason: DropReason; detail: string };
+  | { type: 'dropped'; from: NodeId; reason: DropReason; detail: string }
+  /** Something failed inside the node (a handler threw, a storage write failed); it keeps serving. */
+  | { type: 'error'; where: string; message: string };

@@ -1,10 +1,13 @@
 /**
  * Forwarding of puts (Dynamo 4.5): a node outside a key's top N sends the write to a node inside
- * it, which coordinates. Duplicates of one forwarded request (the network may duplicate) get the
- * answer of the first, so a write is never coordinated twice for one request.
+ * it, which coordinates. A write is applied at most once: duplicates of one forwarded request
+ * (the network may duplicate) get the answer of the first, and a forward is sent on to another
+ * replica only when the one asked said it did not coordinate it. When no answer comes, nobody
+ * knows whether the write was applied, so it fails with that said; sending it elsewhere could
+ * apply it twice, bringing back a value another client had overwritten in between.
  */
-import { encodeContext } from './context.js';
 import type { WriteResult } from './coordinator.js';
+import { decodeContext } from './context.js';
 import { DynamoError, type DynamoErrorCode } from './errors.js';
 import type { NodeContext, Request } from './node-context.js';
 import type { NodeId } from './ports.js';
@@ -15,6 +18,7 @@ const FORWARDS_REMEMBERED = 1024;
 export interface WriteRequest {
   readonly op: 'put' | 'delete';
   readonly key: string;
+  /** The value, or a delete's note (what its tombstone carries). */
   readonly value: Uint8Array;
   readonly context: string | undefined;
   readonly w: number;
@@ -31,23 +35,36 @@ export class Forwarding {
     private readonly canCoordinate: () => boolean,
   ) {}
 
-  /** Sends the write to the first of `owners` that answers; fails when none does. */
+  /** Sends the write to the first of `owners` that will coordinate it. */
   async forward(request: WriteRequest, owners: readonly NodeId[], req: string): Promise<WriteResult> {
     const { ctx } = this;
     const { op, key, value, context, w } = request;
     const order = [...owners.filter((o) => ctx.detector.reachable(o)), ...owners.filter((o) => !ctx.detector.reachable(o))];
+    const declined: string[] = [];
     for (const to of order) {
       ctx.emit({ type: 'op-forward', op, key, req, to });
       const message: Request = context === undefined ? { t: 'forward', op, key, value, w } : { t: 'forward', op, key, value, context, w };
-      // Long enough for the coordinator's own deadline, so that a slow success is not retried elsewhere.
-      const reply = await ctx.call(to, message, { timeoutMs: ctx.config.requestTimeoutMs * 2 + ctx.config.replicaTimeoutMs });
-      if (reply?.t !== 'forward-reply' || reply.error?.code === 'unavailable') continue;
+      // Long enough for the coordinator's own deadline, so that a slow success is not taken for a failure.
+      const timeoutMs = ctx.config.requestTimeoutMs * 2 + ctx.config.replicaTimeoutMs;
+      const reply = await ctx.call(to, message, { timeoutMs });
+      if (reply?.t !== 'forward-reply') {
+        throw new DynamoError(
+          'unavailable',
+          `${op} of "${key}" failed: ${to} did not answer within ${timeoutMs} ms, so whether it applied the write is unknown; ` +
+            'it was not sent to another replica, which could have applied it twice',
+        );
+      }
+      if (reply.error?.code === 'unavailable') {
+        declined.push(`${to}: ${reply.error.message}`);
+        continue;
+      }
       if (reply.error) throw new DynamoError(reply.error.code, reply.error.message);
-      const clock = reply.clock ?? [];
-      const version = { value, clock, deleted: op === 'delete', ...(reply.dot ? { dot: reply.dot, base: reply.base ?? 0 } : {}) };
-      return { clock, context: encodeContext(clock), version };
+      if (!reply.result) throw new DynamoError('storage', `${op} of "${key}": ${to} answered without a result`);
+      const { clock, context: written, dot } = reply.result;
+      decodeContext(key, written);
+      return { clock, context: written, version: { value, deleted: op === 'delete', dot, clock } };
     }
-    throw new DynamoError('unavailable', `${op} of "${key}" failed: none of its ${owners.length} replicas (${owners.join(', ')}) could be reached to coordinate it`);
+    throw new DynamoError('unavailable', `${op} of "${key}" failed: none of its ${owners.length} replicas would coordinate it (${declined.join('; ')})`);
   }
 
   /** Coordinates a forwarded put; a duplicate gets the same answer. */
@@ -64,17 +81,17 @@ export class Forwarding {
 
   private async answer(m: MessageOf<'forward'>): Promise<MessageOf<'forward-reply'>> {
     const error = (code: DynamoErrorCode, message: string) => ({ t: 'forward-reply' as const, id: m.id, error: { code, message } });
+    // 'unavailable' promises the forwarder that nothing was applied: it may then try another replica.
     if (!this.ctx.preferenceList(m.key).includes(this.ctx.id) || !this.canCoordinate()) {
       return error('unavailable', `${this.ctx.id} is not among the top N replicas of "${m.key}"`);
     }
     try {
-      const value = m.op === 'delete' ? new Uint8Array(0) : m.value;
-      const result = await this.coordinate({ op: m.op, key: m.key, value, context: m.context, w: m.w ?? this.ctx.config.w });
-      const dot = result.version?.dot;
-      return { t: 'forward-reply', id: m.id, clock: result.clock, ...(dot ? { dot, base: result.version?.base ?? 0 } : {}) };
+      const r = await this.coordinate({ op: m.op, key: m.key, value: m.value, context: m.context, w: m.w ?? this.ctx.config.w });
+      return { t: 'forward-reply', id: m.id, result: { clock: r.clock, context: r.context, dot: r.version.dot } };
     } catch (e) {
-      if (e instanceof DynamoError) return error(e.code, e.message);
-      return error('storage', String(e));
+      const code = e instanceof DynamoError ? e.code : 'storage';
+      // Past this point the write may have been applied: never answer 'unavailable'.
+      return error(code === 'unavailable' ? 'quorum' : code, e instanceof Error ? e.message : String(e));
     }
   }
 }

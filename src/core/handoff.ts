@@ -46,7 +46,7 @@ export class HintedHandoff {
       void this.ctx.store
         .merge(wireRecord(hint))
         .then(() => this.ctx.store.removeHintIf(hint.target, hint.key, digest))
-        .catch(() => undefined)
+        .catch((e: unknown) => this.ctx.report(`taking over the hint of "${hint.key}" for ${hint.target}`, e))
         .finally(() => this.inFlight.delete(id));
       return;
     }
@@ -65,7 +65,7 @@ export class HintedHandoff {
           this.ctx.emit({ type: 'hint-delivered', key: hint.key, target: to });
         }
       })
-      .catch(() => undefined)
+      .catch((e: unknown) => this.ctx.report(`handing off the hint of "${hint.key}" to ${to}`, e))
       .finally(() => this.inFlight.delete(id));
   }
 }

@@ -8,3 +8,5 @@ export const SIBLINGS_MAX = 64;
 /** Records per anti-entropy or transfer batch, and their approximate byte budget. */
 export const BATCH_RECORDS_MAX = 64;
 export const BATCH_BYTES_MAX = 1024 * 1024;
+/** Largest record (all siblings of one key) a put may make: it must fit in one message. */
+export const RECORD_BYTES_MAX = MESSAGE_BYTES_MAX - 64 * 1024;

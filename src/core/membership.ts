@@ -25,13 +25,23 @@ export function isTerminal(status: MemberStatus): boolean {
   return status === 'left' || status === 'removed';
 }
 
-/** Which of two entries for the same node wins. Deterministic and order-independent. */
+/** An entry's content (capacity and tokens) in one string, to order entries that tie otherwise. */
+function contentKey(e: MemberEntry): string {
+  return `${e.capacity}/${e.tokens.join(',')}`;
+}
+
+/**
+ * Which of two entries for the same node wins: terminal states, then the higher version, then the
+ * later status, then the larger content. A total order, so merging is commutative, associative
+ * and idempotent: every node settles on the same entry whatever order it learns them in.
+ */
 export function newerEntry(a: MemberEntry, b: MemberEntry): MemberEntry {
   const ta = isTerminal(a.status);
   const tb = isTerminal(b.status);
   if (ta !== tb) return ta ? a : b;
   if (a.version !== b.version) return a.version > b.version ? a : b;
-  return RANK[a.status] >= RANK[b.status] ? a : b;
+  if (a.status !== b.status) return RANK[a.status] > RANK[b.status] ? a : b;
+  return contentKey(a) >= contentKey(b) ? a : b;
 }
 
 /** Merges gossiped entries into ours; returns the same map when nothing changed. */
@@ -49,7 +59,7 @@ export function mergeMembers(mine: Members, theirs: readonly MemberEntry[]): Mem
 }
 
 function sameEntry(a: MemberEntry, b: MemberEntry): boolean {
-  return a.version === b.version && a.status === b.status;
+  return a.version === b.version && a.status === b.status && contentKey(a) === contentKey(b);
 }
 
 /** The members that own ranges: those that are up. Leaving nodes hand their ranges over. */
@@ -65,7 +75,7 @@ export function liveMembers(members: Members): NodeId[] {
 /** A short digest of the whole membership; equal maps have equal fingerprints. */
 export function membershipFingerprint(members: Members): string {
   const parts = [...members.values()]
-    .map((m) => `${m.id}:${m.version}:${m.status}`)
+    .map((m) => `${m.id}:${m.version}:${m.status}:${hash32(contentKey(m)).toString(36)}`)
     .sort()
     .join(',');
   return `${members.size}-${hash32(parts).toString(36)}-${hash32(`x${parts}`).toString(36)}`;

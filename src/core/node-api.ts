@@ -30,22 +30,28 @@ export interface PutOptions {
   readonly coordinator?: NodeId;
 }
 
+export interface DeleteOptions extends PutOptions {
+  /** What the tombstone carries (for example who deleted, and why); empty by default. */
+  readonly note?: Uint8Array;
+}
+
 export interface NodeStats {
   readonly sent: Record<string, { count: number; bytes: number }>;
   readonly received: Record<string, number>;
   readonly dropped: Record<DropReason, number>;
+  /** Errors caught inside the node (a handler that threw, a storage write that failed); each also an 'error' event. */
+  errors: number;
 }
 
 /**
- * The node's own entry (its tokens are chosen once, at its first start, and kept), the membership
- * and settings it last knew, and the first request id of this run. Request ids never repeat
- * across restarts (their high bits count the node's starts): a late reply, or a remembered
- * forward, from before a crash would otherwise be taken for the answer to a new request.
+ * The node's own entry (its tokens are chosen once, at its first start, and kept), and the
+ * membership and settings it last knew. Pure: `writes` lists what the caller should store so that
+ * the next start finds it (a node that cannot store them still starts and serves what it holds).
  */
-export async function restoreIdentity(
+export function restoreIdentity(
   options: NodeOptions,
   meta: ReadonlyMap<string, unknown>,
-): Promise<{ members: Members; settings: ClusterSettings; firstRequestId: number }> {
+): { members: Members; settings: ClusterSettings; writes: [string, unknown][] } {
   let self = (meta.get('self') as MemberEntry | undefined) ?? options.initialMembers?.find((m) => m.id === options.id);
   if (!self) {
     const capacity = options.capacity ?? 1;
@@ -53,13 +59,14 @@ export async function restoreIdentity(
     const tokens = options.config.strategy === 1 ? chooseTokens(options.random, count) : [];
     self = { id: options.id, status: 'up', capacity, tokens, version: 1 };
   }
-  if (!meta.has('self')) await options.storage.putMeta('self', self);
-  const incarnation = ((meta.get('incarnation') as number | undefined) ?? 0) + 1;
-  await options.storage.putMeta('incarnation', incarnation);
   const known = (meta.get('members') as MemberEntry[] | undefined) ?? [];
+  const members = mergeMembers(new Map(), [...(options.initialMembers ?? []), ...known, self]);
+  const writes: [string, unknown][] = [];
+  if (!meta.has('self')) writes.push(['self', self]);
+  if (!meta.has('members') && members.size > 1) writes.push(['members', [...members.values()]]);
   return {
-    members: mergeMembers(new Map(), [...(options.initialMembers ?? []), ...known, self]),
+    members,
     settings: (meta.get('settings') as ClusterSettings | undefined) ?? { n: options.config.n, version: 0, by: '' },
-    firstRequestId: incarnation * 2 ** 32 + 1,
+    writes,
   };
 }

@@ -1,5 +1,7 @@
 /** What the parts of a node (coordinators, handoff, anti-entropy, ...) may use of it. */
+import type { Causality } from './causality.js';
 import type { ClusterConfig } from './config.js';
+import type { DotSource } from './dot-source.js';
 import type { NodeEvent } from './events.js';
 import type { FailureDetector } from './failure-detector.js';
 import type { Members } from './membership.js';
@@ -23,8 +25,12 @@ export interface NodeContext {
   readonly id: NodeId;
   readonly config: ClusterConfig;
   readonly clock: Clock;
+  /** How versions of one key reconcile (causality.ts). */
+  readonly causality: Causality;
   readonly random: Random;
   readonly store: ReplicaStore;
+  /** Where this node's new events get their dots. */
+  readonly dots: DotSource;
   readonly detector: FailureDetector;
   ring(): Ring;
   members(): Members;
@@ -34,4 +40,6 @@ export interface NodeContext {
   /** Sends a request and resolves with the peer's reply, or null when none came in time. */
   call(to: NodeId, request: Request, options: CallOptions): Promise<Message | null>;
   emit(event: NodeEvent): void;
+  /** Counts and emits an error caught inside the node; the node keeps serving. */
+  report(where: string, error: unknown): void;
 }

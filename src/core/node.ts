@@ -6,6 +6,9 @@
 import { AntiEntropy } from './antientropy.js';
 import type { ClusterConfig } from './config.js';
 import { decodeContext } from './context.js';
+import { counterOf } from './vclock.js';
+import { causalityOf } from './causality.js';
+import { DotSource } from './dot-source.js';
 import { GetCoordinator, PutCoordinator, type ReadResult, type WriteResult } from './coordinator.js';
 import { DynamoError } from './errors.js';
 import type { NodeEvent } from './events.js';
@@ -22,7 +25,8 @@ import {
   type MemberStatus,
   type Members,
 } from './membership.js';
-import { restoreIdentity, type GetOptions, type NodeOptions, type NodeStats, type PutOptions } from './node-api.js';
+import { restoreIdentity, type DeleteOptions, type GetOptions, type NodeOptions, type NodeStats, type PutOptions } from './node-api.js';
+import { EMPTY_CONTEXT } from './causal-context.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import { decodeMessage, encodeMessage, type DropReason, type Message } from './protocol.js';
@@ -39,13 +43,19 @@ import type { Version } from './version.js';
 
 export type { ReplicaView } from './replica-handlers.js';
 
-export type { GetOptions, NodeOptions, NodeStats, PutOptions } from './node-api.js';
+export type { DeleteOptions, GetOptions, NodeOptions, NodeStats, PutOptions } from './node-api.js';
+
+/** Messages that would make a node hold data; a node that is gone for good refuses them. */
+const DATA_TYPES = new Set<Message['t']>(['read', 'write', 'handoff', 'forward', 'ae-roots', 'ae-hashes', 'ae-keys', 'ae-pull', 'ae-push', 'transfer-offer', 'transfer-data', 'reap-check', 'reap']);
+
+/** Node ids: no '~', which separates a node from its epoch in an actor (dot-source.ts). */
+const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export class DynamoNode {
   readonly id: NodeId;
   readonly store: ReplicaStore;
   readonly detector = new FailureDetector();
-  readonly stats: NodeStats = { sent: {}, received: {}, dropped: { oversized: 0, malformed: 0, version: 0, invalid: 0 } };
+  readonly stats: NodeStats = { sent: {}, received: {}, dropped: { oversized: 0, malformed: 0, version: 0, invalid: 0 }, errors: 0 };
 
   private readonly cluster: ClusterState;
   private readonly ctx: NodeContext;
@@ -61,17 +71,26 @@ export class DynamoNode {
   private readonly timers: (() => void)[] = [];
   private nextReq = 1;
   private stopped = false;
+  /** False for a node that has never known another member, until it hears from one (see checkServing). */
+  private joined: boolean;
 
   private constructor(
     private readonly options: NodeOptions,
     store: ReplicaStore,
+    dots: DotSource,
     members: Members,
     settings: ClusterSettings,
-    firstRequestId: number,
   ) {
     this.id = options.id;
     this.store = store;
-    this.cluster = new ClusterState(options.config, options.storage, members, settings, (before, after) => this.transfer.onRingChange(before, after));
+    this.cluster = new ClusterState(
+      options.config,
+      options.storage,
+      members,
+      settings,
+      (before, after) => this.transfer.onRingChange(before, after),
+      (where, error) => this.report(where, error),
+    );
     const node = this;
     this.ctx = {
       id: options.id,
@@ -79,8 +98,10 @@ export class DynamoNode {
         return node.cluster.config;
       },
       clock: options.clock,
+      causality: causalityOf(options.config),
       random: options.random,
       store,
+      dots,
       detector: this.detector,
       ring: () => node.cluster.ring,
       members: () => node.cluster.members,
@@ -88,19 +109,24 @@ export class DynamoNode {
       send: (to, message) => node.send(to, message),
       call: (to, request, opts) => (node.stopped ? Promise.resolve(null) : node.rpc.call(to, request, opts)),
       emit: (event) => node.emit(event),
+      report: (where, error) => node.report(where, error),
     };
+    this.joined = members.size > 1;
     const seeds = options.seeds ?? [];
     this.gossip = new Gossip(
       this.ctx,
       typeof seeds === 'function' ? seeds : () => seeds,
-      (entries, settings) => this.learn(entries, settings),
+      (entries, settings) => {
+        this.joined = true;
+        this.learn(entries, settings);
+      },
       () => this.cluster.settings,
     );
     this.handoff = new HintedHandoff(this.ctx, () => this.departing);
     this.antiEntropy = new AntiEntropy(this.ctx);
     this.transfer = new OwnershipTransfer(this.ctx);
     this.reaper = new Reaper(this.ctx);
-    this.rpc = new Rpc(options.clock, (to, m) => this.send(to, m), (peer) => this.suspect(peer), firstRequestId);
+    this.rpc = new Rpc(options.clock, options.random, (to, m) => this.send(to, m), (peer) => this.suspect(peer));
     this.replica = new ReplicaHandlers(this.ctx);
     this.forwarding = new Forwarding(this.ctx, (request) => this.coordinate(request), () => !this.departing && !this.stopped);
     store.onChange((key) => this.emit({ type: 'stored', key }));
@@ -108,9 +134,13 @@ export class DynamoNode {
 
   /** Opens the node's storage (restoring its data, tokens and membership) and starts its timers. */
   static async start(options: NodeOptions): Promise<DynamoNode> {
-    const { store, state } = await ReplicaStore.open(options.storage);
-    const restored = await restoreIdentity(options, state.meta);
-    const node = new DynamoNode(options, store, restored.members, restored.settings, restored.firstRequestId);
+    if (!NODE_ID.test(options.id)) throw new DynamoError('invalid', `node id "${options.id}" must be 1 to 128 letters, digits or ._:- characters`);
+    const { store, state } = await ReplicaStore.open(options.storage, causalityOf(options.config));
+    const restored = restoreIdentity(options, state.meta);
+    const dots = DotSource.restore(options.id, state.meta, options.storage, options.random);
+    const node = new DynamoNode(options, store, dots, restored.members, restored.settings);
+    // A node that cannot store these (a full disk) still starts, and serves what it holds.
+    for (const [name, value] of restored.writes) await options.storage.putMeta(name, value).catch((e: unknown) => node.report(`storing ${name}`, e));
     node.startTimers();
     return node;
   }
@@ -131,17 +161,17 @@ export class DynamoNode {
     return this.write('put', key, value, context, options);
   }
 
-  /** Writes a tombstone that supersedes everything in `context`. */
-  delete(key: string, context: string, options: PutOptions = {}): Promise<WriteResult> {
+  /** Writes a tombstone that supersedes everything in `context` (carrying `options.note`, if given). */
+  delete(key: string, context: string, options: DeleteOptions = {}): Promise<WriteResult> {
     if (typeof context !== 'string') return Promise.reject(new DynamoError('invalid', 'delete needs the context of a get'));
-    return this.write('delete', key, new Uint8Array(0), context, options);
+    return this.write('delete', key, options.note ?? new Uint8Array(0), context, options);
   }
 
   private async write(op: 'put' | 'delete', key: string, value: Uint8Array, context: string | undefined, options: PutOptions): Promise<WriteResult> {
     checkKey(key);
     checkValue(value);
     const w = quorum('w', options.w, this.config.w, this.config.n);
-    if (context !== undefined) decodeContext(context);
+    if (context !== undefined) decodeContext(key, context);
     this.checkServing();
     const request: WriteRequest = { op, key, value, context, w };
     const owners = this.preferenceList(key);
@@ -155,15 +185,26 @@ export class DynamoNode {
   }
 
   /** Coordinates a write here, this node being one of the key's top N. */
-  private coordinate({ op, key, value, context, w }: WriteRequest): Promise<WriteResult> {
-    const clock = context === undefined ? [] : decodeContext(context);
-    return new PutCoordinator(this.ctx, op, key, value, clock, w, this.req()).run();
+  private async coordinate({ op, key, value, context, w }: WriteRequest): Promise<WriteResult> {
+    const cc = context === undefined ? EMPTY_CONTEXT : decodeContext(key, context);
+    const mine = this.ctx.dots.actor;
+    if (counterOf(cc.vv, mine) >= this.ctx.dots.nextCounter || cc.cloud.some((d) => d.node === mine && d.counter >= this.ctx.dots.nextCounter)) {
+      throw new DynamoError('invalid', `invalid context: it names events of ${this.id} that ${this.id} never made`);
+    }
+    return new PutCoordinator(this.ctx, op, key, value, cc, w, this.req()).run();
   }
 
   private checkServing(): void {
     if (this.stopped) throw new DynamoError('unavailable', `node ${this.id} is stopped`);
     const status = this.status;
     if (isTerminal(status)) throw new DynamoError('unavailable', `node ${this.id} has ${status} the cluster`);
+    // A node that knows no other member may not know the ring: it would take writes that belong
+    // elsewhere. It serves once it heard from a member, or when there is nobody to hear from.
+    const seeds = this.options.seeds ?? [];
+    const others = (typeof seeds === 'function' ? seeds() : seeds).filter((s) => s !== this.id);
+    if (!this.joined && others.length > 0) {
+      throw new DynamoError('unavailable', `node ${this.id} is still joining: it has not yet heard from any member of the cluster`);
+    }
   }
 
   private req(): string {
@@ -239,7 +280,7 @@ export class DynamoNode {
     const members = this.cluster.members;
     for (const id of this.detector.unreachable()) if (!liveMembers(members).includes(id)) this.detector.forget(id);
     const self = members.get(this.id);
-    if (self) void this.options.storage.putMeta('self', self).catch(() => undefined);
+    if (self) void this.options.storage.putMeta('self', self).catch((e: unknown) => this.report('storing its own member entry', e));
     this.emit({ type: 'membership' });
   }
 
@@ -345,10 +386,30 @@ export class DynamoNode {
     this.dispatch(from, decoded.message);
   }
 
+  /** An error caught inside the node: counted, and emitted for the page's log. Never thrown on. */
+  private report(where: string, error: unknown): void {
+    this.stats.errors++;
+    this.emit({ type: 'error', where, message: error instanceof Error ? error.message : String(error) });
+  }
+
   private dispatch(from: NodeId, m: Message): void {
     if (this.stopped) return;
     this.stats.received[m.t] = (this.stats.received[m.t] ?? 0) + 1;
+    try {
+      const pending = this.handle(from, m);
+      if (pending) pending.catch((e: unknown) => this.report(`handling ${m.t} from ${from}`, e));
+    } catch (e) {
+      this.report(`handling ${m.t} from ${from}`, e);
+    }
+  }
+
+  private handle(from: NodeId, m: Message): Promise<unknown> | void {
     if (REPLY_TYPES.has(m.t)) return this.rpc.reply(from, m);
+    // A node that left or was removed takes no data: a peer with an older ring asks someone else.
+    if (isTerminal(this.status) && DATA_TYPES.has(m.t)) {
+      if (m.t === 'write' && m.id !== 0) this.send(from, { t: 'write-reply', id: m.id, error: { code: 'unavailable', message: `${this.id} has ${this.status} the cluster` } });
+      return;
+    }
     switch (m.t) {
       case 'gossip':
         return this.gossip.onGossip(from, m);
@@ -359,11 +420,11 @@ export class DynamoNode {
       case 'inspect':
         return this.replica.onInspect(from, m);
       case 'write':
-        return void this.replica.onWrite(from, m);
+        return this.replica.onWrite(from, m);
       case 'handoff':
-        return void this.replica.onHandoff(from, m);
+        return this.replica.onHandoff(from, m);
       case 'forward':
-        return void this.forwarding.onForward(from, m);
+        return this.forwarding.onForward(from, m);
       case 'ae-roots':
         return this.antiEntropy.onRoots(from, m);
       case 'ae-hashes':
@@ -377,7 +438,7 @@ export class DynamoNode {
       case 'transfer-offer':
         return this.transfer.onOffer(from, m);
       case 'transfer-data':
-        return void this.transfer.onData(from, m);
+        return this.transfer.onData(from, m);
       case 'reap-check':
         return this.reaper.onCheck(from, m);
       case 'reap':

@@ -14,7 +14,7 @@ import {
   VALUE_BYTES_MAX,
 } from './limits.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 const ID_CHARS_MAX = 128;
 const LIST_MAX = 4096;
@@ -22,27 +22,28 @@ const LIST_MAX = 4096;
 const NodeId = v.pipe(v.string(), v.minLength(1), v.maxLength(ID_CHARS_MAX));
 const Key = v.pipe(v.string(), v.maxBytes(KEY_BYTES_MAX));
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
-const RequestId = Count;
+const RequestId = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Bytes = v.custom<Uint8Array>((b) => b instanceof Uint8Array, 'expected bytes');
 const Value = v.pipe(Bytes, v.check((b) => b.length <= VALUE_BYTES_MAX, 'value over 1 MiB'));
 const Digest = v.pipe(Bytes, v.check((b) => b.length === 16, 'digest is 16 bytes'));
 
-const Clock = v.pipe(
-  v.array(v.object({ node: NodeId, counter: v.pipe(Count, v.minValue(1)), time: v.number() })),
-  v.maxLength(CLOCK_ENTRIES_MAX),
-  v.readonly(),
-);
+/** An actor: a node id and its epoch (dot-source.ts). */
+const Actor = v.pipe(v.string(), v.minLength(1), v.maxLength(ID_CHARS_MAX + 32));
+const Counter = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+const Time = v.pipe(v.number(), v.finite());
+const Clock = v.pipe(v.array(v.object({ node: Actor, counter: Counter, time: Time })), v.maxLength(CLOCK_ENTRIES_MAX), v.readonly());
+const DotSchema = v.object({ node: Actor, counter: Counter });
 const VersionSchema = v.object({
   value: Value,
   clock: Clock,
   deleted: v.boolean(),
-  dot: v.optional(v.object({ node: NodeId, counter: v.pipe(Count, v.minValue(1)) })),
-  base: v.optional(Count),
+  dot: DotSchema,
 });
 const RecordSchema = v.object({
   key: Key,
   versions: v.pipe(v.array(VersionSchema), v.maxLength(SIBLINGS_MAX), v.readonly()),
-  reaped: v.optional(Clock),
+  seen: Clock,
+  cloud: v.optional(v.pipe(v.array(DotSchema), v.maxLength(SIBLINGS_MAX), v.readonly())),
 });
 const Records = v.pipe(v.array(RecordSchema), v.maxLength(LIST_MAX), v.readonly());
 const Keys = v.pipe(v.array(Key), v.maxLength(LIST_MAX), v.readonly());
@@ -88,9 +89,7 @@ export const MessageSchema = v.variant('t', [
   }),
   m('forward-reply', {
     id: RequestId,
-    clock: v.optional(Clock),
-    dot: v.optional(v.object({ node: NodeId, counter: v.pipe(Count, v.minValue(1)) })),
-    base: v.optional(Count),
+    result: v.optional(v.object({ clock: Clock, context: v.pipe(v.string(), v.maxLength(16 * 1024)), dot: DotSchema })),
     error: v.optional(ErrorInfo),
   }),
   m('ae-roots', { ring: Count, indices: Indices, hashes: Bytes }),
@@ -106,7 +105,7 @@ export const MessageSchema = v.variant('t', [
   m('transfer-ack', { id: RequestId, keys: Keys, digests: Bytes }),
   m('reap-check', { id: RequestId, key: Key, digest: Digest }),
   m('reap-check-reply', { id: RequestId, ok: v.boolean() }),
-  m('reap', { key: Key, clock: Clock }),
+  m('reap', { record: RecordSchema }),
 ]);
 
 export type Message = v.InferOutput<typeof MessageSchema>;

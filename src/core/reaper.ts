@@ -1,15 +1,14 @@
 /**
  * Tombstone reaping. A key whose only versions are tombstones is reaped once every one of its N
  * replicas holds exactly the same tombstones: its primary replica asks them all, and only if all
- * agree does each replace the tombstones with a reap marker, a clock without a value. The marker
- * keeps any stale copy of the key (from a late hint, a delayed message, an old owner) from
- * coming back: versions at or before it are dropped on arrival.
+ * agree does each drop the tombstones and keep what they knew: a record with no version, the reap
+ * marker. The marker keeps any stale copy of the key (from a late hint, a delayed message, an old
+ * owner) from coming back: a version whose event it knows is dropped on arrival.
  */
 import type { NodeContext } from './node-context.js';
 import type { MessageOf } from './protocol.js';
 import { bytesEqual } from './merkle.js';
-import { isTombstoneOnly, mergeRecords, recordClock } from './version.js';
-import type { VClock } from './vclock.js';
+import { isTombstoneOnly, reapRecord, type KeyRecord } from './version.js';
 
 const CHECKS_PER_TICK = 16;
 
@@ -31,7 +30,7 @@ export class Reaper {
       if (owners[0] !== ctx.id) continue;
       this.inFlight.add(key);
       void this.check(key, owners)
-        .catch(() => undefined)
+        .catch((e: unknown) => ctx.report(`reaping "${key}"`, e))
         .finally(() => this.inFlight.delete(key));
     }
   }
@@ -39,20 +38,23 @@ export class Reaper {
   private async check(key: string, owners: string[]): Promise<void> {
     const { ctx } = this;
     const digest = ctx.store.digest(key);
-    const clock = recordClock(ctx.store.get(key));
+    const held = ctx.store.get(key);
+    if (!held) return;
+    const marker = reapRecord(held);
     const others = owners.filter((o) => o !== ctx.id);
     const replies = await Promise.all(
       others.map((o) => ctx.call(o, { t: 'reap-check', key, digest }, { timeoutMs: ctx.config.requestTimeoutMs })),
     );
     if (!replies.every((r) => r?.t === 'reap-check-reply' && r.ok)) return;
     if (!bytesEqual(ctx.store.digest(key), digest)) return;
-    await this.apply(key, clock);
-    for (const o of others) ctx.send(o, { t: 'reap', key, clock });
+    await this.apply(marker);
+    for (const o of others) ctx.send(o, { t: 'reap', record: marker });
     ctx.emit({ type: 'reaped', key });
   }
 
-  private apply(key: string, clock: VClock): Promise<unknown> {
-    return this.ctx.store.update(key, (current) => mergeRecords(key, current, { key, versions: [], reaped: clock }));
+  /** Merging the marker (the tombstones' knowledge, without them) drops the tombstones and keeps the rest. */
+  private apply(marker: KeyRecord): Promise<unknown> {
+    return this.ctx.store.update(marker.key, (current) => this.ctx.causality.merge(marker.key, current, marker));
   }
 
   onCheck(from: string, m: MessageOf<'reap-check'>): void {
@@ -60,7 +62,7 @@ export class Reaper {
     this.ctx.send(from, { t: 'reap-check-reply', id: m.id, ok });
   }
 
-  onReap(m: MessageOf<'reap'>): void {
-    void this.apply(m.key, m.clock).catch(() => undefined);
+  onReap(m: MessageOf<'reap'>): Promise<unknown> {
+    return this.apply(m.record);
   }
 }

@@ -7,7 +7,7 @@ import { liveMembers } from './membership.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
-import { mergeRecords, recordDigest, type KeyRecord } from './version.js';
+import { recordDigest, type KeyRecord } from './version.js';
 
 export interface ReplicaView {
   readonly node: NodeId;
@@ -24,7 +24,7 @@ export class ReplicaHandlers {
   onRead(from: NodeId, m: MessageOf<'read'>): void {
     let record: KeyRecord | undefined = this.ctx.store.get(m.key);
     const hints = this.ctx.store.hintsFor(m.key);
-    for (const hint of hints) record = mergeRecords(m.key, record, wireRecord(hint));
+    for (const hint of hints) record = this.ctx.causality.merge(m.key, record, wireRecord(hint));
     this.ctx.send(from, { t: 'read-reply', id: m.id, record: record ? wireRecord(record) : null, hinted: hints.length > 0 });
   }
 
@@ -39,6 +39,7 @@ export class ReplicaHandlers {
       }
       if (m.id !== 0) ctx.send(from, { t: 'write-reply', id: m.id });
     } catch (e) {
+      ctx.report(`storing a write of "${m.record.key}" from ${from}`, e);
       if (m.id !== 0) ctx.send(from, { t: 'write-reply', id: m.id, error: { code: 'storage', message: String(e) } });
     }
   }
@@ -47,8 +48,9 @@ export class ReplicaHandlers {
     try {
       await this.ctx.store.merge(m.record);
       this.ctx.send(from, { t: 'handoff-ack', id: m.id, key: m.record.key, digest: recordDigest(m.record) });
-    } catch {
+    } catch (e) {
       // Not acknowledged: the holder keeps the hint and tries again.
+      this.ctx.report(`storing "${m.record.key}" handed off by ${from}`, e);
     }
   }
 

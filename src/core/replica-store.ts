@@ -8,7 +8,8 @@ import type { MerkleEntry } from './merkle.js';
 import type { HintRecord, NodeId, Storage, StoredState } from './ports.js';
 import { inRange } from './ring.js';
 import { bytesEqual } from './merkle.js';
-import { isEmptyRecord, mergeRecords, recordDigest, type KeyRecord } from './version.js';
+import type { Causality } from './causality.js';
+import { isEmptyRecord, recordDigest, upgradeRecord, type KeyRecord } from './version.js';
 
 interface Held {
   readonly record: KeyRecord;
@@ -28,13 +29,17 @@ export class ReplicaStore {
   version = 0;
   private readonly listeners = new Set<(key: string) => void>();
 
-  private constructor(private readonly storage: Storage) {}
+  private constructor(
+    private readonly storage: Storage,
+    /** How records of one key merge (causality.ts). */
+    private readonly causality: Causality,
+  ) {}
 
-  static async open(storage: Storage): Promise<{ store: ReplicaStore; state: StoredState }> {
-    const store = new ReplicaStore(storage);
+  static async open(storage: Storage, causality: Causality): Promise<{ store: ReplicaStore; state: StoredState }> {
+    const store = new ReplicaStore(storage, causality);
     const state = await storage.load();
-    for (const record of state.records) store.hold(record);
-    for (const hint of state.hints) store.hintMap.set(hintId(hint.target, hint.key), hint);
+    for (const record of state.records) store.hold(upgradeRecord(record));
+    for (const hint of state.hints) store.hintMap.set(hintId(hint.target, hint.key), { ...upgradeRecord(hint), target: hint.target });
     return { store, state };
   }
 
@@ -87,10 +92,10 @@ export class ReplicaStore {
    * Replaces the key's record with `fn(current)`, durably. `fn` runs under the key's lock, so
    * read-modify-write sequences on one key never interleave. Returns the record now held.
    */
-  update(key: string, fn: (current: KeyRecord | undefined) => KeyRecord): Promise<KeyRecord> {
+  update(key: string, fn: (current: KeyRecord | undefined) => KeyRecord | Promise<KeyRecord>): Promise<KeyRecord> {
     return this.locked(`r:${key}`, async () => {
       const current = this.get(key);
-      const next = fn(current);
+      const next = await fn(current);
       if (bytesEqual(recordDigest(next), this.digest(key))) return current ?? next;
       if (isEmptyRecord(next)) await this.storage.deleteRecord(key);
       else await this.storage.putRecord(next);
@@ -101,13 +106,18 @@ export class ReplicaStore {
 
   /** Merges incoming versions into the key's sibling set (syntactic reconciliation). */
   merge(incoming: KeyRecord): Promise<KeyRecord> {
-    return this.update(incoming.key, (current) => mergeRecords(incoming.key, current, incoming));
+    return this.update(incoming.key, (current) => this.causality.merge(incoming.key, current, incoming));
   }
 
-  /** Deletes the key's record, but only if it is still exactly the one whose digest is given. */
-  removeIf(key: string, digest: Uint8Array): Promise<boolean> {
+  /**
+   * Deletes the key's record, but only if it is still exactly the one whose digest is given.
+   * `before` runs first, under the key's lock, with the record about to go.
+   */
+  removeIf(key: string, digest: Uint8Array, before?: (record: KeyRecord) => Promise<void>): Promise<boolean> {
     return this.locked(`r:${key}`, async () => {
-      if (!this.records.has(key) || !bytesEqual(this.digest(key), digest)) return false;
+      const held = this.get(key);
+      if (!held || !bytesEqual(this.digest(key), digest)) return false;
+      await before?.(held);
       await this.storage.deleteRecord(key);
       this.records.delete(key);
       this.changed(key);
@@ -153,7 +163,7 @@ export class ReplicaStore {
   mergeHint(target: NodeId, incoming: KeyRecord): Promise<HintRecord> {
     const id = hintId(target, incoming.key);
     return this.locked(`h:${id}`, async () => {
-      const merged = mergeRecords(incoming.key, this.hintMap.get(id), incoming);
+      const merged = this.causality.merge(incoming.key, this.hintMap.get(id), incoming);
       const hint: HintRecord = { ...merged, target };
       await this.storage.putHint(hint);
       this.hintMap.set(id, hint);

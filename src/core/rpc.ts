@@ -4,7 +4,7 @@
  * is local, Dynamo 4.8.3) when a reply is late or never comes.
  */
 import type { CallOptions, Request } from './node-context.js';
-import type { Clock, NodeId } from './ports.js';
+import type { Clock, NodeId, Random } from './ports.js';
 import type { Message } from './protocol.js';
 
 interface Pending {
@@ -31,14 +31,25 @@ export class Rpc {
 
   constructor(
     private readonly clock: Clock,
+    private readonly random: Random,
     private readonly send: (to: NodeId, message: Message) => void,
     private readonly suspect: (peer: NodeId) => void,
-    /** The first id; ids must never repeat across restarts (see DynamoNode.start). */
-    private nextId: number,
   ) {}
 
+  /**
+   * A random 53-bit id. Ids must not repeat across a node's lives, a lost disk included: a late
+   * reply, or a peer's remembered answer to a forward, would otherwise be taken for the answer to
+   * a new request. Nothing stored can promise that once the disk is gone; 2^53 random ids can.
+   */
+  private newId(): number {
+    for (;;) {
+      const id = Math.floor(this.random.next() * 2 ** 21) * 2 ** 32 + Math.floor(this.random.next() * 2 ** 32);
+      if (id > 0 && !this.pending.has(id)) return id;
+    }
+  }
+
   call(to: NodeId, request: Request, opts: CallOptions): Promise<Message | null> {
-    const id = this.nextId++;
+    const id = this.newId();
     return new Promise((resolve) => {
       const cancelSlow =
         opts.slowMs !== undefined && opts.slowMs < opts.timeoutMs

@@ -47,6 +47,7 @@ export class OwnershipTransfer {
   }
 
   tick(): void {
+    this.prune();
     for (const key of this.ctx.store.keys()) {
       const owners = this.ctx.preferenceList(key);
       if (owners.includes(this.ctx.id)) continue;
@@ -62,9 +63,23 @@ export class OwnershipTransfer {
       if (keys.size === 0) this.pending.delete(to);
       this.busy.add(to);
       void this.offer(to, offer)
-        .catch(() => undefined)
+        .catch((e: unknown) => this.ctx.report(`transferring ${offer.length} key(s) to ${to}`, e))
         .finally(() => this.busy.delete(to));
     }
+  }
+
+  /**
+   * Forgets offers to nodes that are no longer replicas of the key (a removed node, a ring that
+   * moved again) and acknowledgements of keys this node replicates again: what is still owed is
+   * found again from the ring on every tick.
+   */
+  private prune(): void {
+    const { ctx } = this;
+    for (const [to, keys] of this.pending) {
+      for (const key of keys) if (!ctx.store.get(key) || !ctx.preferenceList(key).includes(to)) keys.delete(key);
+      if (keys.size === 0) this.pending.delete(to);
+    }
+    for (const key of this.acked.keys()) if (!ctx.store.get(key) || ctx.preferenceList(key).includes(ctx.id)) this.acked.delete(key);
   }
 
   private async offer(to: NodeId, keys: string[]): Promise<void> {
@@ -106,7 +121,10 @@ export class OwnershipTransfer {
     if (owners.includes(this.ctx.id) || owners.length === 0) return;
     if (!owners.every((o) => acks.get(o) === digestHex(digest))) return;
     this.acked.delete(key);
-    void this.ctx.store.removeIf(key, digest).catch(() => undefined);
+    // Deleting may lose this node's knowledge of its own events on the key: see dot-source.ts.
+    void this.ctx.store
+      .removeIf(key, digest, (record) => this.ctx.dots.retireFor(record))
+      .catch((e: unknown) => this.ctx.report(`deleting "${key}" after its transfer`, e));
   }
 
   /** Receiver: confirms the offered keys this node is a replica of. */
@@ -122,8 +140,9 @@ export class OwnershipTransfer {
       try {
         await this.ctx.store.merge(record);
         stored.push({ key: record.key, digest: recordDigest(record) });
-      } catch {
+      } catch (e) {
         // Not acknowledged: the sender keeps it and offers it again.
+        this.ctx.report(`storing "${record.key}" transferred from ${from}`, e);
       }
     }
     const digests = new Uint8Array(stored.length * HASH_BYTES);

@@ -79,7 +79,23 @@ export function clockKey(clock: VClock): string {
   return clock.map((e) => `${e.node}:${e.counter}`).join(',');
 }
 
+/**
+ * The node an actor belongs to. An actor is a node id and an epoch, "node~epoch" (see
+ * dot-source.ts); people are shown the node.
+ */
+export function actorNode(actor: string): string {
+  const i = actor.indexOf('~');
+  return i < 0 ? actor : actor.slice(0, i);
+}
+
+/** How a clock entry's actor is shown: its node, with a short epoch only where one node appears twice. */
+export function actorLabels(clock: VClock): string[] {
+  const nodes = clock.map((e) => actorNode(e.node));
+  return clock.map((e, i) => (nodes.indexOf(nodes[i]!) !== nodes.lastIndexOf(nodes[i]!) ? e.node.slice(0, nodes[i]!.length + 5) : nodes[i]!));
+}
+
 /** The (node, counter) pairs a person reads, e.g. "[(Sx,2), (Sy,1)]". */
 export function formatClock(clock: VClock): string {
-  return `[${clock.map((e) => `(${e.node},${e.counter})`).join(', ')}]`;
+  const labels = actorLabels(clock);
+  return `[${clock.map((e, i) => `(${labels[i]},${e.counter})`).join(', ')}]`;
 }

@@ -1,56 +1,42 @@
 /**
- * Versions and sibling sets (Dynamo 4.4): syntactic reconciliation keeps every version that no
- * other version descends from. Deletes are versions too (tombstones).
- *
- * A version written by a coordinator also carries its *dot*: the (node, counter) event that made
- * it, and the counter its context held for that node (`base`). Plain vector clocks cannot tell
- * two writes that one node coordinated from the same context apart from a write and its
- * successor: [(X,1)] and [(X,2)] look ordered although neither writer saw the other's value, and
- * the first would silently vanish. With the dot, a version is superseded only by a version whose
- * writer had seen that dot (as dotted version vectors do); the clock shown is unchanged.
+ * Versions and sibling sets (Dynamo 4.4), with exact causality. A replica keeps, per key, its
+ * sibling versions and a causal context of everything it has seen of the key (causal-context.ts):
+ * an event it knows but does not hold was superseded. This is a dotted version vector set
+ * (riak_core's dvvset): merging two replicas keeps a version unless the other side knows its
+ * event and dropped it, and a write supersedes exactly the events its context names, whatever
+ * subset of siblings a replica holds. Each version also keeps the paper's vector clock (what its
+ * writer had seen, plus its own event) for people to read. Deletes are versions too (tombstones).
  */
-import { md5Bytes, bytesToHex, utf8ToBytes } from './hash.js';
-import { clockKey, compare, counterOf, descends, merge, type VClock } from './vclock.js';
+import { advance, asClock, dotKey, join, knows, truncateContext, withDot, type CausalContext, type Dot } from './causal-context.js';
+import { bytesToHex, md5Bytes, utf8ToBytes } from './hash.js';
+import { SIBLINGS_MAX } from './limits.js';
+import { clockKey, counterOf, DEFAULT_CLOCK_SIZE_MAX, merge, truncate, type VClock } from './vclock.js';
 
-export interface Dot {
-  readonly node: string;
-  readonly counter: number;
-}
+export type { Dot } from './causal-context.js';
 
 export interface Version {
   readonly value: Uint8Array;
-  /** The version's vector clock: its context plus its own dot. */
-  readonly clock: VClock;
   readonly deleted: boolean;
-  /** The event that created this version, when a coordinator wrote it. */
-  readonly dot?: Dot;
-  /** The counter the writer's context held for the dot's node (so the context is recoverable). */
-  readonly base?: number;
+  /** The event that made this version: its coordinator's actor and a counter never used before. */
+  readonly dot: Dot;
+  /** The paper's clock: what the writer had seen, plus this version's own event. */
+  readonly clock: VClock;
 }
 
-/** What the writer of `v` had seen of `node`: its context's counter for that node. */
-function seenOf(v: Version, node: string): number {
-  return v.dot && v.dot.node === node ? (v.base ?? 0) : counterOf(v.clock, node);
-}
-
-/** True when the writer of `later` had seen `earlier`, so `later` supersedes it. */
-export function supersedes(later: Version, earlier: Version): boolean {
-  if (earlier.dot) return seenOf(later, earlier.dot.node) >= earlier.dot.counter;
-  return compare(earlier.clock, later.clock) === 'before';
-}
-
-/** True when a reap marker covers `v` (the reaped tombstones' writers had seen it). */
-export function markerCovers(reaped: VClock, v: Version): boolean {
-  if (v.dot) return counterOf(reaped, v.dot.node) >= v.dot.counter;
-  return descends(reaped, v.clock);
-}
-
-/** What a replica holds for one key: its siblings, and the clock of a reaped tombstone if any. */
+/** What a replica holds for one key. */
 export interface KeyRecord {
   readonly key: string;
+  /** The siblings: versions none of which had seen another. */
   readonly versions: readonly Version[];
-  /** Set once every replica held the key's tombstones and they were reaped: nothing at or before it may return. */
-  readonly reaped?: VClock;
+  /** The vector of what this replica has seen of the key (see causal-context.ts). */
+  readonly seen: VClock;
+  /** Single events seen beyond the vector; omitted when empty. */
+  readonly cloud?: readonly Dot[];
+}
+
+/** Everything the record has seen: its versions' events and those they superseded. */
+export function knowledge(record: KeyRecord | undefined): CausalContext {
+  return record ? { vv: record.seen, cloud: record.cloud ?? [] } : { vv: [], cloud: [] };
 }
 
 const valueHashes = new WeakMap<Uint8Array, string>();
@@ -65,42 +51,87 @@ export function valueHash(value: Uint8Array): string {
 }
 
 function identity(v: Version): string {
-  const dot = v.dot ? `${v.dot.node}:${v.dot.counter}/${v.base ?? 0}` : '';
-  return `${clockKey(v.clock)}|${dot}|${v.deleted ? 'd' : 'v'}|${valueHash(v.value)}`;
+  return `${dotKey(v.dot)}|${clockKey(v.clock)}|${v.deleted ? 'd' : 'v'}|${valueHash(v.value)}`;
+}
+
+function byDot(a: Version, b: Version): number {
+  return a.dot.node < b.dot.node ? -1 : a.dot.node > b.dot.node ? 1 : a.dot.counter - b.dot.counter;
+}
+
+/** A record in canonical form: siblings by event, one per event, and the context truncated. */
+function normal(key: string, versions: Version[], cc: CausalContext, clockSizeMax: number): KeyRecord {
+  const one = new Map<string, Version>();
+  for (const v of versions) {
+    const k = dotKey(v.dot);
+    const other = one.get(k);
+    // One event is one version; should two disagree (a forged copy), every replica keeps the same one.
+    if (!other || identity(v) < identity(other)) one.set(k, v);
+  }
+  const kept = [...one.values()].sort(byDot);
+  const t = truncateContext(cc, clockSizeMax, SIBLINGS_MAX, kept.map((v) => v.dot));
+  return t.cloud.length > 0 ? { key, versions: kept, seen: t.vv, cloud: t.cloud } : { key, versions: kept, seen: t.vv };
 }
 
 /**
- * Syntactic reconciliation: drops versions that another version (or the reaped marker)
- * supersedes, and duplicates. Versions with equal clocks but different contents are both kept, so
- * that no write is silently lost. The result is in a canonical order.
+ * Merges two replicas' records of one key (syntactic reconciliation): a version stays unless the
+ * other side knows its event and no longer holds it, which means it was superseded there.
  */
-export function reconcile(versions: readonly Version[], reaped?: VClock): Version[] {
-  const unique = new Map<string, Version>();
-  for (const v of versions) unique.set(identity(v), v);
-  const all = [...unique.values()];
-  const kept = all.filter((v) => !(reaped && markerCovers(reaped, v)) && !all.some((other) => other !== v && supersedes(other, v)));
-  return kept.sort((a, b) => (identity(a) < identity(b) ? -1 : 1));
+export function mergeRecords(key: string, a: KeyRecord | undefined, b: KeyRecord | undefined, clockSizeMax = DEFAULT_CLOCK_SIZE_MAX): KeyRecord {
+  const ka = knowledge(a);
+  const kb = knowledge(b);
+  const inA = new Set((a?.versions ?? []).map((v) => dotKey(v.dot)));
+  const inB = new Set((b?.versions ?? []).map((v) => dotKey(v.dot)));
+  const versions = [
+    ...(a?.versions ?? []).filter((v) => inB.has(dotKey(v.dot)) || !knows(kb, v.dot)),
+    ...(b?.versions ?? []).filter((v) => !inA.has(dotKey(v.dot)) && !knows(ka, v.dot)),
+  ];
+  return normal(key, versions, join(ka, kb), clockSizeMax);
 }
 
-/** Merges two records of one key: the union of siblings reconciled, and the later reap marker. */
-export function mergeRecords(key: string, a: KeyRecord | undefined, b: KeyRecord | undefined): KeyRecord {
-  const reaped = a?.reaped && b?.reaped ? merge(a.reaped, b.reaped) : (a?.reaped ?? b?.reaped);
-  const versions = reconcile([...(a?.versions ?? []), ...(b?.versions ?? [])], reaped);
-  return reaped ? { key, versions, reaped } : { key, versions };
+export interface Written {
+  readonly record: KeyRecord;
+  readonly version: Version;
+  /** What the writer has now seen: its context and its own event, nothing more. */
+  readonly context: CausalContext;
 }
 
-/** The clock that summarises everything in a record: what a `context` carries. */
-export function recordClock(record: KeyRecord | undefined): VClock {
-  if (!record) return [];
-  return merge(...record.versions.map((v) => v.clock), record.reaped ?? []);
+/**
+ * A coordinator's write (Dynamo 4.5): the new version supersedes exactly the events `context`
+ * names. `dot` is a fresh event of this coordinator's actor, whose replica `current` holds every
+ * event the actor made on the key, so the record's entry for the actor may move up to it.
+ */
+export function writeVersion(
+  key: string,
+  current: KeyRecord | undefined,
+  context: CausalContext,
+  fields: { readonly value: Uint8Array; readonly deleted: boolean },
+  dot: Dot,
+  now: number,
+  clockSizeMax: number,
+): Written {
+  const clock = truncate(merge(asClock(context, now), [{ node: dot.node, counter: dot.counter, time: now }]), clockSizeMax);
+  const version: Version = { value: fields.value, deleted: fields.deleted, dot, clock };
+  const kept = (current?.versions ?? []).filter((v) => !knows(context, v.dot));
+  const seen = advance(join(knowledge(current), context), dot.node, dot.counter, now);
+  const record = normal(key, [...kept, version], seen, clockSizeMax);
+  // The writer saw nothing of the actor between its context and this event only if the replica
+  // knows no such event; otherwise the writer's context names this one event alone.
+  const mine = counterOf(knowledge(current).vv, dot.node);
+  const writer = mine <= counterOf(context.vv, dot.node) ? advance(context, dot.node, dot.counter, now) : withDot(context, dot);
+  return { record, version, context: writer };
+}
+
+/** The record with its tombstones gone and its knowledge kept: nothing they superseded returns. */
+export function reapRecord(record: KeyRecord): KeyRecord {
+  const rest = record.versions.filter((v) => !v.deleted);
+  return record.cloud ? { key: record.key, versions: rest, seen: record.seen, cloud: record.cloud } : { key: record.key, versions: rest, seen: record.seen };
 }
 
 /** A 16-byte digest of a record's content; equal records have equal digests. Empty record: all zeros. */
 export function recordDigest(record: KeyRecord | undefined): Uint8Array {
-  if (!record || (record.versions.length === 0 && !record.reaped)) return new Uint8Array(16);
-  const text = `${record.key}\n${reconcile(record.versions, record.reaped).map(identity).join('\n')}\n${
-    record.reaped ? clockKey(record.reaped) : ''
-  }`;
+  if (isEmptyRecord(record)) return new Uint8Array(16);
+  const r = record!;
+  const text = [r.key, clockKey(r.seen), (r.cloud ?? []).map(dotKey).join(','), ...[...r.versions].sort(byDot).map(identity)].join('\n');
   return md5Bytes(utf8ToBytes(text));
 }
 
@@ -113,5 +144,40 @@ export function isTombstoneOnly(record: KeyRecord | undefined): boolean {
 }
 
 export function isEmptyRecord(record: KeyRecord | undefined): boolean {
-  return !record || (record.versions.length === 0 && !record.reaped);
+  return !record || (record.versions.length === 0 && record.seen.length === 0 && (record.cloud?.length ?? 0) === 0);
+}
+
+/** A key whose tombstones were reaped: the record remembers what was seen, and holds no version. */
+export function isReaped(record: KeyRecord | undefined): boolean {
+  return !!record && record.versions.length === 0 && !isEmptyRecord(record);
+}
+
+/** The event of the version, as the paper writes a clock entry: "(Sx,3)". */
+export function formatDot(dot: Dot): string {
+  return `(${dot.node},${dot.counter})`;
+}
+
+/**
+ * A record stored by an earlier release (versions with clocks, an optional dot and a `reaped`
+ * clock) in today's form: it has seen what its clocks and marker say, and each version's event is
+ * its dot, or its clock's newest entry. Earlier releases' actors are bare node ids; today's carry
+ * an epoch, so old and new events never share a name.
+ */
+export function upgradeRecord(raw: KeyRecord | LegacyRecord): KeyRecord {
+  if ('seen' in raw && Array.isArray(raw.seen)) return raw as KeyRecord;
+  const old = raw as LegacyRecord;
+  const versions: Version[] = old.versions.map((v) => {
+    const newest = [...v.clock].sort((a, b) => b.time - a.time)[0];
+    const dot = v.dot ?? { node: newest?.node ?? 'unknown', counter: newest?.counter ?? 1 };
+    return { value: v.value, deleted: v.deleted, dot, clock: v.clock };
+  });
+  const seen = merge(...old.versions.map((v) => v.clock), old.reaped ?? []);
+  const cloud = versions.map((v) => v.dot).filter((d) => d.counter > counterOf(seen, d.node));
+  return { key: old.key, versions, seen, ...(cloud.length > 0 ? { cloud } : {}) };
+}
+
+export interface LegacyRecord {
+  readonly key: string;
+  readonly versions: readonly { value: Uint8Array; clock: VClock; deleted: boolean; dot?: Dot }[];
+  readonly reaped?: VClock;
 }

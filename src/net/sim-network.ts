@@ -1,7 +1,9 @@
 /**
  * The simulated network: delivers encoded messages between simulated nodes after a random delay,
  * and applies the faults a simulation sets: loss, duplication, delay (and so reordering),
- * partitions, and crashed nodes that receive nothing.
+ * partitions, and crashed nodes that receive nothing. Like a data channel, a link belongs to the
+ * two nodes' current lives: what was in flight when either end crashed is never delivered to a
+ * restarted node.
  */
 import type { NodeId } from '../core/ports.js';
 import type { SeededRandom } from '../sim/random.js';
@@ -23,6 +25,8 @@ export class SimNetwork {
   /** Node -> partition group; nodes in different groups cannot talk. Empty when healed. */
   private groups = new Map<NodeId, number>();
   private readonly receivers = new Map<NodeId, (from: NodeId, bytes: Uint8Array) => void>();
+  /** Each node's current life; bumped when it attaches. */
+  private readonly lives = new Map<NodeId, number>();
   delivered = 0;
   dropped = 0;
   bytes = 0;
@@ -36,10 +40,16 @@ export class SimNetwork {
 
   attach(id: NodeId, receive: (from: NodeId, bytes: Uint8Array) => void): void {
     this.receivers.set(id, receive);
+    this.lives.set(id, (this.lives.get(id) ?? 0) + 1);
   }
 
   detach(id: NodeId): void {
     this.receivers.delete(id);
+    this.lives.set(id, (this.lives.get(id) ?? 0) + 1);
+  }
+
+  private life(id: NodeId): number {
+    return this.lives.get(id) ?? 0;
   }
 
   links(faults: Partial<LinkFaults>): void {
@@ -70,14 +80,15 @@ export class SimNetwork {
         continue;
       }
       const delay = this.random.int(this.faults.minDelay, this.faults.maxDelay);
-      this.scheduler.schedule(delay, () => this.deliver(from, to, bytes));
+      const lives = [this.life(from), this.life(to)] as const;
+      this.scheduler.schedule(delay, () => this.deliver(from, to, bytes, lives));
     }
   }
 
-  private deliver(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+  private deliver(from: NodeId, to: NodeId, bytes: Uint8Array, lives: readonly [number, number]): void {
     const receive = this.receivers.get(to);
-    // A partition made while the message was in flight also stops it.
-    if (!receive || !this.canTalk(from, to)) {
+    // A partition made while the message was in flight also stops it, as does a crash of either end.
+    if (!receive || !this.canTalk(from, to) || this.life(from) !== lives[0] || this.life(to) !== lives[1]) {
       this.dropped++;
       return;
     }

@@ -8,14 +8,17 @@ import { DynamoError } from '../core/errors.js';
 import { keyPosition } from '../core/hash.js';
 import { bytesEqual } from '../core/merkle.js';
 import { isTerminal, membershipFingerprint, type MemberEntry } from '../core/membership.js';
-import { DynamoNode, type GetOptions, type PutOptions } from '../core/node.js';
+import { DynamoNode, type DeleteOptions, type GetOptions, type PutOptions } from '../core/node.js';
 import { chooseTokens } from '../core/partitioning.js';
 import type { Clock, NodeId } from '../core/ports.js';
 import { preferenceList, type Ring } from '../core/ring.js';
-import type { Version } from '../core/version.js';
+import type { KeyRecord, Version } from '../core/version.js';
 import { SimNetwork, type LinkFaults } from '../net/sim-network.js';
 import { MemoryStorage } from '../storage/memory.js';
-import { check, type AckedWrite, type ClusterView, type HintedWrite } from './checkers/index.js';
+import { checkFinal, checkHeld, type Holding } from './checkers/history.js';
+import { check, type ClusterView } from './checkers/index.js';
+import { History, idsOf } from './history.js';
+import { trackedClient, type TrackedClient } from './workload.js';
 import { drainMicrotasks } from './drain.js';
 import { SeededRandom } from './random.js';
 import { Scheduler } from './scheduler.js';
@@ -37,7 +40,7 @@ export interface SimulationOptions {
 export interface Client {
   get(key: string, options?: GetOptions): Promise<{ versions: Version[]; context: string }>;
   put(key: string, value: Uint8Array, context?: string, options?: PutOptions): Promise<WriteResult>;
-  delete(key: string, context: string, options?: PutOptions): Promise<WriteResult>;
+  delete(key: string, context: string, options?: DeleteOptions): Promise<WriteResult>;
 }
 
 interface SimNode {
@@ -60,8 +63,10 @@ export class Simulation {
   private readonly scheduler = new Scheduler();
   readonly network: SimNetwork;
   private readonly sims = new Map<NodeId, SimNode>();
-  private readonly ackedWrites: AckedWrite[] = [];
-  private readonly hintedWrites: HintedWrite[] = [];
+  /** What tracked clients (`tracked(id)`) did and saw, for the history checker. */
+  readonly history = new History();
+  /** Ids some tracked read returned, or some disk held: a failed write seen there was applied. */
+  private readonly observed = new Set<string>();
   private driving: Promise<unknown> = Promise.resolve();
 
   constructor(readonly seed: number, config: ClusterConfig, seeds: readonly NodeId[]) {
@@ -82,10 +87,6 @@ export class Simulation {
   /** The running DynamoNode (for inspection), or undefined while crashed. */
   node(id: NodeId): DynamoNode | undefined {
     return this.sims.get(id)?.node;
-  }
-
-  get acked(): readonly AckedWrite[] {
-    return this.ackedWrites;
   }
 
   private sim(id: NodeId): SimNode {
@@ -109,7 +110,8 @@ export class Simulation {
   async boot(id: NodeId, initialMembers?: readonly MemberEntry[], capacity = 1): Promise<void> {
     let sim = this.sims.get(id);
     if (!sim) {
-      sim = { id, storage: new MemoryStorage(), capacity, generation: 0, crashed: false, onCrash: new Set() };
+      const storage = new MemoryStorage({ onStored: (record) => idsOf(record.versions).forEach((i) => this.observed.add(i)) });
+      sim = { id, storage, capacity, generation: 0, crashed: false, onCrash: new Set() };
       this.sims.set(id, sim);
     }
     sim.generation++;
@@ -127,12 +129,6 @@ export class Simulation {
       ...(initialMembers ? { initialMembers } : {}),
     });
     s.node = node;
-    node.on((event) => {
-      if (event.type !== 'hint-stored') return;
-      for (const v of event.versions) {
-        this.hintedWrites.push({ ...v, key: event.key, via: id, target: event.target });
-      }
-    });
     this.network.attach(id, (from, bytes) => node.receive(from, bytes));
   }
 
@@ -140,19 +136,14 @@ export class Simulation {
   client(id: NodeId): Client {
     return {
       get: (key, options) => this.request(id, (node) => node.get(key, options)),
-      put: (key, value, context, options) =>
-        this.request(id, async (node) => {
-          const result = await node.put(key, value, context, options);
-          this.ackedWrites.push({ ...(result.version ?? { clock: result.clock, value, deleted: false }), key, via: id });
-          return result;
-        }),
-      delete: (key, context, options) =>
-        this.request(id, async (node) => {
-          const result = await node.delete(key, context, options);
-          this.ackedWrites.push({ ...(result.version ?? { clock: result.clock, value: new Uint8Array(0), deleted: true }), key, via: id });
-          return result;
-        }),
+      put: (key, value, context, options) => this.request(id, (node) => node.put(key, value, context, options)),
+      delete: (key, context, options) => this.request(id, (node) => node.delete(key, context, options)),
     };
+  }
+
+  /** A client of node `id` whose every write is a fresh, tracked value (see workload.ts). */
+  tracked(id: NodeId): TrackedClient {
+    return trackedClient(this.client(id), this.history, this.observed);
   }
 
   private async request<T>(id: NodeId, fn: (node: DynamoNode) => Promise<T>): Promise<T> {
@@ -215,6 +206,12 @@ export class Simulation {
     sim.onCrash.clear();
   }
 
+  /** Crashes the node `ms` from now, whatever it is doing then (in the middle of requests, say). Returns a cancel function. */
+  crashIn(id: NodeId, ms: number): () => void {
+    this.sim(id);
+    return this.scheduler.schedule(ms, () => this.crash(id));
+  }
+
   /** Restarts a crashed node from its durable storage. */
   async restart(id: NodeId): Promise<void> {
     const sim = this.sim(id);
@@ -226,7 +223,7 @@ export class Simulation {
     return this.sim(id).crashed;
   }
 
-  /** Loses a node's disk: it restarts empty (same id, same tokens) and must be repaired. */
+  /** Loses a node's disk, metadata included: it restarts empty under its id and must be repaired. */
   async wipe(id: NodeId): Promise<void> {
     this.crash(id);
     this.sim(id).storage.wipe();
@@ -263,9 +260,16 @@ export class Simulation {
     node.leave();
   }
 
+  /** Changes N for the whole cluster, through any running node (gossiped from there). */
+  setReplicas(n: number): void {
+    const via = this.running()[0];
+    if (!via) throw new Error('no running node to change N through');
+    via.setReplicas(n);
+  }
+
   /** An administrator removes the node, through any other running node. */
   remove(id: NodeId): void {
-    const via = [...this.sims.values()].find((s) => s.id !== id && s.node && !isTerminal(s.node.status));
+    const via = [...this.sims.values()].find((s) => s.id !== id && s.node && !isTerminal(s.node.status) && s.node.members().has(id));
     if (!via?.node) throw new Error('no running node to remove through');
     via.node.remove(id);
   }
@@ -274,6 +278,11 @@ export class Simulation {
   stored(id: NodeId, key: string): Version[] {
     const record = this.sim(id).storage.peek(key);
     return [...(record?.versions ?? [])];
+  }
+
+  /** A replica's durable record of a key, reap marker included. */
+  storedRecord(id: NodeId, key: string): KeyRecord | undefined {
+    return this.sim(id).storage.peek(key);
   }
 
   /** Running nodes that are ring members or leaving. */
@@ -292,8 +301,6 @@ export class Simulation {
     return {
       live: new Map(running.filter((n) => n.status === 'up').map((n) => [n.id, n.store])),
       replicas: (key) => (ring ? preferenceList(ring, keyPosition(key)) : []),
-      acked: this.ackedWrites,
-      hinted: this.hintedWrites,
     };
   }
 
@@ -305,6 +312,8 @@ export class Simulation {
     const fingerprint = membershipFingerprint(running[0]!.members());
     if (!running.every((n) => membershipFingerprint(n.members()) === fingerprint)) return false;
     if (running.some((n) => n.status !== 'up' || n.store.hintCount > 0)) return false;
+    // Nodes that left or were removed must have handed everything over.
+    for (const s of this.sims.values()) if (s.node && (s.node.store.size > 0 || s.node.store.hintCount > 0) && isTerminal(s.node.status)) return false;
     const view = this.view();
     for (const [id, store] of view.live) {
       for (const key of store.keys()) {
@@ -332,9 +341,48 @@ export class Simulation {
     return { converged: false, ms: this.scheduler.now - start };
   }
 
-  /** What the invariant checkers find now (meaningful after `settle()`). */
-  violations(): string[] {
-    return check(this.view());
+  /** What a node durably holds for a key, read as tracked ids (not through the node). */
+  private holding(id: NodeId, key: string): Holding {
+    const record = this.sim(id).storage.peek(key);
+    return { node: id, ids: (record?.versions ?? []).map((v) => idsOf([v])[0]), emptied: !!record && record.versions.length === 0 };
+  }
+
+  /**
+   * What the invariant checkers find now (meaningful after `settle()`): the history checker over
+   * the tracked clients' writes, and the cluster's convergence, hints and placement. Siblings one
+   * of which had seen the other are reported too unless `allowFalseConflicts` (the paper's clock
+   * truncation may cause them).
+   */
+  violations(options: { allowFalseConflicts?: boolean } = {}): string[] {
+    return [...this.judge(options.allowFalseConflicts ?? true).violations, ...check(this.view())];
+  }
+
+  /** Final siblings, summed over replicas, one of which had seen the other (from the history). */
+  falseConflicts(): number {
+    return this.judge(true).falseConflicts;
+  }
+
+  private judge(allowFalseConflicts: boolean) {
+    const view = this.view();
+    return checkFinal(this.history.writes, (key) => view.replicas(key).map((r) => this.holding(r, key)), {
+      allowFalseConflicts,
+      observed: this.observed,
+    });
+  }
+
+  /** Safety while faults are active: every acknowledged tracked write is held by some node's disk, in records or hints. */
+  safetyViolations(): string[] {
+    return checkHeld(this.history.writes, (key) => {
+      const ids: (string | undefined)[] = [];
+      let emptied = false;
+      for (const sim of this.sims.values()) {
+        const h = this.holding(sim.id, key);
+        ids.push(...h.ids);
+        emptied ||= h.emptied;
+        for (const hint of sim.storage.peekHints(key)) ids.push(...idsOf(hint.versions));
+      }
+      return { ids, emptied };
+    }, this.observed);
   }
 
   /** A digest of the whole run so far: equal seeds give equal fingerprints. */

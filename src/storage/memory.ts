@@ -19,7 +19,13 @@ export class MemoryStorage implements Storage {
   private readonly hints = new Map<string, HintRecord>();
   private readonly meta = new Map<string, unknown>();
 
-  constructor(private readonly options: { quotaBytes?: number } = {}) {}
+  constructor(
+    private readonly options: {
+      quotaBytes?: number;
+      /** Told of every record and hint once it is stored (the simulator watches what disks held). */
+      onStored?: (record: KeyRecord) => void;
+    } = {},
+  ) {}
 
   /** Sets (or, with undefined, lifts) the byte quota, as a disk filling up would. */
   setQuota(bytes: number | undefined): void {
@@ -51,6 +57,7 @@ export class MemoryStorage implements Storage {
   async putRecord(record: KeyRecord): Promise<void> {
     this.checkQuota(this.records.get(record.key), record);
     this.records.set(record.key, record);
+    this.options.onStored?.(record);
   }
 
   async deleteRecord(key: string): Promise<void> {
@@ -61,6 +68,7 @@ export class MemoryStorage implements Storage {
     const id = `${hint.target}\u0000${hint.key}`;
     this.checkQuota(this.hints.get(id), hint);
     this.hints.set(id, hint);
+    this.options.onStored?.(hint);
   }
 
   async deleteHint(target: NodeId, key: string): Promise<void> {
@@ -76,9 +84,15 @@ export class MemoryStorage implements Storage {
     return this.records.get(key);
   }
 
-  /** Forgets everything, as if the disk were replaced. */
+  /** The hints durably stored for a key, for whatever node. */
+  peekHints(key: string): HintRecord[] {
+    return [...this.hints.values()].filter((h) => h.key === key);
+  }
+
+  /** Forgets everything, metadata included, as if the disk were replaced. */
   wipe(): void {
     this.records.clear();
     this.hints.clear();
+    this.meta.clear();
   }
 }

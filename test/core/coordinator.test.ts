@@ -3,7 +3,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compare } from '../../src/core/vclock.js';
+import { actorNode, compare } from '../../src/core/vclock.js';
 import { createSimulation } from '../../src/sim/index.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -45,7 +45,8 @@ describe('coordinators', () => {
           expect(compare(previous as never, result.clock)).toBe('before');
           const grown = result.clock.filter((e) => e.counter !== (previous.find((p) => p.node === e.node)?.counter ?? 0));
           expect(grown).toHaveLength(1);
-          expect(sim.node(grown[0]!.node)!.preferenceList('k')).toContain(grown[0]!.node);
+          const coordinator = actorNode(grown[0]!.node);
+          expect(sim.node(coordinator)!.preferenceList('k')).toContain(coordinator);
           context = result.context;
           previous = result.clock;
         }

@@ -5,7 +5,8 @@ import { childrenOf, LEAF_LEVEL, leafOf, MerkleTree, type MerkleEntry } from '..
 import { recordDigest } from '../../src/core/version.js';
 
 function entry(key: string, value: string): MerkleEntry {
-  const digest = recordDigest({ key, versions: [{ value: new TextEncoder().encode(value), clock: [{ node: 'a', counter: 1, time: 0 }], deleted: false }] });
+  const clock = [{ node: 'a', counter: 1, time: 0 }];
+  const digest = recordDigest({ key, versions: [{ value: new TextEncoder().encode(value), clock, deleted: false, dot: { node: 'a', counter: 1 } }], seen: clock });
   return { key, pos: keyPosition(key), digest };
 }
 

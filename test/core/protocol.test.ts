@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { MESSAGE_BYTES_MAX, VALUE_BYTES_MAX } from '../../src/core/limits.js';
 import { decodeMessage, encodeMessage, PROTOCOL_VERSION, type Message } from '../../src/core/protocol.js';
 
-const clock = [{ node: 'n1', counter: 2, time: 5 }];
-const record = { key: 'cart', versions: [{ value: new Uint8Array([1, 2, 3]), clock, deleted: false }] };
+const clock = [{ node: 'n1~e1', counter: 2, time: 5 }];
+const dot = { node: 'n1~e1', counter: 2 };
+const record = { key: 'cart', versions: [{ value: new Uint8Array([1, 2, 3]), clock, deleted: false, dot }], seen: clock };
 
 describe('wire protocol', () => {
   const samples: Message[] = [
@@ -16,14 +17,15 @@ describe('wire protocol', () => {
     { t: 'write', id: 8, record, hint: 'n4' },
     { t: 'write-reply', id: 8, error: { code: 'storage', message: 'full' } },
     { t: 'forward', id: 9, op: 'put', key: 'cart', value: new Uint8Array(4), context: 'abc', w: 2 },
-    { t: 'forward-reply', id: 9, clock },
+    { t: 'forward-reply', id: 9, result: { clock, context: 'abc', dot } },
+    { t: 'forward-reply', id: 9, error: { code: 'unavailable', message: 'not a replica' } },
     { t: 'ae-roots', ring: 12345, indices: [0, 7], hashes: new Uint8Array(32) },
     { t: 'ae-hashes', lo: 'a', hi: 'b', level: 1, indices: [0, 1], hashes: new Uint8Array(32) },
     { t: 'ae-keys', lo: 'a', hi: 'b', leaves: [3], keys: ['cart'], digests: new Uint8Array(16) },
-    { t: 'ae-push', records: [{ ...record, reaped: clock }] },
+    { t: 'ae-push', records: [{ ...record, cloud: [{ node: 'n2~e7', counter: 9 }] }] },
     { t: 'handoff-ack', id: 1, key: 'cart', digest: new Uint8Array(16) },
     { t: 'transfer-ack', id: 1, keys: ['cart'], digests: new Uint8Array(16) },
-    { t: 'reap', key: 'cart', clock },
+    { t: 'reap', record: { key: 'cart', versions: [], seen: clock } },
   ];
 
   it.each(samples.map((m) => [m.t, m]))('round-trips %s', (_, message) => {
@@ -32,8 +34,8 @@ describe('wire protocol', () => {
   });
 
   it('is compact: a write of a 1 KiB value costs little more than the value', () => {
-    const bytes = encodeMessage({ t: 'write', id: 1, record: { key: 'k', versions: [{ value: new Uint8Array(1024), clock, deleted: false }] } });
-    expect(bytes.length).toBeLessThan(1024 + 100);
+    const bytes = encodeMessage({ t: 'write', id: 1, record: { key: 'k', versions: [{ value: new Uint8Array(1024), clock, deleted: false, dot }], seen: clock } });
+    expect(bytes.length).toBeLessThan(1024 + 200);
   });
 
   it('drops and classifies what a peer must not send', () => {
@@ -44,8 +46,17 @@ describe('wire protocol', () => {
     expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'launch-missiles' }]))).toMatchObject({ ok: false, reason: 'invalid' });
     expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'read', id: -1, key: 'k' }]))).toMatchObject({ ok: false, reason: 'invalid' });
     expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'read', id: 1, key: 'x'.repeat(2000) }]))).toMatchObject({ ok: false, reason: 'invalid' });
-    const bigValue = { ...record, versions: [{ value: new Uint8Array(VALUE_BYTES_MAX + 1), clock, deleted: false }] };
+    const bigValue = { ...record, versions: [{ value: new Uint8Array(VALUE_BYTES_MAX + 1), clock, deleted: false, dot }] };
     expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: bigValue }]))).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: { ...record, versions: [{ value: 'str', clock, deleted: false }] } }]))).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: { ...record, versions: [{ value: 'str', clock, deleted: false, dot }] } }]))).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+
+  it('refuses counters past 2^53 and times that are not finite: one more event must always change a counter', () => {
+    const huge = [{ node: 'n1~e1', counter: 2 ** 53, time: 5 }];
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: { ...record, seen: huge } }]))).toMatchObject({ ok: false, reason: 'invalid' });
+    const forever = [{ node: 'n1~e1', counter: 2, time: Infinity }];
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: { ...record, seen: forever } }]))).toMatchObject({ ok: false, reason: 'invalid' });
+    const noDot = { ...record, versions: [{ value: new Uint8Array(1), clock, deleted: false }] };
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: noDot }]))).toMatchObject({ ok: false, reason: 'invalid' });
   });
 });

@@ -1,55 +1,199 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { increment, merge, type VClock } from '../../src/core/vclock.js';
-import { mergeRecords, reconcile, recordClock, recordDigest, type Version } from '../../src/core/version.js';
+import { EMPTY_CONTEXT, knows, type CausalContext, type Dot } from '../../src/core/causal-context.js';
 import { bytesEqual } from '../../src/core/merkle.js';
+import { formatClock } from '../../src/core/vclock.js';
+import { knowledge, mergeRecords, recordDigest, upgradeRecord, writeVersion, type KeyRecord } from '../../src/core/version.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
-const v = (value: string, clock: VClock, deleted = false): Version => ({ value: bytes(value), clock, deleted });
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+const values = (r: KeyRecord | undefined) => (r?.versions ?? []).map((v) => text(v.value)).sort();
 
-describe('syntactic reconciliation', () => {
-  const d1 = increment([], 'Sx', 1);
-  const d2 = increment(d1, 'Sx', 2);
-  const d3 = increment(d2, 'Sy', 3);
-  const d4 = increment(d2, 'Sz', 4);
+/** A coordinator's write through actor `node` with the given counter. */
+function put(current: KeyRecord | undefined, context: CausalContext, value: string, node: string, counter: number, clockSizeMax = 10) {
+  return writeVersion('k', current, context, { value: bytes(value), deleted: false }, { node, counter }, counter, clockSizeMax);
+}
 
-  it('drops versions that a newer version descends from', () => {
-    const kept = reconcile([v('d1', d1), v('d2', d2), v('d3', d3)]);
-    expect(kept.map((x) => new TextDecoder().decode(x.value))).toEqual(['d3']);
+describe('versions and causal contexts (dotted version vectors)', () => {
+  it('reads the paper’s Figure 3 clocks', () => {
+    const d1 = put(undefined, EMPTY_CONTEXT, 'D1', 'Sx', 1);
+    const d2 = put(d1.record, d1.context, 'D2', 'Sx', 2);
+    const d3 = put(d2.record, d2.context, 'D3', 'Sy', 1);
+    const d4 = put(d2.record, d2.context, 'D4', 'Sz', 1);
+    expect(formatClock(d2.version.clock)).toBe('[(Sx,2)]');
+    expect(formatClock(d3.version.clock)).toBe('[(Sx,2), (Sy,1)]');
+    expect(formatClock(d4.version.clock)).toBe('[(Sx,2), (Sz,1)]');
+    const both = mergeRecords('k', d3.record, d4.record);
+    expect(values(both)).toEqual(['D3', 'D4']);
+    const d5 = put(both, knowledge(both), 'D5', 'Sx', 3);
+    expect(formatClock(d5.version.clock)).toBe('[(Sx,3), (Sy,1), (Sz,1)]');
+    expect(values(d5.record)).toEqual(['D5']);
   });
 
-  it('keeps concurrent versions as siblings', () => {
-    const kept = reconcile([v('d2', d2), v('d3', d3), v('d4', d4)]);
-    expect(kept.map((x) => new TextDecoder().decode(x.value)).sort()).toEqual(['d3', 'd4']);
+  it('a context names only what its writer saw: two blind writes through one node, then a write from the second’s context', () => {
+    const alice = put(undefined, EMPTY_CONTEXT, 'alice', 'A', 1);
+    const bob = put(alice.record, EMPTY_CONTEXT, 'bob', 'A', 2);
+    expect(values(bob.record)).toEqual(['alice', 'bob']);
+    // bob's writer never saw alice: its context names (A,2) alone.
+    expect(knows(bob.context, { node: 'A', counter: 1 })).toBe(false);
+    const bob2 = put(bob.record, bob.context, 'bob2', 'A', 3);
+    expect(values(bob2.record)).toEqual(['alice', 'bob2']);
+    // A replica that holds the whole record never lets a reader claim alice without seeing her.
+    const replica = mergeRecords('k', undefined, bob.record);
+    expect(values(replica)).toEqual(['alice', 'bob']);
   });
 
-  it('keeps two different values that carry an equal clock, so neither write is lost', () => {
-    expect(reconcile([v('a', d3), v('b', d3)])).toHaveLength(2);
-    expect(reconcile([v('a', d3), v('a', d3)])).toHaveLength(1);
+  it('a write supersedes exactly what its context names, at a replica that holds only some of the siblings', () => {
+    const a = put(undefined, EMPTY_CONTEXT, 'a', 'A', 5);
+    const b = put(undefined, EMPTY_CONTEXT, 'b', 'B', 9);
+    const both = mergeRecords('k', a.record, b.record);
+    // A client read both from a replica, and writes through C, whose replica holds only b.
+    const c = put(b.record, knowledge(both), 'c', 'C', 3);
+    expect(values(c.record)).toEqual(['c']);
+    // When a's replica learns of c, a is gone there too: c's writer had seen it.
+    expect(values(mergeRecords('k', a.record, c.record))).toEqual(['c']);
+    // A write that had seen only b leaves a alone everywhere.
+    const d = put(b.record, b.context, 'd', 'D', 1);
+    expect(values(mergeRecords('k', a.record, d.record))).toEqual(['a', 'd']);
   });
 
-  it('a tombstone supersedes what it descends from; a reap marker drops everything at or before it', () => {
-    const t = increment(merge(d3, d4), 'Sx', 5);
-    expect(reconcile([v('d3', d3), v('d4', d4), v('', t, true)])).toEqual([v('', t, true)]);
-    const late = increment(d2, 'Sw', 9);
-    const rec = mergeRecords('k', { key: 'k', versions: [v('d3', d3), v('late', late)] }, { key: 'k', versions: [], reaped: merge(d3, d4) });
-    expect(rec.versions.map((x) => new TextDecoder().decode(x.value))).toEqual(['late']);
-    expect(recordClock(rec)).toEqual(merge(late, d3, d4));
+  it('counters of one node are not consecutive on one key: gaps hide nothing', () => {
+    // A's counter is shared by every key: on this key its events are 3 and 40.
+    const first = put(undefined, EMPTY_CONTEXT, 'first', 'A', 3);
+    const other = put(undefined, EMPTY_CONTEXT, 'other', 'B', 7);
+    const replica = mergeRecords('k', first.record, other.record);
+    const next = put(replica, first.context, 'next', 'A', 40);
+    expect(values(next.record)).toEqual(['next', 'other']);
+    expect(values(mergeRecords('k', other.record, next.record))).toEqual(['next', 'other']);
   });
 
-  it('merging is order-independent: equal sibling sets give equal digests', () => {
-    const arb = fc.array(fc.record({ node: fc.constantFrom('a', 'b', 'c'), value: fc.string({ maxLength: 3 }) }), { maxLength: 8 });
+  it('reads an earlier release’s stored record', () => {
+    const clock = [{ node: 'n1', counter: 2, time: 5 }];
+    const old = { key: 'k', versions: [{ value: bytes('v'), clock, deleted: false }], reaped: [{ node: 'n2', counter: 1, time: 1 }] };
+    const now = upgradeRecord(old);
+    expect(values(now)).toEqual(['v']);
+    expect(knows(knowledge(now), { node: 'n2', counter: 1 })).toBe(true);
+    expect(knows(knowledge(now), { node: 'n1', counter: 2 })).toBe(true);
+  });
+});
+
+/**
+ * The algebra against a model that keeps explicit sets of events: a replica knows a set of events
+ * and holds a set of live ones; a write with context K makes event e, knows K and e, and drops
+ * what K names; a merge keeps an event unless the other side knows it and dropped it. The real
+ * records compact those sets into vectors, with counters shared across keys (so with gaps).
+ */
+describe('dotted version vector sets against explicit sets of events', () => {
+  interface Model {
+    known: Set<string>;
+    live: Set<string>;
+  }
+  type Op =
+    | { kind: 'write'; at: number; from: number; useWriterContext: boolean; gap: number }
+    | { kind: 'merge'; from: number; into: number }
+    | { kind: 'drop'; at: number };
+
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('write' as const), at: fc.nat(3), from: fc.nat(3), useWriterContext: fc.boolean(), gap: fc.nat(3) }),
+    fc.record({ kind: fc.constant('merge' as const), from: fc.nat(3), into: fc.nat(3) }),
+    fc.record({ kind: fc.constant('drop' as const), at: fc.nat(3) }),
+  );
+
+  function run(ops: Op[], clockSizeMax: number, check: (impl: KeyRecord | undefined, model: Model, events: Dot[]) => void) {
+    const replicas: (KeyRecord | undefined)[] = [undefined, undefined, undefined, undefined];
+    const models: Model[] = replicas.map(() => ({ known: new Set(), live: new Set() }));
+    const actors = replicas.map((_, i) => ({ name: `r${i}~0`, epoch: 0, counter: 0 }));
+    const events: Dot[] = [];
+    const writerContexts: { impl: CausalContext; model: Set<string> }[] = [];
+    const key = (d: Dot) => `${d.node}:${d.counter}`;
+    for (const op of ops) {
+      if (op.kind === 'write') {
+        const actor = actors[op.at]!;
+        actor.counter += 1 + op.gap; // other keys took the counters in between
+        const dot = { node: actor.name, counter: actor.counter };
+        const ctx =
+          op.useWriterContext && writerContexts.length > 0
+            ? writerContexts[op.from % writerContexts.length]!
+            : { impl: knowledge(replicas[op.from]), model: new Set(models[op.from]!.known) };
+        const written = put(replicas[op.at], ctx.impl, key(dot), dot.node, dot.counter, clockSizeMax);
+        replicas[op.at] = written.record;
+        const m = models[op.at]!;
+        for (const e of ctx.model) {
+          m.known.add(e);
+          m.live.delete(e);
+        }
+        m.known.add(key(dot));
+        m.live.add(key(dot));
+        events.push(dot);
+        writerContexts.push({ impl: written.context, model: new Set([...ctx.model, key(dot)]) });
+      } else if (op.kind === 'merge') {
+        replicas[op.into] = mergeRecords('k', replicas[op.into], replicas[op.from], clockSizeMax);
+        const a = models[op.into]!;
+        const b = models[op.from]!;
+        const live = new Set([...a.live].filter((e) => b.live.has(e) || !b.known.has(e)));
+        for (const e of b.live) if (!a.known.has(e)) live.add(e);
+        models[op.into] = { known: new Set([...a.known, ...b.known]), live };
+      } else {
+        // The replica's record is deleted (its key moved away). If it held a live event of its own
+        // actor, the node retires the actor first (dot-source.ts).
+        const actor = actors[op.at]!;
+        if (replicas[op.at]?.versions.some((v) => v.dot.node === actor.name)) actor.name = `r${op.at}~${++actor.epoch}`;
+        replicas[op.at] = undefined;
+        models[op.at] = { known: new Set(), live: new Set() };
+      }
+      for (let i = 0; i < replicas.length; i++) check(replicas[i], models[i]!, events);
+    }
+  }
+
+  const liveOf = (r: KeyRecord | undefined) => new Set((r?.versions ?? []).map((v) => text(v.value)));
+
+  it('hold exactly the live events, and know exactly the known ones, at every replica after every step', () => {
     fc.assert(
-      fc.property(arb, (steps) => {
-        let clock: VClock = [];
-        const versions = steps.map((s, i) => {
-          clock = i % 3 === 0 ? increment([], s.node, i) : increment(clock, s.node, i);
-          return v(s.value, clock);
+      fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
+        run(ops, 64, (impl, model, events) => {
+          expect([...liveOf(impl)].sort()).toEqual([...model.live].sort());
+          for (const e of events) expect(knows(knowledge(impl), e)).toBe(model.known.has(`${e.node}:${e.counter}`));
         });
-        const forward = versions.reduce((r, x) => mergeRecords('k', r, { key: 'k', versions: [x] }), mergeRecords('k', undefined, undefined));
-        const backward = [...versions].reverse().reduce((r, x) => mergeRecords('k', r, { key: 'k', versions: [x] }), mergeRecords('k', undefined, undefined));
-        expect(bytesEqual(recordDigest(forward), recordDigest(backward))).toBe(true);
       }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('with truncation, never lose a live event and never claim an unknown one (false conflicts only)', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 40 }), fc.integer({ min: 1, max: 3 }), (ops, max) => {
+        run(ops, max, (impl, model, events) => {
+          const live = liveOf(impl);
+          for (const e of model.live) expect(live.has(e)).toBe(true);
+          for (const e of events) if (knows(knowledge(impl), e)) expect(model.known.has(`${e.node}:${e.counter}`)).toBe(true);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('merging is commutative, associative and idempotent', () => {
+    const history = fc.array(opArb.filter((o) => o.kind === 'write'), { maxLength: 12 });
+    fc.assert(
+      fc.property(history, history, history, (x, y, z) => {
+        const build = (ops: Op[], tag: string) => {
+          let r: KeyRecord | undefined;
+          let n = 0;
+          for (const op of ops) {
+            if (op.kind !== 'write') continue;
+            n += 1 + op.gap;
+            r = put(r, op.useWriterContext ? knowledge(r) : EMPTY_CONTEXT, `${tag}${n}`, `${tag}${op.at}~0`, n, 64).record;
+          }
+          return r;
+        };
+        const [a, b, c] = [build(x, 'a'), build(y, 'b'), build(z, 'c')];
+        const same = (p: KeyRecord, q: KeyRecord) => expect(bytesEqual(recordDigest(p), recordDigest(q))).toBe(true);
+        same(mergeRecords('k', a, b), mergeRecords('k', b, a));
+        same(mergeRecords('k', mergeRecords('k', a, b), c), mergeRecords('k', a, mergeRecords('k', b, c)));
+        const ab = mergeRecords('k', a, b);
+        same(mergeRecords('k', ab, ab), ab);
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -1,30 +1,98 @@
-/** The checkers must catch what they claim to: each is shown a cluster with the fault planted. */
+/** The checkers must catch what they claim to: each is shown a history or a cluster with the fault planted. */
 import { describe, expect, it } from 'vitest';
+import { checkFinal, checkHeld, type Holding } from '../../src/sim/checkers/history.js';
+import type { WriteRecord } from '../../src/sim/history.js';
 import { createSimulation } from '../../src/sim/index.js';
-import { bytes, replicasOf } from './helpers.js';
+import { replicasOf } from './helpers.js';
 
-async function settledCluster() {
-  const sim = await createSimulation({ seed: 21, nodes: 5 });
-  await sim.client('n1').put('cart', bytes('milk'), undefined, { w: 3 });
-  await sim.settle();
-  expect(sim.violations()).toEqual([]);
-  return sim;
-}
+const w = (id: string, seen: string[] = [], outcome: WriteRecord['outcome'] = 'ok', kind: WriteRecord['kind'] = id.startsWith('d') ? 'delete' : 'put'): WriteRecord => ({
+  id,
+  key: 'k',
+  kind,
+  seen,
+  outcome,
+});
+const at = (node: string, ids: string[], emptied = false): Holding => ({ node, ids, emptied });
+const judge = (writes: WriteRecord[], holdings: Holding[], allowFalseConflicts = false, observed?: Set<string>) =>
+  checkFinal(writes, () => holdings, { allowFalseConflicts, ...(observed ? { observed } : {}) }).violations;
 
-describe('invariant checkers', () => {
-  it('durability: an acknowledged write missing at a replica is reported', async () => {
+describe('the history checker', () => {
+  it('accepts a write that is present, or covered by one whose writer had seen it, directly or not', () => {
+    const writes = [w('p1'), w('p2', ['p1']), w('p3', ['p2'])];
+    expect(judge(writes, [at('a', ['p3']), at('b', ['p3'])])).toEqual([]);
+  });
+
+  it('reports an acknowledged write that no present version covers, naming the replica', () => {
+    const writes = [w('p1'), w('p2')];
+    expect(judge(writes, [at('a', ['p1', 'p2']), at('b', ['p2'])])).toEqual(
+      expect.arrayContaining([expect.stringMatching(/acknowledged put p1 of "k" .* is lost at replica b, which holds \[p2\]/)]),
+    );
+  });
+
+  it('does not promise failed writes, but a failed write that was applied justifies what it overwrote', () => {
+    expect(judge([w('p1'), w('p2', ['p1'], 'failed')], [at('a', ['p2'])])).toEqual([]);
+    expect(judge([w('p1', [], 'failed')], [at('a', [])])).toEqual([]);
+  });
+
+  it('a delete covers what its writer had seen, once acknowledged or seen applied', () => {
+    expect(judge([w('p1'), w('d2', ['p1'])], [at('a', [], true)])).toEqual([]);
+    expect(judge([w('p1'), w('d2', ['p1'], 'failed')], [at('a', [], true)])).toHaveLength(1);
+    expect(judge([w('p1'), w('d2', ['p1'], 'failed')], [at('a', [], true)], false, new Set(['d2']))).toEqual([]);
+    // A delete whose key vanished entirely (no reap marker either) is lost.
+    expect(judge([w('d1')], [at('a', [])])).toHaveLength(1);
+  });
+
+  it('reports a write held twice, and a value no client wrote', () => {
+    expect(judge([w('p1')], [at('a', ['p1', 'p1'])])).toEqual([expect.stringMatching(/holds p1 of "k" twice/)]);
+    expect(judge([w('p1')], [at('a', ['p1', 'p9'])])).toEqual([expect.stringMatching(/holds p9 for "k", which no client wrote/)]);
+  });
+
+  it('reports an overwritten value that came back, unless false conflicts are allowed', () => {
+    const writes = [w('p1'), w('p2', ['p1'])];
+    expect(judge(writes, [at('a', ['p1', 'p2'])])).toEqual([expect.stringMatching(/holds p1 of "k", which the acknowledged p2 had overwritten/)]);
+    expect(judge(writes, [at('a', ['p1', 'p2'])], true)).toEqual([]);
+    expect(checkFinal(writes, () => [at('a', ['p1', 'p2'])], { allowFalseConflicts: true }).falseConflicts).toBe(1);
+  });
+
+  it('reports replicas that disagree', () => {
+    expect(judge([w('p1')], [at('a', ['p1']), at('b', ['p1'], false), at('c', ['p1', 'p1'])]).some((v) => /replicas of "k" differ/.test(v))).toBe(true);
+  });
+
+  it('while faults are active, asks only that some disk hold each acknowledged write', () => {
+    const writes = [w('p1'), w('p2', ['p1']), w('p3')];
+    expect(checkHeld(writes, () => ({ ids: ['p2', 'p3'], emptied: false }))).toEqual([]);
+    expect(checkHeld(writes, () => ({ ids: ['p2'], emptied: false }))).toEqual([expect.stringMatching(/acknowledged put p3 of "k" is held by no node/)]);
+  });
+});
+
+describe('the checkers on a simulated cluster', () => {
+  async function settledCluster() {
+    const sim = await createSimulation({ seed: 21, nodes: 5 });
+    expect(await sim.tracked('n1').put('cart', { w: 3 })).toBe('ok');
+    await sim.settle();
+    expect(sim.violations()).toEqual([]);
+    return sim;
+  }
+
+  it('history: an acknowledged write missing at a replica is reported', async () => {
     const sim = await settledCluster();
     const [, , c] = replicasOf(sim, 'cart');
-    const digest = sim.node(c!)!.store.digest('cart');
-    await sim.node(c!)!.store.removeIf('cart', digest);
+    await sim.node(c!)!.store.removeIf('cart', sim.node(c!)!.store.digest('cart'));
     const found = sim.violations();
-    expect(found.some((v) => v.startsWith('durability:') && v.includes(c!))).toBe(true);
+    expect(found.some((v) => v.startsWith('history:') && v.includes(`lost at replica ${c!}`))).toBe(true);
     expect(found.some((v) => v.startsWith('convergence:'))).toBe(true);
+    expect(sim.safetyViolations()).toEqual([]);
+  });
+
+  it('history: a write lost on every disk is reported while faults are active', async () => {
+    const sim = await settledCluster();
+    for (const id of replicasOf(sim, 'cart')) await sim.node(id)!.store.removeIf('cart', sim.node(id)!.store.digest('cart'));
+    expect(sim.safetyViolations()).toEqual([expect.stringMatching(/acknowledged put p1 of "cart" is held by no node/)]);
   });
 
   it('hints: a hint left behind is reported', async () => {
     const sim = await settledCluster();
-    await sim.node('n1')!.store.mergeHint('n2', { key: 'x', versions: [] });
+    await sim.node('n1')!.store.mergeHint('n2', { key: 'x', versions: [], seen: [{ node: 'n9~e', counter: 1, time: 0 }] });
     expect(sim.violations().some((v) => v.startsWith('hints: n1'))).toBe(true);
   });
 

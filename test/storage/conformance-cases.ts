@@ -36,9 +36,16 @@ export function assertEqual(actual: unknown, expected: unknown, what: string): v
   }
 }
 
+const version = (value: Uint8Array, counter: number, deleted = false) => ({
+  value,
+  clock: [{ node: 'n1~e', counter, time: counter }],
+  deleted,
+  dot: { node: 'n1~e', counter },
+});
 const rec = (key: string, value: number[], counter = 1): KeyRecord => ({
   key,
-  versions: [{ value: new Uint8Array(value), clock: [{ node: 'n1', counter, time: counter }], deleted: false }],
+  versions: [version(new Uint8Array(value), counter)],
+  seen: [{ node: 'n1~e', counter, time: counter }],
 });
 const byKey = (records: KeyRecord[]) => [...records].sort((x, y) => (x.key < y.key ? -1 : 1));
 
@@ -77,8 +84,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     name: 'keeps a reap marker and tombstones as they were written',
     async run(h) {
       const s = await h.make();
-      const marker: KeyRecord = { key: 'gone', versions: [], reaped: [{ node: 'n1', counter: 4, time: 9 }] };
-      const tomb: KeyRecord = { key: 't', versions: [{ value: new Uint8Array(0), clock: [{ node: 'n2', counter: 1, time: 1 }], deleted: true }] };
+      const marker: KeyRecord = { key: 'gone', versions: [], seen: [{ node: 'n1~e', counter: 4, time: 9 }], cloud: [{ node: 'n2~e', counter: 7 }] };
+      const tomb: KeyRecord = { key: 't', versions: [version(new Uint8Array(0), 1, true)], seen: [{ node: 'n1~e', counter: 1, time: 1 }] };
       await s.putRecord(marker);
       await s.putRecord(tomb);
       const state = await (await h.reopen(s)).load();
@@ -91,7 +98,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       const s = await h.make();
       const big = new Uint8Array(1024 * 1024).map((_, i) => i % 251);
       const key = 'ключ ✓ <b>&amp;</b>';
-      await s.putRecord({ key, versions: [{ value: big, clock: [{ node: 'n1', counter: 1, time: 0 }], deleted: false }] });
+      await s.putRecord({ key, versions: [version(big, 1)], seen: [{ node: 'n1~e', counter: 1, time: 1 }] });
       const state = await (await h.reopen(s)).load();
       assertEqual(state.records[0]?.key, key, 'key');
       assertEqual(state.records[0]?.versions[0]?.value, big, 'value');

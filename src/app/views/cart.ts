@@ -8,6 +8,7 @@ import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
 import { isCart } from '../cart.js';
 import { watch } from './watch.js';
+import { actorLabels, actorNode, formatClock } from '../../core/vclock.js';
 
 export function cartView(c: Controller): HTMLElement {
   const keyInput = h('input', { id: 'cart-key', value: c.store.getState().cart.key, autocomplete: 'off' });
@@ -33,7 +34,7 @@ export function cartView(c: Controller): HTMLElement {
       if (only.deleted) return fill(body, h('p', { class: 'muted' }, 'This cart was deleted (a tombstone). Adding an item starts it again.'));
       if (!isCart(only.cart)) return fill(body, h('p', { class: 'error' }, 'This key holds something that is not a cart: '), h('code', {}, only.cart.raw.slice(0, 200)));
       return fill(body,
-        h('p', { class: 'muted' }, 'One version, clock ', h('code', { class: 'clock' }, clockText(only.clock))),
+        h('p', { class: 'muted' }, 'One version, clock ', h('code', { class: 'clock' }, formatClock(only.clock))),
         only.cart.items.length === 0
           ? h('p', { class: 'muted' }, 'No items.')
           : h('ul', { class: 'items', 'aria-label': 'Items in the cart' },
@@ -48,8 +49,8 @@ export function cartView(c: Controller): HTMLElement {
           h('article', { class: 'sibling', role: 'listitem', 'aria-label': `Version ${i + 1}` },
             h('h3', {}, `Version ${i + 1}`),
             h('p', { class: 'clock-label' }, 'Vector clock'),
-            h('ul', { class: 'clock-list' }, sib.clock.map((e) => h('li', {}, `(${e.node}, ${e.counter})`))),
-            sib.dot ? h('p', { class: 'muted small' }, `written by ${sib.dot.node} as its event ${sib.dot.counter}, having seen ${seenText(sib.clock, sib.dot, sib.base ?? 0)}`) : null,
+            h('ul', { class: 'clock-list' }, actorLabels(sib.clock).map((name, j) => h('li', {}, `(${name}, ${sib.clock[j]!.counter})`))),
+            h('p', { class: 'muted small' }, `written through ${actorNode(sib.dot.node)}, as its event ${sib.dot.counter}`),
             sib.deleted
               ? h('p', { class: 'muted' }, 'deleted (a tombstone)')
               : isCart(sib.cart)
@@ -65,12 +66,3 @@ export function cartView(c: Controller): HTMLElement {
   return h('section', { class: 'panel cart-panel', 'aria-labelledby': 'cart-h' }, h('h2', { id: 'cart-h' }, 'Shopping cart'), open, add, status, alert, body);
 }
 
-/** The writer's context: the clock with the dot's own entry put back to what the writer had seen. */
-function seenText(clock: readonly { node: string; counter: number }[], dot: { node: string }, base: number): string {
-  const seen = clock.flatMap((e) => (e.node !== dot.node ? [e] : base > 0 ? [{ node: e.node, counter: base }] : []));
-  return seen.length ? clockText(seen) : 'nothing';
-}
-
-export function clockText(clock: readonly { node: string; counter: number }[]): string {
-  return `[${clock.map((e) => `(${e.node}, ${e.counter})`).join(', ')}]`;
-}

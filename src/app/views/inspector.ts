@@ -4,7 +4,9 @@ import { preferenceList } from '../../core/ring.js';
 import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
 import { watch } from './watch.js';
-import { clockText } from './cart.js';
+import { formatContext } from '../../core/causal-context.js';
+import { formatClock } from '../../core/vclock.js';
+import { knowledge } from '../../core/version.js';
 
 const preview = (value: Uint8Array) => {
   const text = new TextDecoder().decode(value.subarray(0, 120));
@@ -22,7 +24,7 @@ export function inspectorView(c: Controller): HTMLElement {
     const top = ring.tokens.length ? preferenceList(ring, keyPosition(selection.key)) : [];
     const ctx = selection.context;
     fill(body,
-      h('p', {}, 'A put now would use the context ', ctx === null ? h('span', { class: 'muted' }, 'reading…') : 'error' in ctx ? h('span', { class: 'error' }, ctx.error) : h('code', { class: 'clock' }, clockText(ctx.clock))),
+      h('p', {}, 'A put now would use the context ', ctx === null ? h('span', { class: 'muted' }, 'reading…') : 'error' in ctx ? h('span', { class: 'error' }, ctx.error) : h('code', { class: 'clock' }, formatContext(ctx.context))),
       selection.replicas === null
         ? h('p', { class: 'muted' }, selection.loading ? 'Asking every node…' : 'No answer.')
         : h('table', { class: 'inspect' },
@@ -37,10 +39,10 @@ export function inspectorView(c: Controller): HTMLElement {
                     h('td', {},
                       !r.answered ? h('span', { class: 'warn' }, 'did not answer') : !r.record ? h('span', { class: 'muted' }, 'nothing') :
                         [
-                          r.record.versions.map((v) => h('div', { class: 'version' }, h('code', { class: 'clock' }, clockText(v.clock)), ' ', v.deleted ? h('em', {}, 'tombstone') : preview(v.value))),
-                          r.record.reaped ? h('div', { class: 'muted' }, 'reaped tombstone up to ', h('code', {}, clockText(r.record.reaped))) : null,
+                          r.record.versions.map((v) => h('div', { class: 'version' }, h('code', { class: 'clock' }, formatClock(v.clock)), ' ', v.deleted ? h('em', {}, 'tombstone') : preview(v.value))),
+                          h('div', { class: 'muted' }, r.record.versions.length === 0 ? 'tombstones reaped; has seen ' : 'has seen ', h('code', {}, formatContext(knowledge(r.record)))),
                         ]),
-                    h('td', {}, r.hints.length === 0 ? '' : r.hints.map((hint) => h('div', {}, `for ${hint.target}: `, hint.record.versions.map((v) => h('code', { class: 'clock' }, clockText(v.clock)))))),
+                    h('td', {}, r.hints.length === 0 ? '' : r.hints.map((hint) => h('div', {}, `for ${hint.target}: `, hint.record.versions.map((v) => h('code', { class: 'clock' }, formatClock(v.clock)))))),
                   )))));
   });
   return h('section', { class: 'panel inspector-panel', 'aria-labelledby': 'inspector-h' }, h('h2', { id: 'inspector-h' }, 'Key inspector'), form, body);

@@ -1,0 +1,177 @@
+/**
+ * The history checker. It judges the cluster from what clients did and saw, as Jepsen does, and
+ * never with the system's own causality code: every write has a unique id and names the ids its
+ * writer had read; a write `u` covers `v` when `v` is in what u's writer had seen, directly or
+ * through the writes it had seen (the transitive closure). It imports nothing from src/core.
+ *
+ * After faults heal, at every replica of a key:
+ * - every acknowledged put is present, or covered by a version that is, or covered by a delete
+ *   that was acknowledged or seen applied;
+ * - every acknowledged delete is present, or covered by a version that is, or the replica holds
+ *   the key at all (a reader of a key whose tombstones were reaped sees nothing, so what it wrote
+ *   next cannot name the delete; the delete's effect, its covered puts gone, is checked above and
+ *   below);
+ * - nothing an acknowledged write covers is present (an overwritten value never comes back),
+ *   unless false conflicts are allowed (the paper's clock truncation may cause them);
+ * - no write is held twice, nor one no client wrote; and the replicas agree.
+ * A failed write may have been applied anywhere; it is only never promised.
+ */
+import type { WriteRecord } from '../history.js';
+
+/** What one node holds for one key, read from its storage as bytes, not through the system. */
+export interface Holding {
+  readonly node: string;
+  /** The ids of the versions held (values and tombstone notes); undefined for a value no client wrote. */
+  readonly ids: readonly (string | undefined)[];
+  /** The node holds a record of the key with no versions: its tombstones were reaped. */
+  readonly emptied: boolean;
+}
+
+export interface FinalOptions {
+  /** Siblings where one's writer had seen the other are allowed (clock truncation may cause them). */
+  readonly allowFalseConflicts: boolean;
+  /** Ids that some read or some replica showed at some time: a failed delete seen there was applied. */
+  readonly observed?: ReadonlySet<string>;
+}
+
+export interface FinalReport {
+  readonly violations: string[];
+  /** Pairs of siblings, summed over replicas, where one's writer had seen the other. */
+  readonly falseConflicts: number;
+}
+
+/** The transitive closure of "had seen", per write id. */
+class Seen {
+  private readonly direct = new Map<string, readonly string[]>();
+  private readonly closed = new Map<string, Set<string>>();
+
+  constructor(writes: readonly WriteRecord[]) {
+    for (const w of writes) this.direct.set(w.id, w.seen);
+  }
+
+  of(id: string): Set<string> {
+    let done = this.closed.get(id);
+    if (done) return done;
+    done = new Set<string>();
+    const stack = [...(this.direct.get(id) ?? [])];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      if (done.has(next)) continue;
+      done.add(next);
+      stack.push(...(this.direct.get(next) ?? []));
+    }
+    this.closed.set(id, done);
+    return done;
+  }
+
+  covers(ids: Iterable<string | undefined>, id: string): boolean {
+    for (const u of ids) if (u !== undefined && this.of(u).has(id)) return true;
+    return false;
+  }
+}
+
+function byKey(writes: readonly WriteRecord[]): Map<string, WriteRecord[]> {
+  const out = new Map<string, WriteRecord[]>();
+  for (const w of writes) {
+    const list = out.get(w.key);
+    if (list) list.push(w);
+    else out.set(w.key, [w]);
+  }
+  return out;
+}
+
+/** Deletes that justify the absence of what they had seen: acknowledged, or seen applied. */
+function deleters(writes: readonly WriteRecord[], observed: ReadonlySet<string> | undefined): string[] {
+  return writes.filter((w) => w.kind === 'delete' && (w.outcome === 'ok' || observed?.has(w.id))).map((w) => w.id);
+}
+
+function show(h: Holding): string {
+  const ids = h.ids.map((id) => id ?? '(unknown value)');
+  return ids.length > 0 ? `[${ids.join(', ')}]` : h.emptied ? 'a reaped key' : 'nothing';
+}
+
+/** Whether `holding` keeps the acknowledged write `w`, directly or through a write that covers it. */
+function keeps(seen: Seen, w: WriteRecord, holding: { ids: Iterable<string | undefined>; emptied: boolean }, deletes: string[]): boolean {
+  const ids = [...holding.ids];
+  if (ids.includes(w.id) || seen.covers(ids, w.id)) return true;
+  if (w.kind === 'delete') return holding.emptied || ids.length > 0;
+  return seen.covers(deletes, w.id);
+}
+
+/**
+ * Judges the settled cluster: `replicas(key)` is what each of the key's replicas holds. Every key
+ * any client wrote is checked, so a key that vanished from every replica is found too.
+ */
+export function checkFinal(
+  writes: readonly WriteRecord[],
+  replicas: (key: string) => readonly Holding[],
+  options: FinalOptions,
+): FinalReport {
+  const seen = new Seen(writes);
+  const violations: string[] = [];
+  let falseConflicts = 0;
+  for (const [key, keyWrites] of byKey(writes)) {
+    const known = new Set(keyWrites.map((w) => w.id));
+    const acked = keyWrites.filter((w) => w.outcome === 'ok').map((w) => w.id);
+    const deletes = deleters(keyWrites, options.observed);
+    const holdings = replicas(key);
+    for (const h of holdings) {
+      const counted = new Set<string>();
+      for (const id of h.ids) {
+        if (id === undefined || !known.has(id)) violations.push(`history: ${h.node} holds ${id ?? 'a value'} for "${key}", which no client wrote there`);
+        else if (counted.has(id)) violations.push(`history: ${h.node} holds ${id} of "${key}" twice: one write was applied as two`);
+        counted.add(id ?? '');
+      }
+      for (const v of h.ids) {
+        const by = v === undefined ? undefined : acked.find((u) => u !== v && seen.of(u).has(v));
+        if (by === undefined) continue;
+        falseConflicts++;
+        if (!options.allowFalseConflicts) {
+          violations.push(`history: ${h.node} holds ${v} of "${key}", which the acknowledged ${by} had overwritten: it came back`);
+        }
+      }
+    }
+    for (const w of keyWrites) {
+      if (w.outcome !== 'ok') continue;
+      for (const h of holdings) {
+        if (keeps(seen, w, h, deletes)) continue;
+        violations.push(
+          `history: acknowledged ${w.kind} ${w.id} of "${key}" (its writer had seen [${w.seen.join(', ')}]) ` +
+            `is lost at replica ${h.node}, which holds ${show(h)}`,
+        );
+      }
+    }
+    const [first, ...rest] = holdings;
+    for (const other of rest) {
+      const a = [...first!.ids].map(String).sort().join(',');
+      const b = [...other.ids].map(String).sort().join(',');
+      if (a !== b || first!.emptied !== other.emptied) {
+        violations.push(`history: replicas of "${key}" differ: ${first!.node} holds ${show(first!)}, ${other.node} holds ${show(other)}`);
+      }
+    }
+  }
+  return { violations, falseConflicts };
+}
+
+/**
+ * Safety while faults are active: every acknowledged write is held by some node, in its records
+ * or in its hints (crashed nodes keep their disks), or covered by something that is.
+ */
+export function checkHeld(
+  writes: readonly WriteRecord[],
+  anywhere: (key: string) => { ids: Iterable<string | undefined>; emptied: boolean },
+  observed?: ReadonlySet<string>,
+): string[] {
+  const seen = new Seen(writes);
+  const violations: string[] = [];
+  for (const [key, keyWrites] of byKey(writes)) {
+    const deletes = deleters(keyWrites, observed);
+    const held = anywhere(key);
+    const ids = [...held.ids];
+    for (const w of keyWrites) {
+      if (w.outcome !== 'ok' || keeps(seen, w, { ids, emptied: held.emptied }, deletes)) continue;
+      violations.push(`history: acknowledged ${w.kind} ${w.id} of "${key}" is held by no node, in records or hints`);
+    }
+  }
+  return violations;
+}

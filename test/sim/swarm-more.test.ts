@@ -1,0 +1,3 @@
+import { swarmSuite } from './swarm-suite.js';
+
+swarmSuite(261, 520);
