@@ -72,8 +72,16 @@ export function liveMembers(members: Members): NodeId[] {
   return [...members.values()].filter((m) => !isTerminal(m.status)).map((m) => m.id);
 }
 
-/** A short digest of the whole membership; equal maps have equal fingerprints. */
+const fingerprints = new WeakMap<Members, string>();
+
+/** A short digest of the whole membership; equal maps have equal fingerprints. Computed once per map (maps are never changed in place). */
 export function membershipFingerprint(members: Members): string {
+  let cached = fingerprints.get(members);
+  if (cached === undefined) fingerprints.set(members, (cached = fingerprintOf(members)));
+  return cached;
+}
+
+function fingerprintOf(members: Members): string {
   const parts = [...members.values()]
     .map((m) => `${m.id}:${m.version}:${m.status}:${hash32(contentKey(m)).toString(36)}`)
     .sort()
