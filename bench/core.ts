@@ -1,20 +1,25 @@
 /**
  * Figures for the protocol core, printed as JSON (not pass/fail): `npm run bench:core`.
  *   - messages per get and per put, and their latency in virtual time
- *   - load imbalance (max/mean keys per node) for strategies 1 and 3, as in the paper's 6.2
+ *   - load imbalance (max/mean keys per node) for strategies 1 and 3, as in the paper's 6.2, and for
+ *     strategy 3 from 8 to 1,000 nodes: Q, partitions per node, partitions moved by a join, build time
  *   - anti-entropy bytes against the number of differing keys, 10,000 keys held
  *   - simulated operations per wall-clock second for clusters of 100 and 1,000 nodes
+ *   - causality on the swarm's workload: siblings per key, false conflicts from truncation,
+ *     causality metadata bytes per stored version, and the acknowledged writes the paper's plain
+ *     vector clocks lose on the same seeds
  * Pass `--quick` for a smaller run.
  */
 import { makeConfig } from '../src/core/config.js';
 import { keyPosition } from '../src/core/hash.js';
-import { chooseTokens } from '../src/core/partitioning.js';
+import { assignPartitions, chooseTokens } from '../src/core/partitioning.js';
 import { buildRing, preferenceList } from '../src/core/ring.js';
 import { encodeMessage } from '../src/core/protocol.js';
 import { bytesEqual } from '../src/core/merkle.js';
-import { increment } from '../src/core/vclock.js';
+import { encode } from '@msgpack/msgpack';
 import type { KeyRecord } from '../src/core/version.js';
 import { createSimulation, SeededRandom, type Simulation } from '../src/sim/index.js';
+import { runSwarm, type SwarmReport } from '../src/sim/swarm.js';
 import { round, summary } from './stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -98,7 +103,41 @@ function loadImbalance() {
       rows.push({ nodes, strategy: label, imbalancePrimary: ratio(primary), imbalanceReplicas: ratio(replicas) });
     }
   }
-  return { keys: keys.length, measure: 'max / mean keys per node (1.0 is perfect balance)', rows };
+  return {
+    keys: keys.length,
+    measure: 'max / mean keys per node (1.0 is perfect balance)',
+    rows,
+    strategyThreeScaling: [8, 16, 64, 100, 129, 256, 1000].map(strategyThreeScaling),
+  };
+}
+
+/**
+ * Strategy 3 at one cluster size: Q, max/mean partitions per node, the partitions a join moves over
+ * the least it could (the newcomer's Q/(n+1); after a doubling each child is compared with its
+ * parent), and the time to build the ring for a membership not seen before (median of 5).
+ */
+function strategyThreeScaling(nodes: number) {
+  const config = makeConfig({ strategy: 3 });
+  const members = (tag: string) =>
+    Array.from({ length: nodes }, (_, i) => ({ id: i === 0 ? `node-0${tag}` : `node-${i}`, capacity: 1, tokens: [] }));
+  const times = Array.from({ length: 5 }, (_, run) => {
+    const start = performance.now();
+    buildRing(members(`-${run}`), config);
+    return performance.now() - start;
+  }).sort((a, b) => a - b);
+  const before = assignPartitions(members(''), config.partitions);
+  const after = assignPartitions([...members(''), { id: 'newcomer', capacity: 1 }], config.partitions);
+  const split = after.length / before.length;
+  const moved = after.filter((owner, p) => owner !== before[Math.floor(p / split)]).length;
+  const counts = new Map<string, number>();
+  for (const owner of before) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  return {
+    nodes,
+    q: before.length,
+    maxOverMean: round(Math.max(...counts.values()) / (before.length / nodes)),
+    join: { qAfter: after.length, movedOverMinimum: round(moved / (after.length / (nodes + 1)), 2) },
+    buildMs: round(times[2]!, 1),
+  };
 }
 
 async function antiEntropyBytes() {
@@ -106,16 +145,10 @@ async function antiEntropyBytes() {
   const rows: Record<string, unknown>[] = [];
   for (const differing of quick ? [0, 1, 10, 100] : [0, 1, 10, 100, 1000]) {
     const sim = await createSimulation({ seed: 3, nodes: 3, n: 3 });
-    const records: KeyRecord[] = Array.from({ length: held }, (_, i) => ({
-      key: `key-${i}`,
-      versions: [{ value: value(i), clock: increment([], 'n1', 0), deleted: false }],
-    }));
+    const records: KeyRecord[] = Array.from({ length: held }, (_, i) => record(`key-${i}`, value(i), 1));
     for (const id of sim.nodes) for (const r of records) await sim.node(id)!.store.merge(r);
     const n1 = sim.node('n1')!;
-    for (let i = 0; i < differing; i++) {
-      const key = `key-${i * 7}`;
-      await n1.store.merge({ key, versions: [{ value: value(-i), clock: increment(records[i * 7]!.versions[0]!.clock, 'n1', 1), deleted: false }] });
-    }
+    for (let i = 0; i < differing; i++) await n1.store.merge(record(`key-${i * 7}`, value(-i), 2));
     const diffTypes = ['ae-hashes', 'ae-keys', 'ae-pull', 'ae-push'];
     const before = bytesOf(sim, diffTypes);
     const rootsBefore = bytesOf(sim, ['ae-roots']);
@@ -146,6 +179,61 @@ async function antiEntropyBytes() {
     note:
       'bytesForDifferences counts the tree walk, key lists and records exchanged, cluster-wide, from divergence until all replicas agree; ' +
       'rootBytesMeanwhile is the periodic exchange of range roots that runs whether or not anything differs',
+  };
+}
+
+/** A record of one version written through actor n1 with the given counter. */
+function record(key: string, v: Uint8Array, counter: number): KeyRecord {
+  const clock = [{ node: 'n1~bench', counter, time: counter }];
+  return { key, versions: [{ value: v, clock, deleted: false, dot: { node: 'n1~bench', counter } }], seen: clock };
+}
+
+/** The acknowledged writes a run lost, by id, as the history checker found them. */
+function lostWrites(report: SwarmReport): Set<string> {
+  return new Set(report.violations.flatMap((v) => /acknowledged \w+ (\S+) of .* is lost at replica/.exec(v)?.slice(1) ?? []));
+}
+
+/**
+ * The swarm's workload (its seeds, faults and clients) with the paper's clock size of 10, under
+ * exact causality and under the paper's plain vector clocks. Siblings and metadata are read from
+ * what every replica holds once the run has healed and settled.
+ */
+async function causality() {
+  const seeds = quick ? 40 : 200;
+  const siblings: number[] = [];
+  const metadata: number[] = [];
+  const exact = { acknowledged: 0, lost: 0, runsLosing: 0, falseConflicts: 0 };
+  const plain = { acknowledged: 0, lost: 0, runsLosing: 0 };
+  for (let seed = 1; seed <= seeds; seed++) {
+    const report = await runSwarm(seed, { clockSizeMax: 10 });
+    exact.acknowledged += report.ops.ok;
+    exact.lost += lostWrites(report).size;
+    exact.runsLosing += lostWrites(report).size > 0 ? 1 : 0;
+    exact.falseConflicts += report.falseConflicts;
+    const ring = report.sim.ring();
+    for (const key of new Set(report.sim.history.writes.map((w) => w.key))) {
+      for (const node of ring ? preferenceList(ring, keyPosition(key)) : []) {
+        const held = report.sim.storedRecord(node, key);
+        if (!held) continue;
+        siblings.push(held.versions.length);
+        if (held.versions.length === 0) continue;
+        const bare = { ...held, versions: held.versions.map((v) => ({ ...v, value: new Uint8Array(0) })) };
+        metadata.push(encode(bare).length / held.versions.length);
+      }
+    }
+    const paper = await runSwarm(seed, { clockSizeMax: 10, causality: 'vector-clocks' });
+    plain.acknowledged += paper.ops.ok;
+    plain.lost += lostWrites(paper).size;
+    plain.runsLosing += lostWrites(paper).size > 0 ? 1 : 0;
+  }
+  return {
+    workload: `${seeds} swarm seeds (npm run replay -- 1-${seeds}), clock size 10, judged by the history checker after healing`,
+    siblingsPerKeyAtEachReplica: summary(siblings),
+    falseConflictsFromTruncation: exact.falseConflicts,
+    causalityBytesPerStoredVersion: summary(metadata),
+    dottedVersionVectors: exact,
+    paperVectorClocks: plain,
+    note: 'paperVectorClocks runs the same seeds with each coordinator incrementing its own entry of the context (config causality: vector-clocks)',
   };
 }
 
@@ -184,6 +272,7 @@ const result = {
   loadImbalance: loadImbalance(),
   antiEntropy: await antiEntropyBytes(),
   simulatorThroughput: [await throughput(100), await throughput(1000)],
-  sizes: { writeOf1KiB: encodeMessage({ t: 'write', id: 1, record: { key: 'k', versions: [{ value: new Uint8Array(1024), clock: increment([], 'n1', 0), deleted: false }] } }).length },
+  causality: await causality(),
+  sizes: { writeOf1KiB: encodeMessage({ t: 'write', id: 1, record: record('k', new Uint8Array(1024), 1) }).length },
 };
 console.log(JSON.stringify(result, null, 2));

@@ -115,7 +115,8 @@ test('two tabs cut off from each other write from the same context; after healin
   let read = await get(a, key, 3);
   await expect.poll(async () => (read = await get(a, key, 3)).values).toEqual(['milk,eggs', 'milk,jam']);
   const [c1, c2] = read.clocks;
-  const counter = (clock: typeof c1, node: string) => clock!.find((e) => e.node === node)?.counter ?? 0;
+  // Clock entries name actors (node~epoch); the page shows the node.
+  const counter = (clock: typeof c1, node: string) => clock!.find((e) => e.node.split('~')[0] === node)?.counter ?? 0;
   // Concurrent: each clock has an entry the other lacks.
   expect(counter(c1, replicas[0]!) !== counter(c2, replicas[0]!) && counter(c1, replicas[1]!) !== counter(c2, replicas[1]!)).toBe(true);
 
@@ -175,3 +176,38 @@ test('a peer that sends garbage or oversized frames is ignored and counted; the 
 function i(key: string): number {
   return Number(key.split('-')[1]);
 }
+
+test('a tab whose IndexedDB was evicted comes back under its id as a new actor; nothing written before or after is lost', async ({ context }, info) => {
+  const room = uniqueRoom(info);
+  const pages = await formCluster(context, room, 4);
+  const nodes = await byId(pages);
+  const key = 'cart:dora';
+  const [owner] = await preferenceList(pages[0]!, key);
+  const page = nodes.get(owner!)!;
+  const before = await page.evaluate(async (key) => (await window.dynamo.put(key, new TextEncoder().encode('before'), undefined, { w: 3 })).version.dot.node, key);
+
+  // The browser evicts the tab's database; the tab keeps its id (here: closed, and revived by id).
+  await page.close();
+  const other = pages.find((p) => p !== page)!;
+  const deleted = await other.evaluate(
+    (name) => new Promise<string>((resolve) => {
+      const request = indexedDB.deleteDatabase(name);
+      request.onsuccess = () => resolve('deleted');
+      request.onerror = () => resolve(`error: ${String(request.error)}`);
+      request.onblocked = () => resolve('blocked');
+    }),
+    `dynamo-node-${owner}`,
+  );
+  expect(deleted).toBe('deleted');
+  const revived = await openNode(context, room, { node: owner! });
+  expect(await idOf(revived)).toBe(owner);
+  expect(await stored(revived, key)).toEqual([]);
+  await waitForMesh([...pages.filter((p) => p !== page), revived]);
+
+  const after = await revived.evaluate(async (key) => (await window.dynamo.put(key, new TextEncoder().encode('after'), undefined, { w: 2 })).version.dot.node, key);
+  expect(after.split('~')[0]).toBe(owner);
+  expect(after).not.toBe(before);
+  const replicas = await preferenceList(other, key);
+  const all = new Map([...nodes].filter(([id]) => id !== owner).concat([[owner!, revived]]));
+  for (const id of replicas) await expect.poll(() => stored(all.get(id)!, key), { timeout: 30_000 }).toEqual(['after', 'before']);
+});

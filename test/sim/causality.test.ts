@@ -152,6 +152,20 @@ describe('membership', () => {
     expect(await sim.tracked('n3').put('k', { w: 1 })).toBe('ok');
   });
 
+  it('the node that takes a strategy-3 cluster past Q members joins, and every node owns partitions', async () => {
+    const sim = await createSimulation({ seed: 113, nodes: 16, n: 3, strategy: 3, config: { partitions: 16 } });
+    for (let i = 0; i < 20; i++) expect(await sim.tracked(`n${(i % 16) + 1}`).put(`key-${i}`)).toBe('ok');
+    await sim.join('n17');
+    expect((await sim.settle()).converged).toBe(true);
+    for (const id of sim.nodes) {
+      const node = sim.node(id)!;
+      expect(node.stats.errors).toBe(0);
+      expect(node.ring().nodes).toHaveLength(17);
+      expect(new Set(node.ring().owners).size).toBe(17);
+    }
+    expectNoViolations(sim);
+  });
+
   it('a leave completes when a new owner is down and then removed', async () => {
     const sim = await createSimulation({ seed: 110, nodes: 6, n: 3 });
     for (let i = 0; i < 40; i++) await sim.tracked(`n${(i % 6) + 1}`).put(`key-${i}`);
