@@ -69,13 +69,16 @@ export class LogBook {
         this.add({ title: `range transfer to ${e.to}`, key: e.key, nodes: [this.self, e.to], lines: [{ text: `${e.to} stored "${e.key}", a key it now replicates` }], done: true });
         return true;
       case 'reaped':
-        this.add({ title: `tombstone reaped`, key: e.key, nodes: [this.self], lines: [{ text: `every replica held the tombstone of "${e.key}"; it is replaced by a reap marker` }], done: true });
+        this.add({ title: `tombstone reaped`, key: e.key, nodes: [this.self], lines: [{ text: `every replica held the tombstones of "${e.key}"; they are dropped, and what they superseded stays gone` }], done: true });
         return true;
       case 'reachability':
         this.add({ title: `${e.node} is ${e.reachable ? 'reachable again' : 'unreachable'}`, nodes: [e.node], lines: [{ text: e.reachable ? 'a message arrived from it' : 'a request to it timed out (as this node sees it)', tone: e.reachable ? 'ok' : 'warn' }], done: true });
         return true;
       case 'dropped':
         this.add({ title: `frame from ${e.from} dropped`, nodes: [e.from], lines: [{ text: `${e.reason}: ${e.detail}`, tone: 'bad' }], done: true });
+        return true;
+      case 'error':
+        this.add({ title: `error while ${e.where}`, nodes: [this.self], lines: [{ text: `${e.message} (the node keeps serving)`, tone: 'bad' }], done: true });
         return true;
       default:
         return false;
