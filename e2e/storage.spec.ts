@@ -7,7 +7,7 @@ test('IndexedDB storage passes the conformance suite in Chromium', async ({ page
   await page.goto('/e2e/storage-conformance.html');
   await page.waitForFunction(() => 'conformance' in window);
   const results = (await page.evaluate(() => (window as unknown as { conformance: { run(q: boolean): Promise<Results> } }).conformance.run(false))) as Results;
-  expect(results.length).toBeGreaterThanOrEqual(4);
+  expect(results.length).toBeGreaterThanOrEqual(7);
   expect(results.filter((r) => r.error)).toEqual([]);
 });
 

@@ -46,4 +46,6 @@ export interface Storage {
   deleteHint(target: NodeId, key: string): Promise<void>;
   /** Small JSON-compatible values: this node's tokens, the membership it last knew. */
   putMeta(name: string, value: unknown): Promise<void>;
+  /** Ends this storage's use: later calls reject. Its data stays for the next `open` of the same node. */
+  close(): void;
 }

@@ -14,7 +14,7 @@ import type { Clock, NodeId } from '../core/ports.js';
 import { preferenceList, type Ring } from '../core/ring.js';
 import type { KeyRecord, Version } from '../core/version.js';
 import { SimNetwork, type LinkFaults } from '../net/sim-network.js';
-import { MemoryStorage } from '../storage/memory.js';
+import { MemoryDisk, MemoryStorage } from '../storage/memory.js';
 import { checkFinal, checkHeld, type Holding } from './checkers/history.js';
 import { check, type ClusterView } from './checkers/index.js';
 import { History, idsOf } from './history.js';
@@ -45,7 +45,10 @@ export interface Client {
 
 interface SimNode {
   readonly id: NodeId;
-  readonly storage: MemoryStorage;
+  /** What survives a crash. */
+  readonly disk: MemoryDisk;
+  /** The storage of the node's current life, opened on the disk; closed when it crashes. */
+  storage: MemoryStorage;
   readonly capacity: number;
   node?: DynamoNode;
   generation: number;
@@ -110,12 +113,13 @@ export class Simulation {
   async boot(id: NodeId, initialMembers?: readonly MemberEntry[], capacity = 1): Promise<void> {
     let sim = this.sims.get(id);
     if (!sim) {
-      const storage = new MemoryStorage({ onStored: (record) => idsOf(record.versions).forEach((i) => this.observed.add(i)) });
-      sim = { id, storage, capacity, generation: 0, crashed: false, onCrash: new Set() };
+      const disk = new MemoryDisk(undefined, (record) => idsOf(record.versions).forEach((i) => this.observed.add(i)));
+      sim = { id, disk, storage: new MemoryStorage(disk), capacity, generation: 0, crashed: false, onCrash: new Set() };
       this.sims.set(id, sim);
     }
     sim.generation++;
     sim.crashed = false;
+    sim.storage = new MemoryStorage(sim.disk);
     const s = sim;
     const node = await DynamoNode.start({
       id,
@@ -199,6 +203,7 @@ export class Simulation {
     const sim = this.sim(id);
     if (sim.crashed) return;
     sim.crashed = true;
+    sim.storage.close();
     sim.node?.stop();
     sim.node = undefined;
     this.network.detach(id);
@@ -226,13 +231,13 @@ export class Simulation {
   /** Loses a node's disk, metadata included: it restarts empty under its id and must be repaired. */
   async wipe(id: NodeId): Promise<void> {
     this.crash(id);
-    this.sim(id).storage.wipe();
+    this.sim(id).disk.wipe();
     await this.restart(id);
   }
 
   /** Makes the node's storage refuse writes past `bytes` (undefined lifts the limit). */
   setQuota(id: NodeId, bytes: number | undefined): void {
-    this.sim(id).storage.setQuota(bytes);
+    this.sim(id).disk.quotaBytes = bytes;
   }
 
   partition(...groups: (readonly NodeId[])[]): void {
@@ -276,13 +281,13 @@ export class Simulation {
 
   /** What a replica durably holds for a key (works while the node is crashed too). */
   stored(id: NodeId, key: string): Version[] {
-    const record = this.sim(id).storage.peek(key);
+    const record = this.sim(id).disk.peek(key);
     return [...(record?.versions ?? [])];
   }
 
   /** A replica's durable record of a key, reap marker included. */
   storedRecord(id: NodeId, key: string): KeyRecord | undefined {
-    return this.sim(id).storage.peek(key);
+    return this.sim(id).disk.peek(key);
   }
 
   /** Running nodes that are ring members or leaving. */
@@ -343,7 +348,7 @@ export class Simulation {
 
   /** What a node durably holds for a key, read as tracked ids (not through the node). */
   private holding(id: NodeId, key: string): Holding {
-    const record = this.sim(id).storage.peek(key);
+    const record = this.sim(id).disk.peek(key);
     return { node: id, ids: (record?.versions ?? []).map((v) => idsOf([v])[0]), emptied: !!record && record.versions.length === 0 };
   }
 
@@ -379,7 +384,7 @@ export class Simulation {
         const h = this.holding(sim.id, key);
         ids.push(...h.ids);
         emptied ||= h.emptied;
-        for (const hint of sim.storage.peekHints(key)) ids.push(...idsOf(hint.versions));
+        for (const hint of sim.disk.peekHints(key)) ids.push(...idsOf(hint.versions));
       }
       return { ids, emptied };
     }, this.observed);

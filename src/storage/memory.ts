@@ -1,7 +1,8 @@
 /**
- * In-memory Storage: what the simulator gives each node (it survives a simulated crash, since the
- * simulator keeps the object) and what tests use. A byte quota can be set to exercise the
- * "storage full" path: a write over quota rejects and changes nothing.
+ * In-memory Storage, for the simulator and tests. What is durable lives in a `MemoryDisk`, which
+ * outlives the storage opened on it: a crashed node's storage is closed (writes still in flight
+ * from its old life are refused) and its restart opens a new one on the same disk. A byte quota on
+ * the disk exercises the "storage full" path: a write over quota rejects and changes nothing.
  */
 import type { HintRecord, NodeId, Storage, StoredState } from '../core/ports.js';
 import { recordBytes } from '../core/batch.js';
@@ -14,72 +15,44 @@ export class QuotaExceededError extends Error {
   }
 }
 
-export class MemoryStorage implements Storage {
-  private readonly records = new Map<string, KeyRecord>();
-  private readonly hints = new Map<string, HintRecord>();
-  private readonly meta = new Map<string, unknown>();
+export class StorageClosedError extends Error {
+  constructor() {
+    super('the storage is closed');
+    this.name = 'StorageClosedError';
+  }
+}
+
+const hintId = (target: NodeId, key: string) => `${target}\u0000${key}`;
+
+/** What survives a crash: records, hints and metadata, and the disk's quota. */
+export class MemoryDisk {
+  readonly records = new Map<string, KeyRecord>();
+  readonly hints = new Map<string, HintRecord>();
+  readonly meta = new Map<string, unknown>();
 
   constructor(
-    private readonly options: {
-      quotaBytes?: number;
-      /** Told of every record and hint once it is stored (the simulator watches what disks held). */
-      onStored?: (record: KeyRecord) => void;
-    } = {},
+    /** Writes past this many bytes are refused; undefined for no limit. */
+    public quotaBytes?: number,
+    /** Told of every record and hint once it is stored (the simulator watches what disks held). */
+    readonly onStored?: (record: KeyRecord) => void,
   ) {}
-
-  /** Sets (or, with undefined, lifts) the byte quota, as a disk filling up would. */
-  setQuota(bytes: number | undefined): void {
-    this.options.quotaBytes = bytes;
-  }
-
-  async load(): Promise<StoredState> {
-    return {
-      records: [...this.records.values()],
-      hints: [...this.hints.values()],
-      meta: new Map([...this.meta].map(([k, v]) => [k, structuredClone(v)])),
-    };
-  }
 
   private used(): number {
     let bytes = 0;
     for (const r of this.records.values()) bytes += recordBytes(r);
     for (const h of this.hints.values()) bytes += recordBytes(h);
+    for (const v of this.meta.values()) bytes += JSON.stringify(v ?? null).length;
     return bytes;
   }
 
-  private checkQuota(replacing: KeyRecord | undefined, next: KeyRecord): void {
-    const quota = this.options.quotaBytes;
-    if (quota === undefined) return;
-    const after = this.used() - (replacing ? recordBytes(replacing) : 0) + recordBytes(next);
-    if (after > quota) throw new QuotaExceededError(`storage quota of ${quota} bytes exceeded (${after} bytes needed)`);
+  /** Refuses a write that would take the disk past its quota. */
+  checkQuota(freed: number, needed: number): void {
+    if (this.quotaBytes === undefined) return;
+    const after = this.used() - freed + needed;
+    if (after > this.quotaBytes) throw new QuotaExceededError(`storage quota of ${this.quotaBytes} bytes exceeded (${after} bytes needed)`);
   }
 
-  async putRecord(record: KeyRecord): Promise<void> {
-    this.checkQuota(this.records.get(record.key), record);
-    this.records.set(record.key, record);
-    this.options.onStored?.(record);
-  }
-
-  async deleteRecord(key: string): Promise<void> {
-    this.records.delete(key);
-  }
-
-  async putHint(hint: HintRecord): Promise<void> {
-    const id = `${hint.target}\u0000${hint.key}`;
-    this.checkQuota(this.hints.get(id), hint);
-    this.hints.set(id, hint);
-    this.options.onStored?.(hint);
-  }
-
-  async deleteHint(target: NodeId, key: string): Promise<void> {
-    this.hints.delete(`${target}\u0000${key}`);
-  }
-
-  async putMeta(name: string, value: unknown): Promise<void> {
-    this.meta.set(name, structuredClone(value));
-  }
-
-  /** What is durably stored for a key, without going through a node. */
+  /** What is durably stored for a key. */
   peek(key: string): KeyRecord | undefined {
     return this.records.get(key);
   }
@@ -94,5 +67,72 @@ export class MemoryStorage implements Storage {
     this.records.clear();
     this.hints.clear();
     this.meta.clear();
+  }
+}
+
+export class MemoryStorage implements Storage {
+  private closed = false;
+
+  constructor(readonly disk: MemoryDisk = new MemoryDisk()) {}
+
+  /** A storage with a quota of `bytes` on a new disk. */
+  static withQuota(bytes: number): MemoryStorage {
+    return new MemoryStorage(new MemoryDisk(bytes));
+  }
+
+  /** Sets (or, with undefined, lifts) the byte quota, as a disk filling up would. */
+  setQuota(bytes: number | undefined): void {
+    this.disk.quotaBytes = bytes;
+  }
+
+  /** Refuses writes from now on, as a process that crashed can write nothing more. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private open(): MemoryDisk {
+    if (this.closed) throw new StorageClosedError();
+    return this.disk;
+  }
+
+  async load(): Promise<StoredState> {
+    const disk = this.open();
+    return {
+      records: [...disk.records.values()],
+      hints: [...disk.hints.values()],
+      meta: new Map([...disk.meta].map(([k, v]) => [k, structuredClone(v)])),
+    };
+  }
+
+  async putRecord(record: KeyRecord): Promise<void> {
+    const disk = this.open();
+    const old = disk.records.get(record.key);
+    disk.checkQuota(old ? recordBytes(old) : 0, recordBytes(record));
+    disk.records.set(record.key, record);
+    disk.onStored?.(record);
+  }
+
+  async deleteRecord(key: string): Promise<void> {
+    this.open().records.delete(key);
+  }
+
+  async putHint(hint: HintRecord): Promise<void> {
+    const disk = this.open();
+    const id = hintId(hint.target, hint.key);
+    const old = disk.hints.get(id);
+    disk.checkQuota(old ? recordBytes(old) : 0, recordBytes(hint));
+    disk.hints.set(id, hint);
+    disk.onStored?.(hint);
+  }
+
+  async deleteHint(target: NodeId, key: string): Promise<void> {
+    this.open().hints.delete(hintId(target, key));
+  }
+
+  async putMeta(name: string, value: unknown): Promise<void> {
+    const disk = this.open();
+    const old = disk.meta.get(name);
+    disk.checkQuota(old === undefined ? 0 : JSON.stringify(old).length, JSON.stringify(value ?? null).length);
+    disk.meta.set(name, structuredClone(value));
   }
 }

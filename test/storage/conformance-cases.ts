@@ -49,6 +49,17 @@ const rec = (key: string, value: number[], counter = 1): KeyRecord => ({
 });
 const byKey = (records: KeyRecord[]) => [...records].sort((x, y) => (x.key < y.key ? -1 : 1));
 
+/** The error `write` rejects with; throws if it resolves. */
+async function rejection(what: string, write: () => Promise<unknown>): Promise<Error> {
+  try {
+    await write();
+  } catch (e) {
+    if (e instanceof Error) return e;
+    throw new Error(`${what}: rejected with a non-error: ${String(e)}`);
+  }
+  throw new Error(`${what}: expected a rejection, but it resolved`);
+}
+
 export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   {
     name: 'keeps records, hints and metadata across a restart',
@@ -105,20 +116,70 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     },
   },
   {
+    name: 'a closed storage refuses writes; what it stored before is there when opened again',
+    async run(h) {
+      const s = await h.make();
+      await s.putRecord(rec('a', [1]));
+      const reopened = await h.reopen(s);
+      await rejection('a write after close', () => s.putRecord(rec('b', [2])));
+      await rejection('a hint after close', () => s.putHint({ ...rec('c', [3]), target: 'n2' }));
+      const state = await reopened.load();
+      assertEqual(state.records, [rec('a', [1])], 'records');
+      assertEqual(state.hints, [], 'hints');
+    },
+  },
+  {
+    name: 'concurrent writes all land, and writes to one key land in the order they were issued',
+    async run(h) {
+      const s = await h.make();
+      const writes: Promise<void>[] = [];
+      for (let i = 0; i < 60; i++) writes.push(s.putRecord(rec(`k${i}`, [i % 256])));
+      for (let c = 1; c <= 20; c++) writes.push(s.putRecord(rec('same', [c], c)));
+      for (let i = 0; i < 10; i++) writes.push(s.putHint({ ...rec(`h${i}`, [i]), target: `n${i % 3}` }));
+      for (let i = 0; i < 5; i++) writes.push(s.putMeta('counter', { reserved: i }));
+      await Promise.all(writes);
+      const state = await (await h.reopen(s)).load();
+      assertEqual(state.records.length, 61, 'records stored');
+      assertEqual(state.records.find((r) => r.key === 'same'), rec('same', [20], 20), 'the last write to one key');
+      assertEqual(state.hints.length, 10, 'hints stored');
+      assertEqual(state.meta.get('counter'), { reserved: 4 }, 'the last meta write');
+    },
+  },
+  {
+    name: 'hints and metadata round-trip exactly: hints of one key for several nodes, nested values',
+    async run(h) {
+      const s = await h.make();
+      await s.putHint({ ...rec('k', [1]), target: 'n2' });
+      await s.putHint({ ...rec('k', [2], 2), target: 'n3' });
+      await s.putHint({ ...rec('k', [3], 3), target: 'n2' });
+      await s.deleteHint('n3', 'k');
+      const nested = { actor: 'n1~abc', reserved: 2 ** 53 - 1, members: [{ id: 'n1', tokens: ['0'.repeat(32)] }], none: null };
+      await s.putMeta('dots', nested);
+      await s.putMeta('self', { id: 'n1' });
+      const state = await (await h.reopen(s)).load();
+      assertEqual(state.hints, [{ ...rec('k', [3], 3), target: 'n2' }], 'hints');
+      assertEqual(state.meta.get('dots'), nested, 'nested meta');
+      assertEqual(state.meta.get('self'), { id: 'n1' }, 'meta');
+    },
+  },
+  {
     name: 'a write over quota rejects with a clear error and leaves the previous value in place',
     needsQuota: true,
     async run(h) {
       const s = await h.makeWithQuota!(64 * 1024);
       await s.putRecord(rec('a', [1]));
-      let error: unknown;
-      try {
-        await s.putRecord(rec('a', Array.from({ length: 4 * 1024 * 1024 }, () => 7), 2));
-      } catch (e) {
-        error = e;
+      await s.putHint({ ...rec('a', [1]), target: 'n2' });
+      const big = Array.from({ length: 4 * 1024 * 1024 }, () => 7);
+      for (const [what, write] of [
+        ['a record', () => s.putRecord(rec('a', big, 2))],
+        ['a hint', () => s.putHint({ ...rec('a', big, 2), target: 'n2' })],
+      ] as const) {
+        const error = await rejection(`${what} over quota`, write);
+        if (!/quota/i.test(error.message)) throw new Error(`${what}: expected a quota error, got ${error.message}`);
       }
-      if (!(error instanceof Error) || !/quota/i.test(error.message)) throw new Error(`expected a quota error, got ${String(error)}`);
       const state = await (await h.reopen(s)).load();
       assertEqual(state.records, [rec('a', [1])], 'records after the refused write');
+      assertEqual(state.hints, [{ ...rec('a', [1]), target: 'n2' }], 'hints after the refused write');
     },
   },
 ];

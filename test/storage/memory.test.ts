@@ -3,6 +3,10 @@ import { runStorageConformance } from './conformance.js';
 
 runStorageConformance('memory', {
   make: async () => new MemoryStorage(),
-  reopen: async (storage) => storage,
-  makeWithQuota: async (bytes) => new MemoryStorage({ quotaBytes: bytes }),
+  // A new storage on the same disk, as a restarted process opens its files again.
+  reopen: async (storage) => {
+    storage.close();
+    return new MemoryStorage((storage as MemoryStorage).disk);
+  },
+  makeWithQuota: async (bytes) => MemoryStorage.withQuota(bytes),
 });
