@@ -37,7 +37,6 @@ export interface BrowserNode {
 
 export async function startBrowserNode(options: BrowserNodeOptions): Promise<BrowserNode> {
   const storage = await IndexedDbStorage.open(options.id);
-  let node: DynamoNode | undefined;
   const linkListeners = new Set<(peer: NodeId, state: LinkState | 'closed') => void>();
   const signalingListeners = new Set<(status: SignalingStatus) => void>();
   const faults = new FaultSwitches(() => cryptoRandom.next());
@@ -53,11 +52,9 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     id: options.id,
     faults,
     signal: (to, data) => signaling.signal(to, data),
-    onFrame: (from, frame) => node?.receive(from, frame),
-    onDropped: (from, reason, detail) => node?.dropped(from, reason, detail),
     onLinkChange: (peer, state) => linkListeners.forEach((l) => l(peer, state)),
   });
-  node = await DynamoNode.start({
+  const started = await DynamoNode.start({
     id: options.id,
     config: options.config ?? BROWSER_CONFIG,
     storage,
@@ -66,7 +63,6 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     random: cryptoRandom,
     seeds: () => signaling.members,
   });
-  const started = node;
   return {
     id: options.id,
     room: options.room,
@@ -79,6 +75,7 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     onSignaling: (l) => (signalingListeners.add(l), () => signalingListeners.delete(l)),
     shutdown: () => {
       started.stop();
+      storage.close();
       transport.closeAll();
       signaling.close();
     },

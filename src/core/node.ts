@@ -71,6 +71,7 @@ export class DynamoNode {
   private readonly timers: (() => void)[] = [];
   private nextReq = 1;
   private stopped = false;
+  private unlisten: () => void = () => undefined;
   /** False for a node that has never known another member, until it hears from one (see checkServing). */
   private joined: boolean;
 
@@ -141,6 +142,10 @@ export class DynamoNode {
     const node = new DynamoNode(options, store, dots, restored.members, restored.settings);
     // A node that cannot store these (a full disk) still starts, and serves what it holds.
     for (const [name, value] of restored.writes) await options.storage.putMeta(name, value).catch((e: unknown) => node.report(`storing ${name}`, e));
+    node.unlisten = options.transport.listen({
+      frame: (from, bytes) => node.receive(from, bytes),
+      dropped: (from, reason, detail) => node.dropped(from, reason, detail),
+    });
     node.startTimers();
     return node;
   }
@@ -337,6 +342,7 @@ export class DynamoNode {
   /** Stops every timer and pending request; the node no longer sends or answers. */
   stop(): void {
     this.stopped = true;
+    this.unlisten();
     for (const cancel of this.timers) cancel();
     this.rpc.abandon();
   }
@@ -372,13 +378,13 @@ export class DynamoNode {
   }
 
   /** A transport refused a frame from `from` before decoding it (too large, bad chunking): count it. */
-  dropped(from: NodeId, reason: DropReason, detail: string): void {
+  private dropped(from: NodeId, reason: DropReason, detail: string): void {
     this.stats.dropped[reason]++;
     this.emit({ type: 'dropped', from, reason, detail });
   }
 
   /** The transport boundary: everything a peer sends is decoded and validated here first. */
-  receive(from: NodeId, bytes: Uint8Array): void {
+  private receive(from: NodeId, bytes: Uint8Array): void {
     if (this.stopped) return;
     const decoded = decodeMessage(bytes);
     if (!decoded.ok) return this.dropped(from, decoded.reason, decoded.detail);

@@ -2,6 +2,7 @@
  * The four ports through which the core reaches the world. The simulator and the browser supply
  * different implementations; the protocol code is the same in both.
  */
+import type { DropReason } from './protocol.js';
 import type { KeyRecord } from './version.js';
 
 export type NodeId = string;
@@ -18,9 +19,22 @@ export interface Random {
   next(): number;
 }
 
-/** Sends encoded messages to a peer; delivery is best effort (messages may be lost). */
+/** Where a transport hands what arrives. */
+export interface TransportReceiver {
+  /** A frame from a peer, not yet decoded or trusted. */
+  frame(from: NodeId, bytes: Uint8Array): void;
+  /** A frame the transport itself refused (too large, broken chunking), for the node to count. */
+  dropped(from: NodeId, reason: DropReason, detail: string): void;
+}
+
+/**
+ * Carries encoded messages between nodes. Delivery is best effort: a frame may be lost, delayed,
+ * or (on some transports) duplicated or reordered; what arrives is what was sent.
+ */
 export interface Transport {
   send(to: NodeId, bytes: Uint8Array): void;
+  /** Hands frames that arrive to `receiver` until the returned function is called. */
+  listen(receiver: TransportReceiver): () => void;
 }
 
 export interface HintRecord extends KeyRecord {

@@ -10,8 +10,7 @@
  * its prebuilt browser bundle, simplepeer.min.js, which carries its own shims.
  */
 import SimplePeer from 'simple-peer';
-import type { NodeId, Transport } from '../core/ports.js';
-import type { DropReason } from '../core/protocol.js';
+import type { NodeId, Transport, TransportReceiver } from '../core/ports.js';
 import { FaultSwitches } from './faults.js';
 import { chunkFrame, Reassembler } from './framing.js';
 
@@ -21,8 +20,6 @@ export interface WebRtcTransportOptions {
   readonly id: NodeId;
   /** Relays a signal through the signaling server; false when it is unreachable. */
   readonly signal: (to: NodeId, data: Record<string, unknown>) => boolean;
-  readonly onFrame: (from: NodeId, frame: Uint8Array) => void;
-  readonly onDropped: (from: NodeId, reason: DropReason, detail: string) => void;
   readonly onLinkChange?: (peer: NodeId, state: LinkState | 'closed') => void;
   readonly faults?: FaultSwitches;
   /** Bytes that may wait for one peer's channel before further messages are dropped. */
@@ -54,6 +51,8 @@ export class WebRtcTransport implements Transport {
   readonly faults: FaultSwitches;
   readonly stats: TransportStats = { framesSent: 0, framesReceived: 0, bytesSent: 0, dropped: 0, connects: 0 };
   private readonly links = new Map<NodeId, Link>();
+  /** Where frames go; until a node listens, what arrives is counted and dropped. */
+  private receiver: TransportReceiver | undefined;
   private nextMessageId = 1;
   private readonly queueBytesMax: number;
   private readonly connectTimeoutMs: number;
@@ -62,6 +61,13 @@ export class WebRtcTransport implements Transport {
     this.faults = options.faults ?? new FaultSwitches();
     this.queueBytesMax = options.queueBytesMax ?? 16 * 1024 * 1024;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  }
+
+  listen(receiver: TransportReceiver): () => void {
+    this.receiver = receiver;
+    return () => {
+      if (this.receiver === receiver) this.receiver = undefined;
+    };
   }
 
   /** Peers with an open channel. */
@@ -189,13 +195,14 @@ export class WebRtcTransport implements Transport {
     if (this.links.get(link.peer) !== link) return;
     const result = link.reassembler.accept(chunk);
     if (result.kind === 'dropped') {
-      this.options.onDropped(link.peer, result.reason, result.detail);
+      this.receiver?.dropped(link.peer, result.reason, result.detail);
       return;
     }
     if (result.kind === 'partial' || result.kind === 'ignored') return;
     if (!this.faults.passes(link.peer)) return;
     this.stats.framesReceived++;
-    this.options.onFrame(link.peer, result.frame);
+    if (this.receiver) this.receiver.frame(link.peer, result.frame);
+    else this.stats.dropped++;
   }
 
   private flush(link: Link): void {

@@ -13,7 +13,7 @@ import { chooseTokens } from '../core/partitioning.js';
 import type { Clock, NodeId } from '../core/ports.js';
 import { preferenceList, type Ring } from '../core/ring.js';
 import type { KeyRecord, Version } from '../core/version.js';
-import { SimNetwork, type LinkFaults } from '../net/sim-network.js';
+import { SimNetwork, type LinkFaults } from './network.js';
 import { MemoryDisk, MemoryStorage } from '../storage/memory.js';
 import { checkFinal, checkHeld, type Holding } from './checkers/history.js';
 import { check, type ClusterView } from './checkers/index.js';
@@ -127,13 +127,12 @@ export class Simulation {
       storage: sim.storage,
       clock: this.clockFor(sim),
       random: new SeededRandom(this.seed, `node:${id}:${sim.generation}`),
-      transport: { send: (to, bytes) => this.network.send(id, to, bytes) },
+      transport: this.network.transport(id),
       seeds: this.seeds,
       capacity,
       ...(initialMembers ? { initialMembers } : {}),
     });
     s.node = node;
-    this.network.attach(id, (from, bytes) => node.receive(from, bytes));
   }
 
   /** The client API of one node. Awaiting a request advances virtual time until it completes. */
@@ -206,7 +205,6 @@ export class Simulation {
     sim.storage.close();
     sim.node?.stop();
     sim.node = undefined;
-    this.network.detach(id);
     for (const reject of sim.onCrash) reject(new DynamoError('unavailable', `node ${id} crashed during the request`));
     sim.onCrash.clear();
   }

@@ -5,9 +5,9 @@
  * two nodes' current lives: what was in flight when either end crashed is never delivered to a
  * restarted node.
  */
-import type { NodeId } from '../core/ports.js';
-import type { SeededRandom } from '../sim/random.js';
-import type { Scheduler } from '../sim/scheduler.js';
+import type { NodeId, Transport, TransportReceiver } from '../core/ports.js';
+import type { SeededRandom } from './random.js';
+import type { Scheduler } from './scheduler.js';
 
 export interface LinkFaults {
   /** Probability that a message is lost. */
@@ -24,7 +24,7 @@ export class SimNetwork {
   private faults: LinkFaults = GOOD_LINKS;
   /** Node -> partition group; nodes in different groups cannot talk. Empty when healed. */
   private groups = new Map<NodeId, number>();
-  private readonly receivers = new Map<NodeId, (from: NodeId, bytes: Uint8Array) => void>();
+  private readonly receivers = new Map<NodeId, TransportReceiver>();
   /** Each node's current life; bumped when it attaches. */
   private readonly lives = new Map<NodeId, number>();
   delivered = 0;
@@ -38,14 +38,22 @@ export class SimNetwork {
     private readonly random: SeededRandom,
   ) {}
 
-  attach(id: NodeId, receive: (from: NodeId, bytes: Uint8Array) => void): void {
-    this.receivers.set(id, receive);
-    this.lives.set(id, (this.lives.get(id) ?? 0) + 1);
-  }
-
-  detach(id: NodeId): void {
-    this.receivers.delete(id);
-    this.lives.set(id, (this.lives.get(id) ?? 0) + 1);
+  /** Node `id`'s end of the network: a Transport whose listener lasts one life of the node. */
+  transport(id: NodeId): Transport {
+    return {
+      send: (to, bytes) => {
+        if (to !== id) this.send(id, to, bytes);
+      },
+      listen: (receiver) => {
+        this.receivers.set(id, receiver);
+        this.lives.set(id, (this.lives.get(id) ?? 0) + 1);
+        return () => {
+          if (this.receivers.get(id) !== receiver) return;
+          this.receivers.delete(id);
+          this.lives.set(id, (this.lives.get(id) ?? 0) + 1);
+        };
+      },
+    };
   }
 
   private life(id: NodeId): number {
@@ -72,6 +80,7 @@ export class SimNetwork {
     return (this.groups.get(a) ?? -1) === (this.groups.get(b) ?? -1);
   }
 
+  /** Sends `bytes` from `from` to `to` (tests call it directly to send what no node would). */
   send(from: NodeId, to: NodeId, bytes: Uint8Array): void {
     const copies = this.random.chance(this.faults.duplicate) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
@@ -95,6 +104,6 @@ export class SimNetwork {
     this.delivered++;
     this.bytes += bytes.length;
     this.trace = Math.imul(this.trace ^ (this.scheduler.now + bytes.length * 31 + from.length * 7 + to.charCodeAt(to.length - 1)), 0x01000193) >>> 0;
-    receive(from, bytes);
+    receive.frame(from, bytes);
   }
 }
