@@ -39,6 +39,7 @@ const messageCounts = (sim: Simulation, types: string[]) => sent(sim, types);
 const bytesOf = (sim: Simulation, types: string[]) => sent(sim, types, 'bytes');
 
 const GET_TYPES = ['read', 'read-reply'];
+const ROOT_TYPES = ['ae-roots', 'ae-roots-reply'];
 const PUT_TYPES = ['write', 'write-reply', 'forward', 'forward-reply'];
 
 async function messagesPerOperation() {
@@ -149,15 +150,15 @@ async function antiEntropyBytes() {
     for (const id of sim.nodes) for (const r of records) await sim.node(id)!.store.merge(r);
     const n1 = sim.node('n1')!;
     for (let i = 0; i < differing; i++) await n1.store.merge(record(`key-${i * 7}`, value(-i), 2));
-    const diffTypes = ['ae-hashes', 'ae-keys', 'ae-pull', 'ae-push'];
+    const diffTypes = ['ae-hashes', 'ae-hashes-reply', 'ae-keys', 'ae-keys-reply', 'ae-pull', 'ae-push'];
     const before = bytesOf(sim, diffTypes);
-    const rootsBefore = bytesOf(sim, ['ae-roots']);
+    const rootsBefore = bytesOf(sim, ROOT_TYPES);
     const same = () => records.every((r) => sim.nodes.every((id) => bytesEqual(sim.node(id)!.store.digest(r.key), n1.store.digest(r.key))));
     const start = sim.now;
     while (!same() && sim.now - start < 120_000) await sim.run(250);
     const convergedMs = sim.now - start;
     const diffBytes = bytesOf(sim, diffTypes) - before;
-    const rootBytes = bytesOf(sim, ['ae-roots']) - rootsBefore;
+    const rootBytes = bytesOf(sim, ROOT_TYPES) - rootsBefore;
     const everyDigest = held * (16 + 10); // a naive exchange of every key's name and digest, one way
     rows.push({
       differingKeys: differing,
@@ -169,13 +170,13 @@ async function antiEntropyBytes() {
     });
   }
   const sim = await createSimulation({ seed: 3, nodes: 3, n: 3 });
-  const idleStart = bytesOf(sim, ['ae-roots']);
+  const idleStart = bytesOf(sim, ROOT_TYPES);
   await sim.run(10_000);
   return {
     keysHeld: held,
     replicas: 3,
     rows,
-    rootBytesPerNodePerSecond: round((bytesOf(sim, ['ae-roots']) - idleStart) / 10 / 3, 0),
+    rootBytesPerNodePerSecond: round((bytesOf(sim, ROOT_TYPES) - idleStart) / 10 / 3, 0),
     note:
       'bytesForDifferences counts the tree walk, key lists and records exchanged, cluster-wide, from divergence until all replicas agree; ' +
       'rootBytesMeanwhile is the periodic exchange of range roots that runs whether or not anything differs',

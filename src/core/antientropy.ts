@@ -1,12 +1,12 @@
 /**
- * Anti-entropy (Dynamo 4.7). Periodically a node picks another replica and sends it the Merkle
+ * Anti-entropy (Dynamo 4.7). Periodically a node picks another replica and asks for its Merkle
  * roots of (a round-robin share of) the key ranges both replicate. For each range whose roots
- * differ, the two walk the tree down: only the hashes of differing subtrees travel, then the keys
- * of differing leaves, then the records of differing keys, both ways. The exchange is stateless:
- * every message names its range, so either side can answer it alone.
+ * differ it walks the two trees down (compareTrees in merkle.ts, with the peer behind a request):
+ * only the hashes of differing subtrees travel, then the keys and digests in the differing leaves,
+ * then the records that differ, both ways. The peer only answers questions about its own trees.
  */
 import { batches, chunks, wireRecord } from './batch.js';
-import { childrenOf, HASH_BYTES, LEAF_LEVEL, MerkleTree, bytesEqual, xorInto } from './merkle.js';
+import { childrenOf, compareTrees, diffLeaves, HASH_BYTES, LEAF_LEVEL, MerkleTree, bytesEqual, xorInto } from './merkle.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
@@ -14,6 +14,7 @@ import { rangeReplicas, ranges, successorIndex, type KeyRange, type Ring } from 
 import type { KeyRecord } from './version.js';
 
 const KEYS_PER_MESSAGE = 1024;
+const LEAVES_PER_REQUEST = 256;
 const ROOTS_PER_ROUND = 64;
 const TREE_CACHE_MAX = 16;
 
@@ -27,6 +28,7 @@ export class AntiEntropy {
   private readonly myRanges = new WeakMap<Ring, Replicated[]>();
   private roots: { version: number; ring: Ring; byRange: Map<number, Uint8Array> } | undefined;
   private readonly cursor = new Map<NodeId, number>();
+  private readonly busy = new Set<NodeId>();
 
   constructor(private readonly ctx: NodeContext) {}
 
@@ -47,21 +49,53 @@ export class AntiEntropy {
 
   tick(): void {
     const mine = this.replicatedRanges();
-    const peers = [...new Set(mine.flatMap((m) => m.peers))].filter((p) => this.ctx.detector.reachable(p)).sort();
+    const peers = [...new Set(mine.flatMap((m) => m.peers))].filter((p) => this.ctx.detector.reachable(p) && !this.busy.has(p)).sort();
     if (peers.length === 0) return;
     const peer = peers[Math.floor(this.ctx.random.next() * peers.length)]!;
     const shared = mine.filter((m) => m.peers.includes(peer));
     const start = (this.cursor.get(peer) ?? 0) % shared.length;
     const chosen = [...shared.slice(start), ...shared.slice(0, start)].slice(0, ROOTS_PER_ROUND);
     this.cursor.set(peer, start + chosen.length);
-    this.sendRoots(peer, chosen.map((c) => c.range));
+    this.busy.add(peer);
+    void this.exchange(peer, chosen.map((c) => c.range))
+      .catch((e: unknown) => this.ctx.report(`anti-entropy with ${peer}`, e))
+      .finally(() => this.busy.delete(peer));
   }
 
-  /** Sends the roots of some ranges of the current ring to a peer, which answers where they differ. */
-  sendRoots(peer: NodeId, chosen: readonly KeyRange[]): void {
-    const hashes = new Uint8Array(chosen.length * HASH_BYTES);
-    chosen.forEach((range, i) => hashes.set(this.root(range.index), i * HASH_BYTES));
-    this.ctx.send(peer, { t: 'ae-roots', ring: this.ctx.ring().id, indices: chosen.map((r) => r.index), hashes });
+  /** Compares the roots of some ranges with a peer, then repairs every range that differs. */
+  async exchange(peer: NodeId, chosen: readonly KeyRange[]): Promise<void> {
+    const { ctx } = this;
+    const ring = ctx.ring();
+    const timeoutMs = ctx.config.requestTimeoutMs;
+    const reply = await ctx.call(peer, { t: 'ae-roots', ring: ring.id, indices: chosen.map((r) => r.index) }, { timeoutMs });
+    // A peer on another ring, or one that did not answer, is compared another time.
+    if (reply?.t !== 'ae-roots-reply' || reply.hashes.length !== chosen.length * HASH_BYTES || ctx.ring() !== ring) return;
+    for (const [i, range] of chosen.entries()) {
+      if (bytesEqual(this.root(range.index), reply.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) continue;
+      await this.repair(peer, range);
+    }
+  }
+
+  private async repair(peer: NodeId, { lo, hi }: KeyRange): Promise<void> {
+    const { ctx } = this;
+    const timeoutMs = ctx.config.requestTimeoutMs;
+    const tree = this.tree(lo, hi);
+    const leaves = await compareTrees(
+      tree,
+      async (level, indices) => {
+        const r = await ctx.call(peer, { t: 'ae-hashes', lo, hi, level, indices }, { timeoutMs });
+        return r?.t === 'ae-hashes-reply' ? r.hashes : null;
+      },
+      { level: 1, indices: childrenOf([0]) },
+    );
+    for (const some of chunks(leaves ?? [], LEAVES_PER_REQUEST)) {
+      const r = await ctx.call(peer, { t: 'ae-keys', lo, hi, leaves: some }, { timeoutMs });
+      if (r?.t !== 'ae-keys-reply' || r.digests.length !== r.keys.length * HASH_BYTES) return;
+      const theirs = r.keys.map((key, i) => ({ key, digest: r.digests.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES) }));
+      const { push, pull } = diffLeaves(tree.entriesIn(some), theirs);
+      this.push(peer, push.flatMap((key) => this.held(key)));
+      for (const keys of chunks(pull, KEYS_PER_MESSAGE)) ctx.send(peer, { t: 'ae-pull', keys });
+    }
   }
 
   /** The root hash of a range of the current ring: the XOR of its records' digests. One pass serves every range. */
@@ -93,70 +127,36 @@ export class AntiEntropy {
     return tree;
   }
 
+  private held(key: string): KeyRecord[] {
+    const record = this.ctx.store.get(key);
+    return record ? [wireRecord(record)] : [];
+  }
+
   /** Roots are compared only between nodes that see the same ring; rings agree once gossip has. */
   onRoots(from: NodeId, m: MessageOf<'ae-roots'>): void {
     const ring = this.ctx.ring();
-    if (m.ring !== ring.id || m.hashes.length !== m.indices.length * HASH_BYTES) return;
     const all = ranges(ring);
-    m.indices.forEach((index, i) => {
-      const range = all[index];
-      if (!range || bytesEqual(this.root(index), m.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) return;
-      const children = childrenOf([0]);
-      const { lo, hi } = range;
-      this.ctx.send(from, { t: 'ae-hashes', lo, hi, level: 1, indices: children, hashes: this.tree(lo, hi).hashes(1, children) });
-    });
+    const ok = m.ring === ring.id && m.indices.every((i) => all[i] !== undefined);
+    const hashes = new Uint8Array(ok ? m.indices.length * HASH_BYTES : 0);
+    if (ok) m.indices.forEach((index, i) => hashes.set(this.root(index), i * HASH_BYTES));
+    this.ctx.send(from, { t: 'ae-roots-reply', id: m.id, hashes });
   }
 
   onHashes(from: NodeId, m: MessageOf<'ae-hashes'>): void {
-    if (m.level > LEAF_LEVEL || m.hashes.length !== m.indices.length * HASH_BYTES) return;
-    const tree = this.tree(m.lo, m.hi);
-    const differing = tree.mismatches(m.level, m.indices, m.hashes);
-    if (differing.length === 0) return;
-    if (m.level < LEAF_LEVEL) {
-      const children = childrenOf(differing);
-      this.ctx.send(from, { t: 'ae-hashes', lo: m.lo, hi: m.hi, level: m.level + 1, indices: children, hashes: tree.hashes(m.level + 1, children) });
-      return;
-    }
-    // Differing leaves: send our keys and digests there, a leaf never split across messages.
-    let leaves: number[] = [];
-    let entries: { key: string; digest: Uint8Array }[] = [];
-    const flush = () => {
-      if (leaves.length === 0) return;
-      const digests = new Uint8Array(entries.length * HASH_BYTES);
-      entries.forEach((e, i) => digests.set(e.digest, i * HASH_BYTES));
-      this.ctx.send(from, { t: 'ae-keys', lo: m.lo, hi: m.hi, leaves, keys: entries.map((e) => e.key), digests });
-      leaves = [];
-      entries = [];
-    };
-    for (const leaf of differing) {
-      const inLeaf = tree.entriesIn([leaf]);
-      if (entries.length + inLeaf.length > KEYS_PER_MESSAGE) flush();
-      leaves.push(leaf);
-      entries.push(...inLeaf);
-    }
-    flush();
+    const valid = m.level <= LEAF_LEVEL && m.indices.every((i) => i < 16 ** m.level);
+    const hashes = valid ? this.tree(m.lo, m.hi).hashes(m.level, m.indices) : new Uint8Array(0);
+    this.ctx.send(from, { t: 'ae-hashes-reply', id: m.id, hashes });
   }
 
   onKeys(from: NodeId, m: MessageOf<'ae-keys'>): void {
-    if (m.digests.length !== m.keys.length * HASH_BYTES) return;
-    const theirs = new Map(m.keys.map((k, i) => [k, m.digests.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)]));
-    const mine = new Map(this.tree(m.lo, m.hi).entriesIn(m.leaves).map((e) => [e.key, e.digest]));
-    const push: KeyRecord[] = [];
-    for (const [key, digest] of mine) {
-      const other = theirs.get(key);
-      if (!other || !bytesEqual(other, digest)) push.push(wireRecord(this.ctx.store.get(key)!));
-    }
-    const pull = [...theirs].filter(([key, digest]) => !bytesEqual(mine.get(key) ?? new Uint8Array(0), digest)).map(([k]) => k);
-    this.push(from, push);
-    for (const keys of chunks(pull, KEYS_PER_MESSAGE)) this.ctx.send(from, { t: 'ae-pull', keys });
+    const entries = m.leaves.every((l) => l < 16 ** LEAF_LEVEL) ? this.tree(m.lo, m.hi).entriesIn(m.leaves) : [];
+    const digests = new Uint8Array(entries.length * HASH_BYTES);
+    entries.forEach((e, i) => digests.set(e.digest, i * HASH_BYTES));
+    this.ctx.send(from, { t: 'ae-keys-reply', id: m.id, keys: entries.map((e) => e.key), digests });
   }
 
   onPull(from: NodeId, m: MessageOf<'ae-pull'>): void {
-    const records = m.keys.flatMap((key) => {
-      const record = this.ctx.store.get(key);
-      return record ? [wireRecord(record)] : [];
-    });
-    this.push(from, records);
+    this.push(from, m.keys.flatMap((key) => this.held(key)));
   }
 
   onPush(m: MessageOf<'ae-push'>): Promise<unknown> {

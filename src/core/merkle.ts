@@ -89,3 +89,48 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * The leaves where `local` and a remote tree differ, found top down as riak_core's
+ * hashtree:compare does: at each level only the hashes of the nodes that differed above are
+ * fetched, through `remote`, which knows nothing of the algorithm (it may be a network call, and
+ * resolves to null when the peer does not answer; the comparison then gives up with null).
+ * Comparing a range's roots first, a caller may start lower: `from` names the differing nodes.
+ */
+export async function compareTrees(
+  local: MerkleTree,
+  remote: (level: number, indices: number[]) => Promise<Uint8Array | null> | Uint8Array | null,
+  from: { readonly level: number; readonly indices: readonly number[] } = { level: 0, indices: [0] },
+): Promise<number[] | null> {
+  let level = from.level;
+  let indices = [...from.indices];
+  for (;;) {
+    if (indices.length === 0) return [];
+    const theirs = await remote(level, indices);
+    if (!theirs || theirs.length !== indices.length * HASH_BYTES) return null;
+    const differing = local.mismatches(level, indices, theirs);
+    if (level === LEAF_LEVEL || differing.length === 0) return differing;
+    indices = childrenOf(differing);
+    level++;
+  }
+}
+
+export interface KeyDigest {
+  readonly key: string;
+  readonly digest: Uint8Array;
+}
+
+/**
+ * Given what two replicas hold in the leaves that differ, which keys each must send the other:
+ * `push`, the keys whose record here is missing or different there; `pull`, the keys whose record
+ * there is missing or different here. A key held differently on both sides is in both.
+ */
+export function diffLeaves(mine: readonly KeyDigest[], theirs: readonly KeyDigest[]): { push: string[]; pull: string[] } {
+  const there = new Map(theirs.map((e) => [e.key, e.digest]));
+  const here = new Map(mine.map((e) => [e.key, e.digest]));
+  const differs = (a: Uint8Array | undefined, b: Uint8Array) => !a || !bytesEqual(a, b);
+  return {
+    push: mine.filter((e) => differs(there.get(e.key), e.digest)).map((e) => e.key),
+    pull: theirs.filter((e) => differs(here.get(e.key), e.digest)).map((e) => e.key),
+  };
+}

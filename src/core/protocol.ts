@@ -26,6 +26,8 @@ const RequestId = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Bytes = v.custom<Uint8Array>((b) => b instanceof Uint8Array, 'expected bytes');
 const Value = v.pipe(Bytes, v.check((b) => b.length <= VALUE_BYTES_MAX, 'value over 1 MiB'));
 const Digest = v.pipe(Bytes, v.check((b) => b.length === 16, 'digest is 16 bytes'));
+/** A ring position: 128 bits as 32 lowercase hex digits. */
+const Position = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/));
 
 /** An actor: a node id and its epoch (dot-source.ts). */
 const Actor = v.pipe(v.string(), v.minLength(1), v.maxLength(ID_CHARS_MAX + 32));
@@ -52,7 +54,7 @@ const Member = v.object({
   id: NodeId,
   status: v.picklist(['up', 'leaving', 'left', 'removed']),
   capacity: v.pipe(v.number(), v.minValue(0.01), v.maxValue(1000)),
-  tokens: v.pipe(v.array(v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/))), v.maxLength(LIST_MAX), v.readonly()),
+  tokens: v.pipe(v.array(Position), v.maxLength(LIST_MAX), v.readonly()),
   version: Count,
 });
 const ErrorInfo = v.object({ code: v.picklist(['invalid', 'quorum', 'unavailable', 'storage']), message: v.string() });
@@ -92,9 +94,12 @@ export const MessageSchema = v.variant('t', [
     result: v.optional(v.object({ clock: Clock, context: v.pipe(v.string(), v.maxLength(16 * 1024)), dot: DotSchema })),
     error: v.optional(ErrorInfo),
   }),
-  m('ae-roots', { ring: Count, indices: Indices, hashes: Bytes }),
-  m('ae-hashes', { lo: v.string(), hi: v.string(), level: Count, indices: Indices, hashes: Bytes }),
-  m('ae-keys', { lo: v.string(), hi: v.string(), leaves: Indices, keys: Keys, digests: Bytes }),
+  m('ae-roots', { id: RequestId, ring: Count, indices: Indices }),
+  m('ae-roots-reply', { id: RequestId, hashes: Bytes }),
+  m('ae-hashes', { id: RequestId, lo: Position, hi: Position, level: Count, indices: Indices }),
+  m('ae-hashes-reply', { id: RequestId, hashes: Bytes }),
+  m('ae-keys', { id: RequestId, lo: Position, hi: Position, leaves: Indices }),
+  m('ae-keys-reply', { id: RequestId, keys: Keys, digests: Bytes }),
   m('ae-pull', { keys: Keys }),
   m('ae-push', { records: Records }),
   m('handoff', { id: RequestId, record: RecordSchema }),

@@ -24,6 +24,9 @@ export const REPLY_TYPES = new Set<Message['t']>([
   'transfer-ack',
   'reap-check-reply',
   'inspect-reply',
+  'ae-roots-reply',
+  'ae-hashes-reply',
+  'ae-keys-reply',
 ]);
 
 export class Rpc {

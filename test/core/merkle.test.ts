@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyPosition } from '../../src/core/hash.js';
-import { childrenOf, LEAF_LEVEL, leafOf, MerkleTree, type MerkleEntry } from '../../src/core/merkle.js';
+import { compareTrees, diffLeaves, leafOf, MerkleTree, type MerkleEntry } from '../../src/core/merkle.js';
 import { recordDigest } from '../../src/core/version.js';
 
 function entry(key: string, value: string): MerkleEntry {
@@ -10,21 +10,15 @@ function entry(key: string, value: string): MerkleEntry {
   return { key, pos: keyPosition(key), digest };
 }
 
-/** The top-down walk anti-entropy does: returns the keys found in differing leaves. */
-function diff(a: MerkleTree, b: MerkleTree): { keys: Set<string>; hashesCompared: number } {
-  let level = 0;
-  let indices = [0];
+/** The top-down comparison anti-entropy runs, with `b` as the remote: the differing leaves and the hashes fetched. */
+async function diff(a: MerkleTree, b: MerkleTree): Promise<{ keys: Set<string>; leaves: number[]; hashesCompared: number }> {
   let hashesCompared = 0;
-  for (;;) {
+  const leaves = (await compareTrees(a, (level, indices) => {
     hashesCompared += indices.length;
-    const differing = a.mismatches(level, indices, b.hashes(level, indices));
-    if (differing.length === 0 || level === LEAF_LEVEL) {
-      const keys = new Set([...a.entriesIn(differing), ...b.entriesIn(differing)].map((e) => e.key));
-      return { keys, hashesCompared };
-    }
-    indices = childrenOf(differing);
-    level++;
-  }
+    return b.hashes(level, indices);
+  }))!;
+  const keys = new Set([...a.entriesIn(leaves), ...b.entriesIn(leaves)].map((e) => e.key));
+  return { keys, leaves, hashesCompared };
 }
 
 describe('Merkle trees', () => {
@@ -34,15 +28,15 @@ describe('Merkle trees', () => {
     expect(new MerkleTree([]).root).toEqual(new Uint8Array(16));
   });
 
-  it('the top-down diff finds exactly the keys whose records differ (and only their leaf-mates)', () => {
+  it('the top-down diff finds exactly the keys whose records differ (and only their leaf-mates)', async () => {
     const keyArb = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { maxLength: 60 });
-    fc.assert(
-      fc.property(keyArb, fc.array(fc.nat(), { maxLength: 10 }), (keys, picks) => {
+    await fc.assert(
+      fc.asyncProperty(keyArb, fc.array(fc.nat(), { maxLength: 10 }), async (keys, picks) => {
         const base = keys.map((k) => entry(k, 'same'));
         const changed = new Set(picks.filter(() => keys.length > 0).map((p) => keys[p % keys.length]!));
         const other = keys.filter((k) => !(changed.has(k) && k.length % 2 === 0)).map((k) => (changed.has(k) ? entry(k, 'new') : entry(k, 'same')));
         const truth = new Set(keys.filter((k) => changed.has(k)));
-        const { keys: found } = diff(new MerkleTree(base), new MerkleTree(other));
+        const { keys: found } = await diff(new MerkleTree(base), new MerkleTree(other));
         for (const k of truth) expect(found.has(k)).toBe(true);
         const differingLeaves = new Set([...truth].map((k) => leafOf(keyPosition(k))));
         for (const k of found) expect(differingLeaves.has(leafOf(keyPosition(k)))).toBe(true);
@@ -50,10 +44,28 @@ describe('Merkle trees', () => {
     );
   });
 
-  it('compares a number of hashes that grows with the differences, not with the keys held', () => {
+  it('the diff equals the set difference: pushed and pulled keys are exactly those held differently', async () => {
+    const side = fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), fc.constantFrom('x', 'y', 'z'), { maxKeys: 80 });
+    await fc.assert(
+      fc.asyncProperty(side, side, async (mineMap, theirsMap) => {
+        const mine = Object.entries(mineMap).map(([k, v]) => entry(k, v));
+        const theirs = Object.entries(theirsMap).map(([k, v]) => entry(k, v));
+        const a = new MerkleTree(mine);
+        const b = new MerkleTree(theirs);
+        const { leaves } = await diff(a, b);
+        const { push, pull } = diffLeaves(a.entriesIn(leaves), b.entriesIn(leaves));
+        const differs = (k: string, from: Record<string, string>, to: Record<string, string>) => from[k] !== undefined && from[k] !== to[k];
+        expect(push.sort()).toEqual(Object.keys(mineMap).filter((k) => differs(k, mineMap, theirsMap)).sort());
+        expect(pull.sort()).toEqual(Object.keys(theirsMap).filter((k) => differs(k, theirsMap, mineMap)).sort());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('compares a number of hashes that grows with the differences, not with the keys held', async () => {
     const many = Array.from({ length: 10_000 }, (_, i) => entry(`key-${i}`, 'v'));
     const oneOff = many.map((e, i) => (i === 1234 ? entry(e.key, 'changed') : e));
-    const { keys, hashesCompared } = diff(new MerkleTree(many), new MerkleTree(oneOff));
+    const { keys, hashesCompared } = await diff(new MerkleTree(many), new MerkleTree(oneOff));
     expect(keys.has('key-1234')).toBe(true);
     expect(keys.size).toBeLessThan(10);
     expect(hashesCompared).toBe(1 + 16 + 16 + 16);

@@ -152,7 +152,7 @@ describe('anti-entropy cost', () => {
       for (let i = 0; i < held; i++) await sim.node(id)!.store.merge(record(`k${i}`, `v${i}`, 1));
     }
     for (let i = 0; i < differing; i++) await sim.node('n1')!.store.merge(record(`k${i * 13}`, 'new', 2));
-    const types = ['ae-hashes', 'ae-keys', 'ae-pull', 'ae-push'];
+    const types = ['ae-hashes', 'ae-hashes-reply', 'ae-keys', 'ae-keys-reply', 'ae-pull', 'ae-push'];
     const sent = () => sim.nodes.reduce((sum, id) => sum + types.reduce((s, t) => s + (sim.node(id)!.stats.sent[t]?.bytes ?? 0), 0), 0);
     expect((await sim.settle()).converged).toBe(true);
     return sent();
