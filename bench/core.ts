@@ -29,7 +29,7 @@ const value = (i: number) => new TextEncoder().encode(`value-${i}`.padEnd(64, '.
 function sent(sim: Simulation, types: string[], what: 'count' | 'bytes' = 'count'): number {
   let total = 0;
   for (const id of sim.nodes) {
-    const stats = sim.node(id)?.stats.sent ?? {};
+    const stats = sim.node(id)?.stats().sent ?? {};
     for (const t of types) total += stats[t]?.[what] ?? 0;
   }
   return total;
@@ -147,13 +147,17 @@ async function antiEntropyBytes() {
   for (const differing of quick ? [0, 1, 10, 100] : [0, 1, 10, 100, 1000]) {
     const sim = await createSimulation({ seed: 3, nodes: 3, n: 3 });
     const records: KeyRecord[] = Array.from({ length: held }, (_, i) => record(`key-${i}`, value(i), 1));
-    for (const id of sim.nodes) for (const r of records) await sim.node(id)!.store.merge(r);
+    for (const id of sim.nodes) {
+      await sim.editDisk(id, (disk) => {
+        for (const r of records) disk.records.set(r.key, r);
+        if (id === 'n1') for (let i = 0; i < differing; i++) disk.records.set(`key-${i * 7}`, record(`key-${i * 7}`, value(-i), 2));
+      });
+    }
     const n1 = sim.node('n1')!;
-    for (let i = 0; i < differing; i++) await n1.store.merge(record(`key-${i * 7}`, value(-i), 2));
     const diffTypes = ['ae-hashes', 'ae-hashes-reply', 'ae-keys', 'ae-keys-reply', 'ae-pull', 'ae-push'];
     const before = bytesOf(sim, diffTypes);
     const rootsBefore = bytesOf(sim, ROOT_TYPES);
-    const same = () => records.every((r) => sim.nodes.every((id) => bytesEqual(sim.node(id)!.store.digest(r.key), n1.store.digest(r.key))));
+    const same = () => records.every((r) => sim.nodes.every((id) => bytesEqual(sim.node(id)!.held.digest(r.key), n1.held.digest(r.key))));
     const start = sim.now;
     while (!same() && sim.now - start < 120_000) await sim.run(250);
     const convergedMs = sim.now - start;

@@ -75,7 +75,7 @@ export class Controller {
         id: m.id,
         self: m.id === this.bn.id,
         status: m.status,
-        reachable: m.id === this.bn.id || node.detector.reachable(m.id),
+        reachable: m.id === this.bn.id || node.reachable(m.id),
         channel: m.id === this.bn.id ? ('self' as const) : transport.linkState(m.id),
         capacity: m.capacity,
         tokens: owned.get(m.id) ?? 0,
@@ -113,7 +113,7 @@ export class Controller {
 
   refreshKeys(): void {
     const s = this.store.getState();
-    const keys = new Set([...this.bn.node.store.keys()]);
+    const keys = new Set([...this.bn.node.held.keys()]);
     keys.add(s.cart.key);
     if (s.selection) keys.add(s.selection.key);
     if (s.scenario.key) keys.add(s.scenario.key);

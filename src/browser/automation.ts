@@ -76,7 +76,7 @@ export function automation(started: Promise<BrowserNode>): DynamoAutomation {
         id: m.id,
         self: m.id === b.id,
         status: m.status,
-        reachable: m.id === b.id || b.node.detector.reachable(m.id),
+        reachable: m.id === b.id || b.node.reachable(m.id),
         channel: m.id === b.id ? 'self' : b.transport.linkState(m.id),
       }));
     },
@@ -88,11 +88,11 @@ export function automation(started: Promise<BrowserNode>): DynamoAutomation {
     drop: (rate) => need().faults.drop(rate),
     leave: () => need().node.leave(),
     remove: (target) => need().node.remove(target),
-    stored: (key) => [...(need().node.store.get(key)?.versions ?? [])],
-    hints: () => need().node.store.hints().map((h) => ({ target: h.target, key: h.key })),
+    stored: (key) => [...(need().node.held.get(key)?.versions ?? [])],
+    hints: () => need().node.held.hints().map((h) => ({ target: h.target, key: h.key })),
     stats: () => {
       const b = need();
-      return { dropped: { ...b.node.stats.dropped }, transport: { ...b.transport.stats }, keys: b.node.store.size, hints: b.node.store.hintCount };
+      return { dropped: b.node.stats().dropped, errors: b.node.stats().errors, transport: { ...b.transport.stats }, keys: b.node.held.size, hints: b.node.held.hintCount };
     },
     on: (listener) => need().node.on(listener),
     signaling: () => need().signaling.status,

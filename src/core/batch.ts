@@ -36,7 +36,6 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** A record as it travels: without fields that are local to a store (such as a hint's target). */
 export function wireRecord(record: KeyRecord): KeyRecord {
-  return record.cloud
-    ? { key: record.key, versions: record.versions, seen: record.seen, cloud: record.cloud }
-    : { key: record.key, versions: record.versions, seen: record.seen };
+  const { key, versions, seen, cloud, truncated } = record;
+  return { key, versions, seen, ...(cloud ? { cloud } : {}), ...(truncated ? { truncated } : {}) };
 }

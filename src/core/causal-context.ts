@@ -89,7 +89,7 @@ export function truncateContext(cc: CausalContext, max: number, cloudMax: number
     const pinned = new Set(live.map((d) => d.node));
     const evictable = vv.filter((e) => !pinned.has(e.node)).sort((a, b) => a.time - b.time || (a.node < b.node ? -1 : 1));
     const drop = new Set(evictable.slice(0, vv.length - max).map((e) => e.node));
-    vv = vv.filter((e) => !drop.has(e.node));
+    if (drop.size > 0) vv = vv.filter((e) => !drop.has(e.node));
   }
   let cloud = cc.cloud;
   if (cloud.length > cloudMax) {
@@ -97,7 +97,8 @@ export function truncateContext(cc: CausalContext, max: number, cloudMax: number
     const rank = (d: Dot) => (pinned.has(dotKey(d)) ? Infinity : d.counter);
     const keep = new Set([...cloud].sort((a, b) => rank(b) - rank(a)).slice(0, cloudMax).map(dotKey));
     for (const k of pinned) if (cloud.some((d) => dotKey(d) === k)) keep.add(k);
-    cloud = cloud.filter((d) => keep.has(dotKey(d)));
+    const kept = cloud.filter((d) => keep.has(dotKey(d)));
+    if (kept.length < cloud.length) cloud = kept;
   }
   return vv === cc.vv && cloud === cc.cloud ? cc : { vv, cloud };
 }

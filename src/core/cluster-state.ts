@@ -25,8 +25,6 @@ export class ClusterState {
     private readonly storage: Storage,
     members: Members,
     settings: ClusterSettings,
-    /** Called with the old and new ring whenever the ring changes. */
-    private readonly onRingChange: (before: Ring, after: Ring) => void,
     /** Told when the membership or settings could not be stored (the node keeps running on what it knows). */
     private readonly report: (where: string, error: unknown) => void,
   ) {
@@ -34,6 +32,13 @@ export class ClusterState {
     this.settingsNow = settings;
     this.configNow = withReplicas(base, settings.n);
     this.ringNow = buildRing(ringMembers(members), this.configNow);
+  }
+
+  private ringListener: (before: Ring, after: Ring) => void = () => undefined;
+
+  /** Calls `listener` with the old and new ring whenever the ring changes. */
+  onRingChange(listener: (before: Ring, after: Ring) => void): void {
+    this.ringListener = listener;
   }
 
   get members(): Members {
@@ -68,7 +73,7 @@ export class ClusterState {
     }
     const before = this.ringNow;
     this.ringNow = buildRing(ringMembers(members), this.configNow);
-    if (this.ringNow !== before) this.onRingChange(before, this.ringNow);
+    if (this.ringNow !== before) this.ringListener(before, this.ringNow);
     return true;
   }
 }

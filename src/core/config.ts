@@ -1,10 +1,11 @@
+import { CLOCK_ENTRIES_MAX } from './limits.js';
 import { DEFAULT_CLOCK_SIZE_MAX } from './vclock.js';
 
 export type Strategy = 1 | 3;
 /** Exact causality (the default), or the paper's plain vector clocks, to measure what they lose. */
 export type CausalityRule = 'dotted-version-vectors' | 'vector-clocks';
 
-/** Cluster-wide settings; every node of a cluster must use the same ones. */
+/** Cluster-wide settings; every node of a cluster must use the same ones (only N is gossiped). */
 export interface ClusterConfig {
   /** Replicas per key. */
   readonly n: number;
@@ -68,5 +69,8 @@ export function makeConfig(overrides: Partial<ClusterConfig> = {}): ClusterConfi
     }
   }
   if (config.strategy !== 1 && config.strategy !== 3) throw new Error('config.strategy must be 1 or 3');
+  if (!Number.isInteger(config.clockSizeMax) || config.clockSizeMax < 1 || config.clockSizeMax > CLOCK_ENTRIES_MAX) {
+    throw new Error(`config.clockSizeMax must be an integer from 1 to ${CLOCK_ENTRIES_MAX} (a clock must fit in a message)`);
+  }
   return config;
 }

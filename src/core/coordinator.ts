@@ -13,7 +13,7 @@ import type { NodeContext, Request } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { Message } from './protocol.js';
 import { ReplicaSet, type Target } from './replica-set.js';
-import { RECORD_BYTES_MAX } from './limits.js';
+import { RECORD_BYTES_MAX, SIBLINGS_MAX } from './limits.js';
 import type { VClock } from './vclock.js';
 import { isEmptyRecord, knowledge, recordDigest, type KeyRecord, type Version, type Written } from './version.js';
 import { bytesEqual } from './merkle.js';
@@ -208,6 +208,13 @@ export class PutCoordinator extends Coordinator<WriteResult> {
         const dot = await ctx.dots.mint();
         const written = ctx.causality.write(key, current, this.context, { value: this.value, deleted: this.op === 'delete' }, dot, ctx.clock.now());
         const bytes = recordBytes(written.record);
+        if (written.record.versions.length > SIBLINGS_MAX) {
+          throw new DynamoError(
+            'invalid',
+            `${this.op} of "${key}" refused: the key would have ${written.record.versions.length} siblings, over the limit of ${SIBLINGS_MAX}; ` +
+              'read it and write back one reconciled version',
+          );
+        }
         if (bytes > RECORD_BYTES_MAX) {
           throw new DynamoError(
             'invalid',

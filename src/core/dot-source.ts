@@ -82,18 +82,23 @@ export class DotSource {
   }
 
   /**
-   * Called before deleting `record`, a key this node no longer replicates: if the record holds a
-   * live version of the current actor, the actor is retired first. Everything else of the actor on
-   * the key was superseded, and its replicas know that; re-naming it later is harmless.
+   * Called before deleting `record`, a key this node no longer replicates: if the record knows any
+   * event of the current actor, the actor is retired first, so that its replica of every key it
+   * may write again still holds every event it made there.
    */
   retireFor(record: KeyRecord | undefined): Promise<void> {
-    if (!record?.versions.some((v) => v.dot.node === this.actorNow)) return Promise.resolve();
+    if (!this.knowsMine(record)) return Promise.resolve();
     return this.run(async () => {
-      if (!record.versions.some((v) => v.dot.node === this.actorNow)) return;
+      if (!this.knowsMine(record)) return;
       const actor = newActor(this.id, this.random);
       await this.persist(actor, this.reserved);
       this.actorNow = actor;
     });
+  }
+
+  private knowsMine(record: KeyRecord | undefined): boolean {
+    const mine = this.actorNow;
+    return !!record && (record.seen.some((e) => e.node === mine) || !!record.cloud?.some((d) => d.node === mine) || record.versions.some((v) => v.dot.node === mine));
   }
 
   private async persist(actor: string, reserved: number): Promise<void> {

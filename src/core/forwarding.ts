@@ -7,7 +7,6 @@
  * apply it twice, bringing back a value another client had overwritten in between.
  */
 import type { WriteResult } from './coordinator.js';
-import { decodeContext } from './context.js';
 import { DynamoError, type DynamoErrorCode } from './errors.js';
 import type { NodeContext, Request } from './node-context.js';
 import type { NodeId } from './ports.js';
@@ -59,9 +58,9 @@ export class Forwarding {
         continue;
       }
       if (reply.error) throw new DynamoError(reply.error.code, reply.error.message);
-      if (!reply.result) throw new DynamoError('storage', `${op} of "${key}": ${to} answered without a result`);
+      if (!reply.result) throw new DynamoError('storage', `${op} of "${key}": ${to} answered without a result; the write may have been applied`);
+      // The coordinator applied the write: its answer is passed on as it is, never turned into a failure.
       const { clock, context: written, dot } = reply.result;
-      decodeContext(key, written);
       return { clock, context: written, version: { value, deleted: op === 'delete', dot, clock } };
     }
     throw new DynamoError('unavailable', `${op} of "${key}" failed: none of its ${owners.length} replicas would coordinate it (${declined.join('; ')})`);

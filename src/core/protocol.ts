@@ -10,7 +10,6 @@ import {
   CLOCK_ENTRIES_MAX,
   KEY_BYTES_MAX,
   MESSAGE_BYTES_MAX,
-  SIBLINGS_MAX,
   VALUE_BYTES_MAX,
 } from './limits.js';
 
@@ -43,9 +42,11 @@ const VersionSchema = v.object({
 });
 const RecordSchema = v.object({
   key: Key,
-  versions: v.pipe(v.array(VersionSchema), v.maxLength(SIBLINGS_MAX), v.readonly()),
+  // Merging two records each within a put's sibling limit may pass it: the message size bounds this.
+  versions: v.pipe(v.array(VersionSchema), v.maxLength(LIST_MAX), v.readonly()),
   seen: Clock,
-  cloud: v.optional(v.pipe(v.array(DotSchema), v.maxLength(SIBLINGS_MAX), v.readonly())),
+  cloud: v.optional(v.pipe(v.array(DotSchema), v.maxLength(LIST_MAX), v.readonly())),
+  truncated: v.optional(v.literal(true)),
 });
 const Records = v.pipe(v.array(RecordSchema), v.maxLength(LIST_MAX), v.readonly());
 const Keys = v.pipe(v.array(Key), v.maxLength(LIST_MAX), v.readonly());
@@ -91,7 +92,7 @@ export const MessageSchema = v.variant('t', [
   }),
   m('forward-reply', {
     id: RequestId,
-    result: v.optional(v.object({ clock: Clock, context: v.pipe(v.string(), v.maxLength(16 * 1024)), dot: DotSchema })),
+    result: v.optional(v.object({ clock: Clock, context: v.pipe(v.string(), v.maxLength(256 * 1024)), dot: DotSchema })),
     error: v.optional(ErrorInfo),
   }),
   m('ae-roots', { id: RequestId, ring: Count, indices: Indices }),

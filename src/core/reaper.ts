@@ -8,7 +8,7 @@
 import type { NodeContext } from './node-context.js';
 import type { MessageOf } from './protocol.js';
 import { bytesEqual } from './merkle.js';
-import { isTombstoneOnly, reapRecord, type KeyRecord } from './version.js';
+import { isReapable, reapRecord, type KeyRecord } from './version.js';
 
 const CHECKS_PER_TICK = 16;
 
@@ -23,7 +23,7 @@ export class Reaper {
     for (const key of ctx.store.keys()) {
       if (this.inFlight.size >= CHECKS_PER_TICK) return;
       const record = ctx.store.get(key);
-      if (this.inFlight.has(key) || !isTombstoneOnly(record)) continue;
+      if (this.inFlight.has(key) || !isReapable(record)) continue;
       const newest = Math.max(...record!.versions.flatMap((v) => v.clock.map((e) => e.time)));
       if (newest + ctx.config.tombstoneGraceMs > now) continue;
       const owners = ctx.preferenceList(key);
@@ -58,7 +58,7 @@ export class Reaper {
   }
 
   onCheck(from: string, m: MessageOf<'reap-check'>): void {
-    const ok = isTombstoneOnly(this.ctx.store.get(m.key)) && bytesEqual(this.ctx.store.digest(m.key), m.digest);
+    const ok = isReapable(this.ctx.store.get(m.key)) && bytesEqual(this.ctx.store.digest(m.key), m.digest);
     this.ctx.send(from, { t: 'reap-check-reply', id: m.id, ok });
   }
 

@@ -21,7 +21,18 @@ function hintId(target: NodeId, key: string): string {
   return `${target}\u0000${key}`;
 }
 
-export class ReplicaStore {
+/** What a node's replica data looks like from outside it: read only. */
+export interface StoreView {
+  get(key: string): KeyRecord | undefined;
+  digest(key: string): Uint8Array;
+  keys(): IterableIterator<string>;
+  readonly size: number;
+  hints(): HintRecord[];
+  hint(target: NodeId, key: string): HintRecord | undefined;
+  readonly hintCount: number;
+}
+
+export class ReplicaStore implements StoreView {
   private readonly records = new Map<string, Held>();
   private readonly hintMap = new Map<string, HintRecord>();
   private readonly locks = new Map<string, Promise<unknown>>();

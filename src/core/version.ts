@@ -32,6 +32,12 @@ export interface KeyRecord {
   readonly seen: VClock;
   /** Single events seen beyond the vector; omitted when empty. */
   readonly cloud?: readonly Dot[];
+  /**
+   * Set for good once truncation made this record (or one merged into it) forget events. Such a
+   * record may not be reaped: without its tombstones, what they superseded but it forgot could
+   * come back alone, undoing a delete, where a tombstone beside it is only a false conflict.
+   */
+  readonly truncated?: true;
 }
 
 /** Everything the record has seen: its versions' events and those they superseded. */
@@ -59,7 +65,7 @@ function byDot(a: Version, b: Version): number {
 }
 
 /** A record in canonical form: siblings by event, one per event, and the context truncated. */
-function normal(key: string, versions: Version[], cc: CausalContext, clockSizeMax: number): KeyRecord {
+function normal(key: string, versions: Version[], cc: CausalContext, clockSizeMax: number, truncated: boolean): KeyRecord {
   const one = new Map<string, Version>();
   for (const v of versions) {
     const k = dotKey(v.dot);
@@ -69,7 +75,14 @@ function normal(key: string, versions: Version[], cc: CausalContext, clockSizeMa
   }
   const kept = [...one.values()].sort(byDot);
   const t = truncateContext(cc, clockSizeMax, SIBLINGS_MAX, kept.map((v) => v.dot));
-  return t.cloud.length > 0 ? { key, versions: kept, seen: t.vv, cloud: t.cloud } : { key, versions: kept, seen: t.vv };
+  const forgot = truncated || t !== cc;
+  return {
+    key,
+    versions: kept,
+    seen: t.vv,
+    ...(t.cloud.length > 0 ? { cloud: t.cloud } : {}),
+    ...(forgot ? { truncated: true as const } : {}),
+  };
 }
 
 /**
@@ -85,7 +98,7 @@ export function mergeRecords(key: string, a: KeyRecord | undefined, b: KeyRecord
     ...(a?.versions ?? []).filter((v) => inB.has(dotKey(v.dot)) || !knows(kb, v.dot)),
     ...(b?.versions ?? []).filter((v) => !inA.has(dotKey(v.dot)) && !knows(ka, v.dot)),
   ];
-  return normal(key, versions, join(ka, kb), clockSizeMax);
+  return normal(key, versions, join(ka, kb), clockSizeMax, !!(a?.truncated || b?.truncated));
 }
 
 export interface Written {
@@ -113,25 +126,30 @@ export function writeVersion(
   const version: Version = { value: fields.value, deleted: fields.deleted, dot, clock };
   const kept = (current?.versions ?? []).filter((v) => !knows(context, v.dot));
   const seen = advance(join(knowledge(current), context), dot.node, dot.counter, now);
-  const record = normal(key, [...kept, version], seen, clockSizeMax);
+  const record = normal(key, [...kept, version], seen, clockSizeMax, !!current?.truncated);
   // The writer saw nothing of the actor between its context and this event only if the replica
-  // knows no such event; otherwise the writer's context names this one event alone.
+  // knows no such event; otherwise the writer's context names this one event alone. Truncated
+  // like a record's, so that a client writing back with it again and again never outgrows it.
   const mine = counterOf(knowledge(current).vv, dot.node);
   const writer = mine <= counterOf(context.vv, dot.node) ? advance(context, dot.node, dot.counter, now) : withDot(context, dot);
-  return { record, version, context: writer };
+  return { record, version, context: truncateContext(writer, clockSizeMax, SIBLINGS_MAX, [dot]) };
 }
 
 /** The record with its tombstones gone and its knowledge kept: nothing they superseded returns. */
 export function reapRecord(record: KeyRecord): KeyRecord {
-  const rest = record.versions.filter((v) => !v.deleted);
-  return record.cloud ? { key: record.key, versions: rest, seen: record.seen, cloud: record.cloud } : { key: record.key, versions: rest, seen: record.seen };
+  return { ...record, versions: record.versions.filter((v) => !v.deleted) };
+}
+
+/** A key whose versions are all tombstones and whose record forgot nothing: it may be reaped. */
+export function isReapable(record: KeyRecord | undefined): boolean {
+  return isTombstoneOnly(record) && !record!.truncated;
 }
 
 /** A 16-byte digest of a record's content; equal records have equal digests. Empty record: all zeros. */
 export function recordDigest(record: KeyRecord | undefined): Uint8Array {
   if (isEmptyRecord(record)) return new Uint8Array(16);
   const r = record!;
-  const text = [r.key, clockKey(r.seen), (r.cloud ?? []).map(dotKey).join(','), ...[...r.versions].sort(byDot).map(identity)].join('\n');
+  const text = [r.key, clockKey(r.seen), (r.cloud ?? []).map(dotKey).join(','), r.truncated ? 't' : '', ...[...r.versions].sort(byDot).map(identity)].join('\n');
   return md5Bytes(utf8ToBytes(text));
 }
 

@@ -32,13 +32,11 @@ function expected(e: unknown): boolean {
   return e instanceof DynamoError;
 }
 
-export function trackedClient(client: Client, history: History, observed: Set<string>): TrackedClient {
+export function trackedClient(client: Client, history: History): TrackedClient {
   const read = async (key: string, options: TrackedOptions = {}) => {
     try {
       const result = await client.get(key, options.r !== undefined ? { r: options.r } : {});
-      const ids = idsOf(result.versions);
-      for (const id of ids) observed.add(id);
-      return { ids, context: result.context };
+      return { ids: idsOf(result.versions), context: result.context };
     } catch (e) {
       if (expected(e)) return undefined;
       throw e;

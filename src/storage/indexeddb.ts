@@ -10,6 +10,13 @@ import type { KeyRecord } from '../core/version.js';
 
 export const DB_PREFIX = 'dynamo-node-';
 
+/**
+ * A write is acknowledged only once it is on disk: with the default ('relaxed' in Chromium) a
+ * committed transaction may still be lost to an OS crash, and with it an acknowledged write, or
+ * the reservation of event counters that keeps a dot from ever being handed out twice.
+ */
+const STRICT = { durability: 'strict' } as const;
+
 interface NodeDb extends DBSchema {
   records: { key: string; value: KeyRecord };
   hints: { key: [string, string]; value: HintRecord };
@@ -66,35 +73,35 @@ export class IndexedDbStorage implements Storage {
 
   putRecord(record: KeyRecord): Promise<void> {
     return this.write(`store "${record.key}"`, async (db) => {
-      const tx = db.transaction('records', 'readwrite');
+      const tx = db.transaction('records', 'readwrite', STRICT);
       await Promise.all([tx.store.put(record), tx.done]);
     });
   }
 
   deleteRecord(key: string): Promise<void> {
     return this.write(`delete "${key}"`, async (db) => {
-      const tx = db.transaction('records', 'readwrite');
+      const tx = db.transaction('records', 'readwrite', STRICT);
       await Promise.all([tx.store.delete(key), tx.done]);
     });
   }
 
   putHint(hint: HintRecord): Promise<void> {
     return this.write(`store a hint for ${hint.target}`, async (db) => {
-      const tx = db.transaction('hints', 'readwrite');
+      const tx = db.transaction('hints', 'readwrite', STRICT);
       await Promise.all([tx.store.put(hint), tx.done]);
     });
   }
 
   deleteHint(target: NodeId, key: string): Promise<void> {
     return this.write(`delete a hint for ${target}`, async (db) => {
-      const tx = db.transaction('hints', 'readwrite');
+      const tx = db.transaction('hints', 'readwrite', STRICT);
       await Promise.all([tx.store.delete([target, key]), tx.done]);
     });
   }
 
   putMeta(name: string, value: unknown): Promise<void> {
     return this.write(`store ${name}`, async (db) => {
-      const tx = db.transaction('meta', 'readwrite');
+      const tx = db.transaction('meta', 'readwrite', STRICT);
       await Promise.all([tx.store.put({ name, value }), tx.done]);
     });
   }

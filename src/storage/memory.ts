@@ -33,8 +33,8 @@ export class MemoryDisk {
   constructor(
     /** Writes past this many bytes are refused; undefined for no limit. */
     public quotaBytes?: number,
-    /** Told of every record and hint once it is stored (the simulator watches what disks held). */
-    readonly onStored?: (record: KeyRecord) => void,
+    /** Told of every record and hint once it is stored, with what it replaced (the simulator watches disks). */
+    readonly onStored?: (record: KeyRecord, replaced: KeyRecord | undefined) => void,
   ) {}
 
   private used(): number {
@@ -109,7 +109,7 @@ export class MemoryStorage implements Storage {
     const old = disk.records.get(record.key);
     disk.checkQuota(old ? recordBytes(old) : 0, recordBytes(record));
     disk.records.set(record.key, record);
-    disk.onStored?.(record);
+    disk.onStored?.(record, old);
   }
 
   async deleteRecord(key: string): Promise<void> {
@@ -122,7 +122,7 @@ export class MemoryStorage implements Storage {
     const old = disk.hints.get(id);
     disk.checkQuota(old ? recordBytes(old) : 0, recordBytes(hint));
     disk.hints.set(id, hint);
-    disk.onStored?.(hint);
+    disk.onStored?.(hint, old);
   }
 
   async deleteHint(target: NodeId, key: string): Promise<void> {

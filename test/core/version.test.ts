@@ -134,10 +134,13 @@ describe('dotted version vector sets against explicit sets of events', () => {
         for (const e of b.live) if (!a.known.has(e)) live.add(e);
         models[op.into] = { known: new Set([...a.known, ...b.known]), live };
       } else {
-        // The replica's record is deleted (its key moved away). If it held a live event of its own
+        // The replica's record is deleted (its key moved away). If it knew any event of its own
         // actor, the node retires the actor first (dot-source.ts).
         const actor = actors[op.at]!;
-        if (replicas[op.at]?.versions.some((v) => v.dot.node === actor.name)) actor.name = `r${op.at}~${++actor.epoch}`;
+        const r = replicas[op.at];
+        if (r && (knows(knowledge(r), { node: actor.name, counter: actor.counter }) || r.seen.some((e) => e.node === actor.name))) {
+          actor.name = `r${op.at}~${++actor.epoch}`;
+        }
         replicas[op.at] = undefined;
         models[op.at] = { known: new Set(), live: new Set() };
       }
@@ -157,6 +160,23 @@ describe('dotted version vector sets against explicit sets of events', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('a record deleted when it holds no live version of its actor, then a write by that actor: still exact', () => {
+    // Found by review: without retiring here, the actor's next write claimed an old event its replica had forgotten.
+    const ops: Op[] = [
+      { kind: 'write', at: 0, from: 2, useWriterContext: false, gap: 0 },
+      { kind: 'merge', from: 0, into: 3 },
+      { kind: 'write', at: 1, from: 0, useWriterContext: false, gap: 0 },
+      { kind: 'merge', from: 1, into: 0 },
+      { kind: 'drop', at: 0 },
+      { kind: 'write', at: 0, from: 2, useWriterContext: false, gap: 0 },
+      { kind: 'merge', from: 0, into: 3 },
+    ];
+    run(ops, 64, (impl, model, events) => {
+      expect([...liveOf(impl)].sort()).toEqual([...model.live].sort());
+      for (const e of events) expect(knows(knowledge(impl), e)).toBe(model.known.has(`${e.node}:${e.counter}`));
+    });
   });
 
   it('with truncation, never lose a live event and never claim an unknown one (false conflicts only)', () => {

@@ -13,8 +13,8 @@ const w = (id: string, seen: string[] = [], outcome: WriteRecord['outcome'] = 'o
   outcome,
 });
 const at = (node: string, ids: string[], emptied = false): Holding => ({ node, ids, emptied });
-const judge = (writes: WriteRecord[], holdings: Holding[], allowFalseConflicts = false, observed?: Set<string>) =>
-  checkFinal(writes, () => holdings, { allowFalseConflicts, ...(observed ? { observed } : {}) }).violations;
+const judge = (writes: WriteRecord[], holdings: Holding[], allowFalseConflicts = false, reaped = new Set<string>()) =>
+  checkFinal(writes, () => holdings, { allowFalseConflicts, reaped }).violations;
 
 describe('the history checker', () => {
   it('accepts a write that is present, or covered by one whose writer had seen it, directly or not', () => {
@@ -34,12 +34,27 @@ describe('the history checker', () => {
     expect(judge([w('p1', [], 'failed')], [at('a', [])])).toEqual([]);
   });
 
-  it('a delete covers what its writer had seen, once acknowledged or seen applied', () => {
-    expect(judge([w('p1'), w('d2', ['p1'])], [at('a', [], true)])).toEqual([]);
+  it('a delete, present or reaped, covers what its writer had seen; a failed one only once seen reaped', () => {
+    expect(judge([w('p1'), w('d2', ['p1'])], [at('a', ['d2'])])).toEqual([]);
+    expect(judge([w('p1'), w('d2', ['p1'])], [at('a', [], true)], false, new Set(['d2']))).toEqual([]);
     expect(judge([w('p1'), w('d2', ['p1'], 'failed')], [at('a', [], true)])).toHaveLength(1);
     expect(judge([w('p1'), w('d2', ['p1'], 'failed')], [at('a', [], true)], false, new Set(['d2']))).toEqual([]);
-    // A delete whose key vanished entirely (no reap marker either) is lost.
+    // A key that vanished entirely, excused by nothing, is lost.
     expect(judge([w('d1')], [at('a', [])])).toHaveLength(1);
+    expect(judge([w('p1'), w('d2', ['p1'], 'failed')], [at('a', [])])).toHaveLength(1);
+  });
+
+  it('an acknowledged delete lost beside a concurrent blind put is reported', () => {
+    const writes = [w('p1'), w('d2', ['p1']), w('p3')];
+    expect(judge(writes, [at('a', ['p3'])])).toEqual(expect.arrayContaining([expect.stringMatching(/acknowledged delete d2 of "k" .* is lost at replica a/)]));
+    expect(judge(writes, [at('a', ['d2', 'p3'])])).toEqual([]);
+  });
+
+  it('an overwritten value back alone is reported even where false conflicts are allowed', () => {
+    const writes = [w('p1'), w('d2', ['p1'])];
+    expect(judge(writes, [at('a', ['p1'])], true, new Set(['d2']))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/holds p1 of "k" alone, which the acknowledged d2 had overwritten: it came back/)]),
+    );
   });
 
   it('reports a write held twice, and a value no client wrote', () => {
@@ -49,9 +64,9 @@ describe('the history checker', () => {
 
   it('reports an overwritten value that came back, unless false conflicts are allowed', () => {
     const writes = [w('p1'), w('p2', ['p1'])];
-    expect(judge(writes, [at('a', ['p1', 'p2'])])).toEqual([expect.stringMatching(/holds p1 of "k", which the acknowledged p2 had overwritten/)]);
+    expect(judge(writes, [at('a', ['p1', 'p2'])])).toEqual([expect.stringMatching(/holds p1 of "k" beside a version whose writer had seen it \(p2 had overwritten it\)/)]);
     expect(judge(writes, [at('a', ['p1', 'p2'])], true)).toEqual([]);
-    expect(checkFinal(writes, () => [at('a', ['p1', 'p2'])], { allowFalseConflicts: true }).falseConflicts).toBe(1);
+    expect(checkFinal(writes, () => [at('a', ['p1', 'p2'])], { allowFalseConflicts: true, reaped: new Set() }).falseConflicts).toBe(1);
   });
 
   it('reports replicas that disagree', () => {
@@ -60,8 +75,12 @@ describe('the history checker', () => {
 
   it('while faults are active, asks only that some disk hold each acknowledged write', () => {
     const writes = [w('p1'), w('p2', ['p1']), w('p3')];
-    expect(checkHeld(writes, () => ({ ids: ['p2', 'p3'], emptied: false }))).toEqual([]);
-    expect(checkHeld(writes, () => ({ ids: ['p2'], emptied: false }))).toEqual([expect.stringMatching(/acknowledged put p3 of "k" is held by no node/)]);
+    expect(checkHeld(writes, () => ['p2', 'p3'], new Set())).toEqual([]);
+    expect(checkHeld(writes, () => ['p2'], new Set())).toEqual([expect.stringMatching(/acknowledged put p3 of "k" is held by no node/)]);
+    // A failed delete seen once on a disk excuses nothing unless it was seen reaped.
+    const failed = [w('p1'), w('d2', ['p1'], 'failed')];
+    expect(checkHeld(failed, () => [], new Set())).toHaveLength(1);
+    expect(checkHeld(failed, () => [], new Set(['d2']))).toEqual([]);
   });
 });
 
@@ -77,7 +96,7 @@ describe('the checkers on a simulated cluster', () => {
   it('history: an acknowledged write missing at a replica is reported', async () => {
     const sim = await settledCluster();
     const [, , c] = replicasOf(sim, 'cart');
-    await sim.node(c!)!.store.removeIf('cart', sim.node(c!)!.store.digest('cart'));
+    await sim.editDisk(c!, (disk) => disk.records.delete('cart'));
     const found = sim.violations();
     expect(found.some((v) => v.startsWith('history:') && v.includes(`lost at replica ${c!}`))).toBe(true);
     expect(found.some((v) => v.startsWith('convergence:'))).toBe(true);
@@ -86,20 +105,21 @@ describe('the checkers on a simulated cluster', () => {
 
   it('history: a write lost on every disk is reported while faults are active', async () => {
     const sim = await settledCluster();
-    for (const id of replicasOf(sim, 'cart')) await sim.node(id)!.store.removeIf('cart', sim.node(id)!.store.digest('cart'));
+    for (const id of replicasOf(sim, 'cart')) await sim.editDisk(id, (disk) => disk.records.delete('cart'));
     expect(sim.safetyViolations()).toEqual([expect.stringMatching(/acknowledged put p1 of "cart" is held by no node/)]);
   });
 
   it('hints: a hint left behind is reported', async () => {
     const sim = await settledCluster();
-    await sim.node('n1')!.store.mergeHint('n2', { key: 'x', versions: [], seen: [{ node: 'n9~e', counter: 1, time: 0 }] });
+    await sim.editDisk('n1', (disk) => disk.hints.set('n2\u0000x', { key: 'x', versions: [], seen: [{ node: 'n9~e', counter: 1, time: 0 }], target: 'n2' }));
     expect(sim.violations().some((v) => v.startsWith('hints: n1'))).toBe(true);
   });
 
   it('placement: data on a node outside the key’s replicas is reported', async () => {
     const sim = await settledCluster();
     const outsider = sim.nodes.find((id) => !replicasOf(sim, 'cart').includes(id))!;
-    await sim.node(outsider)!.store.merge(sim.node(replicasOf(sim, 'cart')[0]!)!.store.get('cart')!);
+    const record = sim.storedRecord(replicasOf(sim, 'cart')[0]!, 'cart')!;
+    await sim.editDisk(outsider, (disk) => disk.records.set('cart', record));
     expect(sim.violations().some((v) => v.startsWith(`placement: ${outsider}`))).toBe(true);
   });
 });

@@ -52,7 +52,7 @@ describe('sloppy quorum and hinted handoff (4.6)', () => {
     const put = await sim.client(a!).put('cart', bytes('milk'));
     expect(actorNode(put.clock[0]!.node)).toBe(a);
 
-    const holders = sim.nodes.filter((id) => sim.node(id)?.store.hint(c!, 'cart'));
+    const holders = sim.nodes.filter((id) => sim.node(id)?.held.hint(c!, 'cart'));
     expect(holders).toHaveLength(1);
     const holder = holders[0]!;
     expect([a, b, c]).not.toContain(holder);
@@ -62,7 +62,7 @@ describe('sloppy quorum and hinted handoff (4.6)', () => {
     const settled = await sim.settle();
     expect(settled.converged).toBe(true);
     expect(sim.stored(c!, 'cart').map((v) => text(v.value))).toEqual(['milk']);
-    expect(sim.node(holder)!.store.hintCount).toBe(0);
+    expect(sim.node(holder)!.held.hintCount).toBe(0);
     expect(sim.stored(holder, 'cart')).toEqual([]);
     expectNoViolations(sim);
   });
@@ -72,15 +72,15 @@ describe('sloppy quorum and hinted handoff (4.6)', () => {
     const [a, , c] = replicasOf(sim, 'cart');
     sim.crash(c!);
     await sim.client(a!).put('cart', bytes('milk'));
-    const holder = sim.nodes.find((id) => sim.node(id)?.store.hint(c!, 'cart'))!;
+    const holder = sim.nodes.find((id) => sim.node(id)?.held.hint(c!, 'cart'))!;
     sim.setQuota(c!, 0); // the owner comes back with a full disk
     await sim.restart(c!);
     await sim.run(10_000);
     expect(sim.stored(c!, 'cart')).toEqual([]);
-    expect(sim.node(holder)!.store.hint(c!, 'cart')).toBeDefined();
+    expect(sim.node(holder)!.held.hint(c!, 'cart')).toBeDefined();
     sim.setQuota(c!, undefined);
     await sim.settle();
-    expect(sim.node(holder)!.store.hintCount).toBe(0);
+    expect(sim.node(holder)!.held.hintCount).toBe(0);
     expect(sim.stored(c!, 'cart').map((v) => text(v.value))).toEqual(['milk']);
   });
 
@@ -127,15 +127,15 @@ describe('anti-entropy with Merkle trees (4.7)', () => {
     for (let i = 0; i < 150; i++) await sim.client('n1').put(`item-${i}`, bytes(`v${i}`));
     await sim.settle();
     const victim = 'n3';
-    const mine = [...sim.node(victim)!.store.keys()];
+    const mine = [...sim.node(victim)!.held.keys()];
     expect(mine.length).toBeGreaterThan(50);
     await sim.wipe(victim);
-    expect(sim.node(victim)!.store.size).toBe(0);
-    const sentBefore = sim.node('n1')!.stats.sent['ae-push']?.count ?? 0;
+    expect(sim.node(victim)!.held.size).toBe(0);
+    const sentBefore = sim.node('n1')!.stats().sent['ae-push']?.count ?? 0;
     const settled = await sim.settle();
     expect(settled.converged).toBe(true);
-    expect([...sim.node(victim)!.store.keys()].sort()).toEqual([...mine].sort());
-    expect((sim.node('n1')!.stats.sent['ae-push']?.count ?? 0) + (sim.node('n2')!.stats.sent['ae-push']?.count ?? 0) + (sim.node('n4')!.stats.sent['ae-push']?.count ?? 0)).toBeGreaterThan(sentBefore);
+    expect([...sim.node(victim)!.held.keys()].sort()).toEqual([...mine].sort());
+    expect((sim.node('n1')!.stats().sent['ae-push']?.count ?? 0) + (sim.node('n2')!.stats().sent['ae-push']?.count ?? 0) + (sim.node('n4')!.stats().sent['ae-push']?.count ?? 0)).toBeGreaterThan(sentBefore);
     expectNoViolations(sim);
   });
 });
@@ -148,12 +148,15 @@ describe('anti-entropy cost', () => {
       const clock = [{ node: 'n1~e', counter, time: counter }];
       return { key, versions: [{ value: bytes(value), clock, deleted: false, dot: { node: 'n1~e', counter } }], seen: clock };
     };
+    // The replicas' disks are filled directly, then the nodes start on them.
     for (const id of sim.nodes) {
-      for (let i = 0; i < held; i++) await sim.node(id)!.store.merge(record(`k${i}`, `v${i}`, 1));
+      await sim.editDisk(id, (disk) => {
+        for (let i = 0; i < held; i++) disk.records.set(`k${i}`, record(`k${i}`, `v${i}`, 1));
+        if (id === 'n1') for (let i = 0; i < differing; i++) disk.records.set(`k${i * 13}`, record(`k${i * 13}`, 'new', 2));
+      });
     }
-    for (let i = 0; i < differing; i++) await sim.node('n1')!.store.merge(record(`k${i * 13}`, 'new', 2));
     const types = ['ae-hashes', 'ae-hashes-reply', 'ae-keys', 'ae-keys-reply', 'ae-pull', 'ae-push'];
-    const sent = () => sim.nodes.reduce((sum, id) => sum + types.reduce((s, t) => s + (sim.node(id)!.stats.sent[t]?.bytes ?? 0), 0), 0);
+    const sent = () => sim.nodes.reduce((sum, id) => sum + types.reduce((s, t) => s + (sim.node(id)!.stats().sent[t]?.bytes ?? 0), 0), 0);
     expect((await sim.settle()).converged).toBe(true);
     return sent();
   }
@@ -180,13 +183,13 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     expect(n5.ring().nodes).toContain('n5');
     const owned = Array.from({ length: 120 }, (_, i) => `key-${i}`).filter((k) => n5.preferenceList(k).includes('n5'));
     expect(owned.length).toBeGreaterThan(0);
-    expect([...n5.store.keys()].sort()).toEqual(owned.sort());
+    expect([...n5.held.keys()].sort()).toEqual(owned.sort());
     expectNoViolations(sim);
 
     sim.leave('n2');
     expect((await sim.settle()).converged).toBe(true);
     expect(sim.node('n2')!.status).toBe('left');
-    expect(sim.node('n2')!.store.size).toBe(0);
+    expect(sim.node('n2')!.held.size).toBe(0);
     expect(sim.node('n1')!.ring().nodes).not.toContain('n2');
     for (let i = 0; i < 120; i++) {
       const read = await sim.client('n1').get(`key-${i}`, { r: 3 });
@@ -200,7 +203,7 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     for (let i = 0; i < 60; i++) await sim.client('n1').put(`key-${i}`, bytes(`value-${i}`), undefined, { w: 3 });
     await sim.settle();
     const leaving = 'n2';
-    const keys = [...sim.node(leaving)!.store.keys()];
+    const keys = [...sim.node(leaving)!.held.keys()];
     // A node that becomes a replica of one of n2's keys when n2 leaves, and is down then.
     const after = (key: string) => preferenceList(buildRing(ringMembers(sim.node('n1')!.members()).filter((m) => m.id !== leaving), sim.node('n1')!.config), keyPosition(key));
     const key = keys.find((k) => after(k).some((o) => !replicasOf(sim, k).includes(o)))!;
@@ -209,7 +212,7 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     sim.leave(leaving);
     await sim.run(20_000);
     // The other new owners acknowledged long ago; the one that is down has not.
-    expect(sim.node(leaving)!.store.get(key)).toBeDefined();
+    expect(sim.node(leaving)!.held.get(key)).toBeDefined();
     expect(sim.node(leaving)!.status).toBe('leaving');
     await sim.restart(newcomer);
     expect((await sim.settle()).converged).toBe(true);
@@ -296,7 +299,7 @@ describe('deletes and tombstones', () => {
     sim.crash(c!);
     const read1 = await sim.client(a!).get('doomed');
     await sim.client(a!).put('doomed', bytes('v2'), read1.context, { w: 3 });
-    const holder = sim.nodes.find((id) => sim.node(id)?.store.hint(c!, 'doomed'))!;
+    const holder = sim.nodes.find((id) => sim.node(id)?.held.hint(c!, 'doomed'))!;
     expect(holder).toBeDefined();
     sim.partition(sim.nodes.filter((id) => id !== holder), [holder]);
     await sim.restart(c!);
@@ -308,13 +311,13 @@ describe('deletes and tombstones', () => {
     await sim.run(15_000);
     for (const r of [a!, b!, c!]) {
       expect(sim.stored(r, 'doomed')).toEqual([]);
-      expect(isReaped(sim.node(r)!.store.get('doomed'))).toBe(true);
+      expect(isReaped(sim.node(r)!.held.get('doomed'))).toBe(true);
     }
 
     // The cut-off fallback comes back and hands its stale v2 to c: it must not resurrect the key.
     sim.heal();
     await sim.settle();
-    expect(sim.node(holder)!.store.hintCount).toBe(0);
+    expect(sim.node(holder)!.held.hintCount).toBe(0);
     const read3 = await sim.client(b!).get('doomed', { r: 3 });
     expect(read3.versions).toEqual([]);
     expectNoViolations(sim);
@@ -332,7 +335,7 @@ describe('deletes and tombstones', () => {
     await sim.client('n1').delete('k', read.context);
     await sim.run(20_000);
     expect(sim.stored('n1', 'k').map((v) => v.deleted)).toEqual([true]);
-    expect(isReaped(sim.node('n1')!.store.get('k'))).toBe(false);
+    expect(isReaped(sim.node('n1')!.held.get('k'))).toBe(false);
   });
 });
 
@@ -367,7 +370,7 @@ describe('bad input', () => {
     sim.network.send('n2', 'n1', new Uint8Array(5 * 1024 * 1024));
     sim.network.send('n2', 'n1', new TextEncoder().encode('{"t":"read"}'));
     await sim.run(20);
-    const dropped = sim.node('n1')!.stats.dropped;
+    const dropped = sim.node('n1')!.stats().dropped;
     expect(dropped.oversized).toBe(1);
     expect(dropped.malformed + dropped.invalid + dropped.version).toBe(2);
     await sim.client('n1').put('k', bytes('v'));

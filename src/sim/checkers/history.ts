@@ -2,17 +2,16 @@
  * The history checker. It judges the cluster from what clients did and saw, as Jepsen does, and
  * never with the system's own causality code: every write has a unique id and names the ids its
  * writer had read; a write `u` covers `v` when `v` is in what u's writer had seen, directly or
- * through the writes it had seen (the transitive closure). It imports nothing from src/core.
+ * through the writes it had seen (the transitive closure). Besides the client histories it is
+ * told one fact about disks: which tombstones were seen reaped (a disk's record of the key went
+ * from tombstones only to no version at all). It imports nothing from src/core.
  *
  * After faults heal, at every replica of a key:
- * - every acknowledged put is present, or covered by a version that is, or covered by a delete
- *   that was acknowledged or seen applied;
- * - every acknowledged delete is present, or covered by a version that is, or the replica holds
- *   the key at all (a reader of a key whose tombstones were reaped sees nothing, so what it wrote
- *   next cannot name the delete; the delete's effect, its covered puts gone, is checked above and
- *   below);
- * - nothing an acknowledged write covers is present (an overwritten value never comes back),
- *   unless false conflicts are allowed (the paper's clock truncation may cause them);
+ * - every acknowledged write is present, or covered by a version that is present, or is a delete
+ *   that was reaped, or is covered by a delete that was reaped;
+ * - nothing an acknowledged write covers is present alone: an overwritten value never comes back
+ *   (beside a version that covers it, it is a false conflict, which clock truncation may cause and
+ *   which is reported unless allowed);
  * - no write is held twice, nor one no client wrote; and the replicas agree.
  * A failed write may have been applied anywhere; it is only never promised.
  */
@@ -30,13 +29,13 @@ export interface Holding {
 export interface FinalOptions {
   /** Siblings where one's writer had seen the other are allowed (clock truncation may cause them). */
   readonly allowFalseConflicts: boolean;
-  /** Ids that some read or some replica showed at some time: a failed delete seen there was applied. */
-  readonly observed?: ReadonlySet<string>;
+  /** Tombstones seen reaped on some disk. */
+  readonly reaped: ReadonlySet<string>;
 }
 
 export interface FinalReport {
   readonly violations: string[];
-  /** Pairs of siblings, summed over replicas, where one's writer had seen the other. */
+  /** Versions, summed over replicas, present beside a version whose writer had seen them. */
   readonly falseConflicts: number;
 }
 
@@ -64,8 +63,9 @@ class Seen {
     return done;
   }
 
+  /** Some of `ids` (other than `id` itself) had seen `id`. */
   covers(ids: Iterable<string | undefined>, id: string): boolean {
-    for (const u of ids) if (u !== undefined && this.of(u).has(id)) return true;
+    for (const u of ids) if (u !== undefined && u !== id && this.of(u).has(id)) return true;
     return false;
   }
 }
@@ -80,40 +80,28 @@ function byKey(writes: readonly WriteRecord[]): Map<string, WriteRecord[]> {
   return out;
 }
 
-/** Deletes that justify the absence of what they had seen: acknowledged, or seen applied. */
-function deleters(writes: readonly WriteRecord[], observed: ReadonlySet<string> | undefined): string[] {
-  return writes.filter((w) => w.kind === 'delete' && (w.outcome === 'ok' || observed?.has(w.id))).map((w) => w.id);
-}
-
 function show(h: Holding): string {
   const ids = h.ids.map((id) => id ?? '(unknown value)');
   return ids.length > 0 ? `[${ids.join(', ')}]` : h.emptied ? 'a reaped key' : 'nothing';
 }
 
-/** Whether `holding` keeps the acknowledged write `w`, directly or through a write that covers it. */
-function keeps(seen: Seen, w: WriteRecord, holding: { ids: Iterable<string | undefined>; emptied: boolean }, deletes: string[]): boolean {
-  const ids = [...holding.ids];
-  if (ids.includes(w.id) || seen.covers(ids, w.id)) return true;
-  if (w.kind === 'delete') return holding.emptied || ids.length > 0;
-  return seen.covers(deletes, w.id);
+/** Whether `ids` keep the acknowledged write `w`: it is there, or covered by what is, or reaped, or covered by a reaped delete. */
+function keeps(seen: Seen, w: WriteRecord, ids: readonly (string | undefined)[], reaped: ReadonlySet<string>): boolean {
+  if (ids.includes(w.id) || seen.covers(ids, w.id) || reaped.has(w.id)) return true;
+  return seen.covers(reaped, w.id);
 }
 
 /**
  * Judges the settled cluster: `replicas(key)` is what each of the key's replicas holds. Every key
  * any client wrote is checked, so a key that vanished from every replica is found too.
  */
-export function checkFinal(
-  writes: readonly WriteRecord[],
-  replicas: (key: string) => readonly Holding[],
-  options: FinalOptions,
-): FinalReport {
+export function checkFinal(writes: readonly WriteRecord[], replicas: (key: string) => readonly Holding[], options: FinalOptions): FinalReport {
   const seen = new Seen(writes);
   const violations: string[] = [];
   let falseConflicts = 0;
   for (const [key, keyWrites] of byKey(writes)) {
     const known = new Set(keyWrites.map((w) => w.id));
     const acked = keyWrites.filter((w) => w.outcome === 'ok').map((w) => w.id);
-    const deletes = deleters(keyWrites, options.observed);
     const holdings = replicas(key);
     for (const h of holdings) {
       const counted = new Set<string>();
@@ -125,16 +113,20 @@ export function checkFinal(
       for (const v of h.ids) {
         const by = v === undefined ? undefined : acked.find((u) => u !== v && seen.of(u).has(v));
         if (by === undefined) continue;
+        if (!seen.covers(h.ids, v!)) {
+          violations.push(`history: ${h.node} holds ${v} of "${key}" alone, which the acknowledged ${by} had overwritten: it came back`);
+          continue;
+        }
         falseConflicts++;
         if (!options.allowFalseConflicts) {
-          violations.push(`history: ${h.node} holds ${v} of "${key}", which the acknowledged ${by} had overwritten: it came back`);
+          violations.push(`history: ${h.node} holds ${v} of "${key}" beside a version whose writer had seen it (${by} had overwritten it): a false conflict`);
         }
       }
     }
     for (const w of keyWrites) {
       if (w.outcome !== 'ok') continue;
       for (const h of holdings) {
-        if (keeps(seen, w, h, deletes)) continue;
+        if (keeps(seen, w, h.ids, options.reaped)) continue;
         violations.push(
           `history: acknowledged ${w.kind} ${w.id} of "${key}" (its writer had seen [${w.seen.join(', ')}]) ` +
             `is lost at replica ${h.node}, which holds ${show(h)}`,
@@ -155,21 +147,15 @@ export function checkFinal(
 
 /**
  * Safety while faults are active: every acknowledged write is held by some node, in its records
- * or in its hints (crashed nodes keep their disks), or covered by something that is.
+ * or in its hints (crashed nodes keep their disks), or covered by something that is, or reaped.
  */
-export function checkHeld(
-  writes: readonly WriteRecord[],
-  anywhere: (key: string) => { ids: Iterable<string | undefined>; emptied: boolean },
-  observed?: ReadonlySet<string>,
-): string[] {
+export function checkHeld(writes: readonly WriteRecord[], anywhere: (key: string) => readonly (string | undefined)[], reaped: ReadonlySet<string>): string[] {
   const seen = new Seen(writes);
   const violations: string[] = [];
   for (const [key, keyWrites] of byKey(writes)) {
-    const deletes = deleters(keyWrites, observed);
-    const held = anywhere(key);
-    const ids = [...held.ids];
+    const ids = anywhere(key);
     for (const w of keyWrites) {
-      if (w.outcome !== 'ok' || keeps(seen, w, { ids, emptied: held.emptied }, deletes)) continue;
+      if (w.outcome !== 'ok' || keeps(seen, w, ids, reaped)) continue;
       violations.push(`history: acknowledged ${w.kind} ${w.id} of "${key}" is held by no node, in records or hints`);
     }
   }
