@@ -3,7 +3,7 @@ import type { BrowserNode } from '../browser/browser-node.js';
 import type { Identity } from '../browser/identity.js';
 import { Controller } from './controller.js';
 import { h } from './dom.js';
-import { Scenario } from './scenario.js';
+import { INITIAL_SCENARIO, Scenario } from './scenario.js';
 import { makeStore } from './store.js';
 import { cartView } from './views/cart.js';
 import { headerView } from './views/header.js';
@@ -60,10 +60,12 @@ export function mountApp(root: HTMLElement, bn: BrowserNode, identity: Identity)
     cart: { key: 'cart:shared', siblings: null, context: null, busy: false, error: null, notice: null },
     faults: bn.faults.state,
     log: [],
+    logSerial: 0,
     logFilter: { key: '', node: '' },
-    scenario: { step: 0, key: null, roles: null, done: [], busy: false, error: null },
+    scenario: INITIAL_SCENARIO,
     revivable: [],
     dropped: 0,
+    confirmingRemove: null,
   });
   const controller = new Controller(bn, store);
   const scenario = new Scenario(controller);

@@ -4,44 +4,57 @@
  */
 import type { BrowserNode } from '../browser/browser-node.js';
 import { liveNodeIds } from '../browser/identity.js';
+import { memberStates } from '../browser/member-states.js';
 import { decodeContext } from '../core/context.js';
 import type { NodeEvent } from '../core/events.js';
 import type { NodeId } from '../core/ports.js';
 import { listNodeDatabases } from '../storage/indexeddb.js';
 import { addItem, decodeCart, EMPTY_CART, encodeCart, isCart, mergeCarts, removeItem, type Cart } from './cart.js';
 import { nodeColors } from './colors.js';
-import { LogBook } from './log.js';
+import { logEvent } from './log.js';
 import type { AppStore, CartState, MemberRow } from './store.js';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export class Controller {
-  private readonly log: LogBook;
   private keysTimer: ReturnType<typeof setTimeout> | undefined;
+  private inspectTimer: ReturnType<typeof setTimeout> | undefined;
+  private cartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What `stop` undoes: intervals, and subscriptions to the node. */
+  private readonly undo: (() => void)[] = [];
 
   constructor(
     readonly bn: BrowserNode,
     readonly store: AppStore,
-  ) {
-    this.log = new LogBook(bn.id);
-  }
+  ) {}
 
   start(): void {
     const { bn } = this;
-    bn.node.on((e) => this.onEvent(e));
-    bn.onLink(() => this.refreshMembers());
-    bn.onSignaling((signaling) => this.store.setState({ signaling }));
-    bn.faults.onChange(() => this.store.setState({ faults: bn.faults.state }));
-    setInterval(() => this.refreshMembers(), 2000);
-    setInterval(() => void this.refreshRevivable(), 5000);
+    this.undo.push(bn.node.on((e) => this.onEvent(e)));
+    this.undo.push(bn.onLink(() => this.refreshMembers()));
+    this.undo.push(bn.onSignaling((signaling) => this.store.setState({ signaling })));
+    this.undo.push(bn.faults.onChange(() => this.store.setState({ faults: bn.faults.state })));
+    const members = setInterval(() => this.refreshMembers(), 2000);
+    const revivable = setInterval(() => void this.refreshRevivable(), 5000);
+    this.undo.push(() => clearInterval(members), () => clearInterval(revivable));
     this.refreshMembers();
     this.refreshKeys();
     void this.refreshRevivable();
     void this.loadCart();
   }
 
+  /** Clears every timer and subscription (the tab is going away). */
+  stop(): void {
+    for (const undo of this.undo.splice(0)) undo();
+    clearTimeout(this.keysTimer);
+    clearTimeout(this.inspectTimer);
+    clearTimeout(this.cartTimer);
+  }
+
   private onEvent(e: NodeEvent): void {
-    if (this.log.record(e)) this.store.setState({ log: this.log.all });
+    const s = this.store.getState();
+    const logged = logEvent(s, e, this.bn.id, Date.now());
+    if (logged) this.store.setState(logged);
     if (e.type === 'membership' || e.type === 'reachability') {
       this.refreshMembers();
       // A cart that could not be read (too few nodes known yet) is read again once the cluster grows.
@@ -58,39 +71,25 @@ export class Controller {
       this.store.setState({ fallbacks: new Map(e.targets.flatMap((t) => (t.hint ? [[t.hint, t.node] as const] : []))) });
     }
     if (e.type === 'op-fallback' && e.hint) {
-      const entry = this.log.all.find((x) => x.id === e.req);
+      const entry = this.store.getState().log.find((x) => x.id === e.req);
       if (entry?.key === selected) this.store.setState((s) => ({ fallbacks: new Map([...s.fallbacks, [e.hint!, e.fallback]]) }));
     }
   }
 
   refreshMembers(): void {
-    const { node, transport } = this.bn;
-    const members = [...node.members().values()];
+    const { node } = this.bn;
+    const members = memberStates(this.bn);
     const colors = nodeColors(members.map((m) => m.id));
     const ring = node.ring();
     const owned = new Map<NodeId, number>();
     for (const o of ring.owners) owned.set(o, (owned.get(o) ?? 0) + 1);
-    const rows: MemberRow[] = members
-      .map((m) => ({
-        id: m.id,
-        self: m.id === this.bn.id,
-        status: m.status,
-        reachable: m.id === this.bn.id || node.reachable(m.id),
-        channel: m.id === this.bn.id ? ('self' as const) : transport.linkState(m.id),
-        capacity: m.capacity,
-        tokens: owned.get(m.id) ?? 0,
-        color: colors.get(m.id)!,
-      }))
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const rows: MemberRow[] = members.map((m) => ({ ...m, tokens: owned.get(m.id) ?? 0, color: colors.get(m.id)! }));
     const s = this.store.getState();
     const n = node.config.n;
     // Keep the same array while nothing changed, so the views (and the element under a pointer) stay put.
     const same = JSON.stringify(rows) === JSON.stringify(s.members);
     this.store.setState({ members: same ? s.members : rows, ring, n, r: Math.min(s.r, n), w: Math.min(s.w, n), strategy: node.config.strategy });
   }
-
-  private inspectTimer: ReturnType<typeof setTimeout> | undefined;
-  private cartTimer: ReturnType<typeof setTimeout> | undefined;
 
   private scheduleCartRetry(): void {
     clearTimeout(this.cartTimer);
@@ -275,7 +274,13 @@ export class Controller {
     this.refreshMembers();
   }
 
+  /** Removing a node is for good: the first press asks for confirmation (`confirmingRemove`). */
+  askRemove(id: NodeId | null): void {
+    this.store.setState({ confirmingRemove: id });
+  }
+
   remove(id: NodeId): void {
+    this.store.setState({ confirmingRemove: null });
     this.bn.node.remove(id);
     this.refreshMembers();
   }

@@ -21,8 +21,11 @@ const started = (async () => {
 window.dynamo = automation(started);
 try {
   const node = await started;
-  addEventListener('pagehide', () => node.shutdown());
-  mountApp(root, node, identity!);
+  const controller = mountApp(root, node, identity!);
+  addEventListener('pagehide', () => {
+    controller.stop();
+    node.shutdown();
+  });
 } catch (error) {
   root.textContent = `This tab could not start as a node: ${error instanceof Error ? error.message : String(error)}`;
   throw error;

@@ -71,6 +71,12 @@ export interface ScenarioState {
   readonly done: readonly { readonly sentence: string; readonly result: string }[];
   readonly busy: boolean;
   readonly error: string | null;
+  /** The contexts the steps returned (D1, D2, ..., the read's), for the steps after them. */
+  readonly contexts: Readonly<Record<string, string>>;
+  /** The merged cart the read step computed, for D5. */
+  readonly merged: string | null;
+  /** Each actor's counters seen in this run, in order: the paper numbers events per key (scenario.ts). */
+  readonly counters: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface AppState {
@@ -91,10 +97,14 @@ export interface AppState {
   readonly cart: CartState;
   readonly faults: FaultState;
   readonly log: readonly LogEntry[];
+  /** Numbers the log's entries that are not a request's. */
+  readonly logSerial: number;
   readonly logFilter: { readonly key: string; readonly node: string };
   readonly scenario: ScenarioState;
   readonly revivable: readonly NodeId[];
   readonly dropped: number;
+  /** The member whose Remove button was pressed once and now asks for confirmation. */
+  readonly confirmingRemove: NodeId | null;
 }
 
 export type AppStore = ReturnType<typeof makeStore>;

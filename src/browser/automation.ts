@@ -8,15 +8,7 @@ import type { NodeId } from '../core/ports.js';
 import type { Version } from '../core/version.js';
 import type { BrowserNode } from './browser-node.js';
 import type { NodeEvent } from '../core/events.js';
-
-export interface MemberView {
-  readonly id: NodeId;
-  readonly self: boolean;
-  readonly status: 'up' | 'leaving' | 'left' | 'removed';
-  /** As this node's failure detector sees it. */
-  readonly reachable: boolean;
-  readonly channel: 'open' | 'dialling' | 'closed' | 'self';
-}
+import { memberStates, type MemberState } from './member-states.js';
 
 export interface DynamoAutomation {
   readonly id: NodeId;
@@ -25,7 +17,7 @@ export interface DynamoAutomation {
   get(key: string, options?: GetOptions): Promise<{ versions: Version[]; context: string }>;
   put(key: string, value: Uint8Array, context?: string, options?: PutOptions): Promise<WriteResult>;
   delete(key: string, context: string, options?: PutOptions): Promise<WriteResult>;
-  members(): MemberView[];
+  members(): MemberState[];
   /** The key's preference list as this node computes it: top N, then `extra` fallbacks. */
   preferenceList(key: string, extra?: number): NodeId[];
   crash(): void;
@@ -70,16 +62,7 @@ export function automation(started: Promise<BrowserNode>): DynamoAutomation {
     get: async (key, options) => (await ready, need().node.get(key, options)),
     put: async (key, value, context, options) => (await ready, need().node.put(key, value, context, options)),
     delete: async (key, context, options) => (await ready, need().node.delete(key, context, options)),
-    members: () => {
-      const b = need();
-      return [...b.node.members().values()].map((m) => ({
-        id: m.id,
-        self: m.id === b.id,
-        status: m.status,
-        reachable: m.id === b.id || b.node.reachable(m.id),
-        channel: m.id === b.id ? 'self' : b.transport.linkState(m.id),
-      }));
-    },
+    members: () => memberStates(need()),
     preferenceList: (key, extra = 0) => need().node.preferenceList(key, need().node.config.n + extra),
     crash: () => need().faults.crash(),
     isolate: (peers) => need().faults.isolate(peers),

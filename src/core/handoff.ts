@@ -7,7 +7,7 @@
 import { wireRecord } from './batch.js';
 import { isTerminal } from './membership.js';
 import type { NodeContext } from './node-context.js';
-import type { HintRecord, NodeId } from './ports.js';
+import { hintKey, type HintRecord, type NodeId } from './ports.js';
 import { recordDigest } from './version.js';
 
 const IN_FLIGHT_MAX = 32;
@@ -25,7 +25,7 @@ export class HintedHandoff {
     const members = this.ctx.members();
     for (const hint of this.ctx.store.hints()) {
       if (this.inFlight.size >= IN_FLIGHT_MAX) return;
-      const id = `${hint.target}\u0000${hint.key}`;
+      const id = hintKey(hint.target, hint.key);
       if (this.inFlight.has(id)) continue;
       const entry = members.get(hint.target);
       const targetGone = !entry || isTerminal(entry.status) || entry.status === 'leaving';

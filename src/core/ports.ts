@@ -42,6 +42,11 @@ export interface HintRecord extends KeyRecord {
   readonly target: NodeId;
 }
 
+/** Names the hint of `key` held for `target`: one per pair, in a store and on a disk. */
+export function hintKey(target: NodeId, key: string): string {
+  return `${target}\u0000${key}`;
+}
+
 export interface StoredState {
   readonly records: KeyRecord[];
   readonly hints: HintRecord[];

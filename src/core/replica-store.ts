@@ -5,7 +5,7 @@
  */
 import { keyPosition, type Position } from './hash.js';
 import type { MerkleEntry } from './merkle.js';
-import type { HintRecord, NodeId, Storage, StoredState } from './ports.js';
+import { hintKey, type HintRecord, type NodeId, type Storage, type StoredState } from './ports.js';
 import { inRange } from './ring.js';
 import { bytesEqual } from './merkle.js';
 import type { Causality } from './causality.js';
@@ -15,10 +15,6 @@ interface Held {
   readonly record: KeyRecord;
   readonly pos: Position;
   readonly digest: Uint8Array;
-}
-
-function hintId(target: NodeId, key: string): string {
-  return `${target}\u0000${key}`;
 }
 
 /** What a node's replica data looks like from outside it: read only. */
@@ -50,7 +46,7 @@ export class ReplicaStore implements StoreView {
     const store = new ReplicaStore(storage, causality);
     const state = await storage.load();
     for (const record of state.records) store.hold(upgradeRecord(record));
-    for (const hint of state.hints) store.hintMap.set(hintId(hint.target, hint.key), { ...upgradeRecord(hint), target: hint.target });
+    for (const hint of state.hints) store.hintMap.set(hintKey(hint.target, hint.key), { ...upgradeRecord(hint), target: hint.target });
     return { store, state };
   }
 
@@ -164,7 +160,7 @@ export class ReplicaStore implements StoreView {
   }
 
   hint(target: NodeId, key: string): HintRecord | undefined {
-    return this.hintMap.get(hintId(target, key));
+    return this.hintMap.get(hintKey(target, key));
   }
 
   get hintCount(): number {
@@ -172,7 +168,7 @@ export class ReplicaStore implements StoreView {
   }
 
   mergeHint(target: NodeId, incoming: KeyRecord): Promise<HintRecord> {
-    const id = hintId(target, incoming.key);
+    const id = hintKey(target, incoming.key);
     return this.locked(`h:${id}`, async () => {
       const merged = this.causality.merge(incoming.key, this.hintMap.get(id), incoming);
       const hint: HintRecord = { ...merged, target };
@@ -184,7 +180,7 @@ export class ReplicaStore implements StoreView {
 
   /** Deletes a hint once its target acknowledged it, if it has not changed since it was sent. */
   removeHintIf(target: NodeId, key: string, digest: Uint8Array): Promise<boolean> {
-    const id = hintId(target, key);
+    const id = hintKey(target, key);
     return this.locked(`h:${id}`, async () => {
       const hint = this.hintMap.get(id);
       if (!hint || !bytesEqual(recordDigest(hint), digest)) return false;

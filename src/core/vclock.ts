@@ -94,8 +94,13 @@ export function actorLabels(clock: VClock): string[] {
   return clock.map((e, i) => (nodes.indexOf(nodes[i]!) !== nodes.lastIndexOf(nodes[i]!) ? e.node.slice(0, nodes[i]!.length + 5) : nodes[i]!));
 }
 
+/** Each entry as a person reads it: "(Sx,2)". */
+export function clockPairs(clock: VClock): string[] {
+  const labels = actorLabels(clock);
+  return clock.map((e, i) => `(${labels[i]},${e.counter})`);
+}
+
 /** The (node, counter) pairs a person reads, e.g. "[(Sx,2), (Sy,1)]". */
 export function formatClock(clock: VClock): string {
-  const labels = actorLabels(clock);
-  return `[${clock.map((e, i) => `(${labels[i]},${e.counter})`).join(', ')}]`;
+  return `[${clockPairs(clock).join(', ')}]`;
 }

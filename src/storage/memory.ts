@@ -4,7 +4,7 @@
  * from its old life are refused) and its restart opens a new one on the same disk. A byte quota on
  * the disk exercises the "storage full" path: a write over quota rejects and changes nothing.
  */
-import type { HintRecord, NodeId, Storage, StoredState } from '../core/ports.js';
+import { hintKey, type HintRecord, type NodeId, type Storage, type StoredState } from '../core/ports.js';
 import { recordBytes } from '../core/batch.js';
 import type { KeyRecord } from '../core/version.js';
 
@@ -22,7 +22,6 @@ export class StorageClosedError extends Error {
   }
 }
 
-const hintId = (target: NodeId, key: string) => `${target}\u0000${key}`;
 
 /** What survives a crash: records, hints and metadata, and the disk's quota. */
 export class MemoryDisk {
@@ -118,7 +117,7 @@ export class MemoryStorage implements Storage {
 
   async putHint(hint: HintRecord): Promise<void> {
     const disk = this.open();
-    const id = hintId(hint.target, hint.key);
+    const id = hintKey(hint.target, hint.key);
     const old = disk.hints.get(id);
     disk.checkQuota(old ? recordBytes(old) : 0, recordBytes(hint));
     disk.hints.set(id, hint);
@@ -126,7 +125,7 @@ export class MemoryStorage implements Storage {
   }
 
   async deleteHint(target: NodeId, key: string): Promise<void> {
-    this.open().hints.delete(hintId(target, key));
+    this.open().hints.delete(hintKey(target, key));
   }
 
   async putMeta(name: string, value: unknown): Promise<void> {

@@ -1,5 +1,6 @@
 /** The checkers must catch what they claim to: each is shown a history or a cluster with the fault planted. */
 import { describe, expect, it } from 'vitest';
+import { hintKey } from '../../src/core/ports.js';
 import { checkFinal, checkHeld, type Holding } from '../../src/sim/checkers/history.js';
 import type { WriteRecord } from '../../src/sim/history.js';
 import { createSimulation } from '../../src/sim/index.js';
@@ -111,7 +112,7 @@ describe('the checkers on a simulated cluster', () => {
 
   it('hints: a hint left behind is reported', async () => {
     const sim = await settledCluster();
-    await sim.editDisk('n1', (disk) => disk.hints.set('n2\u0000x', { key: 'x', versions: [], seen: [{ node: 'n9~e', counter: 1, time: 0 }], target: 'n2' }));
+    await sim.editDisk('n1', (disk) => disk.hints.set(hintKey('n2', 'x'), { key: 'x', versions: [], seen: [{ node: 'n9~e', counter: 1, time: 0 }], target: 'n2' }));
     expect(sim.violations().some((v) => v.startsWith('hints: n1'))).toBe(true);
   });
 

@@ -8,7 +8,7 @@ import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
 import { isCart } from '../cart.js';
 import { watch } from './watch.js';
-import { actorLabels, actorNode, formatClock } from '../../core/vclock.js';
+import { actorNode, clockPairs, formatClock } from '../../core/vclock.js';
 
 export function cartView(c: Controller): HTMLElement {
   const keyInput = h('input', { id: 'cart-key', value: c.store.getState().cart.key, autocomplete: 'off' });
@@ -49,7 +49,7 @@ export function cartView(c: Controller): HTMLElement {
           h('article', { class: 'sibling', role: 'listitem', 'aria-label': `Version ${i + 1}` },
             h('h3', {}, `Version ${i + 1}`),
             h('p', { class: 'clock-label' }, 'Vector clock'),
-            h('ul', { class: 'clock-list' }, actorLabels(sib.clock).map((name, j) => h('li', {}, `(${name}, ${sib.clock[j]!.counter})`))),
+            h('ul', { class: 'clock-list' }, clockPairs(sib.clock).map((pair) => h('li', {}, pair))),
             h('p', { class: 'muted small' }, `written through ${actorNode(sib.dot.node)}, as its event ${sib.dot.counter}`),
             sib.deleted
               ? h('p', { class: 'muted' }, 'deleted (a tombstone)')

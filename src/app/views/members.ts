@@ -16,7 +16,6 @@ function statusOf(m: MemberRow): string {
 export function membersView(c: Controller): HTMLElement {
   const table = h('div', { class: 'scroll members-table' });
   const revive = h('div', { class: 'revive' });
-  let confirming: string | null = null;
 
   const render = () => {
     const st = c.store.getState();
@@ -35,9 +34,9 @@ export function membersView(c: Controller): HTMLElement {
                 m.self
                   ? m.status === 'up' ? h('button', { type: 'button', onclick: () => c.leave() }, 'Leave') : null
                   : m.status === 'up' || m.status === 'leaving'
-                    ? confirming === m.id
-                      ? h('button', { type: 'button', class: 'danger', 'aria-label': `Confirm removing ${m.id}`, onclick: () => { confirming = null; c.remove(m.id); } }, 'Confirm')
-                      : h('button', { type: 'button', 'aria-label': `Remove ${m.id}`, onclick: () => { confirming = m.id; render(); } }, 'Remove')
+                    ? st.confirmingRemove === m.id
+                      ? h('button', { type: 'button', class: 'danger', 'aria-label': `Confirm removing ${m.id}`, onclick: () => c.remove(m.id) }, 'Confirm')
+                      : h('button', { type: 'button', 'aria-label': `Remove ${m.id}`, onclick: () => c.askRemove(m.id) }, 'Remove')
                     : null),
             ))),
       ));
@@ -47,7 +46,7 @@ export function membersView(c: Controller): HTMLElement {
         ? h('span', { class: 'muted' }, ' · no closed node to revive')
         : [' · revive a closed node: ', st.revivable.map((id) => [h('a', { href: `?room=${encodeURIComponent(st.room)}&node=${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener' }, id), ' '])]);
   };
-  watch(c.store, (st) => ({ members: st.members, faults: st.faults, revivable: st.revivable, strategy: st.strategy, room: st.room }), render);
+  watch(c.store, (st) => ({ members: st.members, faults: st.faults, revivable: st.revivable, strategy: st.strategy, room: st.room, confirming: st.confirmingRemove }), render);
 
   const crash = h('button', { type: 'button', 'aria-pressed': 'false', onclick: () => (c.bn.faults.crashed ? c.bn.faults.heal() : c.bn.faults.crash()) });
   const delayOut = h('output', { for: 'fault-delay' });

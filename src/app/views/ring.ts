@@ -6,6 +6,7 @@
  */
 import { keyPosition } from '../../core/hash.js';
 import { preferenceList, ranges, successorIndex } from '../../core/ring.js';
+import { formatClock } from '../../core/vclock.js';
 import type { Controller } from '../controller.js';
 import { fill, h, s } from '../dom.js';
 import { watch } from './watch.js';
@@ -136,7 +137,7 @@ export function ringView(c: Controller): HTMLElement {
             list.map((id) => {
               const r = held.get(id);
               const versions = r?.record?.versions ?? [];
-              const holds = !r ? (selection.loading ? 'asking…' : '') : !r.answered ? 'did not answer' : versions.length === 0 ? 'holds nothing' : versions.map((v) => `${v.deleted ? 'tombstone ' : ''}[${v.clock.map((e) => `(${e.node},${e.counter})`).join(' ')}]`).join(' + ');
+              const holds = !r ? (selection.loading ? 'asking…' : '') : !r.answered ? 'did not answer' : versions.length === 0 ? 'holds nothing' : versions.map((v) => `${v.deleted ? 'tombstone ' : ''}${formatClock(v.clock)}`).join(' + ');
               const stand = fallbacks.get(id);
               return h('li', {}, h('span', { class: 'swatch', style: `background:${color.get(id) ?? '#888'}` }), `${id} `, h('span', { class: 'muted' }, holds), stand ? h('span', { class: 'warn' }, ` — unreachable; ${stand} holds a hint for it`) : null);
             })),

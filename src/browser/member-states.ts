@@ -1,0 +1,28 @@
+/** The members as this tab sees them: status, reachability and channel, for the page and for window.dynamo. */
+import type { MemberStatus } from '../core/membership.js';
+import type { NodeId } from '../core/ports.js';
+import type { LinkState } from '../net/webrtc-transport.js';
+import type { BrowserNode } from './browser-node.js';
+
+export interface MemberState {
+  readonly id: NodeId;
+  readonly self: boolean;
+  readonly status: MemberStatus;
+  /** As this node sees it (failure detection is local). */
+  readonly reachable: boolean;
+  readonly channel: LinkState | 'closed' | 'self';
+  readonly capacity: number;
+}
+
+export function memberStates(bn: BrowserNode): MemberState[] {
+  return [...bn.node.members().values()]
+    .map((m) => ({
+      id: m.id,
+      self: m.id === bn.id,
+      status: m.status,
+      reachable: bn.node.reachable(m.id),
+      channel: m.id === bn.id ? ('self' as const) : bn.transport.linkState(m.id),
+      capacity: m.capacity,
+    }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+}
