@@ -19,7 +19,13 @@ export async function startYSignaling(): Promise<{ url: string; close(): Promise
       } catch {
         return;
       }
-      if (m.type === 'subscribe') for (const t of m.topics ?? []) (topics.get(t) ?? topics.set(t, new Set()).get(t)!).add(socket), mine.add(t);
+      if (m.type === 'subscribe') {
+        for (const t of m.topics ?? []) {
+          const subscribers = topics.get(t) ?? new Set();
+          topics.set(t, subscribers.add(socket));
+          mine.add(t);
+        }
+      }
       else if (m.type === 'unsubscribe') for (const t of m.topics ?? []) topics.get(t)?.delete(socket);
       else if (m.type === 'publish' && m.topic) {
         const receivers = topics.get(m.topic) ?? new Set();

@@ -107,7 +107,10 @@ export async function startSignalingServer(options: SignalingOptions = {}): Prom
           if (room && !previous && room.size >= membersMax) {
             return fail(socket, 'room-full', `room ${frame.room} has its maximum of ${membersMax} members`);
           }
-          if (!room) rooms.set(frame.room, (room = new Map()));
+          if (!room) {
+            room = new Map();
+            rooms.set(frame.room, room);
+          }
           if (previous) {
             // The same node again (a reload, or a reconnect after a drop): the new socket wins.
             fail(previous.socket, 'replaced', 'another connection joined with this node id');

@@ -29,11 +29,11 @@ export function logEvent(state: LogState, e: NodeEvent, self: NodeId, now: numbe
     entries = [...entries.slice(0, at), { ...entry, ...changes, nodes, lines: [...entry.lines, line] }, ...entries.slice(at + 1)];
     return true;
   };
-  const changed = describe(e, self, now, entries, add, amend);
+  const changed = logLines(e, self, now, entries, add, amend);
   return changed ? { log: entries, logSerial: serial } : undefined;
 }
 
-function describe(
+function logLines(
   e: NodeEvent,
   self: NodeId,
   now: number,

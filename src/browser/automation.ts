@@ -59,9 +59,18 @@ export function automation(started: Promise<BrowserNode>): DynamoAutomation {
       return need().room;
     },
     ready,
-    get: async (key, options) => (await ready, need().node.get(key, options)),
-    put: async (key, value, context, options) => (await ready, need().node.put(key, value, context, options)),
-    delete: async (key, context, options) => (await ready, need().node.delete(key, context, options)),
+    get: async (key, options) => {
+      await ready;
+      return need().node.get(key, options);
+    },
+    put: async (key, value, context, options) => {
+      await ready;
+      return need().node.put(key, value, context, options);
+    },
+    delete: async (key, context, options) => {
+      await ready;
+      return need().node.delete(key, context, options);
+    },
     members: () => memberStates(need()),
     preferenceList: (key, extra = 0) => need().node.preferenceList(key, need().node.config.n + extra),
     crash: () => need().faults.crash(),

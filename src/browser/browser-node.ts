@@ -35,6 +35,14 @@ export interface BrowserNode {
   shutdown(): void;
 }
 
+/** Adds `listener` to `set`; returns the function that takes it out again. */
+function subscribe<T>(set: Set<T>, listener: T): () => void {
+  set.add(listener);
+  return () => {
+    set.delete(listener);
+  };
+}
+
 export async function startBrowserNode(options: BrowserNodeOptions): Promise<BrowserNode> {
   const storage = await IndexedDbStorage.open(options.id);
   const linkListeners = new Set<(peer: NodeId, state: LinkState | 'closed') => void>();
@@ -43,7 +51,9 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
   let transport!: WebRtcTransport;
   const signaling = new SignalingClient(options.signalingUrl, options.room, options.id, {
     onSignal: (from, data) => transport.onSignal(from, data),
-    onStatus: (status) => signalingListeners.forEach((l) => l(status)),
+    onStatus: (status) => {
+      for (const l of signalingListeners) l(status);
+    },
     onError: (message) => console.warn(`signaling: ${message}`),
     // Dialling a member that is not there cannot succeed: give up now rather than at the connect timeout.
     onUnknownPeer: (peer) => transport.abandonDial(peer),
@@ -52,7 +62,9 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     id: options.id,
     faults,
     signal: (to, data) => signaling.signal(to, data),
-    onLinkChange: (peer, state) => linkListeners.forEach((l) => l(peer, state)),
+    onLinkChange: (peer, state) => {
+      for (const l of linkListeners) l(peer, state);
+    },
   });
   const started = await DynamoNode.start({
     id: options.id,
@@ -71,8 +83,8 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     signaling,
     faults,
     storage,
-    onLink: (l) => (linkListeners.add(l), () => linkListeners.delete(l)),
-    onSignaling: (l) => (signalingListeners.add(l), () => signalingListeners.delete(l)),
+    onLink: (l) => subscribe(linkListeners, l),
+    onSignaling: (l) => subscribe(signalingListeners, l),
     shutdown: () => {
       started.stop();
       storage.close();

@@ -6,7 +6,7 @@
  * then the records that differ, both ways. The peer only answers questions about its own trees.
  */
 import { batches, chunks, wireRecord } from './batch.js';
-import { childrenOf, compareTrees, diffLeaves, HASH_BYTES, LEAF_LEVEL, MerkleTree, bytesEqual, xorInto } from './merkle.js';
+import { bytesEqual, childrenOf, compareTrees, concatHashes, diffLeaves, HASH_BYTES, LEAF_LEVEL, MerkleTree, xorInto } from './merkle.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
@@ -107,8 +107,8 @@ export class AntiEntropy {
       if (ring.tokens.length > 0) {
         for (const entry of this.ctx.store.entries()) {
           const at = successorIndex(ring, entry.pos);
-          let hash = byRange.get(at);
-          if (!hash) byRange.set(at, (hash = new Uint8Array(HASH_BYTES)));
+          const hash = byRange.get(at) ?? new Uint8Array(HASH_BYTES);
+          byRange.set(at, hash);
           xorInto(hash, entry.digest);
         }
       }
@@ -137,8 +137,7 @@ export class AntiEntropy {
     const ring = this.ctx.ring();
     const all = ranges(ring);
     const ok = m.ring === ring.id && m.indices.every((i) => all[i] !== undefined);
-    const hashes = new Uint8Array(ok ? m.indices.length * HASH_BYTES : 0);
-    if (ok) m.indices.forEach((index, i) => hashes.set(this.root(index), i * HASH_BYTES));
+    const hashes = concatHashes(ok ? m.indices.map((index) => this.root(index)) : []);
     this.ctx.send(from, { t: 'ae-roots-reply', id: m.id, hashes });
   }
 
@@ -150,8 +149,7 @@ export class AntiEntropy {
 
   onKeys(from: NodeId, m: MessageOf<'ae-keys'>): void {
     const entries = m.leaves.every((l) => l < 16 ** LEAF_LEVEL) ? this.tree(m.lo, m.hi).entriesIn(m.leaves) : [];
-    const digests = new Uint8Array(entries.length * HASH_BYTES);
-    entries.forEach((e, i) => digests.set(e.digest, i * HASH_BYTES));
+    const digests = concatHashes(entries.map((e) => e.digest));
     this.ctx.send(from, { t: 'ae-keys-reply', id: m.id, keys: entries.map((e) => e.key), digests });
   }
 

@@ -76,8 +76,8 @@ const fingerprints = new WeakMap<Members, string>();
 
 /** A short digest of the whole membership; equal maps have equal fingerprints. Computed once per map (maps are never changed in place). */
 export function membershipFingerprint(members: Members): string {
-  let cached = fingerprints.get(members);
-  if (cached === undefined) fingerprints.set(members, (cached = fingerprintOf(members)));
+  const cached = fingerprints.get(members) ?? fingerprintOf(members);
+  fingerprints.set(members, cached);
   return cached;
 }
 

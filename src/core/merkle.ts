@@ -34,9 +34,9 @@ export class MerkleTree {
       const digest = entry.digest.byteOffset % 4 === 0 ? entry.digest : entry.digest.slice();
       const words = new Uint32Array(digest.buffer, digest.byteOffset, WORDS);
       for (let w = 0; w < WORDS; w++) leafLevel[leaf * WORDS + w]! ^= words[w]!;
-      let list = this.leaves.get(leaf);
-      if (!list) this.leaves.set(leaf, (list = []));
-      list.push(entry);
+      const list = this.leaves.get(leaf);
+      if (list) list.push(entry);
+      else this.leaves.set(leaf, [entry]);
     }
     for (let l = LEAF_LEVEL - 1; l >= 0; l--) {
       const parent = this.levels[l]!;
@@ -52,9 +52,7 @@ export class MerkleTree {
 
   /** Concatenated hashes of the given nodes at one level. */
   hashes(level: number, indices: readonly number[]): Uint8Array {
-    const out = new Uint8Array(indices.length * HASH_BYTES);
-    indices.forEach((index, i) => out.set(this.hash(level, index), i * HASH_BYTES));
-    return out;
+    return concatHashes(indices.map((index) => this.hash(level, index)));
   }
 
   /** Indices (among `indices`) whose hash differs from the given concatenated hashes. */
@@ -73,6 +71,13 @@ export class MerkleTree {
   get root(): Uint8Array {
     return this.hash(0, 0);
   }
+}
+
+/** 16-byte hashes or digests, one after the other, as messages carry them. */
+export function concatHashes(hashes: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(hashes.length * HASH_BYTES);
+  for (const [i, hash] of hashes.entries()) out.set(hash, i * HASH_BYTES);
+  return out;
 }
 
 /** XORs a 16-byte digest into `target`: how subtree hashes combine. */

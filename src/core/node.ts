@@ -43,7 +43,8 @@ export type { DeleteOptions, GetOptions, NodeOptions, NodeStats, PutOptions } fr
 /** Node ids: no '~', which separates a node from its epoch in an actor (dot-source.ts). */
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-type Handler<T extends MessageType> = (from: NodeId, m: MessageOf<T>) => Promise<unknown> | void;
+/** A handler may return the promise of its async work: dispatch reports a rejection. */
+type Handler<T extends MessageType> = (from: NodeId, m: MessageOf<T>) => unknown;
 /** One handler per message type: a new message type does not compile until it has one. */
 type Handlers = { readonly [T in MessageType]: Handler<T> };
 
@@ -247,7 +248,7 @@ export class DynamoNode {
   /** Starts leaving: the node's ranges move to their new owners, then it is 'left'. */
   leave(): void {
     const self = this.cluster.members.get(this.id);
-    if (!self || self.status !== 'up') return;
+    if (self?.status !== 'up') return;
     this.learn([withStatus(self, 'leaving')]);
   }
 
@@ -338,7 +339,7 @@ export class DynamoNode {
     const handler = this.handlers[m.t] as Handler<typeof m.t>;
     try {
       const pending = handler(from, m as never);
-      if (pending) pending.catch((e: unknown) => this.report(`handling ${m.t} from ${from}`, e));
+      if (pending instanceof Promise) pending.catch((e: unknown) => this.report(`handling ${m.t} from ${from}`, e));
     } catch (e) {
       this.report(`handling ${m.t} from ${from}`, e);
     }

@@ -110,7 +110,7 @@ function circleOf(nodes: readonly WeightedNode[]): Circle {
   const at = sorted.map((x) => Math.floor(x / 2 ** 21));
   const node = Int32Array.from(sorted, (x) => x % 2 ** 21);
   const pointsOf: number[][] = nodes.map(() => []);
-  node.forEach((n, j) => pointsOf[n]!.push(j));
+  for (const [j, n] of node.entries()) pointsOf[n]!.push(j);
   return { at, node, pointsOf };
 }
 

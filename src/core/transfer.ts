@@ -6,7 +6,7 @@
  */
 import { batches, wireRecord } from './batch.js';
 import { BATCH_RECORDS_MAX } from './limits.js';
-import { bytesEqual, HASH_BYTES } from './merkle.js';
+import { bytesEqual, concatHashes, HASH_BYTES } from './merkle.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
@@ -24,8 +24,8 @@ export class OwnershipTransfer {
   constructor(private readonly ctx: NodeContext) {}
 
   private want(to: NodeId, key: string): void {
-    let keys = this.pending.get(to);
-    if (!keys) this.pending.set(to, (keys = new Set()));
+    const keys = this.pending.get(to) ?? new Set<string>();
+    this.pending.set(to, keys);
     keys.add(key);
   }
 
@@ -105,8 +105,8 @@ export class OwnershipTransfer {
         if (!bytesEqual(digest, ctx.store.digest(key))) return; // changed since: offered again next tick
         ctx.emit({ type: 'transfer', key, to });
         if (ctx.preferenceList(key).includes(ctx.id)) return;
-        let acks = this.acked.get(key);
-        if (!acks) this.acked.set(key, (acks = new Map()));
+        const acks = this.acked.get(key) ?? new Map<NodeId, string>();
+        this.acked.set(key, acks);
         acks.set(to, digestHex(digest));
         this.maybeDelete(key);
       });
@@ -145,8 +145,7 @@ export class OwnershipTransfer {
         this.ctx.report(`storing "${record.key}" transferred from ${from}`, e);
       }
     }
-    const digests = new Uint8Array(stored.length * HASH_BYTES);
-    stored.forEach((s, i) => digests.set(s.digest, i * HASH_BYTES));
+    const digests = concatHashes(stored.map((s) => s.digest));
     this.ctx.send(from, { t: 'transfer-ack', id: m.id, keys: stored.map((s) => s.key), digests });
   }
 }

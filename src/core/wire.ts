@@ -36,9 +36,10 @@ export class Wire {
 
   send(to: NodeId, message: Message): void {
     const bytes = encodeMessage(message);
-    const s = (this.counts.sent[message.t] ??= { count: 0, bytes: 0 });
+    const s = this.counts.sent[message.t] ?? { count: 0, bytes: 0 };
     s.count++;
     s.bytes += bytes.length;
+    this.counts.sent[message.t] = s;
     this.transport.send(to, bytes);
   }
 

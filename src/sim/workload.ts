@@ -5,7 +5,7 @@
  */
 import { DynamoError } from '../core/errors.js';
 import type { NodeId } from '../core/ports.js';
-import { History, idsOf, type WriteKind } from './history.js';
+import { type History, idsOf, type WriteKind } from './history.js';
 import type { Client } from './simulation.js';
 
 export interface TrackedOptions {

@@ -30,7 +30,7 @@ export class StorageError extends Error {
   }
 }
 
-function describe(error: unknown): string {
+function explain(error: unknown): string {
   const e = error as { name?: string; message?: string } | undefined;
   if (e?.name === 'QuotaExceededError') return 'the browser storage quota is exceeded (QuotaExceededError)';
   return `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
@@ -67,7 +67,7 @@ export class IndexedDbStorage implements Storage {
     try {
       await run(this.db);
     } catch (error) {
-      throw new StorageError(`IndexedDB refused to ${what}: ${describe(error)}`, { cause: error });
+      throw new StorageError(`IndexedDB refused to ${what}: ${explain(error)}`, { cause: error });
     }
   }
 

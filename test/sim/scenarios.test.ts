@@ -205,9 +205,9 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     const leaving = 'n2';
     const keys = [...sim.node(leaving)!.held.keys()];
     // A node that becomes a replica of one of n2's keys when n2 leaves, and is down then.
-    const after = (key: string) => preferenceList(buildRing(ringMembers(sim.node('n1')!.members()).filter((m) => m.id !== leaving), sim.node('n1')!.config), keyPosition(key));
-    const key = keys.find((k) => after(k).some((o) => !replicasOf(sim, k).includes(o)))!;
-    const newcomer = after(key).find((o) => !replicasOf(sim, key).includes(o))!;
+    const ownersAfter = (key: string) => preferenceList(buildRing(ringMembers(sim.node('n1')!.members()).filter((m) => m.id !== leaving), sim.node('n1')!.config), keyPosition(key));
+    const key = keys.find((k) => ownersAfter(k).some((o) => !replicasOf(sim, k).includes(o)))!;
+    const newcomer = ownersAfter(key).find((o) => !replicasOf(sim, key).includes(o))!;
     sim.crash(newcomer);
     sim.leave(leaving);
     await sim.run(20_000);
@@ -217,7 +217,7 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     await sim.restart(newcomer);
     expect((await sim.settle()).converged).toBe(true);
     expect(sim.node(leaving)!.status).toBe('left');
-    expect(sim.stored(newcomer, key).map((v) => text(v.value))).toEqual([text(sim.stored(after(key)[0]!, key)[0]!.value)]);
+    expect(sim.stored(newcomer, key).map((v) => text(v.value))).toEqual([text(sim.stored(ownersAfter(key)[0]!, key)[0]!.value)]);
   });
 
   it('removing a dead node re-replicates its ranges from the surviving replicas', async () => {
