@@ -11,10 +11,10 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Page } from '@playwright/test';
 import { createServer } from 'vite';
+import { requireNetworkNamespace } from '../e2e/global-setup.js';
 import { startSignalingServer } from '../signaling/server.js';
 import { round, summary } from './stats.js';
 import { startYSignaling } from './y-signaling.js';
-import { requireNetworkNamespace } from '../e2e/global-setup.js';
 
 requireNetworkNamespace();
 const quick = process.argv.includes('--quick');
@@ -46,7 +46,14 @@ const base = vite.resolvedUrls!.local[0]!;
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 const browser = await chromium.launch({
   ...(executablePath ? { executablePath } : {}),
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
 
 try {
@@ -64,7 +71,9 @@ try {
     tabs.push(page);
   }
   for (const page of tabs) {
-    await poll('the mesh', () => page.evaluate((n) => window.dynamo.members().filter((m) => m.channel === 'open' || m.self).length === n, TABS));
+    await poll('the mesh', () =>
+      page.evaluate((n) => window.dynamo.members().filter((m) => m.channel === 'open' || m.self).length === n, TABS),
+    );
   }
   await tabs[0]!.evaluate(async () => {
     // Warm up every channel and code path.
@@ -148,7 +157,10 @@ try {
   for (const page of tabs) {
     const id = await page.evaluate(() => window.dynamo.id);
     if (id === writerId) continue;
-    const arrivals = (await page.evaluate(() => (window as unknown as { arrivals: { key: string; t: number }[] }).arrivals)) as { key: string; t: number }[];
+    const arrivals = (await page.evaluate(() => (window as unknown as { arrivals: { key: string; t: number }[] }).arrivals)) as {
+      key: string;
+      t: number;
+    }[];
     const first = new Map<string, number>();
     for (const a of arrivals) if (!first.has(a.key)) first.set(a.key, a.t);
     for (const [key, t] of first) ours.push(t - starts[key]!);
@@ -185,7 +197,10 @@ try {
   await new Promise((r) => setTimeout(r, 1500));
   const theirs: number[] = [];
   for (const page of ytabs.slice(1)) {
-    const arrivals = (await page.evaluate(() => (window as unknown as { yjsBench: { arrivals(): unknown } }).yjsBench.arrivals())) as { key: string; t: number }[];
+    const arrivals = (await page.evaluate(() => (window as unknown as { yjsBench: { arrivals(): unknown } }).yjsBench.arrivals())) as {
+      key: string;
+      t: number;
+    }[];
     const first = new Map<string, number>();
     for (const a of arrivals) if (!first.has(a.key)) first.set(a.key, a.t);
     for (const [key, t] of first) theirs.push(t - ystarts[key]!);
@@ -200,7 +215,11 @@ try {
         putLatencyMs: summary(latency.puts),
         getLatencyMs: summary(latency.gets),
         sustained: { seconds: SUSTAIN_MS / 1000, opsPerSecond: round(sustained.ok / (SUSTAIN_MS / 1000), 0), failed: sustained.failed },
-        writeToVisibleMs: { ours: ourVisible, yjsWebrtc: theirVisible, ratioOursToTheirs: { p50: round(ourVisible.p50 / theirVisible.p50), p99: round(ourVisible.p99 / theirVisible.p99) } },
+        writeToVisibleMs: {
+          ours: ourVisible,
+          yjsWebrtc: theirVisible,
+          ratioOursToTheirs: { p50: round(ourVisible.p50 / theirVisible.p50), p99: round(ourVisible.p99 / theirVisible.p99) },
+        },
         notes: [
           'write-to-visible: from the start of the write in one tab to the new version landing in another tab (ours: in a replica’s store; Yjs: in its document), clocks from performance.timeOrigin',
           'ours replicates each key to N=3 of 5 tabs and acknowledges after W=2; Yjs sends every update to every peer',

@@ -10,13 +10,14 @@
  *     vector clocks lose on the same seeds
  * Pass `--quick` for a smaller run.
  */
+
+import { encode } from '@msgpack/msgpack';
 import { makeConfig } from '../src/core/config.js';
 import { keyPosition } from '../src/core/hash.js';
-import { assignPartitions, chooseTokens } from '../src/core/partitioning.js';
-import { buildRing, preferenceList } from '../src/core/ring.js';
-import { encodeMessage } from '../src/core/protocol.js';
 import { bytesEqual } from '../src/core/merkle.js';
-import { encode } from '@msgpack/msgpack';
+import { assignPartitions, chooseTokens } from '../src/core/partitioning.js';
+import { encodeMessage } from '../src/core/protocol.js';
+import { buildRing, preferenceList } from '../src/core/ring.js';
 import type { KeyRecord } from '../src/core/version.js';
 import { createSimulation, SeededRandom, type Simulation } from '../src/sim/index.js';
 import { runSwarm, type SwarmReport } from '../src/sim/swarm.js';

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export async function startYSignaling(): Promise<{ url: string; close(): Promise<void> }> {
   const http = createServer((_, res) => res.end('y-webrtc signaling'));
@@ -25,8 +25,7 @@ export async function startYSignaling(): Promise<{ url: string; close(): Promise
           topics.set(t, subscribers.add(socket));
           mine.add(t);
         }
-      }
-      else if (m.type === 'unsubscribe') for (const t of m.topics ?? []) topics.get(t)?.delete(socket);
+      } else if (m.type === 'unsubscribe') for (const t of m.topics ?? []) topics.get(t)?.delete(socket);
       else if (m.type === 'publish' && m.topic) {
         const receivers = topics.get(m.topic) ?? new Set();
         m.clients = receivers.size;

@@ -74,7 +74,9 @@ test('a reloaded tab comes back as the same node with its data', async ({ contex
   expect((await get(page, 'k', 3)).values).toEqual(['v1']);
 });
 
-test('with a replica tab closed, puts still succeed; revived, it receives the hints and the holder deletes them', async ({ context }, info) => {
+test('with a replica tab closed, puts still succeed; revived, it receives the hints and the holder deletes them', async ({
+  context,
+}, info) => {
   const room = uniqueRoom(info);
   const pages = await formCluster(context, room, 5);
   const nodes = await byId(pages);
@@ -86,7 +88,9 @@ test('with a replica tab closed, puts still succeed; revived, it receives the hi
   await put(via, key, 'milk', undefined, 3);
   const others = [...nodes].filter(([id]) => id !== closed).map(([, p]) => p);
   const holders = async () => {
-    const held = await Promise.all(others.map((p) => p.evaluate((target) => window.dynamo.hints().some((h) => h.target === target), closed!)));
+    const held = await Promise.all(
+      others.map((p) => p.evaluate((target) => window.dynamo.hints().some((h) => h.target === target), closed!)),
+    );
     return held.filter(Boolean).length;
   };
   await expect.poll(holders).toBe(1);
@@ -97,7 +101,9 @@ test('with a replica tab closed, puts still succeed; revived, it receives the hi
   await expect.poll(holders, { timeout: 30_000 }).toBe(0);
 });
 
-test('two tabs cut off from each other write from the same context; after healing both siblings show, and a put with that context leaves one version everywhere', async ({ context }, info) => {
+test('two tabs cut off from each other write from the same context; after healing both siblings show, and a put with that context leaves one version everywhere', async ({
+  context,
+}, info) => {
   const pages = await formCluster(context, uniqueRoom(info), 4);
   const nodes = await byId(pages);
   const key = 'cart:carol';
@@ -141,7 +147,9 @@ test('a sixth tab joins and receives its ranges; a tab that leaves hands them of
   const expected = await owned();
   expect(expected.length).toBeGreaterThan(0);
   await expect
-    .poll(async () => (await Promise.all(expected.map((k) => stored(sixth, k)))).every((v, j) => v[0] === `value of ${expected[j]}`), { timeout: 40_000 })
+    .poll(async () => (await Promise.all(expected.map((k) => stored(sixth, k)))).every((v, j) => v[0] === `value of ${expected[j]}`), {
+      timeout: 40_000,
+    })
     .toBe(true);
 
   const leaving = pages[2]!;
@@ -164,9 +172,7 @@ test('a peer that sends garbage or oversized frames is ignored and counted; the 
     window.dynamo.sendRaw(to, new TextEncoder().encode('{"t":"read","id":1}'));
     window.dynamo.sendRaw(to, new Uint8Array(5 * 1024 * 1024));
   }, victimId);
-  await expect
-    .poll(() => victim!.evaluate(() => window.dynamo.stats().dropped))
-    .toMatchObject({ oversized: 1 });
+  await expect.poll(() => victim!.evaluate(() => window.dynamo.stats().dropped)).toMatchObject({ oversized: 1 });
   const dropped = await victim!.evaluate(() => window.dynamo.stats().dropped);
   expect(dropped.malformed! + dropped.invalid!).toBe(2);
   await put(victim!, 'still', 'serving');
@@ -177,25 +183,31 @@ function i(key: string): number {
   return Number(key.split('-')[1]);
 }
 
-test('a tab whose IndexedDB was evicted comes back under its id as a new actor; nothing written before or after is lost', async ({ context }, info) => {
+test('a tab whose IndexedDB was evicted comes back under its id as a new actor; nothing written before or after is lost', async ({
+  context,
+}, info) => {
   const room = uniqueRoom(info);
   const pages = await formCluster(context, room, 4);
   const nodes = await byId(pages);
   const key = 'cart:dora';
   const [owner] = await preferenceList(pages[0]!, key);
   const page = nodes.get(owner!)!;
-  const before = await page.evaluate(async (key) => (await window.dynamo.put(key, new TextEncoder().encode('before'), undefined, { w: 3 })).version.dot.node, key);
+  const before = await page.evaluate(
+    async (key) => (await window.dynamo.put(key, new TextEncoder().encode('before'), undefined, { w: 3 })).version.dot.node,
+    key,
+  );
 
   // The browser evicts the tab's database; the tab keeps its id (here: closed, and revived by id).
   await page.close();
   const other = pages.find((p) => p !== page)!;
   const deleted = await other.evaluate(
-    (name) => new Promise<string>((resolve) => {
-      const request = indexedDB.deleteDatabase(name);
-      request.onsuccess = () => resolve('deleted');
-      request.onerror = () => resolve(`error: ${String(request.error)}`);
-      request.onblocked = () => resolve('blocked');
-    }),
+    (name) =>
+      new Promise<string>((resolve) => {
+        const request = indexedDB.deleteDatabase(name);
+        request.onsuccess = () => resolve('deleted');
+        request.onerror = () => resolve(`error: ${String(request.error)}`);
+        request.onblocked = () => resolve('blocked');
+      }),
     `dynamo-node-${owner}`,
   );
   expect(deleted).toBe('deleted');
@@ -204,7 +216,10 @@ test('a tab whose IndexedDB was evicted comes back under its id as a new actor; 
   expect(await stored(revived, key)).toEqual([]);
   await waitForMesh([...pages.filter((p) => p !== page), revived]);
 
-  const after = await revived.evaluate(async (key) => (await window.dynamo.put(key, new TextEncoder().encode('after'), undefined, { w: 2 })).version.dot.node, key);
+  const after = await revived.evaluate(
+    async (key) => (await window.dynamo.put(key, new TextEncoder().encode('after'), undefined, { w: 2 })).version.dot.node,
+    key,
+  );
   expect(after.split('~')[0]).toBe(owner);
   expect(after).not.toBe(before);
   const replicas = await preferenceList(other, key);

@@ -2,11 +2,14 @@
  * Helpers for multi-tab tests: every page is one Dynamo node, driven through window.dynamo.
  * Eventual state is checked by polling (expect.poll), never by fixed sleeps.
  */
-import { expect, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { type BrowserContext, expect, type Page, type TestInfo } from '@playwright/test';
 
 /** A room of its own for each test, so that tests never see each other's nodes. */
 export function uniqueRoom(info: TestInfo): string {
-  const slug = info.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40);
+  const slug = info.title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 40);
   return `${slug}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
@@ -38,10 +41,15 @@ export async function waitForMesh(pages: Page[]): Promise<void> {
   const ids = await Promise.all(pages.map(idOf));
   for (const page of pages) {
     await expect
-      .poll(async () => {
-        const members = await page.evaluate(() => window.dynamo.members());
-        return ids.every((id) => members.some((m) => m.id === id && m.status === 'up' && m.reachable && (m.channel === 'open' || m.channel === 'self')));
-      }, { timeout: 30_000 })
+      .poll(
+        async () => {
+          const members = await page.evaluate(() => window.dynamo.members());
+          return ids.every((id) =>
+            members.some((m) => m.id === id && m.status === 'up' && m.reachable && (m.channel === 'open' || m.channel === 'self')),
+          );
+        },
+        { timeout: 30_000 },
+      )
       .toBe(true);
   }
 }
@@ -59,10 +67,21 @@ export interface ReadView {
   clocks: { node: string; counter: number }[][];
 }
 
-export function put(page: Page, key: string, value: string, context?: string, w?: number): Promise<{ context: string; clock: { node: string; counter: number }[] }> {
+export function put(
+  page: Page,
+  key: string,
+  value: string,
+  context?: string,
+  w?: number,
+): Promise<{ context: string; clock: { node: string; counter: number }[] }> {
   return page.evaluate(
     async ([key, value, context, w]) => {
-      const r = await window.dynamo.put(key as string, new TextEncoder().encode(value as string), (context as string | null) ?? undefined, w ? { w: w as number } : {});
+      const r = await window.dynamo.put(
+        key as string,
+        new TextEncoder().encode(value as string),
+        (context as string | null) ?? undefined,
+        w ? { w: w as number } : {},
+      );
       return { context: r.context, clock: r.clock.map((e) => ({ node: e.node, counter: e.counter })) };
     },
     [key, value, context ?? null, w ?? null] as const,
@@ -85,7 +104,14 @@ export function get(page: Page, key: string, r?: number): Promise<ReadView> {
 
 /** Values in a node's own store for a key (no quorum): what that replica holds. */
 export function stored(page: Page, key: string): Promise<string[]> {
-  return page.evaluate((key) => window.dynamo.stored(key).map((v) => (v.deleted ? '<deleted>' : new TextDecoder().decode(v.value))).sort(), key);
+  return page.evaluate(
+    (key) =>
+      window.dynamo
+        .stored(key)
+        .map((v) => (v.deleted ? '<deleted>' : new TextDecoder().decode(v.value)))
+        .sort(),
+    key,
+  );
 }
 
 export function preferenceList(page: Page, key: string, extra = 0): Promise<string[]> {

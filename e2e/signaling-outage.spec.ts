@@ -20,7 +20,8 @@ test('with the signaling server stopped the tabs keep answering; it restarts and
 
     server = await startSignalingServer({ port: PORT });
     // The tabs reconnect to it by themselves.
-    for (const page of pages) await expect.poll(() => page.evaluate(() => window.dynamo.signaling()), { timeout: 15_000 }).toBe('connected');
+    for (const page of pages)
+      await expect.poll(() => page.evaluate(() => window.dynamo.signaling()), { timeout: 15_000 }).toBe('connected');
     const late = await openNode(context, room, { signal });
     await waitForMesh([...pages, late]);
     expect((await get(late, 'during-outage-1')).values).toEqual(['v1']);

@@ -6,7 +6,9 @@ type Results = { name: string; error?: string }[];
 test('IndexedDB storage passes the conformance suite in Chromium', async ({ page }) => {
   await page.goto('/e2e/storage-conformance.html');
   await page.waitForFunction(() => 'conformance' in window);
-  const results = (await page.evaluate(() => (window as unknown as { conformance: { run(q: boolean): Promise<Results> } }).conformance.run(false))) as Results;
+  const results = (await page.evaluate(() =>
+    (window as unknown as { conformance: { run(q: boolean): Promise<Results> } }).conformance.run(false),
+  )) as Results;
   expect(results.length).toBeGreaterThanOrEqual(7);
   expect(results.filter((r) => r.error)).toEqual([]);
 });
@@ -16,7 +18,9 @@ test('a write over the browser quota fails clearly and leaves the previous value
   await page.waitForFunction(() => 'conformance' in window);
   const cdp = await context.newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin, quotaSize: 2 * 1024 * 1024 });
-  const results = (await page.evaluate(() => (window as unknown as { conformance: { run(q: boolean): Promise<Results> } }).conformance.run(true))) as Results;
+  const results = (await page.evaluate(() =>
+    (window as unknown as { conformance: { run(q: boolean): Promise<Results> } }).conformance.run(true),
+  )) as Results;
   expect(results).toHaveLength(1);
   expect(results.filter((r) => r.error)).toEqual([]);
 });

@@ -3,7 +3,7 @@
  * to wait for the tabs to find each other, never for the steps under test. Screenshots of the
  * main states go to test-results/screens/.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { formCluster, idOf, uniqueRoom } from './fixtures.js';
 
 test.use({ viewport: { width: 1280, height: 800 } });
@@ -22,7 +22,9 @@ async function addItem(page: Page, item: string): Promise<void> {
   await expect(page.getByRole('status').filter({ hasText: `added “${item}”` })).toBeVisible();
 }
 
-test('two cut-off tabs add items; after healing both siblings show with their clocks; a merge leaves one version everywhere', async ({ context }, info) => {
+test('two cut-off tabs add items; after healing both siblings show with their clocks; a merge leaves one version everywhere', async ({
+  context,
+}, info) => {
   const pages = await formCluster(context, uniqueRoom(info), 3);
   const [a, b, c] = pages as [Page, Page, Page];
   const [idA, idB] = [await idOf(a), await idOf(b)];
@@ -66,7 +68,11 @@ test('two cut-off tabs add items; after healing both siblings show with their cl
   // The key inspector shows the one version on every replica.
   await a.getByLabel('Key', { exact: true }).nth(1).fill(key);
   await a.getByRole('button', { name: 'Inspect' }).click();
-  const rows = a.getByRole('table').filter({ hasText: 'Hints held for others' }).getByRole('row').filter({ hasText: /replica \d of 3/ });
+  const rows = a
+    .getByRole('table')
+    .filter({ hasText: 'Hints held for others' })
+    .getByRole('row')
+    .filter({ hasText: /replica \d of 3/ });
   await expect(rows).toHaveCount(3);
   for (const row of await rows.all()) await expect(row.locator('.version')).toHaveCount(1);
   await shot(a, 'cart-merged');
@@ -107,7 +113,9 @@ test('a cart item containing markup shows as text and runs nothing', async ({ co
   await shot(page!, 'markup-as-text');
 });
 
-test('crashing a tab from its fault controls shows it unreachable in the other tabs, and recovering brings it back', async ({ context }, info) => {
+test('crashing a tab from its fault controls shows it unreachable in the other tabs, and recovering brings it back', async ({
+  context,
+}, info) => {
   const pages = await formCluster(context, uniqueRoom(info), 3);
   const [a, , c] = pages as [Page, Page, Page];
   const idC = await idOf(c);

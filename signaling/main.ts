@@ -2,8 +2,9 @@
  * Runs the signaling/seed server alone: `tsx signaling/main.ts [--host H] [--port P]`
  * (or SIGNAL_HOST / SIGNAL_PORT). Stops cleanly on SIGINT and SIGTERM.
  */
-import { startSignalingServer } from './server.js';
+
 import { option } from './options.js';
+import { startSignalingServer } from './server.js';
 
 const server = await startSignalingServer({
   host: option('host', 'SIGNAL_HOST', '127.0.0.1'),

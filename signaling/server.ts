@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { FRAME_BYTES_MAX, parseClientFrame, type ServerFrame, type SignalingErrorCode } from './protocol.js';
 
 export interface SignalingOptions {

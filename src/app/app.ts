@@ -16,7 +16,18 @@ import { scenarioView } from './views/scenario.js';
 /** Panels sharing one place on the grid, one shown at a time (ARIA tabs, arrow keys move between them). */
 function tabs(label: string, items: { title: string; panel: HTMLElement }[]): HTMLElement {
   const buttons = items.map((item, i) =>
-    h('button', { type: 'button', role: 'tab', id: `tab-${i}-${item.panel.className.split(' ')[1]}`, 'aria-selected': i === 0 ? 'true' : 'false', tabindex: i === 0 ? 0 : -1 }, item.title));
+    h(
+      'button',
+      {
+        type: 'button',
+        role: 'tab',
+        id: `tab-${i}-${item.panel.className.split(' ')[1]}`,
+        'aria-selected': i === 0 ? 'true' : 'false',
+        tabindex: i === 0 ? 0 : -1,
+      },
+      item.title,
+    ),
+  );
   const show = (index: number) => {
     items.forEach((item, i) => {
       item.panel.hidden = i !== index;
@@ -38,7 +49,12 @@ function tabs(label: string, items: { title: string; panel: HTMLElement }[]): HT
     item.panel.setAttribute('aria-labelledby', buttons[i]!.id);
   });
   show(0);
-  return h('div', { class: 'tabbed' }, h('div', { role: 'tablist', 'aria-label': label, class: 'tablist' }, buttons), items.map((i) => i.panel));
+  return h(
+    'div',
+    { class: 'tabbed' },
+    h('div', { role: 'tablist', 'aria-label': label, class: 'tablist' }, buttons),
+    items.map((i) => i.panel),
+  );
 }
 
 export function mountApp(root: HTMLElement, bn: BrowserNode, identity: Identity): Controller {
@@ -71,7 +87,9 @@ export function mountApp(root: HTMLElement, bn: BrowserNode, identity: Identity)
   const scenario = new Scenario(controller);
   root.replaceChildren(
     headerView(controller),
-    h('main', { class: 'grid' },
+    h(
+      'main',
+      { class: 'grid' },
       ringView(controller),
       tabs('Cart and scenario', [
         { title: 'Shopping cart', panel: cartView(controller) },
@@ -79,7 +97,8 @@ export function mountApp(root: HTMLElement, bn: BrowserNode, identity: Identity)
       ]),
       membersView(controller),
       inspectorView(controller),
-      logView(controller)),
+      logView(controller),
+    ),
   );
   controller.start();
   return controller;

@@ -9,7 +9,7 @@ import { decodeContext } from '../core/context.js';
 import type { NodeEvent } from '../core/events.js';
 import type { NodeId } from '../core/ports.js';
 import { listNodeDatabases } from '../storage/indexeddb.js';
-import { addItem, decodeCart, EMPTY_CART, encodeCart, isCart, mergeCarts, removeItem, type Cart } from './cart.js';
+import { addItem, type Cart, decodeCart, EMPTY_CART, encodeCart, isCart, mergeCarts, removeItem } from './cart.js';
 import { nodeColors } from './colors.js';
 import { logEvent } from './log.js';
 import type { AppStore, CartState, MemberRow } from './store.js';
@@ -36,7 +36,10 @@ export class Controller {
     this.undo.push(bn.faults.onChange(() => this.store.setState({ faults: bn.faults.state })));
     const members = setInterval(() => this.refreshMembers(), 2000);
     const revivable = setInterval(() => void this.refreshRevivable(), 5000);
-    this.undo.push(() => clearInterval(members), () => clearInterval(revivable));
+    this.undo.push(
+      () => clearInterval(members),
+      () => clearInterval(revivable),
+    );
     this.refreshMembers();
     this.refreshKeys();
     void this.refreshRevivable();
@@ -88,7 +91,14 @@ export class Controller {
     const n = node.config.n;
     // Keep the same array while nothing changed, so the views (and the element under a pointer) stay put.
     const same = JSON.stringify(rows) === JSON.stringify(s.members);
-    this.store.setState({ members: same ? s.members : rows, ring, n, r: Math.min(s.r, n), w: Math.min(s.w, n), strategy: node.config.strategy });
+    this.store.setState({
+      members: same ? s.members : rows,
+      ring,
+      n,
+      r: Math.min(s.r, n),
+      w: Math.min(s.w, n),
+      strategy: node.config.strategy,
+    });
   }
 
   private scheduleCartRetry(): void {

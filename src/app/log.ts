@@ -45,46 +45,114 @@ function logLines(
   switch (e.type) {
     case 'op-start': {
       const asked = e.targets.map((t) => (t.hint ? `${t.node} (standing in for ${t.hint})` : t.node));
-      add({ id: e.req, title: `${e.op} "${e.key}", coordinated by ${me}`, key: e.key, nodes: [self, ...e.targets.map((t) => t.node)], lines: [{ text: `asked ${asked.join(', ')}` }], done: false });
+      add({
+        id: e.req,
+        title: `${e.op} "${e.key}", coordinated by ${me}`,
+        key: e.key,
+        nodes: [self, ...e.targets.map((t) => t.node)],
+        lines: [{ text: `asked ${asked.join(', ')}` }],
+        done: false,
+      });
       return true;
     }
     case 'op-forward':
       if (!amend(e.req, { text: `no answer yet: forwarding to ${e.to}` })) {
-        add({ id: e.req, title: `${e.op} "${e.key}" from ${me}`, key: e.key, nodes: [self, e.to], lines: [{ text: `not among the key's top N replicas: forwarded to ${e.to} to coordinate` }], done: false });
+        add({
+          id: e.req,
+          title: `${e.op} "${e.key}" from ${me}`,
+          key: e.key,
+          nodes: [self, e.to],
+          lines: [{ text: `not among the key's top N replicas: forwarded to ${e.to} to coordinate` }],
+          done: false,
+        });
       }
       return true;
     case 'op-reply':
       return amend(e.req, { text: `${e.from} ${e.ok ? 'answered' : 'refused'}`, ...(e.ok ? {} : { tone: 'warn' as const }) });
     case 'op-fallback':
-      return amend(e.req, { text: `${e.suspected} is slow or unreachable: asking ${e.fallback}${e.hint ? `, which keeps a hint for ${e.hint}` : ''}`, tone: 'warn' });
+      return amend(e.req, {
+        text: `${e.suspected} is slow or unreachable: asking ${e.fallback}${e.hint ? `, which keeps a hint for ${e.hint}` : ''}`,
+        tone: 'warn',
+      });
     case 'op-done':
       return amend(e.req, { text: e.ok ? `done: ${e.detail}` : e.detail, tone: e.ok ? 'ok' : 'bad' }, { done: true });
     case 'repair': {
       const get = entries.find((x) => x.key === e.key && x.title.startsWith('get'));
-      if (get && now - get.time < 10_000) return amend(get.id, { text: `read repair: sent the merged versions to ${e.to}`, tone: 'warn' }, { nodes: [...get.nodes, e.to] });
-      add({ title: `read repair of "${e.key}"`, key: e.key, nodes: [e.to], lines: [{ text: `sent the merged versions to ${e.to}` }], done: true });
+      if (get && now - get.time < 10_000)
+        return amend(get.id, { text: `read repair: sent the merged versions to ${e.to}`, tone: 'warn' }, { nodes: [...get.nodes, e.to] });
+      add({
+        title: `read repair of "${e.key}"`,
+        key: e.key,
+        nodes: [e.to],
+        lines: [{ text: `sent the merged versions to ${e.to}` }],
+        done: true,
+      });
       return true;
     }
     case 'hint-stored':
-      add({ title: `hint stored for ${e.target}`, key: e.key, nodes: [self, e.target], lines: [{ text: `${me} keeps "${e.key}" for ${e.target}, which the coordinator could not reach` }], done: true });
+      add({
+        title: `hint stored for ${e.target}`,
+        key: e.key,
+        nodes: [self, e.target],
+        lines: [{ text: `${me} keeps "${e.key}" for ${e.target}, which the coordinator could not reach` }],
+        done: true,
+      });
       return true;
     case 'hint-delivered':
-      add({ title: `hint handed over to ${e.target}`, key: e.key, nodes: [self, e.target], lines: [{ text: `${e.target} stored "${e.key}"; the hint is deleted here`, tone: 'ok' }], done: true });
+      add({
+        title: `hint handed over to ${e.target}`,
+        key: e.key,
+        nodes: [self, e.target],
+        lines: [{ text: `${e.target} stored "${e.key}"; the hint is deleted here`, tone: 'ok' }],
+        done: true,
+      });
       return true;
     case 'transfer':
-      add({ title: `range transfer to ${e.to}`, key: e.key, nodes: [self, e.to], lines: [{ text: `${e.to} stored "${e.key}", a key it now replicates` }], done: true });
+      add({
+        title: `range transfer to ${e.to}`,
+        key: e.key,
+        nodes: [self, e.to],
+        lines: [{ text: `${e.to} stored "${e.key}", a key it now replicates` }],
+        done: true,
+      });
       return true;
     case 'reaped':
-      add({ title: `tombstone reaped`, key: e.key, nodes: [self], lines: [{ text: `every replica held the tombstones of "${e.key}"; they are dropped, and what they superseded stays gone` }], done: true });
+      add({
+        title: `tombstone reaped`,
+        key: e.key,
+        nodes: [self],
+        lines: [{ text: `every replica held the tombstones of "${e.key}"; they are dropped, and what they superseded stays gone` }],
+        done: true,
+      });
       return true;
     case 'reachability':
-      add({ title: `${e.node} is ${e.reachable ? 'reachable again' : 'unreachable'}`, nodes: [e.node], lines: [{ text: e.reachable ? 'a message arrived from it' : 'a request to it timed out (as this node sees it)', tone: e.reachable ? 'ok' : 'warn' }], done: true });
+      add({
+        title: `${e.node} is ${e.reachable ? 'reachable again' : 'unreachable'}`,
+        nodes: [e.node],
+        lines: [
+          {
+            text: e.reachable ? 'a message arrived from it' : 'a request to it timed out (as this node sees it)',
+            tone: e.reachable ? 'ok' : 'warn',
+          },
+        ],
+        done: true,
+      });
       return true;
     case 'dropped':
-      add({ title: `frame from ${e.from} dropped`, nodes: [e.from], lines: [{ text: `${e.reason}: ${e.detail}`, tone: 'bad' }], done: true });
+      add({
+        title: `frame from ${e.from} dropped`,
+        nodes: [e.from],
+        lines: [{ text: `${e.reason}: ${e.detail}`, tone: 'bad' }],
+        done: true,
+      });
       return true;
     case 'error':
-      add({ title: `error while ${e.where}`, nodes: [self], lines: [{ text: `${e.message} (the node keeps serving)`, tone: 'bad' }], done: true });
+      add({
+        title: `error while ${e.where}`,
+        nodes: [self],
+        lines: [{ text: `${e.message} (the node keeps serving)`, tone: 'bad' }],
+        done: true,
+      });
       return true;
     default:
       return false;

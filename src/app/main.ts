@@ -1,7 +1,7 @@
 /** Boots this tab as a Dynamo node, exposes window.dynamo, and draws the page. */
 import { automation, type DynamoAutomation } from '../browser/automation.js';
 import { startBrowserNode } from '../browser/browser-node.js';
-import { claimIdentity, roomFrom, signalingUrl, type Identity } from '../browser/identity.js';
+import { claimIdentity, type Identity, roomFrom, signalingUrl } from '../browser/identity.js';
 import { mountApp } from './app.js';
 
 declare global {

@@ -4,7 +4,7 @@
  * the paper names) and shows the clock the cluster actually produced.
  */
 import { actorNode, type VClock } from '../core/vclock.js';
-import { encodeCart, mergeCarts, decodeCart, isCart, type Cart } from './cart.js';
+import { type Cart, decodeCart, encodeCart, isCart, mergeCarts } from './cart.js';
 import type { Controller } from './controller.js';
 import type { ScenarioState } from './store.js';
 
@@ -24,7 +24,17 @@ interface StepContext {
   set(changes: Partial<ScenarioState>): void;
 }
 
-export const INITIAL_SCENARIO: ScenarioState = { step: 0, key: null, roles: null, done: [], busy: false, error: null, contexts: {}, merged: null, counters: {} };
+export const INITIAL_SCENARIO: ScenarioState = {
+  step: 0,
+  key: null,
+  roles: null,
+  done: [],
+  busy: false,
+  error: null,
+  contexts: {},
+  merged: null,
+  counters: {},
+};
 
 /**
  * A node's counter is shared by all its keys, so on the live cluster Sx's events on this key may
@@ -46,7 +56,10 @@ const cart = (...items: string[]): Cart => ({ items, removed: [] });
 /** A clock in the paper's notation, with the role names and the paper's numbers: ([Sx,2],[Sy,1]). */
 export function paperClock(clock: VClock, roles: Roles, counters: ScenarioState['counters']): string {
   const name = new Map(Object.entries(roles).map(([role, id]) => [id, role]));
-  const named = clock.map((e) => ({ name: name.get(actorNode(e.node)) ?? actorNode(e.node), counter: paperNumber(counters, e.node, e.counter) }));
+  const named = clock.map((e) => ({
+    name: name.get(actorNode(e.node)) ?? actorNode(e.node),
+    counter: paperNumber(counters, e.node, e.counter),
+  }));
   named.sort((a, b) => (a.name < b.name ? -1 : 1)); // Sx, Sy, Sz, as the paper writes them
   return `(${named.map((e) => `[${e.name},${e.counter}]`).join(',')})`;
 }
@@ -75,11 +88,13 @@ export const STEPS: readonly Step[] = [
     run: (ctx) => put(ctx, 'D3', cart('book', 'pen', 'ink'), contextOf(ctx, 'D2'), ctx.roles.Sy),
   },
   {
-    sentence: (r) => `Another client read D2 and updates it too; Sz (${r.Sz}) handles it: D4. D3 and D4 each have a counter the other lacks: they are concurrent.`,
+    sentence: (r) =>
+      `Another client read D2 and updates it too; Sz (${r.Sz}) handles it: D4. D3 and D4 each have a counter the other lacks: they are concurrent.`,
     run: (ctx) => put(ctx, 'D4', cart('book', 'pen', 'lamp'), contextOf(ctx, 'D2'), ctx.roles.Sz),
   },
   {
-    sentence: () => 'A client reads the object. Neither version descends from the other, so the read returns both, with a context that summarises them.',
+    sentence: () =>
+      'A client reads the object. Neither version descends from the other, so the read returns both, with a context that summarises them.',
     run: async (ctx) => {
       const read = await ctx.c.bn.node.get(ctx.key, { r: ctx.c.store.getState().r });
       const carts = read.versions.flatMap((v) => {
@@ -92,7 +107,8 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    sentence: () => 'The client reconciles the two (here by union of the items) and writes with that context; Sx coordinates: D5 supersedes D3 and D4.',
+    sentence: () =>
+      'The client reconciles the two (here by union of the items) and writes with that context; Sx coordinates: D5 supersedes D3 and D4.',
     run: (ctx) => put(ctx, 'D5', JSON.parse(ctx.state().merged!) as Cart, contextOf(ctx, 'read'), ctx.roles.Sx),
   },
 ];
@@ -126,7 +142,13 @@ export class Scenario {
     const step = STEPS[state.step]!;
     this.set({ busy: true, error: null });
     try {
-      const ctx: StepContext = { c: this.c, key, roles, state: () => this.c.store.getState().scenario, set: (changes) => this.set(changes) };
+      const ctx: StepContext = {
+        c: this.c,
+        key,
+        roles,
+        state: () => this.c.store.getState().scenario,
+        set: (changes) => this.set(changes),
+      };
       const result = await step.run(ctx);
       this.set({ step: state.step + 1, done: [...state.done, { sentence: step.sentence(roles), result }], busy: false });
       void this.c.select(key);

@@ -4,12 +4,12 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { Identity } from '../browser/identity.js';
+import type { CausalContext } from '../core/causal-context.js';
 import type { MemberStatus } from '../core/membership.js';
 import type { ReplicaView } from '../core/node.js';
 import type { NodeId } from '../core/ports.js';
 import type { Ring } from '../core/ring.js';
 import type { VClock } from '../core/vclock.js';
-import type { CausalContext } from '../core/causal-context.js';
 import type { FaultState } from '../net/faults.js';
 import type { SignalingStatus } from '../net/signaling-client.js';
 import type { Cart } from './cart.js';

@@ -3,12 +3,12 @@
  * get, put and delete have the same signatures and results as the simulator's client.
  */
 import type { WriteResult } from '../core/coordinator.js';
+import type { NodeEvent } from '../core/events.js';
 import type { GetOptions, PutOptions } from '../core/node.js';
 import type { NodeId } from '../core/ports.js';
 import type { Version } from '../core/version.js';
 import type { BrowserNode } from './browser-node.js';
-import type { NodeEvent } from '../core/events.js';
-import { memberStates, type MemberState } from './member-states.js';
+import { type MemberState, memberStates } from './member-states.js';
 
 export interface DynamoAutomation {
   readonly id: NodeId;
@@ -81,10 +81,19 @@ export function automation(started: Promise<BrowserNode>): DynamoAutomation {
     leave: () => need().node.leave(),
     remove: (target) => need().node.remove(target),
     stored: (key) => [...(need().node.held.get(key)?.versions ?? [])],
-    hints: () => need().node.held.hints().map((h) => ({ target: h.target, key: h.key })),
+    hints: () =>
+      need()
+        .node.held.hints()
+        .map((h) => ({ target: h.target, key: h.key })),
     stats: () => {
       const b = need();
-      return { dropped: b.node.stats().dropped, errors: b.node.stats().errors, transport: { ...b.transport.stats }, keys: b.node.held.size, hints: b.node.held.hintCount };
+      return {
+        dropped: b.node.stats().dropped,
+        errors: b.node.stats().errors,
+        transport: { ...b.transport.stats },
+        keys: b.node.held.size,
+        hints: b.node.held.hintCount,
+      };
     },
     on: (listener) => need().node.on(listener),
     signaling: () => need().signaling.status,

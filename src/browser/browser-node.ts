@@ -2,12 +2,12 @@
  * One tab as a Dynamo node: the core DynamoNode over IndexedDB storage, a WebRTC transport and
  * the signaling server as its seed list.
  */
-import { makeConfig, type ClusterConfig } from '../core/config.js';
+import { type ClusterConfig, makeConfig } from '../core/config.js';
 import { DynamoNode } from '../core/node.js';
 import type { NodeId } from '../core/ports.js';
 import { FaultSwitches } from '../net/faults.js';
 import { SignalingClient, type SignalingStatus } from '../net/signaling-client.js';
-import { WebRtcTransport, type LinkState } from '../net/webrtc-transport.js';
+import { type LinkState, WebRtcTransport } from '../net/webrtc-transport.js';
 import { IndexedDbStorage } from '../storage/indexeddb.js';
 import { cryptoRandom, wallClock } from './ports.js';
 

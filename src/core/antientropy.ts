@@ -10,7 +10,7 @@ import { bytesEqual, childrenOf, compareTrees, concatHashes, diffLeaves, HASH_BY
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
-import { rangeReplicas, ranges, successorIndex, type KeyRange, type Ring } from './ring.js';
+import { type KeyRange, type Ring, rangeReplicas, ranges, successorIndex } from './ring.js';
 import type { KeyRecord } from './version.js';
 
 const KEYS_PER_MESSAGE = 1024;
@@ -57,7 +57,10 @@ export class AntiEntropy {
     const chosen = [...shared.slice(start), ...shared.slice(0, start)].slice(0, ROOTS_PER_ROUND);
     this.cursor.set(peer, start + chosen.length);
     this.busy.add(peer);
-    void this.exchange(peer, chosen.map((c) => c.range))
+    void this.exchange(
+      peer,
+      chosen.map((c) => c.range),
+    )
       .catch((e: unknown) => this.ctx.report(`anti-entropy with ${peer}`, e))
       .finally(() => this.busy.delete(peer));
   }
@@ -93,7 +96,10 @@ export class AntiEntropy {
       if (r?.t !== 'ae-keys-reply' || r.digests.length !== r.keys.length * HASH_BYTES) return;
       const theirs = r.keys.map((key, i) => ({ key, digest: r.digests.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES) }));
       const { push, pull } = diffLeaves(tree.entriesIn(some), theirs);
-      this.push(peer, push.flatMap((key) => this.held(key)));
+      this.push(
+        peer,
+        push.flatMap((key) => this.held(key)),
+      );
       for (const keys of chunks(pull, KEYS_PER_MESSAGE)) ctx.send(peer, { t: 'ae-pull', keys });
     }
   }
@@ -154,7 +160,10 @@ export class AntiEntropy {
   }
 
   onPull(from: NodeId, m: MessageOf<'ae-pull'>): void {
-    this.push(from, m.keys.flatMap((key) => this.held(key)));
+    this.push(
+      from,
+      m.keys.flatMap((key) => this.held(key)),
+    );
   }
 
   onPush(m: MessageOf<'ae-push'>): Promise<unknown> {

@@ -11,7 +11,7 @@
  * key, see dot-source.ts), and so does any context that already had the larger entry. Everything
  * else is kept as a single dot in the cloud until the vector catches up with it.
  */
-import { actorNode, counterOf, formatClock, merge, type ClockEntry, type VClock } from './vclock.js';
+import { actorNode, type ClockEntry, counterOf, formatClock, merge, type VClock } from './vclock.js';
 
 export interface Dot {
   /** The actor: a node id and its epoch (see dot-source.ts). */
@@ -73,7 +73,13 @@ export function withDot(cc: CausalContext, dot: Dot): CausalContext {
 export function advance(cc: CausalContext, actor: string, counter: number, time: number): CausalContext {
   if (counter <= counterOf(cc.vv, actor)) return cc;
   const entry: ClockEntry = { node: actor, counter, time };
-  return tidy(merge(cc.vv.filter((e) => e.node !== actor), [entry]), cc.cloud);
+  return tidy(
+    merge(
+      cc.vv.filter((e) => e.node !== actor),
+      [entry],
+    ),
+    cc.cloud,
+  );
 }
 
 /**
@@ -95,7 +101,12 @@ export function truncateContext(cc: CausalContext, max: number, cloudMax: number
   if (cloud.length > cloudMax) {
     const pinned = new Set(live.map(dotKey));
     const rank = (d: Dot) => (pinned.has(dotKey(d)) ? Infinity : d.counter);
-    const keep = new Set([...cloud].sort((a, b) => rank(b) - rank(a)).slice(0, cloudMax).map(dotKey));
+    const keep = new Set(
+      [...cloud]
+        .sort((a, b) => rank(b) - rank(a))
+        .slice(0, cloudMax)
+        .map(dotKey),
+    );
     for (const k of pinned) if (cloud.some((d) => dotKey(d) === k)) keep.add(k);
     const kept = cloud.filter((d) => keep.has(dotKey(d)));
     if (kept.length < cloud.length) cloud = kept;
@@ -105,11 +116,17 @@ export function truncateContext(cc: CausalContext, max: number, cloudMax: number
 
 /** A context as a person reads it: the vector's (node, counter) pairs, then any single events. */
 export function formatContext(cc: CausalContext): string {
-  const single = cc.cloud.length > 0 ? ` and the single event${cc.cloud.length > 1 ? 's' : ''} ${cc.cloud.map((d) => `(${actorNode(d.node)},${d.counter})`).join(', ')}` : '';
+  const single =
+    cc.cloud.length > 0
+      ? ` and the single event${cc.cloud.length > 1 ? 's' : ''} ${cc.cloud.map((d) => `(${actorNode(d.node)},${d.counter})`).join(', ')}`
+      : '';
   return `${formatClock(cc.vv)}${single}`;
 }
 
 /** The paper's clock for a context: its vector with each cloud dot as an entry (for display). */
 export function asClock(cc: CausalContext, time: number): VClock {
-  return merge(cc.vv, cc.cloud.map((d) => ({ node: d.node, counter: d.counter, time })));
+  return merge(
+    cc.vv,
+    cc.cloud.map((d) => ({ node: d.node, counter: d.counter, time })),
+  );
 }

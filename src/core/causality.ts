@@ -6,7 +6,7 @@
 import type { CausalContext, Dot } from './causal-context.js';
 import type { ClusterConfig } from './config.js';
 import { mergePlain, writePlain } from './plain-clocks.js';
-import { mergeRecords, writeVersion, type KeyRecord, type Written } from './version.js';
+import { type KeyRecord, mergeRecords, type Written, writeVersion } from './version.js';
 
 export interface Causality {
   /** Merges two replicas' records of one key. */
@@ -25,7 +25,10 @@ export interface Causality {
 export function causalityOf(config: Pick<ClusterConfig, 'causality' | 'clockSizeMax'>): Causality {
   const max = config.clockSizeMax;
   if (config.causality === 'vector-clocks') {
-    return { merge: mergePlain, write: (key, current, context, fields, dot, now) => writePlain(key, current, context, fields, dot, now, max) };
+    return {
+      merge: mergePlain,
+      write: (key, current, context, fields, dot, now) => writePlain(key, current, context, fields, dot, now, max),
+    };
   }
   return {
     merge: (key, a, b) => mergeRecords(key, a, b, max),

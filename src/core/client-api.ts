@@ -44,7 +44,13 @@ export class ClientApi {
     return this.write('delete', key, options.note ?? new Uint8Array(0), context, options);
   }
 
-  private async write(op: 'put' | 'delete', key: string, value: Uint8Array, context: string | undefined, options: PutOptions): Promise<WriteResult> {
+  private async write(
+    op: 'put' | 'delete',
+    key: string,
+    value: Uint8Array,
+    context: string | undefined,
+    options: PutOptions,
+  ): Promise<WriteResult> {
     const { ctx } = this;
     checkKey(key);
     checkValue(value);
@@ -55,7 +61,8 @@ export class ClientApi {
     const owners = ctx.preferenceList(key);
     const via = options.coordinator;
     if (via !== undefined && via !== ctx.id) {
-      if (!owners.includes(via)) throw new DynamoError('invalid', `${via} is not among the ${ctx.config.n} replicas of "${key}" (${owners.join(', ')})`);
+      if (!owners.includes(via))
+        throw new DynamoError('invalid', `${via} is not among the ${ctx.config.n} replicas of "${key}" (${owners.join(', ')})`);
       return this.forwarding.forward(request, [via], this.req());
     }
     if (owners.includes(ctx.id)) return this.coordinate(request);

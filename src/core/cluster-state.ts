@@ -4,10 +4,10 @@
  * persists each change, so that a restarted node knows the cluster it left.
  */
 import type { ClusterConfig } from './config.js';
-import { mergeMembers, ringMembers, type MemberEntry, type Members } from './membership.js';
+import { type MemberEntry, type Members, mergeMembers, ringMembers } from './membership.js';
 import type { Storage } from './ports.js';
 import { buildRing, type Ring } from './ring.js';
-import { newerSettings, type ClusterSettings } from './settings.js';
+import { type ClusterSettings, newerSettings } from './settings.js';
 
 /** The configuration with N replaced, R and W capped at it. */
 function withReplicas(config: ClusterConfig, n: number): ClusterConfig {

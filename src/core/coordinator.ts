@@ -9,14 +9,14 @@ import type { CausalContext } from './causal-context.js';
 import { encodeContext } from './context.js';
 import { DynamoError } from './errors.js';
 import type { Op } from './events.js';
+import { RECORD_BYTES_MAX, SIBLINGS_MAX } from './limits.js';
+import { bytesEqual } from './merkle.js';
 import type { NodeContext, Request } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { Message } from './protocol.js';
 import { ReplicaSet, type Target } from './replica-set.js';
-import { RECORD_BYTES_MAX, SIBLINGS_MAX } from './limits.js';
 import type { VClock } from './vclock.js';
-import { isEmptyRecord, knowledge, recordDigest, type KeyRecord, type Version, type Written } from './version.js';
-import { bytesEqual } from './merkle.js';
+import { isEmptyRecord, type KeyRecord, knowledge, recordDigest, type Version, type Written } from './version.js';
 
 export interface ReadResult {
   readonly record: KeyRecord | undefined;
@@ -99,7 +99,13 @@ abstract class Coordinator<T> {
     if (this.phase !== 'waiting') return;
     const next = this.replicas.next(failed.node, failed.hint);
     if (!next) return;
-    this.ctx.emit({ type: 'op-fallback', req: this.req, suspected: failed.node, fallback: next.node, ...(next.hint ? { hint: next.hint } : {}) });
+    this.ctx.emit({
+      type: 'op-fallback',
+      req: this.req,
+      suspected: failed.node,
+      fallback: next.node,
+      ...(next.hint ? { hint: next.hint } : {}),
+    });
     this.ask(next);
   }
 
@@ -206,7 +212,14 @@ export class PutCoordinator extends Coordinator<WriteResult> {
       .update(key, async (current) => {
         // The event is taken under the key's lock: see dot-source.ts.
         const dot = await ctx.dots.mint();
-        const written = ctx.causality.write(key, current, this.context, { value: this.value, deleted: this.op === 'delete' }, dot, ctx.clock.now());
+        const written = ctx.causality.write(
+          key,
+          current,
+          this.context,
+          { value: this.value, deleted: this.op === 'delete' },
+          dot,
+          ctx.clock.now(),
+        );
         const bytes = recordBytes(written.record);
         if (written.record.versions.length > SIBLINGS_MAX) {
           throw new DynamoError(

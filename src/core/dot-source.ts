@@ -11,8 +11,9 @@
  *   retires the actor and takes a new epoch, so it never writes that key again under a name whose
  *   past it no longer holds.
  */
-import { DynamoError } from './errors.js';
+
 import type { Dot } from './causal-context.js';
+import { DynamoError } from './errors.js';
 import type { NodeId, Random, Storage } from './ports.js';
 import type { KeyRecord } from './version.js';
 
@@ -98,7 +99,12 @@ export class DotSource {
 
   private knowsMine(record: KeyRecord | undefined): boolean {
     const mine = this.actorNow;
-    return !!record && (record.seen.some((e) => e.node === mine) || !!record.cloud?.some((d) => d.node === mine) || record.versions.some((v) => v.dot.node === mine));
+    return (
+      !!record &&
+      (record.seen.some((e) => e.node === mine) ||
+        !!record.cloud?.some((d) => d.node === mine) ||
+        record.versions.some((v) => v.dot.node === mine))
+    );
   }
 
   private async persist(actor: string, reserved: number): Promise<void> {

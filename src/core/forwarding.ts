@@ -58,12 +58,16 @@ export class Forwarding {
         continue;
       }
       if (reply.error) throw new DynamoError(reply.error.code, reply.error.message);
-      if (!reply.result) throw new DynamoError('storage', `${op} of "${key}": ${to} answered without a result; the write may have been applied`);
+      if (!reply.result)
+        throw new DynamoError('storage', `${op} of "${key}": ${to} answered without a result; the write may have been applied`);
       // The coordinator applied the write: its answer is passed on as it is, never turned into a failure.
       const { clock, context: written, dot } = reply.result;
       return { clock, context: written, version: { value, deleted: op === 'delete', dot, clock } };
     }
-    throw new DynamoError('unavailable', `${op} of "${key}" failed: none of its ${owners.length} replicas would coordinate it (${declined.join('; ')})`);
+    throw new DynamoError(
+      'unavailable',
+      `${op} of "${key}" failed: none of its ${owners.length} replicas would coordinate it (${declined.join('; ')})`,
+    );
   }
 
   /** Coordinates a forwarded put; a duplicate gets the same answer. */

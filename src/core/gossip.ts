@@ -6,10 +6,10 @@
  */
 import type { MemberEntry, Members } from './membership.js';
 import { liveMembers, membershipFingerprint } from './membership.js';
-import { settingsKey, type ClusterSettings } from './settings.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
+import { type ClusterSettings, settingsKey } from './settings.js';
 
 export class Gossip {
   constructor(

@@ -7,7 +7,7 @@
 import { wireRecord } from './batch.js';
 import { isTerminal } from './membership.js';
 import type { NodeContext } from './node-context.js';
-import { hintKey, type HintRecord, type NodeId } from './ports.js';
+import { type HintRecord, hintKey, type NodeId } from './ports.js';
 import { recordDigest } from './version.js';
 
 const IN_FLIGHT_MAX = 32;

@@ -1,6 +1,6 @@
 /** The options of a DynamoNode, and how a starting node restores who it is from its storage. */
 import type { ClusterConfig } from './config.js';
-import { mergeMembers, type MemberEntry, type Members } from './membership.js';
+import { type MemberEntry, type Members, mergeMembers } from './membership.js';
 import { chooseTokens } from './partitioning.js';
 import type { Clock, NodeId, Random, Storage, Transport } from './ports.js';
 import type { DropReason } from './protocol.js';

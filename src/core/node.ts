@@ -19,8 +19,8 @@ import { Forwarding } from './forwarding.js';
 import { Gossip } from './gossip.js';
 import { HintedHandoff } from './handoff.js';
 import { keyPosition } from './hash.js';
-import { isTerminal, liveMembers, withStatus, type MemberEntry, type MemberStatus, type Members } from './membership.js';
-import { restoreIdentity, type DeleteOptions, type GetOptions, type NodeOptions, type NodeStats, type PutOptions } from './node-api.js';
+import { isTerminal, liveMembers, type MemberEntry, type MemberStatus, type Members, withStatus } from './membership.js';
+import { type DeleteOptions, type GetOptions, type NodeOptions, type NodeStats, type PutOptions, restoreIdentity } from './node-api.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { Message, MessageOf, MessageType } from './protocol.js';
@@ -30,15 +30,15 @@ import { ReplicaStore, type StoreView } from './replica-store.js';
 import { checkKey } from './requests.js';
 import { preferenceList, type Ring } from './ring.js';
 import { Rpc } from './rpc.js';
-import { REPLICAS_MAX, type ClusterSettings } from './settings.js';
+import { type ClusterSettings, REPLICAS_MAX } from './settings.js';
 import { Timers } from './timers.js';
 import { OwnershipTransfer } from './transfer.js';
 import type { Version } from './version.js';
 import { Wire } from './wire.js';
 
+export type { DeleteOptions, GetOptions, NodeOptions, NodeStats, PutOptions } from './node-api.js';
 export type { ReplicaView } from './replica-handlers.js';
 export type { StoreView } from './replica-store.js';
-export type { DeleteOptions, GetOptions, NodeOptions, NodeStats, PutOptions } from './node-api.js';
 
 /** Node ids: no '~', which separates a node from its epoch in an actor (dot-source.ts). */
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -83,7 +83,12 @@ export class DynamoNode {
     this.joined = members.size > 1;
     this.wire = new Wire(options.transport, (e) => this.emit(e));
     this.timers = new Timers(options.clock, options.random, (where, e) => this.report(`running ${where}`, e));
-    this.rpc = new Rpc(options.clock, options.random, (to, m) => this.send(to, m), (peer) => this.suspect(peer));
+    this.rpc = new Rpc(
+      options.clock,
+      options.random,
+      (to, m) => this.send(to, m),
+      (peer) => this.suspect(peer),
+    );
     this.cluster = new ClusterState(options.config, options.storage, members, settings, (where, e) => this.report(where, e));
     const node = this;
     this.ctx = {
@@ -106,14 +111,23 @@ export class DynamoNode {
       report: (where, error) => node.report(where, error),
     };
     const seeds = options.seeds ?? [];
-    this.gossip = new Gossip(this.ctx, typeof seeds === 'function' ? seeds : () => seeds, (entries, s) => this.heardFromCluster(entries, s), () => this.cluster.settings);
+    this.gossip = new Gossip(
+      this.ctx,
+      typeof seeds === 'function' ? seeds : () => seeds,
+      (entries, s) => this.heardFromCluster(entries, s),
+      () => this.cluster.settings,
+    );
     this.handoff = new HintedHandoff(this.ctx, () => this.departing);
     this.antiEntropy = new AntiEntropy(this.ctx);
     this.transfer = new OwnershipTransfer(this.ctx);
     this.cluster.onRingChange((before, after) => this.transfer.onRingChange(before, after));
     this.reaper = new Reaper(this.ctx);
     this.replica = new ReplicaHandlers(this.ctx);
-    this.forwarding = new Forwarding(this.ctx, (request) => this.client.coordinate(request), () => !this.departing && !this.stopped);
+    this.forwarding = new Forwarding(
+      this.ctx,
+      (request) => this.client.coordinate(request),
+      () => !this.departing && !this.stopped,
+    );
     this.client = new ClientApi(this.ctx, this.forwarding, () => this.checkServing());
     this.handlers = this.routes();
     store.onChange((key) => this.emit({ type: 'stored', key }));
@@ -121,13 +135,15 @@ export class DynamoNode {
 
   /** Opens the node's storage (restoring its data, tokens and membership), listens, and starts its timers. */
   static async start(options: NodeOptions): Promise<DynamoNode> {
-    if (!NODE_ID.test(options.id)) throw new DynamoError('invalid', `node id "${options.id}" must be 1 to 128 letters, digits or ._:- characters`);
+    if (!NODE_ID.test(options.id))
+      throw new DynamoError('invalid', `node id "${options.id}" must be 1 to 128 letters, digits or ._:- characters`);
     const { store, state } = await ReplicaStore.open(options.storage, causalityOf(options.config));
     const restored = restoreIdentity(options, state.meta);
     const dots = DotSource.restore(options.id, state.meta, options.storage, options.random);
     const node = new DynamoNode(options, store, dots, restored.members, restored.settings);
     // A node that cannot store these (a full disk) still starts, and serves what it holds.
-    for (const [name, value] of restored.writes) await options.storage.putMeta(name, value).catch((e: unknown) => node.report(`storing ${name}`, e));
+    for (const [name, value] of restored.writes)
+      await options.storage.putMeta(name, value).catch((e: unknown) => node.report(`storing ${name}`, e));
     node.wire.open((from, m) => node.received(from, m));
     node.startTimers();
     return node;
@@ -262,7 +278,8 @@ export class DynamoNode {
 
   /** Changes N for the whole cluster (gossiped); ranges move to their new replicas. */
   setReplicas(n: number): void {
-    if (!Number.isInteger(n) || n < 1 || n > REPLICAS_MAX) throw new DynamoError('invalid', `N must be an integer from 1 to ${REPLICAS_MAX}`);
+    if (!Number.isInteger(n) || n < 1 || n > REPLICAS_MAX)
+      throw new DynamoError('invalid', `N must be an integer from 1 to ${REPLICAS_MAX}`);
     const now = this.cluster.settings;
     if (n !== now.n) this.learn([], { n, version: now.version + 1, by: this.id });
   }
@@ -296,13 +313,29 @@ export class DynamoNode {
     };
     this.timers.every('gossip', c.gossipIntervalMs, () => this.gossip.tick());
     this.timers.every('probing', c.probeIntervalMs, () => this.probe());
-    this.timers.every('hinted handoff', c.hintIntervalMs, active(() => this.handoff.tick()));
-    this.timers.every('anti-entropy', c.antiEntropyIntervalMs, active(() => this.antiEntropy.tick()));
-    this.timers.every('ownership transfer', c.transferIntervalMs, active(() => {
-      this.transfer.tick();
-      this.finishLeaving();
-    }));
-    this.timers.every('reaping', c.tombstoneGraceMs, active(() => this.reaper.tick()));
+    this.timers.every(
+      'hinted handoff',
+      c.hintIntervalMs,
+      active(() => this.handoff.tick()),
+    );
+    this.timers.every(
+      'anti-entropy',
+      c.antiEntropyIntervalMs,
+      active(() => this.antiEntropy.tick()),
+    );
+    this.timers.every(
+      'ownership transfer',
+      c.transferIntervalMs,
+      active(() => {
+        this.transfer.tick();
+        this.finishLeaving();
+      }),
+    );
+    this.timers.every(
+      'reaping',
+      c.tombstoneGraceMs,
+      active(() => this.reaper.tick()),
+    );
   }
 
   private probe(): void {

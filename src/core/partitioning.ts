@@ -17,7 +17,10 @@ export function chooseTokens(random: Random, count: number): Position[] {
   const tokens = new Set<Position>();
   while (tokens.size < count) {
     let hex = '';
-    for (let i = 0; i < 4; i++) hex += Math.floor(random.next() * 2 ** 32).toString(16).padStart(8, '0');
+    for (let i = 0; i < 4; i++)
+      hex += Math.floor(random.next() * 2 ** 32)
+        .toString(16)
+        .padStart(8, '0');
     tokens.add(hex);
   }
   return [...tokens].sort();

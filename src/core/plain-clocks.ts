@@ -7,7 +7,7 @@
  */
 import type { CausalContext, Dot } from './causal-context.js';
 import { actorNode, clockKey, compare, counterOf, descends, increment, merge, truncate } from './vclock.js';
-import { valueHash, type KeyRecord, type Version, type Written } from './version.js';
+import { type KeyRecord, type Version, valueHash, type Written } from './version.js';
 
 function identity(v: Version): string {
   return `${clockKey(v.clock)}|${v.deleted ? 'd' : 'v'}|${valueHash(v.value)}`;

@@ -6,12 +6,7 @@
  */
 import { decode, encode } from '@msgpack/msgpack';
 import * as v from 'valibot';
-import {
-  CLOCK_ENTRIES_MAX,
-  KEY_BYTES_MAX,
-  MESSAGE_BYTES_MAX,
-  VALUE_BYTES_MAX,
-} from './limits.js';
+import { CLOCK_ENTRIES_MAX, KEY_BYTES_MAX, MESSAGE_BYTES_MAX, VALUE_BYTES_MAX } from './limits.js';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -23,8 +18,14 @@ const Key = v.pipe(v.string(), v.maxBytes(KEY_BYTES_MAX));
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const RequestId = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const Bytes = v.custom<Uint8Array>((b) => b instanceof Uint8Array, 'expected bytes');
-const Value = v.pipe(Bytes, v.check((b) => b.length <= VALUE_BYTES_MAX, 'value over 1 MiB'));
-const Digest = v.pipe(Bytes, v.check((b) => b.length === 16, 'digest is 16 bytes'));
+const Value = v.pipe(
+  Bytes,
+  v.check((b) => b.length <= VALUE_BYTES_MAX, 'value over 1 MiB'),
+);
+const Digest = v.pipe(
+  Bytes,
+  v.check((b) => b.length === 16, 'digest is 16 bytes'),
+);
 /** A ring position: 128 bits as 32 lowercase hex digits. */
 const Position = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/));
 
@@ -60,8 +61,7 @@ const Member = v.object({
 });
 const ErrorInfo = v.object({ code: v.picklist(['invalid', 'quorum', 'unavailable', 'storage']), message: v.string() });
 
-const m = <T extends string, E extends v.ObjectEntries>(t: T, entries: E) =>
-  v.object({ t: v.literal(t), ...entries });
+const m = <T extends string, E extends v.ObjectEntries>(t: T, entries: E) => v.object({ t: v.literal(t), ...entries });
 
 export const MessageSchema = v.variant('t', [
   m('gossip', {

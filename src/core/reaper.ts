@@ -5,10 +5,11 @@
  * marker. The marker keeps any stale copy of the key (from a late hint, a delayed message, an old
  * owner) from coming back: a version whose event it knows is dropped on arrival.
  */
+
+import { bytesEqual } from './merkle.js';
 import type { NodeContext } from './node-context.js';
 import type { MessageOf } from './protocol.js';
-import { bytesEqual } from './merkle.js';
-import { isReapable, reapRecord, type KeyRecord } from './version.js';
+import { isReapable, type KeyRecord, reapRecord } from './version.js';
 
 const CHECKS_PER_TICK = 16;
 

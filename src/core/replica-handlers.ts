@@ -7,7 +7,7 @@ import { liveMembers } from './membership.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
-import { recordDigest, type KeyRecord } from './version.js';
+import { type KeyRecord, recordDigest } from './version.js';
 
 export interface ReplicaView {
   readonly node: NodeId;

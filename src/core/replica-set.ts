@@ -15,7 +15,13 @@ export interface Target {
 }
 
 /** The next healthy node of `list` past its top `n` that `used` lacks, standing in for `owner`. */
-export function nextFallback(list: readonly NodeId[], n: number, healthy: (id: NodeId) => boolean, used: ReadonlySet<NodeId>, owner?: NodeId): Target | undefined {
+export function nextFallback(
+  list: readonly NodeId[],
+  n: number,
+  healthy: (id: NodeId) => boolean,
+  used: ReadonlySet<NodeId>,
+  owner?: NodeId,
+): Target | undefined {
   for (const node of list.slice(n)) {
     if (used.has(node) || !healthy(node)) continue;
     return owner ? { node, hint: owner } : { node };

@@ -3,13 +3,14 @@
  * from memory; every change is written to Storage first and applied in memory only once the
  * storage promise resolved, one change per key at a time, so a failed write changes nothing.
  */
+
+import type { Causality } from './causality.js';
 import { keyPosition, type Position } from './hash.js';
 import type { MerkleEntry } from './merkle.js';
-import { hintKey, type HintRecord, type NodeId, type Storage, type StoredState } from './ports.js';
-import { inRange } from './ring.js';
 import { bytesEqual } from './merkle.js';
-import type { Causality } from './causality.js';
-import { isEmptyRecord, recordDigest, upgradeRecord, type KeyRecord } from './version.js';
+import { type HintRecord, hintKey, type NodeId, type Storage, type StoredState } from './ports.js';
+import { inRange } from './ring.js';
+import { isEmptyRecord, type KeyRecord, recordDigest, upgradeRecord } from './version.js';
 
 interface Held {
   readonly record: KeyRecord;

@@ -3,8 +3,9 @@
  * knows the same members computes the same ring. Token i owns the positions in
  * (token[i-1], token[i]], wrapping around.
  */
-import { hash32, type Position } from './hash.js';
+
 import type { ClusterConfig } from './config.js';
+import { hash32, type Position } from './hash.js';
 import { assignPartitions, partitionBoundaries } from './partitioning.js';
 import type { NodeId } from './ports.js';
 
@@ -67,7 +68,13 @@ function strategyOne(id: number, members: readonly RingMember[], n: number): Rin
 function strategyThree(id: number, members: readonly RingMember[], config: ClusterConfig): Ring {
   const owners = assignPartitions(members, config.partitions);
   const tokens = owners.length === 0 ? [] : partitionBoundaries(owners.length);
-  return makeRing(id, tokens, owners, members.map((m) => m.id), config.n);
+  return makeRing(
+    id,
+    tokens,
+    owners,
+    members.map((m) => m.id),
+    config.n,
+  );
 }
 
 function makeRing(id: number, tokens: Position[], owners: NodeId[], nodes: NodeId[], n: number): Ring {

@@ -5,13 +5,13 @@
  * longer owns only after every current owner acknowledged exactly the record it still holds.
  */
 import { batches, wireRecord } from './batch.js';
+import { keyPosition } from './hash.js';
 import { BATCH_RECORDS_MAX } from './limits.js';
 import { bytesEqual, concatHashes, HASH_BYTES } from './merkle.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
 import { preferenceList, type Ring } from './ring.js';
-import { keyPosition } from './hash.js';
 import { digestHex, recordDigest } from './version.js';
 
 export class OwnershipTransfer {
@@ -149,4 +149,3 @@ export class OwnershipTransfer {
     this.ctx.send(from, { t: 'transfer-ack', id: m.id, keys: stored.map((s) => s.key), digests });
   }
 }
-

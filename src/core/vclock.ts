@@ -91,7 +91,9 @@ export function actorNode(actor: string): string {
 /** How a clock entry's actor is shown: its node, with a short epoch only where one node appears twice. */
 export function actorLabels(clock: VClock): string[] {
   const nodes = clock.map((e) => actorNode(e.node));
-  return clock.map((e, i) => (nodes.indexOf(nodes[i]!) !== nodes.lastIndexOf(nodes[i]!) ? e.node.slice(0, nodes[i]!.length + 5) : nodes[i]!));
+  return clock.map((e, i) =>
+    nodes.indexOf(nodes[i]!) !== nodes.lastIndexOf(nodes[i]!) ? e.node.slice(0, nodes[i]!.length + 5) : nodes[i]!,
+  );
 }
 
 /** Each entry as a person reads it: "(Sx,2)". */

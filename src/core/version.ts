@@ -7,7 +7,7 @@
  * subset of siblings a replica holds. Each version also keeps the paper's vector clock (what its
  * writer had seen, plus its own event) for people to read. Deletes are versions too (tombstones).
  */
-import { advance, asClock, dotKey, join, knows, truncateContext, withDot, type CausalContext, type Dot } from './causal-context.js';
+import { advance, asClock, type CausalContext, type Dot, dotKey, join, knows, truncateContext, withDot } from './causal-context.js';
 import { bytesToHex, md5Bytes, utf8ToBytes } from './hash.js';
 import { SIBLINGS_MAX } from './limits.js';
 import { clockKey, counterOf, DEFAULT_CLOCK_SIZE_MAX, merge, truncate, type VClock } from './vclock.js';
@@ -74,7 +74,12 @@ function normal(key: string, versions: Version[], cc: CausalContext, clockSizeMa
     if (!other || identity(v) < identity(other)) one.set(k, v);
   }
   const kept = [...one.values()].sort(byDot);
-  const t = truncateContext(cc, clockSizeMax, SIBLINGS_MAX, kept.map((v) => v.dot));
+  const t = truncateContext(
+    cc,
+    clockSizeMax,
+    SIBLINGS_MAX,
+    kept.map((v) => v.dot),
+  );
   const forgot = truncated || t !== cc;
   return {
     key,
@@ -89,7 +94,12 @@ function normal(key: string, versions: Version[], cc: CausalContext, clockSizeMa
  * Merges two replicas' records of one key (syntactic reconciliation): a version stays unless the
  * other side knows its event and no longer holds it, which means it was superseded there.
  */
-export function mergeRecords(key: string, a: KeyRecord | undefined, b: KeyRecord | undefined, clockSizeMax = DEFAULT_CLOCK_SIZE_MAX): KeyRecord {
+export function mergeRecords(
+  key: string,
+  a: KeyRecord | undefined,
+  b: KeyRecord | undefined,
+  clockSizeMax = DEFAULT_CLOCK_SIZE_MAX,
+): KeyRecord {
   const ka = knowledge(a);
   const kb = knowledge(b);
   const inA = new Set((a?.versions ?? []).map((v) => dotKey(v.dot)));
@@ -149,7 +159,13 @@ export function isReapable(record: KeyRecord | undefined): boolean {
 export function recordDigest(record: KeyRecord | undefined): Uint8Array {
   if (isEmptyRecord(record)) return new Uint8Array(16);
   const r = record!;
-  const text = [r.key, clockKey(r.seen), (r.cloud ?? []).map(dotKey).join(','), r.truncated ? 't' : '', ...[...r.versions].sort(byDot).map(identity)].join('\n');
+  const text = [
+    r.key,
+    clockKey(r.seen),
+    (r.cloud ?? []).map(dotKey).join(','),
+    r.truncated ? 't' : '',
+    ...[...r.versions].sort(byDot).map(identity),
+  ].join('\n');
   return md5Bytes(utf8ToBytes(text));
 }
 

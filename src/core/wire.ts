@@ -6,10 +6,15 @@
 import type { NodeEvent } from './events.js';
 import type { NodeStats } from './node-api.js';
 import type { NodeId, Transport } from './ports.js';
-import { decodeMessage, encodeMessage, type DropReason, type Message } from './protocol.js';
+import { type DropReason, decodeMessage, encodeMessage, type Message } from './protocol.js';
 
 export class Wire {
-  private readonly counts: NodeStats = { sent: {}, received: {}, dropped: { oversized: 0, malformed: 0, version: 0, invalid: 0 }, errors: 0 };
+  private readonly counts: NodeStats = {
+    sent: {},
+    received: {},
+    dropped: { oversized: 0, malformed: 0, version: 0, invalid: 0 },
+    errors: 0,
+  };
   private unlisten: () => void = () => undefined;
 
   constructor(

@@ -111,7 +111,16 @@ export class WebRtcTransport implements Transport {
   }
 
   private newLink(peer: NodeId): Link {
-    const link: Link = { peer, sp: undefined, state: 'dialling', queue: [], queuedBytes: 0, waitingForDrain: false, reassembler: new Reassembler(), timer: undefined };
+    const link: Link = {
+      peer,
+      sp: undefined,
+      state: 'dialling',
+      queue: [],
+      queuedBytes: 0,
+      waitingForDrain: false,
+      reassembler: new Reassembler(),
+      timer: undefined,
+    };
     this.links.set(peer, link);
     link.timer = setTimeout(() => {
       if (this.links.get(peer) === link && link.state !== 'open') this.close(link, 'no channel within the connect timeout');

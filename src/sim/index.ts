@@ -1,4 +1,4 @@
-export { createSimulation, Simulation, type Client, type SimulationOptions } from './simulation.js';
+export { decodeWrite, encodeWrite, History, idsOf, type WriteRecord } from './history.js';
 export { SeededRandom } from './random.js';
-export { History, encodeWrite, decodeWrite, idsOf, type WriteRecord } from './history.js';
-export type { TrackedClient, Outcome } from './workload.js';
+export { type Client, createSimulation, Simulation, type SimulationOptions } from './simulation.js';
+export type { Outcome, TrackedClient } from './workload.js';

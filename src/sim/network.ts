@@ -103,7 +103,8 @@ export class SimNetwork {
     }
     this.delivered++;
     this.bytes += bytes.length;
-    this.trace = Math.imul(this.trace ^ (this.scheduler.now + bytes.length * 31 + from.length * 7 + to.charCodeAt(to.length - 1)), 0x01000193) >>> 0;
+    this.trace =
+      Math.imul(this.trace ^ (this.scheduler.now + bytes.length * 31 + from.length * 7 + to.charCodeAt(to.length - 1)), 0x01000193) >>> 0;
     receive.frame(from, bytes);
   }
 }

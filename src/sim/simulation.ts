@@ -2,26 +2,26 @@
  * A whole cluster in one process under one seed: real DynamoNodes over a simulated network,
  * virtual time and in-memory storage, with fault injection and the invariant checkers.
  */
-import { makeConfig, type ClusterConfig, type Strategy } from '../core/config.js';
+import { type ClusterConfig, makeConfig, type Strategy } from '../core/config.js';
 import type { WriteResult } from '../core/coordinator.js';
 import { DynamoError } from '../core/errors.js';
 import { keyPosition } from '../core/hash.js';
+import { isTerminal, type MemberEntry, membershipFingerprint } from '../core/membership.js';
 import { bytesEqual } from '../core/merkle.js';
-import { isTerminal, membershipFingerprint, type MemberEntry } from '../core/membership.js';
-import { DynamoNode, type DeleteOptions, type GetOptions, type PutOptions } from '../core/node.js';
+import { type DeleteOptions, DynamoNode, type GetOptions, type PutOptions } from '../core/node.js';
 import { chooseTokens } from '../core/partitioning.js';
 import type { Clock, NodeId } from '../core/ports.js';
 import { preferenceList, type Ring } from '../core/ring.js';
 import type { KeyRecord, Version } from '../core/version.js';
-import { SimNetwork, type LinkFaults } from './network.js';
 import { MemoryDisk, MemoryStorage } from '../storage/memory.js';
 import { checkFinal, checkHeld, type Holding } from './checkers/history.js';
-import { check, type ClusterView } from './checkers/index.js';
-import { History, idsOf } from './history.js';
-import { trackedClient, type TrackedClient } from './workload.js';
+import { type ClusterView, check } from './checkers/index.js';
 import { drainMicrotasks } from './drain.js';
+import { History, idsOf } from './history.js';
+import { type LinkFaults, SimNetwork } from './network.js';
 import { SeededRandom } from './random.js';
 import { Scheduler } from './scheduler.js';
+import { type TrackedClient, trackedClient } from './workload.js';
 
 export interface SimulationOptions {
   readonly seed: number;
@@ -72,7 +72,11 @@ export class Simulation {
   private readonly reaped = new Set<string>();
   private driving: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly seed: number, config: ClusterConfig, seeds: readonly NodeId[]) {
+  constructor(
+    readonly seed: number,
+    config: ClusterConfig,
+    seeds: readonly NodeId[],
+  ) {
     this.config = config;
     this.seeds = seeds;
     this.network = new SimNetwork(this.scheduler, new SeededRandom(seed, 'network'));
@@ -111,7 +115,8 @@ export class Simulation {
 
   /** Watches what a disk stores, for the tombstones it reaped. */
   private watch(record: KeyRecord, replaced: KeyRecord | undefined): void {
-    if (record.versions.length === 0 && replaced?.versions.every((v) => v.deleted)) for (const id of idsOf(replaced.versions)) this.reaped.add(id);
+    if (record.versions.length === 0 && replaced?.versions.every((v) => v.deleted))
+      for (const id of idsOf(replaced.versions)) this.reaped.add(id);
   }
 
   /** Creates (or re-creates, after a crash) the node over its durable storage. */
@@ -329,7 +334,8 @@ export class Simulation {
     if (!running.every((n) => membershipFingerprint(n.members()) === fingerprint)) return false;
     if (running.some((n) => n.status !== 'up' || n.held.hintCount > 0)) return false;
     // Nodes that left or were removed must have handed everything over.
-    for (const s of this.sims.values()) if (s.node && (s.node.held.size > 0 || s.node.held.hintCount > 0) && isTerminal(s.node.status)) return false;
+    for (const s of this.sims.values())
+      if (s.node && (s.node.held.size > 0 || s.node.held.hintCount > 0) && isTerminal(s.node.status)) return false;
     const view = this.view();
     for (const [id, store] of view.live) {
       for (const key of store.keys()) {
@@ -380,13 +386,19 @@ export class Simulation {
 
   private judge(allowFalseConflicts: boolean) {
     const view = this.view();
-    return checkFinal(this.history.writes, (key) => view.replicas(key).map((r) => this.holding(r, key)), { allowFalseConflicts, reaped: this.reaped });
+    return checkFinal(this.history.writes, (key) => view.replicas(key).map((r) => this.holding(r, key)), {
+      allowFalseConflicts,
+      reaped: this.reaped,
+    });
   }
 
   /** Safety while faults are active: every acknowledged tracked write is held by some node's disk, in records or hints. */
   safetyViolations(): string[] {
     const anywhere = (key: string) =>
-      [...this.sims.values()].flatMap((sim) => [...this.holding(sim.id, key).ids, ...sim.disk.peekHints(key).flatMap((hint) => idsOf(hint.versions))]);
+      [...this.sims.values()].flatMap((sim) => [
+        ...this.holding(sim.id, key).ids,
+        ...sim.disk.peekHints(key).flatMap((hint) => idsOf(hint.versions)),
+      ]);
     return checkHeld(this.history.writes, anywhere, this.reaped);
   }
 

@@ -9,8 +9,8 @@
  */
 import type { ClusterConfig } from '../core/config.js';
 import type { NodeId } from '../core/ports.js';
-import { createSimulation, type Simulation } from './simulation.js';
 import { SeededRandom } from './random.js';
+import { createSimulation, type Simulation } from './simulation.js';
 import type { TrackedOptions } from './workload.js';
 
 export interface SwarmReport {
@@ -161,7 +161,8 @@ export async function runSwarm(seed: number, config: Partial<ClusterConfig> = {}
     const running = up();
     const batch = rnd.int(1, 4);
     const work: Promise<unknown>[] = [];
-    for (let i = 0; i < batch && running.length > 0; i++) work.push(operation(sim, rnd, rnd.pick(running), rnd.pick(KEYS), n, mix.wMin, ops));
+    for (let i = 0; i < batch && running.length > 0; i++)
+      work.push(operation(sim, rnd, rnd.pick(running), rnd.pick(KEYS), n, mix.wMin, ops));
     let cancelCrash = () => {};
     if (mix.midRequestCrashRate > 0 && rnd.chance(mix.midRequestCrashRate) && running.length > 1) {
       cancelCrash = sim.crashIn(rnd.pick(running), rnd.int(0, 2 * mix.maxDelay + 20));
@@ -198,7 +199,15 @@ function removable(sim: Simulation, members: readonly NodeId[]): NodeId[] {
   return members.filter((id) => sim.nodes.some((o) => o !== id && sim.node(o)?.members().get(id)?.status === 'up'));
 }
 
-async function operation(sim: Simulation, rnd: SeededRandom, via: NodeId, key: string, n: number, wMin: number, ops: { ok: number; failed: number; reads: number }): Promise<void> {
+async function operation(
+  sim: Simulation,
+  rnd: SeededRandom,
+  via: NodeId,
+  key: string,
+  n: number,
+  wMin: number,
+  ops: { ok: number; failed: number; reads: number },
+): Promise<void> {
   const client = sim.tracked(via);
   const options: TrackedOptions = {
     ...(rnd.chance(0.3) ? { r: rnd.int(1, n) } : {}),
@@ -210,7 +219,8 @@ async function operation(sim: Simulation, rnd: SeededRandom, via: NodeId, key: s
     await client.read(key, options);
     return;
   }
-  const outcome = choice < 0.4 ? await client.put(key, options) : choice < 0.85 ? await client.update(key, options) : await client.remove(key, options);
+  const outcome =
+    choice < 0.4 ? await client.put(key, options) : choice < 0.85 ? await client.update(key, options) : await client.remove(key, options);
   if (outcome === 'ok') ops.ok++;
   else ops.failed++;
 }

@@ -4,7 +4,7 @@
  * transaction completed, so an acknowledged write is durable; a failed one (a full quota, say)
  * rejects with a clear error and, being one transaction, leaves nothing half-written.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { HintRecord, NodeId, Storage, StoredState } from '../core/ports.js';
 import type { KeyRecord } from '../core/version.js';
 

@@ -4,8 +4,9 @@
  * from its old life are refused) and its restart opens a new one on the same disk. A byte quota on
  * the disk exercises the "storage full" path: a write over quota rejects and changes nothing.
  */
-import { hintKey, type HintRecord, type NodeId, type Storage, type StoredState } from '../core/ports.js';
+
 import { recordBytes } from '../core/batch.js';
+import { type HintRecord, hintKey, type NodeId, type Storage, type StoredState } from '../core/ports.js';
 import type { KeyRecord } from '../core/version.js';
 
 export class QuotaExceededError extends Error {
@@ -21,7 +22,6 @@ export class StorageClosedError extends Error {
     this.name = 'StorageClosedError';
   }
 }
-
 
 /** What survives a crash: records, hints and metadata, and the disk's quota. */
 export class MemoryDisk {

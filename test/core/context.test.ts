@@ -26,7 +26,18 @@ describe('context', () => {
     ['not a clock', btoa('{"a":1}')],
     ['a bad counter', btoa(JSON.stringify([tag, [['n1', 0, 1]]]))],
     ['a counter past 2^53', btoa(JSON.stringify([tag, [['n1', 2 ** 53, 1]]]))],
-    ['a duplicated actor', btoa(JSON.stringify([tag, [['n1', 1, 1], ['n1', 2, 1]]]))],
+    [
+      'a duplicated actor',
+      btoa(
+        JSON.stringify([
+          tag,
+          [
+            ['n1', 1, 1],
+            ['n1', 2, 1],
+          ],
+        ]),
+      ),
+    ],
     ['a malformed event', btoa(JSON.stringify([tag, [], [['n1']]]))],
     ['a huge string', 'x'.repeat(20000)],
   ])('rejects %s with a clear error', (_, context) => {

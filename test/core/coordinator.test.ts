@@ -10,47 +10,65 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe('coordinators', () => {
   it('with R + W > N and no faults, every get sees the last acknowledged put of its key (or a descendant)', async () => {
-    const op = fc.record({ put: fc.boolean(), via: fc.integer({ min: 1, max: 5 }), key: fc.constantFrom('a', 'b', 'c'), ctx: fc.boolean() });
+    const op = fc.record({
+      put: fc.boolean(),
+      via: fc.integer({ min: 1, max: 5 }),
+      key: fc.constantFrom('a', 'b', 'c'),
+      ctx: fc.boolean(),
+    });
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.constantFrom([1, 3], [2, 2], [3, 1]), fc.array(op, { minLength: 1, maxLength: 25 }), async (seed, [r, w], ops) => {
-        const sim = await createSimulation({ seed, nodes: 5, n: 3, r: r!, w: w! });
-        const last = new Map<string, readonly { node: string; counter: number; time: number }[]>();
-        let i = 0;
-        for (const o of ops) {
-          const client = sim.client(`n${o.via}`);
-          if (o.put) {
-            const context = o.ctx ? (await client.get(o.key)).context : undefined;
-            const result = await client.put(o.key, bytes(`v${i++}`), context);
-            last.set(o.key, result.clock);
-          } else {
-            const read = await client.get(o.key);
-            const expected = last.get(o.key);
-            if (!expected) expect(read.versions).toEqual([]);
-            else expect(read.versions.some((v) => ['equal', 'after'].includes(compare(v.clock, expected))), `seed ${seed}`).toBe(true);
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.constantFrom([1, 3], [2, 2], [3, 1]),
+        fc.array(op, { minLength: 1, maxLength: 25 }),
+        async (seed, [r, w], ops) => {
+          const sim = await createSimulation({ seed, nodes: 5, n: 3, r: r!, w: w! });
+          const last = new Map<string, readonly { node: string; counter: number; time: number }[]>();
+          let i = 0;
+          for (const o of ops) {
+            const client = sim.client(`n${o.via}`);
+            if (o.put) {
+              const context = o.ctx ? (await client.get(o.key)).context : undefined;
+              const result = await client.put(o.key, bytes(`v${i++}`), context);
+              last.set(o.key, result.clock);
+            } else {
+              const read = await client.get(o.key);
+              const expected = last.get(o.key);
+              if (!expected) expect(read.versions).toEqual([]);
+              else
+                expect(
+                  read.versions.some((v) => ['equal', 'after'].includes(compare(v.clock, expected))),
+                  `seed ${seed}`,
+                ).toBe(true);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 25 },
     );
   });
 
   it('a put’s clock descends from its context and the coordinator’s own entry is the one that grows', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 10 }), async (seed, vias) => {
-        const sim = await createSimulation({ seed, nodes: 4, n: 3 });
-        let context: string | undefined;
-        let previous: readonly { node: string; counter: number }[] = [];
-        for (const via of vias) {
-          const result = await sim.client(`n${via}`).put('k', bytes('x'), context);
-          expect(compare(previous as never, result.clock)).toBe('before');
-          const grown = result.clock.filter((e) => e.counter !== (previous.find((p) => p.node === e.node)?.counter ?? 0));
-          expect(grown).toHaveLength(1);
-          const coordinator = actorNode(grown[0]!.node);
-          expect(sim.node(coordinator)!.preferenceList('k')).toContain(coordinator);
-          context = result.context;
-          previous = result.clock;
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 10 }),
+        async (seed, vias) => {
+          const sim = await createSimulation({ seed, nodes: 4, n: 3 });
+          let context: string | undefined;
+          let previous: readonly { node: string; counter: number }[] = [];
+          for (const via of vias) {
+            const result = await sim.client(`n${via}`).put('k', bytes('x'), context);
+            expect(compare(previous as never, result.clock)).toBe('before');
+            const grown = result.clock.filter((e) => e.counter !== (previous.find((p) => p.node === e.node)?.counter ?? 0));
+            expect(grown).toHaveLength(1);
+            const coordinator = actorNode(grown[0]!.node);
+            expect(sim.node(coordinator)!.preferenceList('k')).toContain(coordinator);
+            context = result.context;
+            previous = result.clock;
+          }
+        },
+      ),
       { numRuns: 25 },
     );
   });

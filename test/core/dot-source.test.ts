@@ -47,7 +47,15 @@ describe('dot source', () => {
     const before = source.actor;
     await source.retireFor(recordOf([{ node: 'other~x', counter: 5 }], [{ node: 'other~x', counter: 5 }]));
     expect(source.actor).toBe(before);
-    await source.retireFor(recordOf([{ node: before, counter: dot.counter }, { node: 'other~x', counter: 7 }], [{ node: 'other~x', counter: 7 }]));
+    await source.retireFor(
+      recordOf(
+        [
+          { node: before, counter: dot.counter },
+          { node: 'other~x', counter: 7 },
+        ],
+        [{ node: 'other~x', counter: 7 }],
+      ),
+    );
     expect(source.actor).not.toBe(before);
     const next = await source.mint();
     expect(next.node).toBe(source.actor);

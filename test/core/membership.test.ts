@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeMembers, membershipFingerprint, newerEntry, type MemberEntry, type Members } from '../../src/core/membership.js';
+import { type MemberEntry, type Members, membershipFingerprint, mergeMembers, newerEntry } from '../../src/core/membership.js';
 
 const entryArb: fc.Arbitrary<MemberEntry> = fc.record({
   id: fc.constantFrom('a', 'b', 'c'),

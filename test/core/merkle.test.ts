@@ -1,12 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyPosition } from '../../src/core/hash.js';
-import { compareTrees, diffLeaves, leafOf, MerkleTree, type MerkleEntry } from '../../src/core/merkle.js';
+import { compareTrees, diffLeaves, leafOf, type MerkleEntry, MerkleTree } from '../../src/core/merkle.js';
 import { recordDigest } from '../../src/core/version.js';
 
 function entry(key: string, value: string): MerkleEntry {
   const clock = [{ node: 'a', counter: 1, time: 0 }];
-  const digest = recordDigest({ key, versions: [{ value: new TextEncoder().encode(value), clock, deleted: false, dot: { node: 'a', counter: 1 } }], seen: clock });
+  const digest = recordDigest({
+    key,
+    versions: [{ value: new TextEncoder().encode(value), clock, deleted: false, dot: { node: 'a', counter: 1 } }],
+    seen: clock,
+  });
   return { key, pos: keyPosition(key), digest };
 }
 
@@ -34,7 +38,9 @@ describe('Merkle trees', () => {
       fc.asyncProperty(keyArb, fc.array(fc.nat(), { maxLength: 10 }), async (keys, picks) => {
         const base = keys.map((k) => entry(k, 'same'));
         const changed = new Set(picks.filter(() => keys.length > 0).map((p) => keys[p % keys.length]!));
-        const other = keys.filter((k) => !(changed.has(k) && k.length % 2 === 0)).map((k) => (changed.has(k) ? entry(k, 'new') : entry(k, 'same')));
+        const other = keys
+          .filter((k) => !(changed.has(k) && k.length % 2 === 0))
+          .map((k) => (changed.has(k) ? entry(k, 'new') : entry(k, 'same')));
         const truth = new Set(keys.filter((k) => changed.has(k)));
         const { keys: found } = await diff(new MerkleTree(base), new MerkleTree(other));
         for (const k of truth) expect(found.has(k)).toBe(true);
@@ -55,8 +61,16 @@ describe('Merkle trees', () => {
         const { leaves } = await diff(a, b);
         const { push, pull } = diffLeaves(a.entriesIn(leaves), b.entriesIn(leaves));
         const differs = (k: string, from: Record<string, string>, to: Record<string, string>) => from[k] !== undefined && from[k] !== to[k];
-        expect(push.sort()).toEqual(Object.keys(mineMap).filter((k) => differs(k, mineMap, theirsMap)).sort());
-        expect(pull.sort()).toEqual(Object.keys(theirsMap).filter((k) => differs(k, theirsMap, mineMap)).sort());
+        expect(push.sort()).toEqual(
+          Object.keys(mineMap)
+            .filter((k) => differs(k, mineMap, theirsMap))
+            .sort(),
+        );
+        expect(pull.sort()).toEqual(
+          Object.keys(theirsMap)
+            .filter((k) => differs(k, theirsMap, mineMap))
+            .sort(),
+        );
       }),
       { numRuns: 200 },
     );

@@ -1,7 +1,7 @@
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_BYTES_MAX, VALUE_BYTES_MAX } from '../../src/core/limits.js';
-import { decodeMessage, encodeMessage, PROTOCOL_VERSION, type Message } from '../../src/core/protocol.js';
+import { decodeMessage, encodeMessage, type Message, PROTOCOL_VERSION } from '../../src/core/protocol.js';
 
 const clock = [{ node: 'n1~e1', counter: 2, time: 5 }];
 const dot = { node: 'n1~e1', counter: 2 };
@@ -37,7 +37,11 @@ describe('wire protocol', () => {
   });
 
   it('is compact: a write of a 1 KiB value costs little more than the value', () => {
-    const bytes = encodeMessage({ t: 'write', id: 1, record: { key: 'k', versions: [{ value: new Uint8Array(1024), clock, deleted: false, dot }], seen: clock } });
+    const bytes = encodeMessage({
+      t: 'write',
+      id: 1,
+      record: { key: 'k', versions: [{ value: new Uint8Array(1024), clock, deleted: false, dot }], seen: clock },
+    });
     expect(bytes.length).toBeLessThan(1024 + 200);
   });
 
@@ -48,17 +52,33 @@ describe('wire protocol', () => {
     expect(decodeMessage(encode([PROTOCOL_VERSION + 1, { t: 'ping', id: 1 }]))).toMatchObject({ ok: false, reason: 'version' });
     expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'launch-missiles' }]))).toMatchObject({ ok: false, reason: 'invalid' });
     expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'read', id: -1, key: 'k' }]))).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'read', id: 1, key: 'x'.repeat(2000) }]))).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'read', id: 1, key: 'x'.repeat(2000) }]))).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+    });
     const bigValue = { ...record, versions: [{ value: new Uint8Array(VALUE_BYTES_MAX + 1), clock, deleted: false, dot }] };
-    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: bigValue }]))).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: { ...record, versions: [{ value: 'str', clock, deleted: false, dot }] } }]))).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: bigValue }]))).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+    });
+    expect(
+      decodeMessage(
+        encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: { ...record, versions: [{ value: 'str', clock, deleted: false, dot }] } }]),
+      ),
+    ).toMatchObject({ ok: false, reason: 'invalid' });
   });
 
   it('refuses counters past 2^53 and times that are not finite: one more event must always change a counter', () => {
     const huge = [{ node: 'n1~e1', counter: 2 ** 53, time: 5 }];
-    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: { ...record, seen: huge } }]))).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: { ...record, seen: huge } }]))).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+    });
     const forever = [{ node: 'n1~e1', counter: 2, time: Infinity }];
-    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: { ...record, seen: forever } }]))).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: { ...record, seen: forever } }]))).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+    });
     const noDot = { ...record, versions: [{ value: new Uint8Array(1), clock, deleted: false }] };
     expect(decodeMessage(encode([PROTOCOL_VERSION, { t: 'write', id: 1, record: noDot }]))).toMatchObject({ ok: false, reason: 'invalid' });
   });

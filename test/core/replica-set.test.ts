@@ -5,7 +5,13 @@ import { chooseTargets, nextFallback } from '../../src/core/replica-set.js';
 /** A preference list of distinct nodes and which of them are healthy. */
 const listArb = fc
   .uniqueArray(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 12 })
-  .chain((ids) => fc.tuple(fc.constant(ids.map((i) => `n${i}`)), fc.array(fc.boolean(), { minLength: ids.length, maxLength: ids.length }), fc.integer({ min: 1, max: 5 })));
+  .chain((ids) =>
+    fc.tuple(
+      fc.constant(ids.map((i) => `n${i}`)),
+      fc.array(fc.boolean(), { minLength: ids.length, maxLength: ids.length }),
+      fc.integer({ min: 1, max: 5 }),
+    ),
+  );
 
 describe('sloppy quorum target choice (4.6)', () => {
   it('the healthy owners of the top N, in order, then one fallback per owner that is down, in ring order', () => {

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../../src/core/config.js';
 import { keyPosition } from '../../src/core/hash.js';
 import { assignPartitions, chooseTokens, partitionCaps, partitionCount, type WeightedNode } from '../../src/core/partitioning.js';
-import { buildRing, preferenceList, ranges, rangeReplicas, inRange, type RingMember } from '../../src/core/ring.js';
 import type { NodeId } from '../../src/core/ports.js';
+import { buildRing, inRange, preferenceList, type RingMember, rangeReplicas, ranges } from '../../src/core/ring.js';
 import { SeededRandom } from '../../src/sim/random.js';
 
 function members(count: number, strategy: 1 | 3, seed = 1, capacity = (_: number) => 1): RingMember[] {
@@ -77,7 +77,10 @@ describe('strategy 3 assignment', () => {
   };
   const shuffled = (nodes: readonly WeightedNode[], seed: number) => {
     const random = new SeededRandom(seed, 'shuffle');
-    return nodes.map((n) => [random.next(), n] as const).sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+    return nodes
+      .map((n) => [random.next(), n] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, n]) => n);
   };
 
   it('grows Q with the cluster: the least minQ x 2^k with 16 partitions per node', () => {
@@ -171,10 +174,15 @@ describe('strategy 3 assignment', () => {
     // Larger clusters move a little more (median about 3 at 1,000 nodes; worst seen 5.7, for a
     // half-capacity newcomer, whose small share magnifies the ratio).
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 1000 }), fc.string({ minLength: 1, maxLength: 6 }), fc.constantFrom(0.5, 1, 2), (count, name, capacity) => {
-        if (partitionCount(count + 1, MIN_Q) !== partitionCount(count, MIN_Q)) return;
-        expect(joinRatio(equal(count), { id: `+${name}`, capacity })).toBeLessThan(6.5);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 1000 }),
+        fc.string({ minLength: 1, maxLength: 6 }),
+        fc.constantFrom(0.5, 1, 2),
+        (count, name, capacity) => {
+          if (partitionCount(count + 1, MIN_Q) !== partitionCount(count, MIN_Q)) return;
+          expect(joinRatio(equal(count), { id: `+${name}`, capacity })).toBeLessThan(6.5);
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -195,10 +203,18 @@ describe('strategy 3 assignment', () => {
 
   it('gives every node a partition, even beside much larger ones', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.constantFrom(4, 16, 100, 1000), fc.integer({ min: 1, max: 10 }), (big, capacity, small) => {
-        const nodes = [...equal(big, 'big-').map((n) => ({ ...n, capacity })), ...equal(small, 'small-').map((n) => ({ ...n, capacity: 0.01 }))];
-        expect(new Set(assignPartitions(nodes, MIN_Q)).size).toBe(big + small);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.constantFrom(4, 16, 100, 1000),
+        fc.integer({ min: 1, max: 10 }),
+        (big, capacity, small) => {
+          const nodes = [
+            ...equal(big, 'big-').map((n) => ({ ...n, capacity })),
+            ...equal(small, 'small-').map((n) => ({ ...n, capacity: 0.01 })),
+          ];
+          expect(new Set(assignPartitions(nodes, MIN_Q)).size).toBe(big + small);
+        },
+      ),
       { numRuns: 40 },
     );
     const six = [...equal(6, 'big-').map((n) => ({ ...n, capacity: 16 })), { id: 'small', capacity: 0.01 }];

@@ -24,7 +24,11 @@ describe('vector clocks', () => {
     expect(compare(d3, d4)).toBe('concurrent');
     expect(compare(d5, d3)).toBe('after');
     expect(compare(d5, d4)).toBe('after');
-    expect(counters(d5)).toEqual([['Sx', 3], ['Sy', 1], ['Sz', 1]]);
+    expect(counters(d5)).toEqual([
+      ['Sx', 3],
+      ['Sy', 1],
+      ['Sz', 1],
+    ]);
     expect(compare(d5, d5)).toBe('equal');
   });
 
@@ -44,7 +48,8 @@ describe('vector clocks', () => {
         const m = merge(a, b);
         expect(descends(m, a)).toBe(true);
         expect(descends(m, b)).toBe(true);
-        for (const e of m) expect(e.counter).toBe(Math.max(a.find((x) => x.node === e.node)?.counter ?? 0, b.find((x) => x.node === e.node)?.counter ?? 0));
+        for (const e of m)
+          expect(e.counter).toBe(Math.max(a.find((x) => x.node === e.node)?.counter ?? 0, b.find((x) => x.node === e.node)?.counter ?? 0));
       }),
     );
   });

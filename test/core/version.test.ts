@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EMPTY_CONTEXT, knows, type CausalContext, type Dot } from '../../src/core/causal-context.js';
+import { type CausalContext, type Dot, EMPTY_CONTEXT, knows } from '../../src/core/causal-context.js';
 import { bytesEqual } from '../../src/core/merkle.js';
 import { formatClock } from '../../src/core/vclock.js';
-import { knowledge, mergeRecords, recordDigest, upgradeRecord, writeVersion, type KeyRecord } from '../../src/core/version.js';
+import { type KeyRecord, knowledge, mergeRecords, recordDigest, upgradeRecord, writeVersion } from '../../src/core/version.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -193,7 +193,10 @@ describe('dotted version vector sets against explicit sets of events', () => {
   });
 
   it('merging is commutative, associative and idempotent', () => {
-    const history = fc.array(opArb.filter((o) => o.kind === 'write'), { maxLength: 12 });
+    const history = fc.array(
+      opArb.filter((o) => o.kind === 'write'),
+      { maxLength: 12 },
+    );
     fc.assert(
       fc.property(history, history, history, (x, y, z) => {
         const build = (ops: Op[], tag: string) => {

@@ -5,16 +5,21 @@ import { CHUNK_PAYLOAD_BYTES, chunkFrame, Reassembler } from '../../src/net/fram
 describe('data channel framing', () => {
   it('reassembles any frame from its chunks, in order or not', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3 * CHUNK_PAYLOAD_BYTES + 17 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.boolean(), (size, id, reverse) => {
-        const frame = new Uint8Array(size);
-        for (let i = 0; i < size; i++) frame[i] = (i * 7) % 256;
-        const chunks = chunkFrame(id, frame);
-        expect(chunks.every((c) => c.length <= CHUNK_PAYLOAD_BYTES + 8)).toBe(true);
-        const r = new Reassembler();
-        const results = (reverse ? [...chunks].reverse() : chunks).map((c) => r.accept(c));
-        expect(results.slice(0, -1).every((x) => x.kind === 'partial')).toBe(true);
-        expect(results.at(-1)).toEqual({ kind: 'frame', frame });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 3 * CHUNK_PAYLOAD_BYTES + 17 }),
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.boolean(),
+        (size, id, reverse) => {
+          const frame = new Uint8Array(size);
+          for (let i = 0; i < size; i++) frame[i] = (i * 7) % 256;
+          const chunks = chunkFrame(id, frame);
+          expect(chunks.every((c) => c.length <= CHUNK_PAYLOAD_BYTES + 8)).toBe(true);
+          const r = new Reassembler();
+          const results = (reverse ? [...chunks].reverse() : chunks).map((c) => r.accept(c));
+          expect(results.slice(0, -1).every((x) => x.kind === 'partial')).toBe(true);
+          expect(results.at(-1)).toEqual({ kind: 'frame', frame });
+        },
+      ),
       { numRuns: 40 },
     );
   });

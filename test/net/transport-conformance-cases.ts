@@ -5,8 +5,9 @@
  * sender; with no faults, everything sent arrives; order per link, where the transport says so;
  * frames up to the protocol's largest message; and a listener that stopped hears nothing more.
  */
-import type { NodeId, Transport, TransportReceiver } from '../../src/core/ports.js';
+
 import { MESSAGE_BYTES_MAX } from '../../src/core/limits.js';
+import type { NodeId, Transport, TransportReceiver } from '../../src/core/ports.js';
 
 export interface TransportPair {
   readonly a: Transport;
@@ -81,92 +82,138 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
   {
     name: 'delivers frames both ways, unchanged, each naming its sender',
     run: (h) =>
-      withPair(h, () => h.pair(), async ({ a, b, aId, bId }) => {
-        const atA = inbox(a);
-        const atB = inbox(b);
-        a.send(bId, frame(1));
-        b.send(aId, frame(2));
-        check(await h.waitFor(() => atA.heard.length === 1 && atB.heard.length === 1, 20_000), 'a frame each way should arrive');
-        check(atB.heard[0]!.from === aId && serialOf(atB.heard[0]!.bytes) === 1, 'b should hear frame 1 from a');
-        check(atA.heard[0]!.from === bId && serialOf(atA.heard[0]!.bytes) === 2, 'a should hear frame 2 from b');
-        atA.stop();
-        atB.stop();
-      }),
+      withPair(
+        h,
+        () => h.pair(),
+        async ({ a, b, aId, bId }) => {
+          const atA = inbox(a);
+          const atB = inbox(b);
+          a.send(bId, frame(1));
+          b.send(aId, frame(2));
+          check(await h.waitFor(() => atA.heard.length === 1 && atB.heard.length === 1, 20_000), 'a frame each way should arrive');
+          check(atB.heard[0]!.from === aId && serialOf(atB.heard[0]!.bytes) === 1, 'b should hear frame 1 from a');
+          check(atA.heard[0]!.from === bId && serialOf(atA.heard[0]!.bytes) === 2, 'a should hear frame 2 from b');
+          atA.stop();
+          atB.stop();
+        },
+      ),
   },
   {
     name: 'with no faults everything sent arrives, in order on a link that promises order',
     run: (h) =>
-      withPair(h, () => h.pair(), async ({ a, b, bId }) => {
-        const atB = inbox(b);
-        for (let i = 0; i < 200; i++) a.send(bId, frame(i, 64 + (i % 7) * 300));
-        check(await h.waitFor(() => atB.heard.length >= 200, 30_000), `all 200 frames should arrive, got ${atB.heard.length}`);
-        const serials = atB.heard.map((x) => serialOf(x.bytes));
-        check(serials.every((s) => s !== undefined), 'every frame should arrive intact');
-        const expected = Array.from({ length: 200 }, (_, i) => i);
-        const got = h.ordered ? serials : [...serials].sort((x, y) => x! - y!);
-        check(JSON.stringify(got) === JSON.stringify(expected), h.ordered ? 'frames should arrive in the order sent' : 'each frame should arrive once');
-        atB.stop();
-      }),
+      withPair(
+        h,
+        () => h.pair(),
+        async ({ a, b, bId }) => {
+          const atB = inbox(b);
+          for (let i = 0; i < 200; i++) a.send(bId, frame(i, 64 + (i % 7) * 300));
+          check(await h.waitFor(() => atB.heard.length >= 200, 30_000), `all 200 frames should arrive, got ${atB.heard.length}`);
+          const serials = atB.heard.map((x) => serialOf(x.bytes));
+          check(
+            serials.every((s) => s !== undefined),
+            'every frame should arrive intact',
+          );
+          const expected = Array.from({ length: 200 }, (_, i) => i);
+          const got = h.ordered ? serials : [...serials].sort((x, y) => x! - y!);
+          check(
+            JSON.stringify(got) === JSON.stringify(expected),
+            h.ordered ? 'frames should arrive in the order sent' : 'each frame should arrive once',
+          );
+          atB.stop();
+        },
+      ),
   },
   {
     name: 'carries frames up to the largest message the protocol allows',
     run: (h) =>
-      withPair(h, () => h.pair(), async ({ a, b, bId }) => {
-        const atB = inbox(b);
-        a.send(bId, frame(7, 1024 * 1024));
-        a.send(bId, frame(8, MESSAGE_BYTES_MAX));
-        check(await h.waitFor(() => atB.heard.length === 2, 60_000), `both large frames should arrive, got ${atB.heard.length}`);
-        const sizes = atB.heard.map((x) => [serialOf(x.bytes), x.bytes.length]);
-        check(JSON.stringify(sizes.sort()) === JSON.stringify([[7, 1024 * 1024], [8, MESSAGE_BYTES_MAX]]), `large frames should arrive intact: ${JSON.stringify(sizes)}`);
-        check(atB.dropped.length === 0, `nothing should be dropped: ${atB.dropped.join('; ')}`);
-        atB.stop();
-      }),
+      withPair(
+        h,
+        () => h.pair(),
+        async ({ a, b, bId }) => {
+          const atB = inbox(b);
+          a.send(bId, frame(7, 1024 * 1024));
+          a.send(bId, frame(8, MESSAGE_BYTES_MAX));
+          check(await h.waitFor(() => atB.heard.length === 2, 60_000), `both large frames should arrive, got ${atB.heard.length}`);
+          const sizes = atB.heard.map((x) => [serialOf(x.bytes), x.bytes.length]);
+          check(
+            JSON.stringify(sizes.sort()) ===
+              JSON.stringify([
+                [7, 1024 * 1024],
+                [8, MESSAGE_BYTES_MAX],
+              ]),
+            `large frames should arrive intact: ${JSON.stringify(sizes)}`,
+          );
+          check(atB.dropped.length === 0, `nothing should be dropped: ${atB.dropped.join('; ')}`);
+          atB.stop();
+        },
+      ),
   },
   {
     name: 'over a lossy, duplicating link, whatever arrives was sent, unchanged',
     needsLoss: true,
     run: (h) =>
-      withPair(h, () => h.lossyPair!(), async ({ a, b, aId, bId }) => {
-        const atB = inbox(b);
-        for (let i = 0; i < 300; i++) a.send(bId, frame(i, 100));
-        await h.waitFor(() => false, 2_000);
-        const serials = atB.heard.map((x) => serialOf(x.bytes));
-        check(serials.every((s) => s !== undefined && s < 300), 'every arriving frame should be one that was sent, intact');
-        check(atB.heard.every((x) => x.from === aId), 'every frame should name its sender');
-        check(atB.heard.length > 0 && new Set(serials).size < 300, 'the link should both deliver and lose');
-        atB.stop();
-      }),
+      withPair(
+        h,
+        () => h.lossyPair!(),
+        async ({ a, b, aId, bId }) => {
+          const atB = inbox(b);
+          for (let i = 0; i < 300; i++) a.send(bId, frame(i, 100));
+          await h.waitFor(() => false, 2_000);
+          const serials = atB.heard.map((x) => serialOf(x.bytes));
+          check(
+            serials.every((s) => s !== undefined && s < 300),
+            'every arriving frame should be one that was sent, intact',
+          );
+          check(
+            atB.heard.every((x) => x.from === aId),
+            'every frame should name its sender',
+          );
+          check(atB.heard.length > 0 && new Set(serials).size < 300, 'the link should both deliver and lose');
+          atB.stop();
+        },
+      ),
   },
   {
     name: 'a listener that stopped hears nothing more; listening again hears what is sent next',
     run: (h) =>
-      withPair(h, () => h.pair(), async ({ a, b, bId }) => {
-        const first = inbox(b);
-        a.send(bId, frame(1));
-        check(await h.waitFor(() => first.heard.length === 1, 20_000), 'the first frame should arrive');
-        first.stop();
-        a.send(bId, frame(2));
-        await h.waitFor(() => false, 500);
-        check(first.heard.length === 1, 'a stopped listener should hear nothing more');
-        const second = inbox(b);
-        a.send(bId, frame(3));
-        check(await h.waitFor(() => second.heard.some((x) => serialOf(x.bytes) === 3), 20_000), 'a new listener should hear the next frame');
-        check(first.heard.length === 1, 'the stopped listener still hears nothing');
-        second.stop();
-      }),
+      withPair(
+        h,
+        () => h.pair(),
+        async ({ a, b, bId }) => {
+          const first = inbox(b);
+          a.send(bId, frame(1));
+          check(await h.waitFor(() => first.heard.length === 1, 20_000), 'the first frame should arrive');
+          first.stop();
+          a.send(bId, frame(2));
+          await h.waitFor(() => false, 500);
+          check(first.heard.length === 1, 'a stopped listener should hear nothing more');
+          const second = inbox(b);
+          a.send(bId, frame(3));
+          check(
+            await h.waitFor(() => second.heard.some((x) => serialOf(x.bytes) === 3), 20_000),
+            'a new listener should hear the next frame',
+          );
+          check(first.heard.length === 1, 'the stopped listener still hears nothing');
+          second.stop();
+        },
+      ),
   },
   {
     name: 'sending to oneself or to a node that is not there neither throws nor delivers',
     run: (h) =>
-      withPair(h, () => h.pair(), async ({ a, b, aId }) => {
-        const atA = inbox(a);
-        const atB = inbox(b);
-        a.send(aId, frame(1));
-        a.send('nobody-here', frame(2));
-        await h.waitFor(() => false, 500);
-        check(atA.heard.length === 0 && atB.heard.length === 0, 'nothing should arrive');
-        atA.stop();
-        atB.stop();
-      }),
+      withPair(
+        h,
+        () => h.pair(),
+        async ({ a, b, aId }) => {
+          const atA = inbox(a);
+          const atB = inbox(b);
+          a.send(aId, frame(1));
+          a.send('nobody-here', frame(2));
+          await h.waitFor(() => false, 500);
+          check(atA.heard.length === 0 && atB.heard.length === 0, 'nothing should arrive');
+          atA.stop();
+          atB.stop();
+        },
+      ),
   },
 ];

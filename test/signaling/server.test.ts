@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startSignalingServer, type SignalingServer } from '../../signaling/server.js';
 import type { ServerFrame } from '../../signaling/protocol.js';
+import { type SignalingServer, startSignalingServer } from '../../signaling/server.js';
 
 const servers: SignalingServer[] = [];
 const sockets: WebSocket[] = [];

@@ -21,7 +21,13 @@ describe('a context names exactly what its reader saw', () => {
     const bob2 = await sim.client('A').put('cart', bytes('bob2'), bob.context);
     expect(actorNode(bob2.version.dot.node)).toBe('A');
     await sim.settle();
-    for (const node of sim.nodes) expect(sim.stored(node, 'cart').map((v) => text(v.value)).sort()).toEqual(['alice', 'bob2']);
+    for (const node of sim.nodes)
+      expect(
+        sim
+          .stored(node, 'cart')
+          .map((v) => text(v.value))
+          .sort(),
+      ).toEqual(['alice', 'bob2']);
   });
 
   it('a replica never holds a write without the siblings its coordinator held beside it, so a read at R=1 anywhere names only what it returns', async () => {
@@ -84,7 +90,11 @@ describe('events never repeat', () => {
     await sim.tracked(first!).put(key, { w: 3 });
     sim.crash(stale); // keeps the first version on its disk
     // Every node coordinates a write in turn (through the key's replicas), so the clock outgrows 10 entries.
-    for (const via of nodes.filter((n) => n !== stale)) await sim.client(via).put(key, bytes(`x`), undefined, { coordinator: first! }).catch(() => undefined);
+    for (const via of nodes.filter((n) => n !== stale))
+      await sim
+        .client(via)
+        .put(key, bytes(`x`), undefined, { coordinator: first! })
+        .catch(() => undefined);
     const up = nodes.filter((n) => n !== stale);
     for (let i = 0; i < 12; i++) expect(await sim.tracked(up[i]!).update(key)).not.toBe('read-failed');
     await sim.restart(stale);
@@ -144,7 +154,10 @@ describe('a request is applied at most once', () => {
     const drop = sim.network.send.bind(sim.network);
     sim.network.send = (from, to, b) => (from === first && to === outsider ? undefined : drop(from, to, b));
     const read = await sim.client(outsider).get('k');
-    const error = await sim.client(outsider).put('k', bytes('retried?'), read.context, { coordinator: first }).catch((e: unknown) => e);
+    const error = await sim
+      .client(outsider)
+      .put('k', bytes('retried?'), read.context, { coordinator: first })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DynamoError);
     expect((error as Error).message).toMatch(/did not answer .* whether it applied the write is unknown/);
     sim.network.send = drop;
@@ -229,7 +242,9 @@ describe('robustness', () => {
   it('a context from another key, or naming events the coordinator never made, is refused with a clear error and stores nothing', async () => {
     const sim = await createSimulation({ seed: 112, nodes: 3, n: 3 });
     const read = await sim.client('n1').get('cart:alice');
-    await expect(sim.client('n1').put('cart:bob', bytes('v'), read.context)).rejects.toThrow(/invalid context: it was returned for another key than "cart:bob"/);
+    await expect(sim.client('n1').put('cart:bob', bytes('v'), read.context)).rejects.toThrow(
+      /invalid context: it was returned for another key than "cart:bob"/,
+    );
     const owner = replicasOf(sim, 'k')[0]!;
     const mine = (await sim.client(owner).put('k', bytes('v1'))).version.dot.node;
     const future = encodeContext('k', { vv: [{ node: mine, counter: 10 ** 9, time: 0 }], cloud: [] });

@@ -6,7 +6,12 @@ import type { WriteRecord } from '../../src/sim/history.js';
 import { createSimulation } from '../../src/sim/index.js';
 import { replicasOf } from './helpers.js';
 
-const w = (id: string, seen: string[] = [], outcome: WriteRecord['outcome'] = 'ok', kind: WriteRecord['kind'] = id.startsWith('d') ? 'delete' : 'put'): WriteRecord => ({
+const w = (
+  id: string,
+  seen: string[] = [],
+  outcome: WriteRecord['outcome'] = 'ok',
+  kind: WriteRecord['kind'] = id.startsWith('d') ? 'delete' : 'put',
+): WriteRecord => ({
   id,
   key: 'k',
   kind,
@@ -47,7 +52,9 @@ describe('the history checker', () => {
 
   it('an acknowledged delete lost beside a concurrent blind put is reported', () => {
     const writes = [w('p1'), w('d2', ['p1']), w('p3')];
-    expect(judge(writes, [at('a', ['p3'])])).toEqual(expect.arrayContaining([expect.stringMatching(/acknowledged delete d2 of "k" .* is lost at replica a/)]));
+    expect(judge(writes, [at('a', ['p3'])])).toEqual(
+      expect.arrayContaining([expect.stringMatching(/acknowledged delete d2 of "k" .* is lost at replica a/)]),
+    );
     expect(judge(writes, [at('a', ['d2', 'p3'])])).toEqual([]);
   });
 
@@ -65,13 +72,17 @@ describe('the history checker', () => {
 
   it('reports an overwritten value that came back, unless false conflicts are allowed', () => {
     const writes = [w('p1'), w('p2', ['p1'])];
-    expect(judge(writes, [at('a', ['p1', 'p2'])])).toEqual([expect.stringMatching(/holds p1 of "k" beside a version whose writer had seen it \(p2 had overwritten it\)/)]);
+    expect(judge(writes, [at('a', ['p1', 'p2'])])).toEqual([
+      expect.stringMatching(/holds p1 of "k" beside a version whose writer had seen it \(p2 had overwritten it\)/),
+    ]);
     expect(judge(writes, [at('a', ['p1', 'p2'])], true)).toEqual([]);
     expect(checkFinal(writes, () => [at('a', ['p1', 'p2'])], { allowFalseConflicts: true, reaped: new Set() }).falseConflicts).toBe(1);
   });
 
   it('reports replicas that disagree', () => {
-    expect(judge([w('p1')], [at('a', ['p1']), at('b', ['p1'], false), at('c', ['p1', 'p1'])]).some((v) => /replicas of "k" differ/.test(v))).toBe(true);
+    expect(
+      judge([w('p1')], [at('a', ['p1']), at('b', ['p1'], false), at('c', ['p1', 'p1'])]).some((v) => /replicas of "k" differ/.test(v)),
+    ).toBe(true);
   });
 
   it('while faults are active, asks only that some disk hold each acknowledged write', () => {
@@ -112,7 +123,9 @@ describe('the checkers on a simulated cluster', () => {
 
   it('hints: a hint left behind is reported', async () => {
     const sim = await settledCluster();
-    await sim.editDisk('n1', (disk) => disk.hints.set(hintKey('n2', 'x'), { key: 'x', versions: [], seen: [{ node: 'n9~e', counter: 1, time: 0 }], target: 'n2' }));
+    await sim.editDisk('n1', (disk) =>
+      disk.hints.set(hintKey('n2', 'x'), { key: 'x', versions: [], seen: [{ node: 'n9~e', counter: 1, time: 0 }], target: 'n2' }),
+    );
     expect(sim.violations().some((v) => v.startsWith('hints: n1'))).toBe(true);
   });
 

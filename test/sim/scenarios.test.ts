@@ -2,11 +2,11 @@
  * Scenarios a reader can follow, each a short story from the paper run on a simulated cluster.
  */
 import { describe, expect, it } from 'vitest';
-import { actorNode, compare, formatClock } from '../../src/core/vclock.js';
-import { isReaped } from '../../src/core/version.js';
 import { keyPosition } from '../../src/core/hash.js';
 import { ringMembers } from '../../src/core/membership.js';
 import { buildRing, preferenceList } from '../../src/core/ring.js';
+import { actorNode, compare, formatClock } from '../../src/core/vclock.js';
+import { isReaped } from '../../src/core/version.js';
 import { createSimulation } from '../../src/sim/index.js';
 import { bytes, expectNoViolations, replicasOf, text } from './helpers.js';
 
@@ -135,7 +135,11 @@ describe('anti-entropy with Merkle trees (4.7)', () => {
     const settled = await sim.settle();
     expect(settled.converged).toBe(true);
     expect([...sim.node(victim)!.held.keys()].sort()).toEqual([...mine].sort());
-    expect((sim.node('n1')!.stats().sent['ae-push']?.count ?? 0) + (sim.node('n2')!.stats().sent['ae-push']?.count ?? 0) + (sim.node('n4')!.stats().sent['ae-push']?.count ?? 0)).toBeGreaterThan(sentBefore);
+    expect(
+      (sim.node('n1')!.stats().sent['ae-push']?.count ?? 0) +
+        (sim.node('n2')!.stats().sent['ae-push']?.count ?? 0) +
+        (sim.node('n4')!.stats().sent['ae-push']?.count ?? 0),
+    ).toBeGreaterThan(sentBefore);
     expectNoViolations(sim);
   });
 });
@@ -205,7 +209,14 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     const leaving = 'n2';
     const keys = [...sim.node(leaving)!.held.keys()];
     // A node that becomes a replica of one of n2's keys when n2 leaves, and is down then.
-    const ownersAfter = (key: string) => preferenceList(buildRing(ringMembers(sim.node('n1')!.members()).filter((m) => m.id !== leaving), sim.node('n1')!.config), keyPosition(key));
+    const ownersAfter = (key: string) =>
+      preferenceList(
+        buildRing(
+          ringMembers(sim.node('n1')!.members()).filter((m) => m.id !== leaving),
+          sim.node('n1')!.config,
+        ),
+        keyPosition(key),
+      );
     const key = keys.find((k) => ownersAfter(k).some((o) => !replicasOf(sim, k).includes(o)))!;
     const newcomer = ownersAfter(key).find((o) => !replicasOf(sim, key).includes(o))!;
     sim.crash(newcomer);
@@ -301,7 +312,10 @@ describe('deletes and tombstones', () => {
     await sim.client(a!).put('doomed', bytes('v2'), read1.context, { w: 3 });
     const holder = sim.nodes.find((id) => sim.node(id)?.held.hint(c!, 'doomed'))!;
     expect(holder).toBeDefined();
-    sim.partition(sim.nodes.filter((id) => id !== holder), [holder]);
+    sim.partition(
+      sim.nodes.filter((id) => id !== holder),
+      [holder],
+    );
     await sim.restart(c!);
 
     // The delete reaches a and b; c is repaired by anti-entropy; only then is the key reaped.
@@ -382,7 +396,11 @@ describe('determinism', () => {
   async function run(seed: number) {
     const sim = await createSimulation({ seed, nodes: 5, strategy: 1 });
     sim.links({ loss: 0.1, maxDelay: 40, duplicate: 0.05 });
-    for (let i = 0; i < 20; i++) await sim.client(`n${(i % 5) + 1}`).put(`k${i % 7}`, bytes(`v${i}`)).catch(() => undefined);
+    for (let i = 0; i < 20; i++)
+      await sim
+        .client(`n${(i % 5) + 1}`)
+        .put(`k${i % 7}`, bytes(`v${i}`))
+        .catch(() => undefined);
     sim.heal();
     await sim.settle();
     return { fingerprint: sim.fingerprint(), data: sim.nodes.map((n) => sim.stored(n, 'k3').map((v) => formatClock(v.clock))) };

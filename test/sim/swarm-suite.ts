@@ -19,7 +19,9 @@ export function swarmSuite(first: number, last: number): void {
           const report = await runSwarm(seed);
           acknowledged += report.ops.ok;
           if (report.violations.length > 0) {
-            failures.push(`seed ${seed} (${report.setup}) — replay: ${replayCommand(seed)}\n  ${report.violations.slice(0, 20).join('\n  ')}`);
+            failures.push(
+              `seed ${seed} (${report.setup}) — replay: ${replayCommand(seed)}\n  ${report.violations.slice(0, 20).join('\n  ')}`,
+            );
           }
         }
         expect(failures, failures.join('\n')).toEqual([]);

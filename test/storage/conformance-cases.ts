@@ -22,8 +22,12 @@ function same(a: unknown, b: unknown): boolean {
   if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((x, i) => x === b[i]);
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
   if (a && b && typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined).sort();
-    const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined).sort();
+    const ka = Object.keys(a)
+      .filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+      .sort();
+    const kb = Object.keys(b)
+      .filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+      .sort();
     return same(ka, kb) && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
   }
   return Object.is(a, b);
@@ -88,14 +92,23 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       await s.deleteRecord('never-there');
       const state = await (await h.reopen(s)).load();
       assertEqual(state.records, [], 'records');
-      assertEqual(state.hints.map((x) => x.target), ['n3'], 'hint targets');
+      assertEqual(
+        state.hints.map((x) => x.target),
+        ['n3'],
+        'hint targets',
+      );
     },
   },
   {
     name: 'keeps a reap marker and tombstones as they were written',
     async run(h) {
       const s = await h.make();
-      const marker: KeyRecord = { key: 'gone', versions: [], seen: [{ node: 'n1~e', counter: 4, time: 9 }], cloud: [{ node: 'n2~e', counter: 7 }] };
+      const marker: KeyRecord = {
+        key: 'gone',
+        versions: [],
+        seen: [{ node: 'n1~e', counter: 4, time: 9 }],
+        cloud: [{ node: 'n2~e', counter: 7 }],
+      };
       const tomb: KeyRecord = { key: 't', versions: [version(new Uint8Array(0), 1, true)], seen: [{ node: 'n1~e', counter: 1, time: 1 }] };
       await s.putRecord(marker);
       await s.putRecord(tomb);
@@ -140,7 +153,11 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       await Promise.all(writes);
       const state = await (await h.reopen(s)).load();
       assertEqual(state.records.length, 61, 'records stored');
-      assertEqual(state.records.find((r) => r.key === 'same'), rec('same', [20], 20), 'the last write to one key');
+      assertEqual(
+        state.records.find((r) => r.key === 'same'),
+        rec('same', [20], 20),
+        'the last write to one key',
+      );
       assertEqual(state.hints.length, 10, 'hints stored');
       assertEqual(state.meta.get('counter'), { reserved: 4 }, 'the last meta write');
     },

@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
+import { expect, it } from 'vitest';
 import { IndexedDbStorage, listNodeDatabases } from '../../src/storage/indexeddb.js';
 import { runStorageConformance } from './conformance.js';
-import { expect, it } from 'vitest';
 
 let factory = new IDBFactory();
 let counter = 0;

@@ -5,30 +5,50 @@ import { fill, h } from '../dom.js';
 import { watch } from './watch.js';
 
 function numberSelect(id: string, max: number, value: number, onChange: (v: number) => void): HTMLSelectElement {
-  return h('select', { id, onchange: (e: Event) => onChange(Number((e.target as HTMLSelectElement).value)) },
-    Array.from({ length: max }, (_, i) => h('option', { value: i + 1, selected: i + 1 === value }, String(i + 1))));
+  return h(
+    'select',
+    { id, onchange: (e: Event) => onChange(Number((e.target as HTMLSelectElement).value)) },
+    Array.from({ length: max }, (_, i) => h('option', { value: i + 1, selected: i + 1 === value }, String(i + 1))),
+  );
 }
 
 export function headerView(c: Controller): HTMLElement {
   const who = h('div', { class: 'who' });
   const quorum = h('div', { class: 'quorum', role: 'group', 'aria-label': 'Replication settings' });
-  watch(c.store, (st) => ({ self: st.self, room: st.room, origin: st.origin, signaling: st.signaling, members: st.members }), ({ self, room, origin, signaling, members }) => {
-    const me = members.find((m) => m.self);
-    const how = { reload: 'same node as before the reload', revived: 'revived from its stored data', new: 'a new node', duplicate: 'a new node (this tab was a duplicate)' }[origin];
-    fill(who,
-      h('span', { class: 'swatch big', style: `background:${me?.color ?? '#888'}` }),
-      h('span', { title: how }, 'This tab is ', h('strong', { 'data-testid': 'self-id' }, self), ' in room ', h('code', {}, room)),
-      h('span', { class: `pill ${signaling}` }, `signaling ${signaling}`));
-  });
-  watch(c.store, (st) => ({ n: st.n, r: st.r, w: st.w }), ({ n, r, w }) => {
-    fill(quorum,
-      h('label', { for: 'set-n', title: 'Replicas per key, for the whole cluster' }, 'N'),
-      numberSelect('set-n', REPLICAS_MAX, n, (v) => c.setN(v)),
-      h('label', { for: 'set-r', title: 'Replies a get waits for (this tab’s requests)' }, 'R'),
-      numberSelect('set-r', n, r, (v) => c.setQuorum('r', v)),
-      h('label', { for: 'set-w', title: 'Acknowledgements a put waits for (this tab’s requests)' }, 'W'),
-      numberSelect('set-w', n, w, (v) => c.setQuorum('w', v)),
-      h('span', { class: 'muted quorum-note' }, r + w > n ? 'R + W > N' : 'R + W ≤ N: a read may miss the latest write'));
-  });
+  watch(
+    c.store,
+    (st) => ({ self: st.self, room: st.room, origin: st.origin, signaling: st.signaling, members: st.members }),
+    ({ self, room, origin, signaling, members }) => {
+      const me = members.find((m) => m.self);
+      const how = {
+        reload: 'same node as before the reload',
+        revived: 'revived from its stored data',
+        new: 'a new node',
+        duplicate: 'a new node (this tab was a duplicate)',
+      }[origin];
+      fill(
+        who,
+        h('span', { class: 'swatch big', style: `background:${me?.color ?? '#888'}` }),
+        h('span', { title: how }, 'This tab is ', h('strong', { 'data-testid': 'self-id' }, self), ' in room ', h('code', {}, room)),
+        h('span', { class: `pill ${signaling}` }, `signaling ${signaling}`),
+      );
+    },
+  );
+  watch(
+    c.store,
+    (st) => ({ n: st.n, r: st.r, w: st.w }),
+    ({ n, r, w }) => {
+      fill(
+        quorum,
+        h('label', { for: 'set-n', title: 'Replicas per key, for the whole cluster' }, 'N'),
+        numberSelect('set-n', REPLICAS_MAX, n, (v) => c.setN(v)),
+        h('label', { for: 'set-r', title: 'Replies a get waits for (this tab’s requests)' }, 'R'),
+        numberSelect('set-r', n, r, (v) => c.setQuorum('r', v)),
+        h('label', { for: 'set-w', title: 'Acknowledgements a put waits for (this tab’s requests)' }, 'W'),
+        numberSelect('set-w', n, w, (v) => c.setQuorum('w', v)),
+        h('span', { class: 'muted quorum-note' }, r + w > n ? 'R + W > N' : 'R + W ≤ N: a read may miss the latest write'),
+      );
+    },
+  );
   return h('header', { class: 'top' }, h('h1', {}, 'Dynamo'), who, quorum);
 }

@@ -1,12 +1,13 @@
 /** The key inspector: what each node holds for a key (versions, clocks, tombstones), the hints kept for others, and the context a put would use. */
+
+import { formatContext } from '../../core/causal-context.js';
 import { keyPosition } from '../../core/hash.js';
 import { preferenceList } from '../../core/ring.js';
+import { formatClock } from '../../core/vclock.js';
+import { knowledge } from '../../core/version.js';
 import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
 import { watch } from './watch.js';
-import { formatContext } from '../../core/causal-context.js';
-import { formatClock } from '../../core/vclock.js';
-import { knowledge } from '../../core/version.js';
 
 const preview = (value: Uint8Array) => {
   const text = new TextDecoder().decode(value.subarray(0, 120));
@@ -15,37 +16,119 @@ const preview = (value: Uint8Array) => {
 
 export function inspectorView(c: Controller): HTMLElement {
   const keyInput = h('input', { id: 'inspect-key', list: 'known-keys', placeholder: 'a key', autocomplete: 'off' });
-  const form = h('form', { class: 'inline', onsubmit: (e: Event) => { e.preventDefault(); void c.select(keyInput.value); } },
-    h('label', { for: 'inspect-key' }, 'Key'), keyInput, h('button', { type: 'submit' }, 'Inspect'), h('button', { type: 'button', onclick: () => void c.inspect() }, 'Refresh'));
+  const form = h(
+    'form',
+    {
+      class: 'inline',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        void c.select(keyInput.value);
+      },
+    },
+    h('label', { for: 'inspect-key' }, 'Key'),
+    keyInput,
+    h('button', { type: 'submit' }, 'Inspect'),
+    h('button', { type: 'button', onclick: () => void c.inspect() }, 'Refresh'),
+  );
   const body = h('div', { class: 'scroll inspector-body', 'aria-live': 'polite' });
-  watch(c.store, (st) => ({ selection: st.selection, ring: st.ring }), ({ selection, ring }) => {
-    if (!selection) return fill(body, h('p', { class: 'muted' }, 'Inspect a key to see every replica’s versions.'));
-    if (document.activeElement !== keyInput) keyInput.value = selection.key;
-    const top = ring.tokens.length ? preferenceList(ring, keyPosition(selection.key)) : [];
-    const ctx = selection.context;
-    fill(body,
-      h('p', {}, 'A put now would use the context ', ctx === null ? h('span', { class: 'muted' }, 'reading…') : 'error' in ctx ? h('span', { class: 'error' }, ctx.error) : h('code', { class: 'clock' }, formatContext(ctx.context))),
-      selection.replicas === null
-        ? h('p', { class: 'muted' }, selection.loading ? 'Asking every node…' : 'No answer.')
-        : h('table', { class: 'inspect' },
-            h('thead', {}, h('tr', {}, ['Node', 'Role', 'Holds', 'Hints held for others'].map((t) => h('th', { scope: 'col' }, t)))),
-            h('tbody', {},
-              [...selection.replicas]
-                .sort((a, b) => rank(top, a.node) - rank(top, b.node) || (a.node < b.node ? -1 : 1))
-                .map((r) =>
-                  h('tr', {},
-                    h('td', {}, r.node),
-                    h('td', {}, top.includes(r.node) ? `replica ${top.indexOf(r.node) + 1} of ${top.length}` : 'not a replica'),
-                    h('td', {},
-                      !r.answered ? h('span', { class: 'warn' }, 'did not answer') : !r.record ? h('span', { class: 'muted' }, 'nothing') :
-                        [
-                          r.record.versions.map((v) => h('div', { class: 'version' }, h('code', { class: 'clock' }, formatClock(v.clock)), ' ', v.deleted ? h('em', {}, 'tombstone') : preview(v.value))),
-                          h('div', { class: 'muted' }, r.record.versions.length === 0 ? 'tombstones reaped; has seen ' : 'has seen ', h('code', {}, formatContext(knowledge(r.record)))),
-                        ]),
-                    h('td', {}, r.hints.length === 0 ? '' : r.hints.map((hint) => h('div', {}, `for ${hint.target}: `, hint.record.versions.map((v) => h('code', { class: 'clock' }, formatClock(v.clock)))))),
-                  )))));
-  });
-  return h('section', { class: 'panel inspector-panel', 'aria-labelledby': 'inspector-h' }, h('h2', { id: 'inspector-h' }, 'Key inspector'), form, body);
+  watch(
+    c.store,
+    (st) => ({ selection: st.selection, ring: st.ring }),
+    ({ selection, ring }) => {
+      if (!selection) return fill(body, h('p', { class: 'muted' }, 'Inspect a key to see every replica’s versions.'));
+      if (document.activeElement !== keyInput) keyInput.value = selection.key;
+      const top = ring.tokens.length ? preferenceList(ring, keyPosition(selection.key)) : [];
+      const ctx = selection.context;
+      fill(
+        body,
+        h(
+          'p',
+          {},
+          'A put now would use the context ',
+          ctx === null
+            ? h('span', { class: 'muted' }, 'reading…')
+            : 'error' in ctx
+              ? h('span', { class: 'error' }, ctx.error)
+              : h('code', { class: 'clock' }, formatContext(ctx.context)),
+        ),
+        selection.replicas === null
+          ? h('p', { class: 'muted' }, selection.loading ? 'Asking every node…' : 'No answer.')
+          : h(
+              'table',
+              { class: 'inspect' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['Node', 'Role', 'Holds', 'Hints held for others'].map((t) => h('th', { scope: 'col' }, t)),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                [...selection.replicas]
+                  .sort((a, b) => rank(top, a.node) - rank(top, b.node) || (a.node < b.node ? -1 : 1))
+                  .map((r) =>
+                    h(
+                      'tr',
+                      {},
+                      h('td', {}, r.node),
+                      h('td', {}, top.includes(r.node) ? `replica ${top.indexOf(r.node) + 1} of ${top.length}` : 'not a replica'),
+                      h(
+                        'td',
+                        {},
+                        !r.answered
+                          ? h('span', { class: 'warn' }, 'did not answer')
+                          : !r.record
+                            ? h('span', { class: 'muted' }, 'nothing')
+                            : [
+                                r.record.versions.map((v) =>
+                                  h(
+                                    'div',
+                                    { class: 'version' },
+                                    h('code', { class: 'clock' }, formatClock(v.clock)),
+                                    ' ',
+                                    v.deleted ? h('em', {}, 'tombstone') : preview(v.value),
+                                  ),
+                                ),
+                                h(
+                                  'div',
+                                  { class: 'muted' },
+                                  r.record.versions.length === 0 ? 'tombstones reaped; has seen ' : 'has seen ',
+                                  h('code', {}, formatContext(knowledge(r.record))),
+                                ),
+                              ],
+                      ),
+                      h(
+                        'td',
+                        {},
+                        r.hints.length === 0
+                          ? ''
+                          : r.hints.map((hint) =>
+                              h(
+                                'div',
+                                {},
+                                `for ${hint.target}: `,
+                                hint.record.versions.map((v) => h('code', { class: 'clock' }, formatClock(v.clock))),
+                              ),
+                            ),
+                      ),
+                    ),
+                  ),
+              ),
+            ),
+      );
+    },
+  );
+  return h(
+    'section',
+    { class: 'panel inspector-panel', 'aria-labelledby': 'inspector-h' },
+    h('h2', { id: 'inspector-h' }, 'Key inspector'),
+    form,
+    body,
+  );
 }
 
 function rank(top: string[], id: string): number {

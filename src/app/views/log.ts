@@ -4,22 +4,52 @@ import { fill, h } from '../dom.js';
 import { watch } from './watch.js';
 
 export function logView(c: Controller): HTMLElement {
-  const keyFilter = h('input', { id: 'log-key', placeholder: 'any key', autocomplete: 'off', oninput: (e: Event) => c.setLogFilter({ key: (e.target as HTMLInputElement).value }) });
-  const nodeFilter = h('input', { id: 'log-node', placeholder: 'any node', autocomplete: 'off', oninput: (e: Event) => c.setLogFilter({ node: (e.target as HTMLInputElement).value }) });
+  const keyFilter = h('input', {
+    id: 'log-key',
+    placeholder: 'any key',
+    autocomplete: 'off',
+    oninput: (e: Event) => c.setLogFilter({ key: (e.target as HTMLInputElement).value }),
+  });
+  const nodeFilter = h('input', {
+    id: 'log-node',
+    placeholder: 'any node',
+    autocomplete: 'off',
+    oninput: (e: Event) => c.setLogFilter({ node: (e.target as HTMLInputElement).value }),
+  });
   const list = h('ol', { class: 'log scroll', 'aria-label': 'Messages of gets and puts, newest first' });
   const count = h('span', { class: 'muted' });
-  watch(c.store, (st) => ({ log: st.log, filter: st.logFilter }), ({ log, filter }) => {
-    const key = filter.key.trim();
-    const node = filter.node.trim();
-    const shown = log.filter((e) => (!key || (e.key ?? '').includes(key)) && (!node || e.nodes.some((n) => n.includes(node)))).slice(0, 150);
-    count.textContent = `${shown.length} of ${log.length}`;
-    fill(list, shown.map((e) =>
-      h('li', { class: `entry ${e.done ? '' : 'open'}` },
-        h('div', { class: 'entry-head' }, h('time', {}, new Date(e.time).toLocaleTimeString()), ' ', h('strong', {}, e.title)),
-        h('ul', {}, e.lines.map((l) => h('li', { class: l.tone ?? '' }, l.text))))));
-  });
-  return h('section', { class: 'panel log-panel', 'aria-labelledby': 'log-h' },
+  watch(
+    c.store,
+    (st) => ({ log: st.log, filter: st.logFilter }),
+    ({ log, filter }) => {
+      const key = filter.key.trim();
+      const node = filter.node.trim();
+      const shown = log
+        .filter((e) => (!key || (e.key ?? '').includes(key)) && (!node || e.nodes.some((n) => n.includes(node))))
+        .slice(0, 150);
+      count.textContent = `${shown.length} of ${log.length}`;
+      fill(
+        list,
+        shown.map((e) =>
+          h(
+            'li',
+            { class: `entry ${e.done ? '' : 'open'}` },
+            h('div', { class: 'entry-head' }, h('time', {}, new Date(e.time).toLocaleTimeString()), ' ', h('strong', {}, e.title)),
+            h(
+              'ul',
+              {},
+              e.lines.map((l) => h('li', { class: l.tone ?? '' }, l.text)),
+            ),
+          ),
+        ),
+      );
+    },
+  );
+  return h(
+    'section',
+    { class: 'panel log-panel', 'aria-labelledby': 'log-h' },
     h('h2', { id: 'log-h' }, 'Message log ', count),
     h('div', { class: 'inline' }, h('label', { for: 'log-key' }, 'Key'), keyFilter, h('label', { for: 'log-node' }, 'Node'), nodeFilter),
-    list);
+    list,
+  );
 }

@@ -20,57 +20,171 @@ export function membersView(c: Controller): HTMLElement {
   const render = () => {
     const st = c.store.getState();
     const unit = st.strategy === 1 ? 'tokens' : 'partitions';
-    fill(table,
-      h('table', {},
-        h('thead', {}, h('tr', {}, ['Node', 'Seen from here', `Ring share`, 'Cut off', ''].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {},
+    fill(
+      table,
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Node', 'Seen from here', `Ring share`, 'Cut off', ''].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
           st.members.map((m) =>
-            h('tr', { class: statusOf(m) },
-              h('td', { class: 'node-cell' }, h('span', { class: 'swatch', style: `background:${m.color}` }), m.id, m.self ? h('div', { class: 'muted' }, 'this tab') : null),
-              h('td', {}, h('div', { class: 'status-cell' }, statusOf(m)), m.self ? null : h('div', { class: 'muted' }, `channel ${m.channel}`)),
+            h(
+              'tr',
+              { class: statusOf(m) },
+              h(
+                'td',
+                { class: 'node-cell' },
+                h('span', { class: 'swatch', style: `background:${m.color}` }),
+                m.id,
+                m.self ? h('div', { class: 'muted' }, 'this tab') : null,
+              ),
+              h(
+                'td',
+                {},
+                h('div', { class: 'status-cell' }, statusOf(m)),
+                m.self ? null : h('div', { class: 'muted' }, `channel ${m.channel}`),
+              ),
               h('td', {}, `${m.tokens} ${unit}`, h('div', { class: 'muted' }, `capacity ${m.capacity}`)),
-              h('td', {}, m.self ? '' : h('input', { type: 'checkbox', 'aria-label': `Cut off from ${m.id}`, checked: st.faults.isolated.includes(m.id), onchange: (e: Event) => c.isolate(m.id, (e.target as HTMLInputElement).checked) })),
-              h('td', {},
+              h(
+                'td',
+                {},
                 m.self
-                  ? m.status === 'up' ? h('button', { type: 'button', onclick: () => c.leave() }, 'Leave') : null
+                  ? ''
+                  : h('input', {
+                      type: 'checkbox',
+                      'aria-label': `Cut off from ${m.id}`,
+                      checked: st.faults.isolated.includes(m.id),
+                      onchange: (e: Event) => c.isolate(m.id, (e.target as HTMLInputElement).checked),
+                    }),
+              ),
+              h(
+                'td',
+                {},
+                m.self
+                  ? m.status === 'up'
+                    ? h('button', { type: 'button', onclick: () => c.leave() }, 'Leave')
+                    : null
                   : m.status === 'up' || m.status === 'leaving'
                     ? st.confirmingRemove === m.id
-                      ? h('button', { type: 'button', class: 'danger', 'aria-label': `Confirm removing ${m.id}`, onclick: () => c.remove(m.id) }, 'Confirm')
+                      ? h(
+                          'button',
+                          { type: 'button', class: 'danger', 'aria-label': `Confirm removing ${m.id}`, onclick: () => c.remove(m.id) },
+                          'Confirm',
+                        )
                       : h('button', { type: 'button', 'aria-label': `Remove ${m.id}`, onclick: () => c.askRemove(m.id) }, 'Remove')
-                    : null),
-            ))),
-      ));
-    fill(revive,
+                    : null,
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+    fill(
+      revive,
       h('a', { href: `?room=${encodeURIComponent(st.room)}`, target: '_blank', rel: 'noopener' }, 'Join: open a new node tab'),
       st.revivable.length === 0
         ? h('span', { class: 'muted' }, ' · no closed node to revive')
-        : [' · revive a closed node: ', st.revivable.map((id) => [h('a', { href: `?room=${encodeURIComponent(st.room)}&node=${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener' }, id), ' '])]);
+        : [
+            ' · revive a closed node: ',
+            st.revivable.map((id) => [
+              h(
+                'a',
+                { href: `?room=${encodeURIComponent(st.room)}&node=${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener' },
+                id,
+              ),
+              ' ',
+            ]),
+          ],
+    );
   };
-  watch(c.store, (st) => ({ members: st.members, faults: st.faults, revivable: st.revivable, strategy: st.strategy, room: st.room, confirming: st.confirmingRemove }), render);
+  watch(
+    c.store,
+    (st) => ({
+      members: st.members,
+      faults: st.faults,
+      revivable: st.revivable,
+      strategy: st.strategy,
+      room: st.room,
+      confirming: st.confirmingRemove,
+    }),
+    render,
+  );
 
-  const crash = h('button', { type: 'button', 'aria-pressed': 'false', onclick: () => (c.bn.faults.crashed ? c.bn.faults.heal() : c.bn.faults.crash()) });
-  const delayOut = h('output', { for: 'fault-delay' });
-  const delay = h('input', { id: 'fault-delay', type: 'range', min: 0, max: 1000, step: 50, value: 0, oninput: (e: Event) => c.bn.faults.delay(Number((e.target as HTMLInputElement).value)) });
-  const dropOut = h('output', { for: 'fault-drop' });
-  const drop = h('input', { id: 'fault-drop', type: 'range', min: 0, max: 100, step: 5, value: 0, oninput: (e: Event) => c.bn.faults.drop(Number((e.target as HTMLInputElement).value) / 100) });
-  const summary = h('p', { class: 'fault-summary', role: 'status' });
-  watch(c.store, (st) => st.faults, (f) => {
-    crash.textContent = f.crashed ? 'Recover this node' : 'Crash this node';
-    crash.setAttribute('aria-pressed', String(f.crashed));
-    delay.value = String(f.delayMs);
-    delayOut.textContent = `${f.delayMs} ms`;
-    drop.value = String(Math.round(f.dropRate * 100));
-    dropOut.textContent = `${Math.round(f.dropRate * 100)} %`;
-    const parts = [f.crashed ? 'crashed: answers no one' : '', f.isolated.length ? `cut off from ${f.isolated.join(', ')}` : '', f.delayMs ? `every message sent ${f.delayMs} ms late` : '', f.dropRate ? `${Math.round(f.dropRate * 100)} % of messages dropped` : ''].filter(Boolean);
-    summary.textContent = parts.length ? `This node: ${parts.join('; ')}.` : 'This node has no fault switched on.';
-    summary.className = `fault-summary ${parts.length ? 'warn' : ''}`;
+  const crash = h('button', {
+    type: 'button',
+    'aria-pressed': 'false',
+    onclick: () => (c.bn.faults.crashed ? c.bn.faults.heal() : c.bn.faults.crash()),
   });
-  const faults = h('fieldset', { class: 'faults' },
+  const delayOut = h('output', { for: 'fault-delay' });
+  const delay = h('input', {
+    id: 'fault-delay',
+    type: 'range',
+    min: 0,
+    max: 1000,
+    step: 50,
+    value: 0,
+    oninput: (e: Event) => c.bn.faults.delay(Number((e.target as HTMLInputElement).value)),
+  });
+  const dropOut = h('output', { for: 'fault-drop' });
+  const drop = h('input', {
+    id: 'fault-drop',
+    type: 'range',
+    min: 0,
+    max: 100,
+    step: 5,
+    value: 0,
+    oninput: (e: Event) => c.bn.faults.drop(Number((e.target as HTMLInputElement).value) / 100),
+  });
+  const summary = h('p', { class: 'fault-summary', role: 'status' });
+  watch(
+    c.store,
+    (st) => st.faults,
+    (f) => {
+      crash.textContent = f.crashed ? 'Recover this node' : 'Crash this node';
+      crash.setAttribute('aria-pressed', String(f.crashed));
+      delay.value = String(f.delayMs);
+      delayOut.textContent = `${f.delayMs} ms`;
+      drop.value = String(Math.round(f.dropRate * 100));
+      dropOut.textContent = `${Math.round(f.dropRate * 100)} %`;
+      const parts = [
+        f.crashed ? 'crashed: answers no one' : '',
+        f.isolated.length ? `cut off from ${f.isolated.join(', ')}` : '',
+        f.delayMs ? `every message sent ${f.delayMs} ms late` : '',
+        f.dropRate ? `${Math.round(f.dropRate * 100)} % of messages dropped` : '',
+      ].filter(Boolean);
+      summary.textContent = parts.length ? `This node: ${parts.join('; ')}.` : 'This node has no fault switched on.';
+      summary.className = `fault-summary ${parts.length ? 'warn' : ''}`;
+    },
+  );
+  const faults = h(
+    'fieldset',
+    { class: 'faults' },
     h('legend', {}, 'Faults of this node (its transport)'),
-    h('label', { for: 'fault-delay' }, 'Slow link'), delay, delayOut,
-    h('label', { for: 'fault-drop' }, 'Drop messages'), drop, dropOut,
+    h('label', { for: 'fault-delay' }, 'Slow link'),
+    delay,
+    delayOut,
+    h('label', { for: 'fault-drop' }, 'Drop messages'),
+    drop,
+    dropOut,
     h('button', { type: 'button', onclick: () => c.bn.faults.heal() }, 'Heal all faults'),
-    summary);
+    summary,
+  );
   faults.prepend(h('div', { class: 'fault-buttons' }, crash, faults.querySelector('button:last-of-type')!));
-  return h('section', { class: 'panel members-panel', 'aria-labelledby': 'members-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'members-h' }, 'Members'), revive), table, faults);
+  return h(
+    'section',
+    { class: 'panel members-panel', 'aria-labelledby': 'members-h' },
+    h('div', { class: 'panel-head' }, h('h2', { id: 'members-h' }, 'Members'), revive),
+    table,
+    faults,
+  );
 }

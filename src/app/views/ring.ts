@@ -56,21 +56,46 @@ export function ringView(c: Controller): HTMLElement {
 
   watch(
     c.store,
-    (st) => ({ ring: st.ring, members: st.members, keys: st.keys, selection: st.selection, fallbacks: st.fallbacks, self: st.self, n: st.n }),
+    (st) => ({
+      ring: st.ring,
+      members: st.members,
+      keys: st.keys,
+      selection: st.selection,
+      fallbacks: st.fallbacks,
+      self: st.self,
+      n: st.n,
+    }),
     ({ ring, members, keys, selection, fallbacks, self }) => {
       const color = new Map(members.map((m) => [m.id, m.color]));
       const down = new Set(members.filter((m) => !m.reachable || m.status !== 'up').map((m) => m.id));
       const all = ranges(ring);
       const svg = s('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, width: SIZE, height: SIZE, role: 'img', 'aria-labelledby': 'ring-title' });
-      svg.append(s('title', { id: 'ring-title' }, `Consistent-hash ring: ${ring.nodes.length} nodes, ${ring.tokens.length} ranges, ${keys.length} keys`));
+      svg.append(
+        s(
+          'title',
+          { id: 'ring-title' },
+          `Consistent-hash ring: ${ring.nodes.length} nodes, ${ring.tokens.length} ranges, ${keys.length} keys`,
+        ),
+      );
       svg.append(s('circle', { cx: C, cy: C, r: R, fill: 'none', stroke: '#d0d7de', 'stroke-width': 16 }));
       for (const range of all) {
         const owner = ring.owners[range.index]!;
         svg.append(
-          s('path', { d: arc(range.lo, range.hi, R), fill: 'none', stroke: color.get(owner) ?? '#888', 'stroke-width': 16, opacity: down.has(owner) ? 0.3 : 1, 'stroke-dasharray': down.has(owner) ? '4 3' : null },
-            s('title', {}, `${owner}${owner === self ? ' (this tab)' : ''}${down.has(owner) ? ', unreachable from here' : ''}`)),
+          s(
+            'path',
+            {
+              d: arc(range.lo, range.hi, R),
+              fill: 'none',
+              stroke: color.get(owner) ?? '#888',
+              'stroke-width': 16,
+              opacity: down.has(owner) ? 0.3 : 1,
+              'stroke-dasharray': down.has(owner) ? '4 3' : null,
+            },
+            s('title', {}, `${owner}${owner === self ? ' (this tab)' : ''}${down.has(owner) ? ', unreachable from here' : ''}`),
+          ),
         );
-        if (owner === self) svg.append(s('path', { d: arc(range.lo, range.hi, R + 12), fill: 'none', stroke: '#1b1f24', 'stroke-width': 4 }));
+        if (owner === self)
+          svg.append(s('path', { d: arc(range.lo, range.hi, R + 12), fill: 'none', stroke: '#1b1f24', 'stroke-width': 4 }));
       }
       for (const token of ring.tokens) {
         const [x1, y1] = point(angle(token), R - 8);
@@ -79,7 +104,18 @@ export function ringView(c: Controller): HTMLElement {
       }
       for (const key of keys) {
         const [x, y] = point(angle(keyPosition(key)), R - 26);
-        const dot = s('circle', { cx: x, cy: y, r: key === selection?.key ? 6 : 3, fill: key === selection?.key ? '#1b1f24' : '#57606a', class: 'key-dot', onclick: () => void c.select(key) }, s('title', {}, key));
+        const dot = s(
+          'circle',
+          {
+            cx: x,
+            cy: y,
+            r: key === selection?.key ? 6 : 3,
+            fill: key === selection?.key ? '#1b1f24' : '#57606a',
+            class: 'key-dot',
+            onclick: () => void c.select(key),
+          },
+          s('title', {}, key),
+        );
         svg.append(dot);
       }
       if (selection && ring.tokens.length > 0) {
@@ -87,7 +123,13 @@ export function ringView(c: Controller): HTMLElement {
         const top = preferenceList(ring, pos);
         const start = successorIndex(ring, pos);
         const [kx, ky] = point(angle(pos), R - 26);
-        svg.append(s('text', { x: C, y: C - 8, 'text-anchor': 'middle', class: 'ring-key-label' }, selection.key.length > 28 ? `${selection.key.slice(0, 27)}…` : selection.key));
+        svg.append(
+          s(
+            'text',
+            { x: C, y: C - 8, 'text-anchor': 'middle', class: 'ring-key-label' },
+            selection.key.length > 28 ? `${selection.key.slice(0, 27)}…` : selection.key,
+          ),
+        );
         svg.append(s('line', { x1: C, y1: C, x2: kx, y2: ky, stroke: '#1b1f24', 'stroke-width': 1, 'stroke-dasharray': '2 2' }));
         const seen = new Set<string>();
         for (let i = 0; i < ring.tokens.length && seen.size < top.length; i++) {
@@ -106,10 +148,17 @@ export function ringView(c: Controller): HTMLElement {
         for (const [owner, fallback] of fallbacks) {
           // The fallback's first range clockwise from the key: where the walk found it.
           let at = -1;
-          for (let i = 0; i < ring.tokens.length && at < 0; i++) if (ring.owners[(start + i) % ring.tokens.length] === fallback) at = (start + i) % ring.tokens.length;
+          for (let i = 0; i < ring.tokens.length && at < 0; i++)
+            if (ring.owners[(start + i) % ring.tokens.length] === fallback) at = (start + i) % ring.tokens.length;
           if (at < 0) continue;
           const [x, y] = point(angle(ring.tokens[at]!), R + 26 + top.length * 18);
-          svg.append(s('circle', { cx: x, cy: y, r: 9, fill: 'white', stroke: color.get(fallback) ?? '#888', 'stroke-width': 3, 'stroke-dasharray': '3 2' }, s('title', {}, `${fallback} stands in for ${owner}`)));
+          svg.append(
+            s(
+              'circle',
+              { cx: x, cy: y, r: 9, fill: 'white', stroke: color.get(fallback) ?? '#888', 'stroke-width': 3, 'stroke-dasharray': '3 2' },
+              s('title', {}, `${fallback} stands in for ${owner}`),
+            ),
+          );
           svg.append(s('text', { x, y: y + 4, 'text-anchor': 'middle', class: 'badge dark' }, 'F'));
         }
       }
@@ -118,13 +167,19 @@ export function ringView(c: Controller): HTMLElement {
       fill(
         legend,
         members.map((m) =>
-          h('li', { class: m.status === 'up' && m.reachable ? '' : 'faded' },
+          h(
+            'li',
+            { class: m.status === 'up' && m.reachable ? '' : 'faded' },
             h('span', { class: 'swatch', style: `background:${m.color}` }),
             `${m.id}${m.self ? ' (this tab)' : ''}`,
-            h('span', { class: 'muted' }, ` ${share(m.id)} of ${ring.tokens.length}`)),
+            h('span', { class: 'muted' }, ` ${share(m.id)} of ${ring.tokens.length}`),
+          ),
         ),
       );
-      fill(datalist, keys.map((k) => h('option', { value: k })));
+      fill(
+        datalist,
+        keys.map((k) => h('option', { value: k })),
+      );
       if (!selection) fill(prefs, h('p', { class: 'muted' }, 'Choose a key (or click a dot) to see its preference list.'));
       else {
         const pos = keyPosition(selection.key);
@@ -133,17 +188,43 @@ export function ringView(c: Controller): HTMLElement {
         fill(
           prefs,
           h('p', {}, h('strong', {}, 'Preference list of '), h('code', {}, selection.key), ` (top N = ${list.length})`),
-          h('ol', { class: 'pref-list' },
+          h(
+            'ol',
+            { class: 'pref-list' },
             list.map((id) => {
               const r = held.get(id);
               const versions = r?.record?.versions ?? [];
-              const holds = !r ? (selection.loading ? 'asking…' : '') : !r.answered ? 'did not answer' : versions.length === 0 ? 'holds nothing' : versions.map((v) => `${v.deleted ? 'tombstone ' : ''}${formatClock(v.clock)}`).join(' + ');
+              const holds = !r
+                ? selection.loading
+                  ? 'asking…'
+                  : ''
+                : !r.answered
+                  ? 'did not answer'
+                  : versions.length === 0
+                    ? 'holds nothing'
+                    : versions.map((v) => `${v.deleted ? 'tombstone ' : ''}${formatClock(v.clock)}`).join(' + ');
               const stand = fallbacks.get(id);
-              return h('li', {}, h('span', { class: 'swatch', style: `background:${color.get(id) ?? '#888'}` }), `${id} `, h('span', { class: 'muted' }, holds), stand ? h('span', { class: 'warn' }, ` — unreachable; ${stand} holds a hint for it`) : null);
-            })),
+              return h(
+                'li',
+                {},
+                h('span', { class: 'swatch', style: `background:${color.get(id) ?? '#888'}` }),
+                `${id} `,
+                h('span', { class: 'muted' }, holds),
+                stand ? h('span', { class: 'warn' }, ` — unreachable; ${stand} holds a hint for it`) : null,
+              );
+            }),
+          ),
         );
       }
     },
   );
-  return h('section', { class: 'panel ring-panel', 'aria-labelledby': 'ring-h' }, h('h2', { id: 'ring-h' }, 'Ring'), form, svgHolder, legend, prefs);
+  return h(
+    'section',
+    { class: 'panel ring-panel', 'aria-labelledby': 'ring-h' },
+    h('h2', { id: 'ring-h' }, 'Ring'),
+    form,
+    svgHolder,
+    legend,
+    prefs,
+  );
 }

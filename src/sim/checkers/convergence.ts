@@ -16,7 +16,11 @@ export const convergence: Checker = (view) => {
       const store = view.live.get(other)!;
       if (bytesEqual(store.digest(key), reference.digest(key))) continue;
       const show = (id: string) =>
-        view.live.get(id)!.get(key)?.versions.map((v) => formatClock(v.clock) + (v.deleted ? '(deleted)' : '')).join(' ') ?? 'nothing';
+        view.live
+          .get(id)!
+          .get(key)
+          ?.versions.map((v) => formatClock(v.clock) + (v.deleted ? '(deleted)' : ''))
+          .join(' ') ?? 'nothing';
       problems.push(`convergence: replicas of "${key}" differ: ${first} holds ${show(first)}, ${other} holds ${show(other)}`);
     }
   }

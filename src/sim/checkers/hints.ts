@@ -5,7 +5,10 @@ export const hintsDelivered: Checker = (view) => {
   const problems: string[] = [];
   for (const [id, store] of view.live) {
     if (store.hintCount === 0) continue;
-    const sample = store.hints().slice(0, 5).map((h) => `"${h.key}" for ${h.target}`);
+    const sample = store
+      .hints()
+      .slice(0, 5)
+      .map((h) => `"${h.key}" for ${h.target}`);
     problems.push(`hints: ${id} still holds ${store.hintCount} hint(s): ${sample.join(', ')}`);
   }
   return problems;

@@ -95,7 +95,11 @@ function keeps(seen: Seen, w: WriteRecord, ids: readonly (string | undefined)[],
  * Judges the settled cluster: `replicas(key)` is what each of the key's replicas holds. Every key
  * any client wrote is checked, so a key that vanished from every replica is found too.
  */
-export function checkFinal(writes: readonly WriteRecord[], replicas: (key: string) => readonly Holding[], options: FinalOptions): FinalReport {
+export function checkFinal(
+  writes: readonly WriteRecord[],
+  replicas: (key: string) => readonly Holding[],
+  options: FinalOptions,
+): FinalReport {
   const seen = new Seen(writes);
   const violations: string[] = [];
   let falseConflicts = 0;
@@ -106,7 +110,8 @@ export function checkFinal(writes: readonly WriteRecord[], replicas: (key: strin
     for (const h of holdings) {
       const counted = new Set<string>();
       for (const id of h.ids) {
-        if (id === undefined || !known.has(id)) violations.push(`history: ${h.node} holds ${id ?? 'a value'} for "${key}", which no client wrote there`);
+        if (id === undefined || !known.has(id))
+          violations.push(`history: ${h.node} holds ${id ?? 'a value'} for "${key}", which no client wrote there`);
         else if (counted.has(id)) violations.push(`history: ${h.node} holds ${id} of "${key}" twice: one write was applied as two`);
         counted.add(id ?? '');
       }
@@ -119,7 +124,9 @@ export function checkFinal(writes: readonly WriteRecord[], replicas: (key: strin
         }
         falseConflicts++;
         if (!options.allowFalseConflicts) {
-          violations.push(`history: ${h.node} holds ${v} of "${key}" beside a version whose writer had seen it (${by} had overwritten it): a false conflict`);
+          violations.push(
+            `history: ${h.node} holds ${v} of "${key}" beside a version whose writer had seen it (${by} had overwritten it): a false conflict`,
+          );
         }
       }
     }
@@ -149,7 +156,11 @@ export function checkFinal(writes: readonly WriteRecord[], replicas: (key: strin
  * Safety while faults are active: every acknowledged write is held by some node, in its records
  * or in its hints (crashed nodes keep their disks), or covered by something that is, or reaped.
  */
-export function checkHeld(writes: readonly WriteRecord[], anywhere: (key: string) => readonly (string | undefined)[], reaped: ReadonlySet<string>): string[] {
+export function checkHeld(
+  writes: readonly WriteRecord[],
+  anywhere: (key: string) => readonly (string | undefined)[],
+  reaped: ReadonlySet<string>,
+): string[] {
   const seen = new Seen(writes);
   const violations: string[] = [];
   for (const [key, keyWrites] of byKey(writes)) {

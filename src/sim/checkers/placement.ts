@@ -6,7 +6,12 @@ export const placement: Checker = (view) => {
   for (const [id, store] of view.live) {
     const strays = [...store.keys()].filter((key) => !view.replicas(key).includes(id));
     if (strays.length > 0) {
-      problems.push(`placement: ${id} holds ${strays.length} key(s) it does not replicate: ${strays.slice(0, 5).map((k) => `"${k}"`).join(', ')}`);
+      problems.push(
+        `placement: ${id} holds ${strays.length} key(s) it does not replicate: ${strays
+          .slice(0, 5)
+          .map((k) => `"${k}"`)
+          .join(', ')}`,
+      );
     }
   }
   return problems;
