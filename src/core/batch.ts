@@ -36,6 +36,6 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** A record as it travels: without fields that are local to a store (such as a hint's target). */
 export function wireRecord(record: KeyRecord): KeyRecord {
-  const { key, versions, seen, cloud, truncated } = record;
-  return { key, versions, seen, ...(cloud ? { cloud } : {}), ...(truncated ? { truncated } : {}) };
+  const { key, versions, seen, cloud } = record;
+  return cloud ? { key, versions, seen, cloud } : { key, versions, seen };
 }

@@ -83,11 +83,11 @@ export function advance(cc: CausalContext, actor: string, counter: number, time:
 }
 
 /**
- * Forgets the oldest entries of the vector, by last-updated time, until at most `max` remain
- * (Dynamo 4.4's truncation), and cloud dots beyond `cloudMax`, lowest counters first. It never
- * forgets the events of `live` versions, nor their actors' entries: a reader must keep naming
- * them, or no write could ever supersede them. Forgetting only makes a stale copy look new: a
- * false conflict, never a lost write.
+ * Forgets the oldest entries of the vector, by last-updated time, until at most `max` remain, and
+ * cloud dots beyond `cloudMax`, lowest counters first, never the events of `live` versions nor
+ * their actors' entries. Only for a context handed to a client (a record never forgets: see
+ * version.ts): a context that names less makes its write supersede less, a false conflict at
+ * worst.
  */
 export function truncateContext(cc: CausalContext, max: number, cloudMax: number, live: readonly Dot[]): CausalContext {
   let vv = cc.vv;

@@ -31,7 +31,7 @@ export function causalityOf(config: Pick<ClusterConfig, 'causality' | 'clockSize
     };
   }
   return {
-    merge: (key, a, b) => mergeRecords(key, a, b, max),
+    merge: mergeRecords,
     write: (key, current, context, fields, dot, now) => writeVersion(key, current, context, fields, dot, now, max),
   };
 }

@@ -7,11 +7,11 @@
 import type { CausalContext } from './causal-context.js';
 import { DynamoError } from './errors.js';
 import { hash32 } from './hash.js';
-import { CLOCK_ENTRIES_MAX } from './limits.js';
 import type { VClock } from './vclock.js';
 
 const CONTEXT_LENGTH_MAX = 256 * 1024;
-/** Single events a context may name: a record keeps those of its live versions whatever their number. */
+/** Actors and single events a context may name: a record's knowledge is never truncated. */
+const VECTOR_MAX = 4096;
 const CLOUD_MAX = 4096;
 
 function toBase64Url(text: string): string {
@@ -54,7 +54,7 @@ export function decodeContext(key: string, context: string): CausalContext {
   if (!Array.isArray(parsed) || parsed.length < 2 || parsed.length > 3 || !Array.isArray(parsed[1])) throw invalid('expected a clock');
   if (parsed[0] !== keyTag(key)) throw invalid(`it was returned for another key than "${key}"`);
   const [, rawVv, rawCloud = []] = parsed as [unknown, unknown[], unknown];
-  if (rawVv.length > CLOCK_ENTRIES_MAX || !Array.isArray(rawCloud) || rawCloud.length > CLOUD_MAX) throw invalid('too many entries');
+  if (rawVv.length > VECTOR_MAX || !Array.isArray(rawCloud) || rawCloud.length > CLOUD_MAX) throw invalid('too many entries');
   const actors = new Set<string>();
   const vv = rawVv.map((entry) => {
     if (!Array.isArray(entry) || entry.length !== 3 || !isActor(entry[0]) || actors.has(entry[0]) || !isCounter(entry[1])) {

@@ -33,7 +33,8 @@ const Position = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/));
 const Actor = v.pipe(v.string(), v.minLength(1), v.maxLength(ID_CHARS_MAX + 32));
 const Counter = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
 const Time = v.pipe(v.number(), v.finite());
-const Clock = v.pipe(v.array(v.object({ node: Actor, counter: Counter, time: Time })), v.maxLength(CLOCK_ENTRIES_MAX), v.readonly());
+const ClockEntry = v.object({ node: Actor, counter: Counter, time: Time });
+const Clock = v.pipe(v.array(ClockEntry), v.maxLength(CLOCK_ENTRIES_MAX), v.readonly());
 const DotSchema = v.object({ node: Actor, counter: Counter });
 const VersionSchema = v.object({
   value: Value,
@@ -45,9 +46,9 @@ const RecordSchema = v.object({
   key: Key,
   // Merging two records each within a put's sibling limit may pass it: the message size bounds this.
   versions: v.pipe(v.array(VersionSchema), v.maxLength(LIST_MAX), v.readonly()),
-  seen: Clock,
+  // What a replica has seen of a key: one entry per actor that ever wrote it, never truncated.
+  seen: v.pipe(v.array(ClockEntry), v.maxLength(LIST_MAX), v.readonly()),
   cloud: v.optional(v.pipe(v.array(DotSchema), v.maxLength(LIST_MAX), v.readonly())),
-  truncated: v.optional(v.literal(true)),
 });
 const Records = v.pipe(v.array(RecordSchema), v.maxLength(LIST_MAX), v.readonly());
 const Keys = v.pipe(v.array(Key), v.maxLength(LIST_MAX), v.readonly());

@@ -10,7 +10,7 @@
 import { advance, asClock, type CausalContext, type Dot, dotKey, join, knows, truncateContext, withDot } from './causal-context.js';
 import { bytesToHex, md5Bytes, utf8ToBytes } from './hash.js';
 import { SIBLINGS_MAX } from './limits.js';
-import { clockKey, counterOf, DEFAULT_CLOCK_SIZE_MAX, merge, truncate, type VClock } from './vclock.js';
+import { clockKey, counterOf, merge, truncate, type VClock } from './vclock.js';
 
 export type { Dot } from './causal-context.js';
 
@@ -32,12 +32,6 @@ export interface KeyRecord {
   readonly seen: VClock;
   /** Single events seen beyond the vector; omitted when empty. */
   readonly cloud?: readonly Dot[];
-  /**
-   * Set for good once truncation made this record (or one merged into it) forget events. Such a
-   * record may not be reaped: without its tombstones, what they superseded but it forgot could
-   * come back alone, undoing a delete, where a tombstone beside it is only a false conflict.
-   */
-  readonly truncated?: true;
 }
 
 /** Everything the record has seen: its versions' events and those they superseded. */
@@ -64,8 +58,12 @@ function byDot(a: Version, b: Version): number {
   return a.dot.node < b.dot.node ? -1 : a.dot.node > b.dot.node ? 1 : a.dot.counter - b.dot.counter;
 }
 
-/** A record in canonical form: siblings by event, one per event, and the context truncated. */
-function normal(key: string, versions: Version[], cc: CausalContext, clockSizeMax: number, truncated: boolean): KeyRecord {
+/**
+ * A record in canonical form: siblings by event, one per event. Its knowledge is never truncated:
+ * forgetting an event a reaped tombstone had superseded would let a stale copy of it come back
+ * alone, undoing a delete. (The paper's clocks people see are truncated, `writeVersion`.)
+ */
+function normal(key: string, versions: Version[], cc: CausalContext): KeyRecord {
   const one = new Map<string, Version>();
   for (const v of versions) {
     const k = dotKey(v.dot);
@@ -74,32 +72,14 @@ function normal(key: string, versions: Version[], cc: CausalContext, clockSizeMa
     if (!other || identity(v) < identity(other)) one.set(k, v);
   }
   const kept = [...one.values()].sort(byDot);
-  const t = truncateContext(
-    cc,
-    clockSizeMax,
-    SIBLINGS_MAX,
-    kept.map((v) => v.dot),
-  );
-  const forgot = truncated || t !== cc;
-  return {
-    key,
-    versions: kept,
-    seen: t.vv,
-    ...(t.cloud.length > 0 ? { cloud: t.cloud } : {}),
-    ...(forgot ? { truncated: true as const } : {}),
-  };
+  return cc.cloud.length > 0 ? { key, versions: kept, seen: cc.vv, cloud: cc.cloud } : { key, versions: kept, seen: cc.vv };
 }
 
 /**
  * Merges two replicas' records of one key (syntactic reconciliation): a version stays unless the
  * other side knows its event and no longer holds it, which means it was superseded there.
  */
-export function mergeRecords(
-  key: string,
-  a: KeyRecord | undefined,
-  b: KeyRecord | undefined,
-  clockSizeMax = DEFAULT_CLOCK_SIZE_MAX,
-): KeyRecord {
+export function mergeRecords(key: string, a: KeyRecord | undefined, b: KeyRecord | undefined): KeyRecord {
   const ka = knowledge(a);
   const kb = knowledge(b);
   const inA = new Set((a?.versions ?? []).map((v) => dotKey(v.dot)));
@@ -108,7 +88,7 @@ export function mergeRecords(
     ...(a?.versions ?? []).filter((v) => inB.has(dotKey(v.dot)) || !knows(kb, v.dot)),
     ...(b?.versions ?? []).filter((v) => !inA.has(dotKey(v.dot)) && !knows(ka, v.dot)),
   ];
-  return normal(key, versions, join(ka, kb), clockSizeMax, !!(a?.truncated || b?.truncated));
+  return normal(key, versions, join(ka, kb));
 }
 
 export interface Written {
@@ -136,13 +116,14 @@ export function writeVersion(
   const version: Version = { value: fields.value, deleted: fields.deleted, dot, clock };
   const kept = (current?.versions ?? []).filter((v) => !knows(context, v.dot));
   const seen = advance(join(knowledge(current), context), dot.node, dot.counter, now);
-  const record = normal(key, [...kept, version], seen, clockSizeMax, !!current?.truncated);
+  const record = normal(key, [...kept, version], seen);
   // The writer saw nothing of the actor between its context and this event only if the replica
-  // knows no such event; otherwise the writer's context names this one event alone. Truncated
-  // like a record's, so that a client writing back with it again and again never outgrows it.
+  // knows no such event; otherwise the writer's context names this one event alone. Its single
+  // events are capped, oldest first (a writer's own earlier ones, superseded everywhere already),
+  // so that a client writing back with it again and again never outgrows a context.
   const mine = counterOf(knowledge(current).vv, dot.node);
   const writer = mine <= counterOf(context.vv, dot.node) ? advance(context, dot.node, dot.counter, now) : withDot(context, dot);
-  return { record, version, context: truncateContext(writer, clockSizeMax, SIBLINGS_MAX, [dot]) };
+  return { record, version, context: truncateContext(writer, Number.POSITIVE_INFINITY, SIBLINGS_MAX, [dot]) };
 }
 
 /** The record with its tombstones gone and its knowledge kept: nothing they superseded returns. */
@@ -152,20 +133,14 @@ export function reapRecord(record: KeyRecord): KeyRecord {
 
 /** A key whose versions are all tombstones and whose record forgot nothing: it may be reaped. */
 export function isReapable(record: KeyRecord | undefined): boolean {
-  return isTombstoneOnly(record) && !record!.truncated;
+  return isTombstoneOnly(record);
 }
 
 /** A 16-byte digest of a record's content; equal records have equal digests. Empty record: all zeros. */
 export function recordDigest(record: KeyRecord | undefined): Uint8Array {
   if (isEmptyRecord(record)) return new Uint8Array(16);
   const r = record!;
-  const text = [
-    r.key,
-    clockKey(r.seen),
-    (r.cloud ?? []).map(dotKey).join(','),
-    r.truncated ? 't' : '',
-    ...[...r.versions].sort(byDot).map(identity),
-  ].join('\n');
+  const text = [r.key, clockKey(r.seen), (r.cloud ?? []).map(dotKey).join(','), ...[...r.versions].sort(byDot).map(identity)].join('\n');
   return md5Bytes(utf8ToBytes(text));
 }
 

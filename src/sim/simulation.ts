@@ -372,8 +372,8 @@ export class Simulation {
   /**
    * What the invariant checkers find now (meaningful after `settle()`): the history checker over
    * the tracked clients' writes, and the cluster's convergence, hints and placement. Siblings one
-   * of which had seen the other are reported too unless `allowFalseConflicts` (the paper's clock
-   * truncation may cause them).
+   * of which had seen the other are reported too unless `allowFalseConflicts` (with exact
+   * causality there are none; the paper's plain clocks make them).
    */
   violations(options: { allowFalseConflicts?: boolean } = {}): string[] {
     return [...this.judge(options.allowFalseConflicts ?? false).violations, ...check(this.view())];

@@ -21,7 +21,7 @@ export interface SwarmReport {
   readonly settleMs: number;
   readonly violations: string[];
   readonly fingerprint: string;
-  /** Pairs of final siblings one of which had seen the other (truncation may cause them). */
+  /** Final siblings one of which had seen the other (none with exact causality). */
   readonly falseConflicts: number;
   /** The simulation, for figures (bench/core.ts). */
   readonly sim: Simulation;
@@ -178,8 +178,7 @@ export async function runSwarm(seed: number, config: Partial<ClusterConfig> = {}
   for (const id of full) sim.setQuota(id, undefined);
   for (const id of sim.nodes) if (sim.isCrashed(id)) await sim.restart(id);
   const settled = await sim.settle(180_000);
-  const allowFalseConflicts = mix.clockSizeMax < 64;
-  violations.push(...sim.violations({ allowFalseConflicts }));
+  violations.push(...sim.violations());
   if (!settled.converged) violations.push(`liveness: the cluster did not converge within ${settled.ms} ms of healing`);
   return {
     seed,

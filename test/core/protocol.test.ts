@@ -25,7 +25,7 @@ describe('wire protocol', () => {
     { t: 'ae-hashes-reply', id: 4, hashes: new Uint8Array(32) },
     { t: 'ae-keys', id: 5, lo: '0'.repeat(32), hi: 'f'.repeat(32), leaves: [3] },
     { t: 'ae-keys-reply', id: 5, keys: ['cart'], digests: new Uint8Array(16) },
-    { t: 'ae-push', records: [{ ...record, cloud: [{ node: 'n2~e7', counter: 9 }], truncated: true }] },
+    { t: 'ae-push', records: [{ ...record, cloud: [{ node: 'n2~e7', counter: 9 }] }] },
     { t: 'handoff-ack', id: 1, key: 'cart', digest: new Uint8Array(16) },
     { t: 'transfer-ack', id: 1, keys: ['cart'], digests: new Uint8Array(16) },
     { t: 'reap', record: { key: 'cart', versions: [], seen: clock } },
