@@ -6,19 +6,19 @@ import { type ClusterConfig, makeConfig, type Strategy } from '../core/config.js
 import type { WriteResult } from '../core/coordinator.js';
 import { DynamoError } from '../core/errors.js';
 import { keyPosition } from '../core/hash.js';
-import { isTerminal, type MemberEntry, membershipFingerprint } from '../core/membership.js';
-import { bytesEqual } from '../core/merkle.js';
+import { isTerminal, type MemberEntry } from '../core/membership.js';
 import { type DeleteOptions, DynamoNode, type GetOptions, type PutOptions } from '../core/node.js';
 import { chooseTokens } from '../core/partitioning.js';
 import type { Clock, NodeId } from '../core/ports.js';
 import { preferenceList, type Ring } from '../core/ring.js';
 import type { KeyRecord, Version } from '../core/version.js';
 import { MemoryDisk, MemoryStorage } from '../storage/memory.js';
-import { checkFinal, checkHeld, type Holding } from './checkers/history.js';
+import { checkFinal, checkHeld } from './checkers/history.js';
 import { type ClusterView, check } from './checkers/index.js';
 import { drainMicrotasks } from './drain.js';
 import { History, idsOf } from './history.js';
 import { type LinkFaults, SimNetwork } from './network.js';
+import { converged, heldAnywhere, holding } from './observe.js';
 import { SeededRandom } from './random.js';
 import { Scheduler } from './scheduler.js';
 import { type TrackedClient, trackedClient } from './workload.js';
@@ -327,27 +327,7 @@ export class Simulation {
 
   /** True when membership agrees, hints are delivered, transfers are done and replicas agree. */
   converged(): boolean {
-    const running = this.running();
-    if (running.length === 0) return true;
-    if ([...this.sims.values()].some((s) => s.crashed)) return false;
-    const fingerprint = membershipFingerprint(running[0]!.members());
-    if (!running.every((n) => membershipFingerprint(n.members()) === fingerprint)) return false;
-    if (running.some((n) => n.status !== 'up' || n.held.hintCount > 0)) return false;
-    // Nodes that left or were removed must have handed everything over.
-    for (const s of this.sims.values())
-      if (s.node && (s.node.held.size > 0 || s.node.held.hintCount > 0) && isTerminal(s.node.status)) return false;
-    const view = this.view();
-    for (const [id, store] of view.live) {
-      for (const key of store.keys()) {
-        const replicas = view.replicas(key);
-        if (!replicas.includes(id)) return false;
-        for (const r of replicas) {
-          const other = view.live.get(r);
-          if (other && !bytesEqual(other.digest(key), store.digest(key))) return false;
-        }
-      }
-    }
-    return true;
+    return converged([...this.sims.values()], this.running(), this.view());
   }
 
   /**
@@ -361,12 +341,6 @@ export class Simulation {
       if (this.converged()) return { converged: true, ms: this.scheduler.now - start };
     }
     return { converged: false, ms: this.scheduler.now - start };
-  }
-
-  /** What a node durably holds for a key, read as tracked ids (not through the node). */
-  private holding(id: NodeId, key: string): Holding {
-    const record = this.sim(id).disk.peek(key);
-    return { node: id, ids: (record?.versions ?? []).map((v) => idsOf([v])[0]), emptied: !!record && record.versions.length === 0 };
   }
 
   /**
@@ -386,7 +360,7 @@ export class Simulation {
 
   private judge(allowFalseConflicts: boolean) {
     const view = this.view();
-    return checkFinal(this.history.writes, (key) => view.replicas(key).map((r) => this.holding(r, key)), {
+    return checkFinal(this.history.writes, (key) => view.replicas(key).map((r) => holding(r, this.sim(r).disk, key)), {
       allowFalseConflicts,
       reaped: this.reaped,
     });
@@ -394,12 +368,7 @@ export class Simulation {
 
   /** Safety while faults are active: every acknowledged tracked write is held by some node's disk, in records or hints. */
   safetyViolations(): string[] {
-    const anywhere = (key: string) =>
-      [...this.sims.values()].flatMap((sim) => [
-        ...this.holding(sim.id, key).ids,
-        ...sim.disk.peekHints(key).flatMap((hint) => idsOf(hint.versions)),
-      ]);
-    return checkHeld(this.history.writes, anywhere, this.reaped);
+    return checkHeld(this.history.writes, (key) => heldAnywhere([...this.sims.values()], key), this.reaped);
   }
 
   /** A digest of the whole run so far: equal seeds give equal fingerprints. */
