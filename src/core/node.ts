@@ -2,7 +2,7 @@
  * A Dynamo node, the composition root: it builds the parts (the replica store, the client API,
  * the coordinators' context, gossip, failure detection, hinted handoff, anti-entropy, ownership
  * transfer, reaping), joins them to the four ports, and routes every message to its handler
- * through one table the compiler checks. The browser and the simulator construct it the same
+ * through one table the compiler checks (handlers.ts). The browser and the simulator construct it the same
  * way; only the ports differ. From outside, the node is its API, read-only views and events.
  */
 import { AntiEntropy } from './antientropy.js';
@@ -17,13 +17,14 @@ import type { NodeEvent } from './events.js';
 import { FailureDetector, probeTargets } from './failure-detector.js';
 import { Forwarding } from './forwarding.js';
 import { Gossip } from './gossip.js';
+import { type Handler, type Handlers, handlerTable } from './handlers.js';
 import { HintedHandoff } from './handoff.js';
 import { keyPosition } from './hash.js';
 import { isTerminal, liveMembers, type MemberEntry, type MemberStatus, type Members, withStatus } from './membership.js';
 import { type DeleteOptions, type GetOptions, type NodeOptions, type NodeStats, type PutOptions, restoreIdentity } from './node-api.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
-import type { Message, MessageOf, MessageType } from './protocol.js';
+import type { Message } from './protocol.js';
 import { Reaper } from './reaper.js';
 import { ReplicaHandlers, type ReplicaView } from './replica-handlers.js';
 import { ReplicaStore, type StoreView } from './replica-store.js';
@@ -42,11 +43,6 @@ export type { StoreView } from './replica-store.js';
 
 /** Node ids: no '~', which separates a node from its epoch in an actor (dot-source.ts). */
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** A handler may return the promise of its async work: dispatch reports a rejection. */
-type Handler<T extends MessageType> = (from: NodeId, m: MessageOf<T>) => unknown;
-/** One handler per message type: a new message type does not compile until it has one. */
-type Handlers = { readonly [T in MessageType]: Handler<T> };
 
 export class DynamoNode {
   readonly id: NodeId;
@@ -129,7 +125,18 @@ export class DynamoNode {
       () => !this.departing && !this.stopped,
     );
     this.client = new ClientApi(this.ctx, this.forwarding, () => this.checkServing());
-    this.handlers = this.routes();
+    this.handlers = handlerTable({
+      gossip: this.gossip,
+      replica: this.replica,
+      forwarding: this.forwarding,
+      antiEntropy: this.antiEntropy,
+      transfer: this.transfer,
+      reaper: this.reaper,
+      rpc: this.rpc,
+      send: (to, m) => this.send(to, m),
+      gone: () => isTerminal(this.status),
+      refuse: (from, m) => this.refuse(from, m),
+    });
     store.onChange((key) => this.emit({ type: 'stored', key }));
   }
 
@@ -384,47 +391,5 @@ export class DynamoNode {
     if (m.t === 'write' && m.id !== 0) this.send(from, { t: 'write-reply', id: m.id, error });
     // 'unavailable' promises the forwarder nothing was applied: it tries the next replica.
     if (m.t === 'forward') this.send(from, { t: 'forward-reply', id: m.id, error });
-  }
-
-  /** The handler of every message type. */
-  private routes(): Handlers {
-    const reply = (from: NodeId, m: Message & { id: number }) => this.rpc.reply(from, m);
-    // A node that left or was removed takes no data: a peer with an older ring asks someone else.
-    const data =
-      <T extends MessageType>(handler: Handler<T>): Handler<T> =>
-      (from, m) => {
-        if (!isTerminal(this.status)) return handler(from, m);
-        this.refuse(from, m);
-      };
-    return {
-      gossip: (from, m) => this.gossip.onGossip(from, m),
-      ping: (from, m) => this.send(from, { t: 'pong', id: m.id }),
-      inspect: (from, m) => this.replica.onInspect(from, m),
-      read: data((from, m) => this.replica.onRead(from, m)),
-      write: data((from, m) => this.replica.onWrite(from, m)),
-      handoff: data((from, m) => this.replica.onHandoff(from, m)),
-      forward: data((from, m) => this.forwarding.onForward(from, m)),
-      'ae-roots': data((from, m) => this.antiEntropy.onRoots(from, m)),
-      'ae-hashes': data((from, m) => this.antiEntropy.onHashes(from, m)),
-      'ae-keys': data((from, m) => this.antiEntropy.onKeys(from, m)),
-      'ae-pull': data((from, m) => this.antiEntropy.onPull(from, m)),
-      'ae-push': data((_, m) => this.antiEntropy.onPush(m)),
-      'transfer-offer': data((from, m) => this.transfer.onOffer(from, m)),
-      'transfer-data': data((from, m) => this.transfer.onData(from, m)),
-      'reap-check': data((from, m) => this.reaper.onCheck(from, m)),
-      reap: data((_, m) => this.reaper.onReap(m)),
-      pong: reply,
-      'read-reply': reply,
-      'inspect-reply': reply,
-      'write-reply': reply,
-      'forward-reply': reply,
-      'handoff-ack': reply,
-      'ae-roots-reply': reply,
-      'ae-hashes-reply': reply,
-      'ae-keys-reply': reply,
-      'transfer-accept': reply,
-      'transfer-ack': reply,
-      'reap-check-reply': reply,
-    };
   }
 }
