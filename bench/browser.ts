@@ -8,9 +8,9 @@
  * its own browser context, so that it uses WebRTC, not BroadcastChannel), with the ratio ours/theirs.
  * Pass `--quick` for a smaller run.
  */
-import { existsSync } from 'node:fs';
 import { chromium, type Page } from '@playwright/test';
 import { createServer } from 'vite';
+import { chromiumLaunchOptions } from '../e2e/chromium.js';
 import { requireNetworkNamespace } from '../e2e/global-setup.js';
 import { startSignalingServer } from '../signaling/server.js';
 import { round, summary } from './stats.js';
@@ -43,18 +43,7 @@ const vite = await createServer({
 });
 await vite.listen();
 const base = vite.resolvedUrls!.local[0]!;
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({
-  ...(executablePath ? { executablePath } : {}),
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await chromium.launch(chromiumLaunchOptions);
 
 try {
   // ---- our cluster: five tabs of one context ----
