@@ -2,8 +2,12 @@
  * The browser's side of the signaling/seed server: joins a room, keeps the room's member list
  * (the seeds), relays WebRTC signals, and reconnects by itself with backoff when the server goes
  * away. While it is away, nothing else stops: data channels already open keep working.
+ *
+ * To join, it signs the server's one-time challenge with the node's key: the server lets a
+ * connection speak as a node id only when it holds that id's key.
  */
 import type { ClientFrame, ServerFrame } from '../../signaling/protocol.js';
+import { joinProof, type NodeKeys, sign, toBase64Url } from '../identity/keys.js';
 
 export interface SignalingEvents {
   onSignal(from: string, data: Record<string, unknown>): void;
@@ -31,10 +35,15 @@ export class SignalingClient {
   constructor(
     private readonly url: string,
     private readonly room: string,
-    private readonly id: string,
+    private readonly keys: NodeKeys,
     private readonly events: SignalingEvents,
   ) {
     this.connect();
+  }
+
+  /** The node this client joins as. */
+  get id(): string {
+    return this.keys.id;
   }
 
   /** Room members other than this node, as the server last said. */
@@ -59,12 +68,22 @@ export class SignalingClient {
       return;
     }
     this.socket = socket;
+    // One join per connection, on the server's first challenge; the backoff resets only once the server welcomes it.
+    let joining = false;
     socket.onopen = () => {
-      this.attempt = 0;
-      this.write({ type: 'join', room: this.room, id: this.id });
       this.keepalive = setInterval(() => this.write({ type: 'ping' }), KEEPALIVE_MS);
     };
-    socket.onmessage = (event) => this.handle(event.data);
+    socket.onmessage = (event) => {
+      const frame = this.parse(event.data);
+      if (frame?.type === 'challenge') {
+        if (!joining) {
+          joining = true;
+          void this.join(socket, frame.nonce);
+        }
+        return;
+      }
+      if (frame) this.handle(socket, frame);
+    };
     socket.onclose = () => {
       clearInterval(this.keepalive);
       if (this.socket === socket) this.socket = undefined;
@@ -80,15 +99,33 @@ export class SignalingClient {
     this.retry = setTimeout(() => this.connect(), delay);
   }
 
-  private handle(data: unknown): void {
-    let frame: ServerFrame;
+  private async join(socket: WebSocket, nonce: string): Promise<void> {
+    const { room, keys } = this;
+    let sig: Uint8Array;
     try {
-      frame = JSON.parse(String(data)) as ServerFrame;
-    } catch {
+      sig = await sign(keys, joinProof(room, keys.id, nonce));
+    } catch (e) {
+      this.events.onError?.(`cannot sign the join: ${String(e)}`);
+      socket.close();
       return;
     }
+    if (this.socket !== socket || socket.readyState !== WebSocket.OPEN) return;
+    const join: ClientFrame = { type: 'join', room, id: keys.id, key: toBase64Url(keys.publicKey), sig: toBase64Url(sig) };
+    socket.send(JSON.stringify(join));
+  }
+
+  private parse(data: unknown): ServerFrame | undefined {
+    try {
+      return JSON.parse(String(data)) as ServerFrame;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private handle(socket: WebSocket, frame: ServerFrame): void {
     switch (frame.type) {
       case 'welcome':
+        this.attempt = 0;
         this.memberSet.clear();
         for (const m of frame.members) this.memberSet.add(m);
         this.setStatus('connected');
@@ -112,8 +149,11 @@ export class SignalingClient {
         }
         this.events.onError?.(`${frame.code}: ${frame.message}`);
         if (frame.code === 'replaced') this.close();
+        // The join was refused: drop this connection and try again after the backoff, not at once.
+        else if (frame.code === 'unauthorized') socket.close();
         return;
       case 'pong':
+      case 'challenge':
         return;
     }
   }
