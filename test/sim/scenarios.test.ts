@@ -398,6 +398,71 @@ describe('bad input', () => {
   });
 });
 
+describe('a full disk is not a dead node', () => {
+  it('a node restarted on a full disk starts, serves reads, refuses writes with the quota error, and takes them again once there is room', async () => {
+    const sim = await createSimulation({ seed: 18, nodes: 3, n: 3, r: 2, w: 3 });
+    const [a, b, c] = replicasOf(sim, 'cart');
+    const first = await sim.client(a!).put('cart', bytes('milk'));
+    sim.crash(a!);
+    sim.setQuota(a!, 0);
+    await sim.restart(a!);
+    expect(sim.node(a!)?.status).toBe('up');
+
+    // A get it coordinates, answered from its own disk (it can reach nobody else).
+    sim.partition([a!], [b!, c!]);
+    const own = await sim.client(a!).get('cart', { r: 1 });
+    expect(own.versions.map((v) => text(v.value))).toEqual(['milk']);
+    sim.heal();
+    // A replica read it answers: with c down, b's get needs a's reply for R=2.
+    sim.crash(c!);
+    const viaB = await sim.client(b!).get('cart', { r: 2 });
+    expect(viaB.versions.map((v) => text(v.value))).toEqual(['milk']);
+    await sim.restart(c!);
+
+    // Writes fail with the quota error, and store nothing.
+    const read = await sim.client(a!).get('cart');
+    const refused = sim.client(a!).put('cart', bytes('milk,eggs'), read.context);
+    await expect(refused).rejects.toMatchObject({ code: 'storage', message: expect.stringMatching(/quota/) });
+    expect(sim.stored(a!, 'cart').map((v) => text(v.value))).toEqual(['milk']);
+
+    // Room again, without a restart: writes work, and the new event's dot was never handed out before.
+    sim.setQuota(a!, undefined);
+    const next = await sim.client(a!).put('cart', bytes('milk,eggs'), read.context);
+    expect(sim.stored(a!, 'cart').map((v) => text(v.value))).toEqual(['milk,eggs']);
+    expect(next.version.dot.node).toBe(first.version.dot.node);
+    expect(next.version.dot.counter).toBeGreaterThan(first.version.dot.counter);
+    // And its reservation was stored: after a restart the node's events go on past it.
+    sim.crash(a!);
+    await sim.restart(a!);
+    const after = await sim.client(a!).put('cart', bytes('milk,eggs,jam'), next.context);
+    expect(after.version.dot.node).toBe(next.version.dot.node);
+    expect(after.version.dot.counter).toBeGreaterThan(next.version.dot.counter);
+    await sim.settle();
+    expectNoViolations(sim);
+  });
+
+  it('a node that lost its disk and starts on a full new one starts too, serves reads, and writes once there is room', async () => {
+    const sim = await createSimulation({ seed: 19, nodes: 3, n: 3, r: 2, w: 3 });
+    const [a, b] = replicasOf(sim, 'cart');
+    await sim.client(b!).put('cart', bytes('milk'));
+    await sim.editDisk(a!, (disk) => {
+      disk.wipe();
+      disk.quotaBytes = 0;
+    });
+    expect(sim.node(a!)?.status).toBe('up');
+    await sim.run(5000); // it hears from the cluster (it no longer knows it is a member)
+    const read = await sim.client(a!).get('cart', { r: 2 });
+    expect(read.versions.map((v) => text(v.value))).toEqual(['milk']);
+    await expect(sim.client(a!).put('cart', bytes('milk,eggs'), read.context)).rejects.toMatchObject({
+      code: 'storage',
+      message: expect.stringMatching(/quota/),
+    });
+    sim.setQuota(a!, undefined);
+    await sim.client(a!).put('cart', bytes('milk,eggs'), read.context);
+    expect(sim.stored(a!, 'cart').map((v) => text(v.value))).toEqual(['milk,eggs']);
+  });
+});
+
 describe('determinism', () => {
   async function run(seed: number) {
     const sim = await createSimulation({ seed, nodes: 5, strategy: 1 });
