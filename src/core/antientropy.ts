@@ -6,17 +6,33 @@
  * then the records that differ, both ways. The peer only answers questions about its own trees.
  */
 import { batches, chunks, wireRecord } from './batch.js';
-import { bytesEqual, childrenOf, compareTrees, concatHashes, diffLeaves, HASH_BYTES, LEAF_LEVEL, MerkleTree, xorInto } from './merkle.js';
+import { Grants } from './grants.js';
+import { keyPosition } from './hash.js';
+import {
+  bytesEqual,
+  childrenOf,
+  compareTrees,
+  concatHashes,
+  diffLeaves,
+  HASH_BYTES,
+  LEAF_LEVEL,
+  leafOf,
+  MerkleTree,
+  xorInto,
+} from './merkle.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
-import { type KeyRange, type Ring, rangeReplicas, ranges, successorIndex } from './ring.js';
+import { inRange, type KeyRange, type Ring, rangeReplicas, ranges, successorIndex } from './ring.js';
 import type { KeyRecord } from './version.js';
 
 const KEYS_PER_MESSAGE = 1024;
 const LEAVES_PER_REQUEST = 256;
 const ROOTS_PER_ROUND = 64;
 const TREE_CACHE_MAX = 16;
+/** Keys pulled, and ranges compared, that this node remembers at once (admission.ts). */
+const PULLED_MAX = 16 * 1024;
+const COMPARED_MAX = 1024;
 
 interface Replicated {
   readonly range: KeyRange;
@@ -29,8 +45,17 @@ export class AntiEntropy {
   private roots: { version: number; ring: Ring; byRange: Map<number, Uint8Array> } | undefined;
   private readonly cursor = new Map<NodeId, number>();
   private readonly busy = new Set<NodeId>();
+  /** Keys this node pulled from a peer, by `peer\nkey`: the peer's push of them is expected. */
+  private readonly pulled: Grants<true>;
+  /** Leaves of a range both replicate that a peer compared with this node, by `peer\nlo\nhi`: the peer pushes what differs there. */
+  private readonly compared: Grants<{ readonly lo: string; readonly hi: string; readonly leaves: ReadonlySet<number> }>;
 
-  constructor(private readonly ctx: NodeContext) {}
+  constructor(private readonly ctx: NodeContext) {
+    // The push follows at once: the peer's reply to a pull, or the peer's own push after its comparison.
+    const lifetimeMs = 3 * ctx.config.requestTimeoutMs;
+    this.pulled = new Grants(PULLED_MAX, lifetimeMs);
+    this.compared = new Grants(COMPARED_MAX, lifetimeMs);
+  }
 
   /** The ranges this node replicates, with the other replicas of each. */
   private replicatedRanges(): Replicated[] {
@@ -100,6 +125,8 @@ export class AntiEntropy {
         peer,
         push.flatMap((key) => this.held(key)),
       );
+      const now = ctx.clock.now();
+      for (const key of pull) this.pulled.grant(`${peer}\n${key}`, true, now);
       for (const keys of chunks(pull, KEYS_PER_MESSAGE)) ctx.send(peer, { t: 'ae-pull', keys });
     }
   }
@@ -154,7 +181,15 @@ export class AntiEntropy {
   }
 
   onKeys(from: NodeId, m: MessageOf<'ae-keys'>): void {
-    const entries = m.leaves.every((l) => l < 16 ** LEAF_LEVEL) ? this.tree(m.lo, m.hi).entriesIn(m.leaves) : [];
+    const valid = m.leaves.every((l) => l < 16 ** LEAF_LEVEL);
+    // The peer pushes its records that differ in these leaves next: expected if both replicate the range.
+    if (valid && this.shared(from, m.lo, m.hi)) {
+      const id = `${from}\n${m.lo}\n${m.hi}`;
+      const now = this.ctx.clock.now();
+      const before = this.compared.get(id, now)?.leaves ?? [];
+      this.compared.grant(id, { lo: m.lo, hi: m.hi, leaves: new Set([...before, ...m.leaves]) }, now);
+    }
+    const entries = valid ? this.tree(m.lo, m.hi).entriesIn(m.leaves) : [];
     const digests = concatHashes(entries.map((e) => e.digest));
     this.ctx.send(from, { t: 'ae-keys-reply', id: m.id, keys: entries.map((e) => e.key), digests });
   }
@@ -164,6 +199,28 @@ export class AntiEntropy {
       from,
       m.keys.flatMap((key) => this.held(key)),
     );
+  }
+
+  /** Whether (lo, hi] is a range of this node's ring that both it and `peer` replicate. */
+  private shared(peer: NodeId, lo: string, hi: string): boolean {
+    const ring = this.ctx.ring();
+    if (ring.tokens.length === 0) return false;
+    const range = ranges(ring)[successorIndex(ring, hi)]!;
+    if (range.hi !== hi || range.lo !== lo) return false;
+    const replicas = rangeReplicas(ring, range);
+    return replicas.includes(this.ctx.id) && replicas.includes(peer);
+  }
+
+  /** Whether this node pulled `key` from `from`, or `from` compared with it the leaf of `key` in a range both replicate, recently. */
+  expects(from: NodeId, key: string): boolean {
+    const now = this.ctx.clock.now();
+    if (this.pulled.get(`${from}\n${key}`, now)) return true;
+    const pos = keyPosition(key);
+    const prefix = `${from}\n`;
+    for (const [id, c] of this.compared.valid(now)) {
+      if (id.startsWith(prefix) && inRange(pos, c.lo, c.hi) && c.leaves.has(leafOf(pos))) return true;
+    }
+    return false;
   }
 
   onPush(m: MessageOf<'ae-push'>): Promise<unknown> {

@@ -7,6 +7,7 @@
 import type { CausalContext } from './causal-context.js';
 import { DynamoError } from './errors.js';
 import { hash32 } from './hash.js';
+import { COUNTER_MAX, TIME_MAX } from './limits.js';
 import type { VClock } from './vclock.js';
 
 const CONTEXT_LENGTH_MAX = 256 * 1024;
@@ -40,7 +41,8 @@ export function encodeContext(key: string, cc: CausalContext): string {
 const invalid = (why: string) => new DynamoError('invalid', `invalid context: ${why}`);
 
 const isActor = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= 160;
-const isCounter = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 1;
+// The wire's bounds (protocol.ts): a context outside them would make a record no replica accepts.
+const isCounter = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 1 && (x as number) <= COUNTER_MAX;
 
 /** Decodes a context of `key`; anything that is not one a get or put of this key returned is a clear 'invalid' error. */
 export function decodeContext(key: string, context: string): CausalContext {
@@ -60,7 +62,7 @@ export function decodeContext(key: string, context: string): CausalContext {
     if (!Array.isArray(entry) || entry.length !== 3 || !isActor(entry[0]) || actors.has(entry[0]) || !isCounter(entry[1])) {
       throw invalid('malformed clock entry');
     }
-    if (typeof entry[2] !== 'number' || !Number.isFinite(entry[2])) throw invalid('malformed clock entry');
+    if (typeof entry[2] !== 'number' || !(entry[2] >= 0 && entry[2] <= TIME_MAX)) throw invalid('malformed clock entry');
     actors.add(entry[0]);
     return { node: entry[0], counter: entry[1], time: entry[2] };
   });

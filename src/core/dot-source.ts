@@ -14,6 +14,7 @@
 
 import type { Dot } from './causal-context.js';
 import { DynamoError } from './errors.js';
+import { COUNTER_MAX } from './limits.js';
 import type { NodeId, Random, Storage } from './ports.js';
 import type { KeyRecord } from './version.js';
 
@@ -73,11 +74,15 @@ export class DotSource {
     return this.next;
   }
 
-  /** A dot never handed out before. Rejects (and hands out nothing) when the reservation cannot be stored. */
+  /**
+   * A dot never handed out before. Rejects (and hands out nothing) when the reservation cannot be
+   * stored, or when the counter would pass COUNTER_MAX, beyond which peers refuse events.
+   */
   mint(): Promise<Dot> {
-    if (this.next <= this.reserved) return Promise.resolve({ node: this.actorNow, counter: this.next++ });
+    if (this.next <= Math.min(this.reserved, COUNTER_MAX)) return Promise.resolve({ node: this.actorNow, counter: this.next++ });
     return this.run(async () => {
-      if (this.next > this.reserved) await this.persist(this.actorNow, this.next + DOT_BLOCK - 1);
+      if (this.next > COUNTER_MAX) throw new DynamoError('unavailable', `${this.id} has used up its event counters (${COUNTER_MAX})`);
+      if (this.next > this.reserved) await this.persist(this.actorNow, Math.min(this.next + DOT_BLOCK - 1, COUNTER_MAX));
       return { node: this.actorNow, counter: this.next++ };
     });
   }

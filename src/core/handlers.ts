@@ -2,11 +2,13 @@
  * Which part of a node answers each message type: one table, typed so that a message type without
  * a handler does not compile. Replies go to the request waiting for them; a message that would
  * give a node data is refused once the node has left or was removed (a peer with an older ring
- * then asks someone else).
+ * then asks someone else), and otherwise taken only from those who may send it (admission.ts).
  */
+import { type AdmissionView, RING_SLACK, refusal } from './admission.js';
 import type { AntiEntropy } from './antientropy.js';
 import type { Forwarding } from './forwarding.js';
 import type { Gossip } from './gossip.js';
+import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { Message, MessageOf, MessageType } from './protocol.js';
 import type { Reaper } from './reaper.js';
@@ -19,6 +21,7 @@ export type Handler<T extends MessageType> = (from: NodeId, m: MessageOf<T>) => 
 export type Handlers = { readonly [T in MessageType]: Handler<T> };
 
 export interface Parts {
+  readonly ctx: NodeContext;
   readonly gossip: Gossip;
   readonly replica: ReplicaHandlers;
   readonly forwarding: Forwarding;
@@ -29,22 +32,62 @@ export interface Parts {
   send(to: NodeId, message: Message): void;
   /** True once this node left or was removed. */
   gone(): boolean;
-  /** Answers a data message the node refuses, where the sender waits for an answer. */
-  refuse(from: NodeId, message: Message): void;
+  /**
+   * Answers a data message the node refuses, where the sender waits for an answer. With `why`
+   * (its sender may not send it, admission.ts), the message is also counted and reported.
+   */
+  refuse(from: NodeId, message: Message, why?: string): void;
+}
+
+/** What admission.ts needs to know of this node. */
+function admissionView(p: Parts): AdmissionView {
+  const { ctx } = p;
+  return {
+    self: ctx.id,
+    status: (id) => ctx.members().get(id)?.status,
+    owners: (key) => ctx.preferenceList(key),
+    reach: (key) => [...ctx.preferenceList(key, ctx.config.n + RING_SLACK), ...p.transfer.formerOwners(key)],
+    get actor() {
+      return ctx.dots.actor;
+    },
+    get nextCounter() {
+      return ctx.dots.nextCounter;
+    },
+    get exact() {
+      return ctx.config.causality !== 'vector-clocks';
+    },
+    transferAccepted: (from, key) => p.transfer.accepts(from, key),
+    pushExpected: (from, key) => p.antiEntropy.expects(from, key),
+    reapAgreed: (from, marker) => p.reaper.agreedTo(from, marker),
+  };
 }
 
 export function handlerTable(p: Parts): Handlers {
-  const reply = (from: NodeId, m: Message & { id: number }) => p.rpc.reply(from, m);
-  const data =
+  const view = admissionView(p);
+  const admitted =
     <T extends MessageType>(handler: Handler<T>): Handler<T> =>
     (from, m) => {
-      if (!p.gone()) return handler(from, m);
+      const why = refusal(view, from, m);
+      if (why === undefined) return handler(from, m);
+      p.refuse(from, m, why);
+    };
+  // A reply goes to the request waiting for it (rpc.ts); the records it carries are checked first.
+  const reply = (from: NodeId, m: Message & { id: number }) => {
+    const why = refusal(view, from, m);
+    if (why === undefined) p.rpc.reply(from, m);
+    else p.refuse(from, m, why);
+  };
+  const data = <T extends MessageType>(handler: Handler<T>): Handler<T> => {
+    const checked = admitted(handler);
+    return (from, m) => {
+      if (!p.gone()) return checked(from, m);
       p.refuse(from, m);
     };
+  };
   return {
     gossip: (from, m) => p.gossip.onGossip(from, m),
     ping: (from, m) => p.send(from, { t: 'pong', id: m.id }),
-    inspect: (from, m) => p.replica.onInspect(from, m),
+    inspect: admitted((from, m) => p.replica.onInspect(from, m)),
     read: data((from, m) => p.replica.onRead(from, m)),
     write: data((from, m) => p.replica.onWrite(from, m)),
     handoff: data((from, m) => p.replica.onHandoff(from, m)),

@@ -2,7 +2,8 @@
  * Hinted handoff (Dynamo 4.6): a fallback keeps the versions it took for an unreachable owner in
  * its hint store, scans them periodically, and hands each back when the owner answers again.
  * A hint is deleted only after the owner acknowledged storing it, and only if it did not change
- * in the meantime. Hints for a node that is gone for good go to the key's current owners instead.
+ * in the meantime. Hints for a node that is gone for good, or that is no longer one of the key's
+ * replicas (it would refuse them, admission.ts), go to the key's current owners instead.
  */
 import { wireRecord } from './batch.js';
 import { isTerminal } from './membership.js';
@@ -29,7 +30,8 @@ export class HintedHandoff {
       if (this.inFlight.has(id)) continue;
       const entry = members.get(hint.target);
       const targetGone = !entry || isTerminal(entry.status) || entry.status === 'leaving';
-      if (!targetGone && !this.departing()) {
+      const targetOwns = this.ctx.preferenceList(hint.key).includes(hint.target);
+      if (!targetGone && targetOwns && !this.departing()) {
         if (this.ctx.detector.reachable(hint.target)) this.deliver(id, hint, hint.target);
       } else {
         this.rehome(id, hint);

@@ -126,6 +126,7 @@ export class DynamoNode {
     );
     this.client = new ClientApi(this.ctx, this.forwarding, () => this.checkServing());
     this.handlers = handlerTable({
+      ctx: this.ctx,
       gossip: this.gossip,
       replica: this.replica,
       forwarding: this.forwarding,
@@ -135,7 +136,7 @@ export class DynamoNode {
       rpc: this.rpc,
       send: (to, m) => this.send(to, m),
       gone: () => isTerminal(this.status),
-      refuse: (from, m) => this.refuse(from, m),
+      refuse: (from, m, why) => this.refuse(from, m, why),
     });
     store.onChange((key) => this.emit({ type: 'stored', key }));
   }
@@ -385,9 +386,16 @@ export class DynamoNode {
     }
   }
 
-  /** Tells a peer that sent data to a node that left or was removed: nothing was applied. */
-  private refuse(from: NodeId, m: Message): void {
-    const error = { code: 'unavailable' as const, message: `${this.id} has ${this.status} the cluster` };
+  /**
+   * Tells a peer that sent data to a node that left or was removed, or that may not send it
+   * (`why`, admission.ts: then also counted and reported), that nothing was applied.
+   */
+  private refuse(from: NodeId, m: Message, why?: string): void {
+    if (why !== undefined) this.wire.refused(from, `${m.t}: ${why}`);
+    const error = {
+      code: 'unavailable' as const,
+      message: why === undefined ? `${this.id} has ${this.status} the cluster` : `${this.id} refused it: ${why}`,
+    };
     if (m.t === 'write' && m.id !== 0) this.send(from, { t: 'write-reply', id: m.id, error });
     // 'unavailable' promises the forwarder nothing was applied: it tries the next replica.
     if (m.t === 'forward') this.send(from, { t: 'forward-reply', id: m.id, error });

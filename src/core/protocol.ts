@@ -6,7 +6,7 @@
  */
 import { decode, encode } from '@msgpack/msgpack';
 import * as v from 'valibot';
-import { CLOCK_ENTRIES_MAX, KEY_BYTES_MAX, MESSAGE_BYTES_MAX, VALUE_BYTES_MAX } from './limits.js';
+import { CLOCK_ENTRIES_MAX, COUNTER_MAX, KEY_BYTES_MAX, MESSAGE_BYTES_MAX, TIME_MAX, VALUE_BYTES_MAX } from './limits.js';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -31,8 +31,10 @@ const Position = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/));
 
 /** An actor: a node id and its epoch (dot-source.ts). */
 const Actor = v.pipe(v.string(), v.minLength(1), v.maxLength(ID_CHARS_MAX + 32));
-const Counter = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
-const Time = v.pipe(v.number(), v.finite());
+// Event counters and membership versions stay far below 2^53 (limits.ts), where adding one is exact; times are finite.
+const Counter = v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(COUNTER_MAX));
+const VersionNumber = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(COUNTER_MAX));
+const Time = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(TIME_MAX));
 const ClockEntry = v.object({ node: Actor, counter: Counter, time: Time });
 const Clock = v.pipe(v.array(ClockEntry), v.maxLength(CLOCK_ENTRIES_MAX), v.readonly());
 const DotSchema = v.object({ node: Actor, counter: Counter });
@@ -58,7 +60,7 @@ const Member = v.object({
   status: v.picklist(['up', 'leaving', 'left', 'removed']),
   capacity: v.pipe(v.number(), v.minValue(0.01), v.maxValue(1000)),
   tokens: v.pipe(v.array(Position), v.maxLength(LIST_MAX), v.readonly()),
-  version: Count,
+  version: VersionNumber,
 });
 const ErrorInfo = v.object({ code: v.picklist(['invalid', 'quorum', 'unavailable', 'storage']), message: v.string() });
 
@@ -118,7 +120,8 @@ export const MessageSchema = v.variant('t', [
 export type Message = v.InferOutput<typeof MessageSchema>;
 export type MessageType = Message['t'];
 export type MessageOf<T extends MessageType> = Extract<Message, { t: T }>;
-export type DropReason = 'oversized' | 'malformed' | 'version' | 'invalid';
+/** Why a message was dropped: it could not be read ('oversized', 'malformed', 'version', 'invalid'), or its sender may not send it ('refused'). */
+export type DropReason = 'oversized' | 'malformed' | 'version' | 'invalid' | 'refused';
 
 export function encodeMessage(message: Message): Uint8Array {
   return encode([PROTOCOL_VERSION, message], { ignoreUndefined: true });

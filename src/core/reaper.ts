@@ -6,17 +6,26 @@
  * owner) from coming back: a version whose event it knows is dropped on arrival.
  */
 
+import { Grants } from './grants.js';
 import { bytesEqual } from './merkle.js';
 import type { NodeContext } from './node-context.js';
+import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
-import { isReapable, type KeyRecord, reapRecord } from './version.js';
+import { digestHex, isReapable, type KeyRecord, reapRecord, recordDigest } from './version.js';
 
 const CHECKS_PER_TICK = 16;
+/** Reaps agreed to and not yet done that this node remembers at once. */
+const AGREED_MAX = 4096;
 
 export class Reaper {
   private readonly inFlight = new Set<string>();
+  /** The digest of the marker this node agreed to in a reap check, by `checker\nkey` (admission.ts takes only that reap). */
+  private readonly agreed: Grants<string>;
 
-  constructor(private readonly ctx: NodeContext) {}
+  constructor(private readonly ctx: NodeContext) {
+    // The reap follows once every replica answered the check: within a request's timeout.
+    this.agreed = new Grants(AGREED_MAX, 3 * ctx.config.requestTimeoutMs);
+  }
 
   tick(): void {
     const { ctx } = this;
@@ -58,9 +67,17 @@ export class Reaper {
     return this.ctx.store.update(marker.key, (current) => this.ctx.causality.merge(marker.key, current, marker));
   }
 
-  onCheck(from: string, m: MessageOf<'reap-check'>): void {
-    const ok = isReapable(this.ctx.store.get(m.key)) && bytesEqual(this.ctx.store.digest(m.key), m.digest);
+  onCheck(from: NodeId, m: MessageOf<'reap-check'>): void {
+    const held = this.ctx.store.get(m.key);
+    const ok = isReapable(held) && bytesEqual(this.ctx.store.digest(m.key), m.digest);
+    // The checker holds the same record (equal digests): its marker is this record's, and only that reap is taken.
+    if (ok) this.agreed.grant(`${from}\n${m.key}`, digestHex(recordDigest(reapRecord(held!))), this.ctx.clock.now());
     this.ctx.send(from, { t: 'reap-check-reply', id: m.id, ok });
+  }
+
+  /** Whether this node agreed, in a check from `from`, to exactly the reap `marker` makes. */
+  agreedTo(from: NodeId, marker: KeyRecord): boolean {
+    return this.agreed.get(`${from}\n${marker.key}`, this.ctx.clock.now()) === digestHex(recordDigest(marker));
   }
 
   onReap(m: MessageOf<'reap'>): Promise<unknown> {

@@ -14,12 +14,25 @@ import type { MessageOf } from './protocol.js';
 import { preferenceList, type Ring } from './ring.js';
 import { digestHex, recordDigest } from './version.js';
 
+/** Keys accepted from one sender at most; past it the oldest are forgotten (and offered again later). */
+const ACCEPTED_MAX = 16 * 1024;
+/** Rings replaced this long ago at most, and at most this many, are remembered (admission.ts). */
+const RING_MEMORY_GOSSIP_ROUNDS = 10;
+const RINGS_REMEMBERED = 8;
+
 export class OwnershipTransfer {
+  /**
+   * Receiver: the keys accepted from each sender, while its transfer goes on: it lapses once no
+   * offer or data came from the sender for a while (admission.ts takes data only for these).
+   */
+  private readonly accepted = new Map<NodeId, { keys: Set<string>; last: number }>();
   /** Keys to offer, per receiving node. */
   private readonly pending = new Map<NodeId, Set<string>>();
   /** For keys this node no longer owns: which owners acknowledged which digest. */
   private readonly acked = new Map<string, Map<NodeId, string>>();
   private readonly busy = new Set<NodeId>();
+  /** The rings this node had before its current one, newest first, while a peer may not have heard of the change. */
+  private readonly before: { readonly ring: Ring; readonly until: number }[] = [];
 
   constructor(private readonly ctx: NodeContext) {}
 
@@ -31,6 +44,8 @@ export class OwnershipTransfer {
 
   /** Keys of which this node stays a replica but that gained new replicas: push them there. */
   onRingChange(before: Ring, after: Ring): void {
+    this.before.unshift({ ring: before, until: this.ctx.clock.now() + RING_MEMORY_GOSSIP_ROUNDS * this.ctx.config.gossipIntervalMs });
+    this.before.length = Math.min(this.before.length, RINGS_REMEMBERED);
     for (const key of this.ctx.store.keys()) {
       const pos = keyPosition(key);
       const old = preferenceList(before, pos);
@@ -39,6 +54,16 @@ export class OwnershipTransfer {
         if (owner !== this.ctx.id && !old.includes(owner)) this.want(owner, key);
       }
     }
+  }
+
+  /**
+   * The key's top N in the rings this node had shortly before its current one: a peer that has not
+   * yet heard of the change still sends the key's writes there (admission.ts).
+   */
+  formerOwners(key: string): NodeId[] {
+    const now = this.ctx.clock.now();
+    const pos = keyPosition(key);
+    return this.before.flatMap((b) => (b.until >= now ? preferenceList(b.ring, pos) : []));
   }
 
   /** True when this node holds nothing it does not own and has nothing left to send. */
@@ -127,14 +152,43 @@ export class OwnershipTransfer {
       .catch((e: unknown) => this.ctx.report(`deleting "${key}" after its transfer`, e));
   }
 
-  /** Receiver: confirms the offered keys this node is a replica of. */
+  /** Receiver: confirms the offered keys this node is a replica of, and takes their data from the sender for a while. */
   onOffer(from: NodeId, m: MessageOf<'transfer-offer'>): void {
     const keys = m.keys.filter((key) => this.ctx.preferenceList(key).includes(this.ctx.id));
+    const session = this.session(from) ?? { keys: new Set<string>(), last: 0 };
+    this.accepted.set(from, session);
+    session.last = this.ctx.clock.now();
+    for (const key of keys) {
+      session.keys.delete(key);
+      session.keys.add(key);
+    }
+    for (const key of session.keys) {
+      if (session.keys.size <= ACCEPTED_MAX) break;
+      session.keys.delete(key);
+    }
+    for (const [peer, s] of this.accepted) if (!this.live(s)) this.accepted.delete(peer);
     this.ctx.send(from, { t: 'transfer-accept', id: m.id, keys });
   }
 
-  /** Receiver: stores the records, then acknowledges the digest of each record received. */
+  /** A sender's transfer lapses once nothing came from it for longer than it may take to send the next batch. */
+  private live(session: { last: number }): boolean {
+    return this.ctx.clock.now() - session.last <= 3 * this.ctx.config.requestTimeoutMs;
+  }
+
+  private session(from: NodeId): { keys: Set<string>; last: number } | undefined {
+    const session = this.accepted.get(from);
+    return session && this.live(session) ? session : undefined;
+  }
+
+  /** Receiver: whether this node accepted `key` from `from` in a transfer that is still going on. */
+  accepts(from: NodeId, key: string): boolean {
+    return this.session(from)?.keys.has(key) ?? false;
+  }
+
+  /** Receiver: stores the records (admission.ts let through only accepted keys), then acknowledges the digest of each record received. */
   async onData(from: NodeId, m: MessageOf<'transfer-data'>): Promise<void> {
+    const session = this.session(from);
+    if (session) session.last = this.ctx.clock.now();
     const stored: { key: string; digest: Uint8Array }[] = [];
     for (const record of m.records) {
       try {

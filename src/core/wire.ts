@@ -12,7 +12,7 @@ export class Wire {
   private readonly counts: NodeStats = {
     sent: {},
     received: {},
-    dropped: { oversized: 0, malformed: 0, version: 0, invalid: 0 },
+    dropped: { oversized: 0, malformed: 0, version: 0, invalid: 0, refused: 0 },
     errors: 0,
   };
   private unlisten: () => void = () => undefined;
@@ -46,6 +46,11 @@ export class Wire {
     s.bytes += bytes.length;
     this.counts.sent[message.t] = s;
     this.transport.send(to, bytes);
+  }
+
+  /** A valid message that `from` may not send (or a part of one): dropped, counted and reported. */
+  refused(from: NodeId, detail: string): void {
+    this.dropped(from, 'refused', detail);
   }
 
   /** A frame from `from` that was not a valid message (or that the transport refused). */

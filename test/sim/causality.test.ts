@@ -231,11 +231,11 @@ describe('robustness', () => {
     node.on((e) => e.type === 'error' && errors.push(e.where));
     sim.setQuota('n1', 0);
     const push = { key: 'x', versions: [], seen: [{ node: 'n2~e', counter: 1, time: 0 }] };
-    sim.network.send('n2', 'n1', encodeMessage({ t: 'ae-push', records: [push] }));
+    sim.network.send('n2', 'n1', encodeMessage({ t: 'write', id: 0, record: push }));
     await sim.run(100);
     sim.setQuota('n1', undefined);
     expect(node.stats().errors).toBeGreaterThan(0);
-    expect(errors.some((w) => /ae-push from n2/.test(w))).toBe(true);
+    expect(errors.some((w) => /write of "x" from n2/.test(w))).toBe(true);
     expect(await sim.tracked('n1').put('k2')).toBe('ok');
   });
 
