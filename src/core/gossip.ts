@@ -16,7 +16,8 @@ export class Gossip {
     private readonly ctx: NodeContext,
     /** The seeds of the moment: a fixed list in the simulator, the signaling room's members in a browser. */
     private readonly seeds: () => readonly NodeId[],
-    private readonly learn: (entries: readonly MemberEntry[], settings?: ClusterSettings) => void,
+    /** What a peer gossiped: checked (member-signing.ts) before any of it is merged. */
+    private readonly learn: (from: NodeId, entries: readonly MemberEntry[], settings?: ClusterSettings) => void,
     private readonly settings: () => ClusterSettings,
   ) {}
 
@@ -38,7 +39,7 @@ export class Gossip {
   }
 
   onGossip(from: NodeId, m: MessageOf<'gossip'>): void {
-    if (m.entries) this.learn(m.entries, m.settings);
+    if (m.entries) this.learn(from, m.entries, m.settings);
     const members = this.ctx.members();
     const hash = this.hash(members);
     if (hash === m.hash || m.stage === 2) return;

@@ -2,6 +2,8 @@
  * Membership (Dynamo 4.8): an eventually consistent map of member entries, merged by gossip.
  * Each entry is changed by its own node (join, leave) or by an administrator (remove), and carries
  * a version; the higher version wins, and the terminal states 'left' and 'removed' always win.
+ * Every entry carries the node's public key and a signature: by the node itself, or for a removal
+ * by the member that removed it (`by`); member-signing.ts says what is signed and checks it.
  */
 import { hash32, type Position } from './hash.js';
 import type { NodeId } from './ports.js';
@@ -15,6 +17,12 @@ export interface MemberEntry {
   readonly capacity: number;
   readonly tokens: readonly Position[];
   readonly version: number;
+  /** The node's public key (base64url); the node id is derived from it. */
+  readonly key: string;
+  /** The member that signed this entry when it is not the node itself (a removal). */
+  readonly by?: NodeId;
+  /** The signature (base64url) of `by`, or of the node, over the entry (member-signing.ts). */
+  readonly sig: string;
 }
 
 export type Members = ReadonlyMap<NodeId, MemberEntry>;
@@ -25,9 +33,9 @@ export function isTerminal(status: MemberStatus): boolean {
   return status === 'left' || status === 'removed';
 }
 
-/** An entry's content (capacity and tokens) in one string, to order entries that tie otherwise. */
+/** An entry's content (capacity, tokens, signer, signature) in one string, to order entries that tie otherwise. */
 function contentKey(e: MemberEntry): string {
-  return `${e.capacity}/${e.tokens.join(',')}`;
+  return `${e.capacity}/${e.tokens.join(',')}/${e.by ?? ''}/${e.sig}`;
 }
 
 /**
@@ -89,7 +97,8 @@ function fingerprintOf(members: Members): string {
   return `${members.size}-${hash32(parts).toString(36)}-${hash32(`x${parts}`).toString(36)}`;
 }
 
-/** A new entry for a node's own change: bumps the version past what it had. */
-export function withStatus(entry: MemberEntry, status: MemberStatus): MemberEntry {
-  return { ...entry, status, version: entry.version + 1 };
+/** A new, not yet signed, entry for a change: bumps the version past what it had; `by` names who makes it when not the node itself. */
+export function withStatus(entry: MemberEntry, status: MemberStatus, by?: NodeId): MemberEntry {
+  const { by: _previous, ...rest } = entry;
+  return { ...rest, status, version: entry.version + 1, sig: '', ...(by !== undefined && by !== entry.id ? { by } : {}) };
 }

@@ -20,8 +20,17 @@ import { Gossip } from './gossip.js';
 import { type Handler, type Handlers, handlerTable } from './handlers.js';
 import { HintedHandoff } from './handoff.js';
 import { keyPosition } from './hash.js';
+import { type Admitted, MembershipGuard, memberBytes, settingsBytes, signEntry, signNow } from './member-signing.js';
 import { isTerminal, liveMembers, type MemberEntry, type MemberStatus, type Members, withStatus } from './membership.js';
-import { type DeleteOptions, type GetOptions, type NodeOptions, type NodeStats, type PutOptions, restoreIdentity } from './node-api.js';
+import {
+  type DeleteOptions,
+  type GetOptions,
+  type NodeOptions,
+  type NodeStats,
+  ownEntry,
+  type PutOptions,
+  restoreIdentity,
+} from './node-api.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { Message } from './protocol.js';
@@ -63,6 +72,7 @@ export class DynamoNode {
   private readonly forwarding: Forwarding;
   private readonly handlers: Handlers;
   private readonly listeners = new Set<(e: NodeEvent) => void>();
+  private readonly guard: MembershipGuard;
   private stopped = false;
   /** False for a node that has never known another member, until it hears from one (see checkServing). */
   private joined: boolean;
@@ -76,6 +86,7 @@ export class DynamoNode {
   ) {
     this.id = options.id;
     this.store = store;
+    this.guard = new MembershipGuard(options.verifier);
     this.joined = members.size > 1;
     this.wire = new Wire(options.transport, (e) => this.emit(e));
     this.timers = new Timers(options.clock, options.random, (where, e) => this.report(`running ${where}`, e));
@@ -110,7 +121,7 @@ export class DynamoNode {
     this.gossip = new Gossip(
       this.ctx,
       typeof seeds === 'function' ? seeds : () => seeds,
-      (entries, s) => this.heardFromCluster(entries, s),
+      (from, entries, s) => this.heardFromCluster(from, entries, s),
       () => this.cluster.settings,
     );
     this.handoff = new HintedHandoff(this.ctx, () => this.departing);
@@ -145,8 +156,11 @@ export class DynamoNode {
   static async start(options: NodeOptions): Promise<DynamoNode> {
     if (!NODE_ID.test(options.id))
       throw new DynamoError('invalid', `node id "${options.id}" must be 1 to 128 letters, digits or ._:- characters`);
+    if (options.verifier.idOf(options.signer.publicKey) !== options.id)
+      throw new DynamoError('invalid', `node id "${options.id}" is not the id of this node's public key`);
     const { store, state } = await ReplicaStore.open(options.storage, causalityOf(options.config));
-    const restored = restoreIdentity(options, state.meta);
+    const own = ownEntry(options, state.meta);
+    const restored = restoreIdentity(options, state.meta, own.sig ? own : await signEntry(options.signer, own));
     const dots = DotSource.restore(options.id, state.meta, options.storage, options.random);
     const node = new DynamoNode(options, store, dots, restored.members, restored.settings);
     // A node that cannot store these (a full disk) still starts, and serves what it holds.
@@ -269,32 +283,47 @@ export class DynamoNode {
     return this.cluster.settings;
   }
 
-  /** Starts leaving: the node's ranges move to their new owners, then it is 'left'. */
-  leave(): void {
+  /** Starts leaving: the node's ranges move to their new owners, then it is 'left'. Signed by this node. */
+  leave(): Promise<void> {
     const self = this.cluster.members.get(this.id);
-    if (self?.status !== 'up') return;
-    this.learn([withStatus(self, 'leaving')]);
+    if (self?.status !== 'up') return Promise.resolve();
+    return this.change(withStatus(self, 'leaving'));
   }
 
-  /** Removes another node from the cluster for good (an administrator's action, Dynamo 4.8.1). */
-  remove(id: NodeId): void {
+  /** Removes another node from the cluster for good (an administrator's action, Dynamo 4.8.1), signed by this node. */
+  remove(id: NodeId): Promise<void> {
     const entry = this.cluster.members.get(id);
     if (!entry) throw new DynamoError('invalid', `no member ${id}`);
-    if (isTerminal(entry.status)) return;
-    this.learn([withStatus(entry, 'removed')]);
+    if (isTerminal(entry.status)) return Promise.resolve();
+    return this.change(withStatus(entry, 'removed', this.id));
   }
 
-  /** Changes N for the whole cluster (gossiped); ranges move to their new replicas. */
-  setReplicas(n: number): void {
+  /** Changes N for the whole cluster (gossiped, signed by this node); ranges move to their new replicas. */
+  setReplicas(n: number): Promise<void> {
     if (!Number.isInteger(n) || n < 1 || n > REPLICAS_MAX)
       throw new DynamoError('invalid', `N must be an integer from 1 to ${REPLICAS_MAX}`);
     const now = this.cluster.settings;
-    if (n !== now.n) this.learn([], { n, version: now.version + 1, by: this.id });
+    if (n === now.n) return Promise.resolve();
+    const settings = { n, version: now.version + 1, by: this.id };
+    return Promise.resolve(signNow(this.options.signer, settingsBytes(settings), (sig) => this.learn([], { ...settings, sig })));
   }
 
-  private heardFromCluster(entries: readonly MemberEntry[], settings?: ClusterSettings): void {
+  /** Signs a change of membership made here and merges it (at once when signing is synchronous, as in the simulator). */
+  private change(entry: MemberEntry): Promise<void> {
+    return Promise.resolve(signNow(this.options.signer, memberBytes(entry), (sig) => this.learn([{ ...entry, sig }])));
+  }
+
+  /** What a peer gossiped: only what is signed by who may make it, and within bounds, is merged; the rest is refused and counted. */
+  private heardFromCluster(from: NodeId, entries: readonly MemberEntry[], settings?: ClusterSettings): void {
     this.joined = true;
-    this.learn(entries, settings);
+    const apply = (admitted: Admitted) => {
+      if (this.stopped) return;
+      for (const why of admitted.refused) this.wire.refused(from, `gossip: ${why}`);
+      if (admitted.entries.length > 0 || admitted.settings) this.learn(admitted.entries, admitted.settings);
+    };
+    const result = this.guard.admit(this.cluster.members, this.cluster.settings, entries, settings);
+    if (result instanceof Promise) result.then(apply, (e: unknown) => this.report('checking gossiped membership', e));
+    else apply(result);
   }
 
   private learn(entries: readonly MemberEntry[], settings?: ClusterSettings): void {
@@ -310,7 +339,7 @@ export class DynamoNode {
   private finishLeaving(): void {
     const self = this.cluster.members.get(this.id);
     if (self?.status === 'leaving' && this.store.size === 0 && this.store.hintCount === 0 && this.transfer.idle) {
-      this.learn([withStatus(self, 'left')]);
+      void this.change(withStatus(self, 'left')).catch((e: unknown) => this.report('signing its departure', e));
     }
   }
 

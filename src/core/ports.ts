@@ -37,6 +37,23 @@ export interface Transport {
   listen(receiver: TransportReceiver): () => void;
 }
 
+/**
+ * This node's key: its public half, and signing with the private half (which never leaves the
+ * signer). The node id is derived from the public key (Verifier.idOf), so only the holder of the
+ * key can speak as the node. WebCrypto in a tab and in Node.js; an ideal scheme in the simulator.
+ */
+export interface Signer {
+  readonly publicKey: Uint8Array;
+  sign(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+/** How anyone checks what a key signed, and which node id a key speaks for. */
+export interface Verifier {
+  idOf(publicKey: Uint8Array): NodeId;
+  /** Never throws: a malformed key or signature is simply not valid. */
+  verify(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
+}
+
 export interface HintRecord extends KeyRecord {
   /** The node the versions were meant for. */
   readonly target: NodeId;

@@ -7,8 +7,9 @@
 import { decode, encode } from '@msgpack/msgpack';
 import * as v from 'valibot';
 import { CLOCK_ENTRIES_MAX, COUNTER_MAX, KEY_BYTES_MAX, MESSAGE_BYTES_MAX, TIME_MAX, VALUE_BYTES_MAX } from './limits.js';
+import { REPLICAS_MAX } from './settings.js';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 const ID_CHARS_MAX = 128;
 const LIST_MAX = 4096;
@@ -28,6 +29,8 @@ const Digest = v.pipe(
 );
 /** A ring position: 128 bits as 32 lowercase hex digits. */
 const Position = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/));
+/** Public keys and signatures, base64url (member-signing.ts checks them). */
+const Base64 = v.pipe(v.string(), v.maxLength(256), v.regex(/^[A-Za-z0-9_-]*$/));
 
 /** An actor: a node id and its epoch (dot-source.ts). */
 const Actor = v.pipe(v.string(), v.minLength(1), v.maxLength(ID_CHARS_MAX + 32));
@@ -61,6 +64,9 @@ const Member = v.object({
   capacity: v.pipe(v.number(), v.minValue(0.01), v.maxValue(1000)),
   tokens: v.pipe(v.array(Position), v.maxLength(LIST_MAX), v.readonly()),
   version: VersionNumber,
+  key: Base64,
+  by: v.optional(NodeId),
+  sig: Base64,
 });
 const ErrorInfo = v.object({ code: v.picklist(['invalid', 'quorum', 'unavailable', 'storage']), message: v.string() });
 
@@ -71,7 +77,14 @@ export const MessageSchema = v.variant('t', [
     hash: v.string(),
     entries: v.optional(v.pipe(v.array(Member), v.maxLength(LIST_MAX), v.readonly())),
     stage: v.picklist([0, 1, 2]),
-    settings: v.optional(v.object({ n: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(16)), version: Count, by: v.string() })),
+    settings: v.optional(
+      v.object({
+        n: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(REPLICAS_MAX)),
+        version: Count,
+        by: v.pipe(v.string(), v.maxLength(ID_CHARS_MAX)),
+        sig: v.optional(Base64),
+      }),
+    ),
   }),
   m('ping', { id: RequestId }),
   m('pong', { id: RequestId }),

@@ -9,13 +9,16 @@ export interface ClusterSettings {
   readonly n: number;
   readonly version: number;
   readonly by: NodeId;
+  /** `by`'s signature (base64url) over the settings (member-signing.ts); absent only on the defaults (version 0). */
+  readonly sig?: string;
 }
 
 export const REPLICAS_MAX = 7;
 
 export function newerSettings(a: ClusterSettings, b: ClusterSettings): ClusterSettings {
   if (a.version !== b.version) return a.version > b.version ? a : b;
-  return a.by >= b.by ? a : b;
+  if (a.by !== b.by) return a.by > b.by ? a : b;
+  return (a.sig ?? '') >= (b.sig ?? '') ? a : b;
 }
 
 export function settingsKey(s: ClusterSettings): string {

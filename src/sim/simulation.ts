@@ -2,10 +2,13 @@
  * A whole cluster in one process under one seed: real DynamoNodes over a simulated network,
  * virtual time and in-memory storage, with fault injection and the invariant checkers.
  */
+
+import { toBase64Url } from '../core/bytes.js';
 import { type ClusterConfig, makeConfig, type Strategy } from '../core/config.js';
 import type { WriteResult } from '../core/coordinator.js';
 import { DynamoError } from '../core/errors.js';
 import { keyPosition } from '../core/hash.js';
+import { memberBytes } from '../core/member-signing.js';
 import { isTerminal, type MemberEntry } from '../core/membership.js';
 import { type DeleteOptions, DynamoNode, type GetOptions, type PutOptions } from '../core/node.js';
 import { chooseTokens } from '../core/partitioning.js';
@@ -17,6 +20,7 @@ import { checkFinal, checkHeld } from './checkers/history.js';
 import { type ClusterView, check } from './checkers/index.js';
 import { drainMicrotasks } from './drain.js';
 import { History, idsOf } from './history.js';
+import { Keyring } from './keyring.js';
 import { type LinkFaults, SimNetwork } from './network.js';
 import { converged, heldAnywhere, holding } from './observe.js';
 import { SeededRandom } from './random.js';
@@ -71,6 +75,8 @@ export class Simulation {
   /** Tombstones seen reaped: a disk's record of their key went from tombstones only to no version. */
   private readonly reaped = new Set<string>();
   private driving: Promise<unknown> = Promise.resolve();
+  /** Every node's key, and the check of what they signed (an ideal signature scheme). */
+  readonly keyring = new Keyring();
 
   constructor(
     readonly seed: number,
@@ -138,6 +144,8 @@ export class Simulation {
       clock: this.clockFor(sim),
       random: new SeededRandom(this.seed, `node:${id}:${sim.generation}`),
       transport: this.network.transport(id),
+      signer: this.keyring.signerFor(id),
+      verifier: this.keyring,
       seeds: this.seeds,
       capacity,
       ...(initialMembers ? { initialMembers } : {}),
@@ -278,21 +286,21 @@ export class Simulation {
   leave(id: NodeId): void {
     const node = this.sim(id).node;
     if (!node) throw new Error(`node ${id} is crashed and cannot leave`);
-    node.leave();
+    void node.leave();
   }
 
   /** Changes N for the whole cluster, through any running node (gossiped from there). */
   setReplicas(n: number): void {
     const via = this.running()[0];
     if (!via) throw new Error('no running node to change N through');
-    via.setReplicas(n);
+    void via.setReplicas(n);
   }
 
   /** An administrator removes the node, through any other running node. */
   remove(id: NodeId): void {
     const via = [...this.sims.values()].find((s) => s.id !== id && s.node && !isTerminal(s.node.status) && s.node.members().has(id));
     if (!via?.node) throw new Error('no running node to remove through');
-    via.node.remove(id);
+    void via.node.remove(id);
   }
 
   /** What a replica durably holds for a key (works while the node is crashed too). */
@@ -378,16 +386,22 @@ export class Simulation {
 
   /** Tokens and entries of a cluster formed all at once. */
   initialEntries(ids: readonly NodeId[]): MemberEntry[] {
-    return ids.map((id) => ({
-      id,
-      status: 'up' as const,
-      capacity: 1,
-      tokens:
-        this.config.strategy === 1
-          ? chooseTokens(new SeededRandom(this.seed, `tokens:${id}`), Math.max(1, Math.round(this.config.tokensPerCapacity)))
-          : [],
-      version: 1,
-    }));
+    return ids.map((id) => {
+      const signer = this.keyring.signerFor(id);
+      const entry: MemberEntry = {
+        id,
+        status: 'up' as const,
+        capacity: 1,
+        tokens:
+          this.config.strategy === 1
+            ? chooseTokens(new SeededRandom(this.seed, `tokens:${id}`), Math.max(1, Math.round(this.config.tokensPerCapacity)))
+            : [],
+        version: 1,
+        key: toBase64Url(signer.publicKey),
+        sig: '',
+      };
+      return { ...entry, sig: toBase64Url(signer.sign(memberBytes(entry)) as Uint8Array) };
+    });
   }
 }
 

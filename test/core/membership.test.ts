@@ -8,6 +8,8 @@ const entryArb: fc.Arbitrary<MemberEntry> = fc.record({
   capacity: fc.constantFrom(1, 2),
   tokens: fc.array(fc.constantFrom('0'.repeat(32), 'f'.repeat(32), '8'.repeat(32)), { maxLength: 2 }),
   version: fc.integer({ min: 1, max: 3 }),
+  key: fc.constant('k'),
+  sig: fc.constantFrom('s1', 's2'),
 });
 const gossipArb = fc.array(entryArb, { maxLength: 6 });
 
@@ -28,7 +30,7 @@ describe('membership merge', () => {
   });
 
   it('two entries of one version and status with different tokens no longer keep two nodes apart', () => {
-    const one: MemberEntry = { id: 'a', status: 'up', capacity: 1, tokens: ['0'.repeat(32)], version: 1 };
+    const one: MemberEntry = { id: 'a', status: 'up', capacity: 1, tokens: ['0'.repeat(32)], version: 1, key: 'k', sig: 's' };
     const other: MemberEntry = { ...one, tokens: ['f'.repeat(32)] };
     expect(newerEntry(one, other)).toBe(newerEntry(other, one));
     const here = learn([one], [other]);
@@ -38,7 +40,7 @@ describe('membership merge', () => {
   });
 
   it('a terminal state wins over any version of a live one', () => {
-    const up: MemberEntry = { id: 'a', status: 'up', capacity: 1, tokens: [], version: 9 };
+    const up: MemberEntry = { id: 'a', status: 'up', capacity: 1, tokens: [], version: 9, key: 'k', sig: 's' };
     const removed: MemberEntry = { ...up, status: 'removed', version: 2 };
     expect(newerEntry(up, removed)).toBe(removed);
     expect(newerEntry(removed, up)).toBe(removed);

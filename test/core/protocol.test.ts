@@ -10,7 +10,12 @@ const record = { key: 'cart', versions: [{ value: new Uint8Array([1, 2, 3]), clo
 describe('wire protocol', () => {
   const samples: Message[] = [
     { t: 'gossip', hash: 'h', stage: 0 },
-    { t: 'gossip', hash: 'h', stage: 1, entries: [{ id: 'n1', status: 'up', capacity: 1, tokens: ['0'.repeat(32)], version: 3 }] },
+    {
+      t: 'gossip',
+      hash: 'h',
+      stage: 1,
+      entries: [{ id: 'n1', status: 'up', capacity: 1, tokens: ['0'.repeat(32)], version: 3, key: 'a_b-c', sig: 'xyz' }],
+    },
     { t: 'read', id: 7, key: 'cart' },
     { t: 'read-reply', id: 7, record, hinted: false },
     { t: 'read-reply', id: 7, record: null, hinted: true },

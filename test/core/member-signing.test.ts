@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { toBase64Url } from '../../src/core/bytes.js';
+import { MembershipGuard, memberBytes, settingsBytes } from '../../src/core/member-signing.js';
+import { type MemberEntry, type Members, mergeMembers, withStatus } from '../../src/core/membership.js';
+import type { Signer, Verifier } from '../../src/core/ports.js';
+import type { ClusterSettings } from '../../src/core/settings.js';
+import { generateNodeKeys, signerFor, webCryptoVerifier } from '../../src/identity/keys.js';
+import { Keyring } from '../../src/sim/keyring.js';
+
+const DEFAULTS: ClusterSettings = { n: 3, version: 0, by: '' };
+
+async function signed(signer: Signer, entry: MemberEntry): Promise<MemberEntry> {
+  return { ...entry, sig: toBase64Url(await signer.sign(memberBytes(entry))) };
+}
+
+async function settingsBy(signer: Signer, s: Omit<ClusterSettings, 'sig'>): Promise<ClusterSettings> {
+  return { ...s, sig: toBase64Url(await signer.sign(settingsBytes(s))) };
+}
+
+/** The same rules with the simulator's ideal scheme and with real ECDSA P-256 (WebCrypto in Node). */
+const schemes: {
+  name: string;
+  make: () => Promise<{ verifier: Verifier; node: (i: number) => Promise<{ id: string; signer: Signer }> }>;
+}[] = [
+  {
+    name: 'the simulator’s keyring',
+    make: async () => {
+      const ring = new Keyring();
+      return { verifier: ring, node: async (i) => ({ id: `n${i}`, signer: ring.signerFor(`n${i}`) }) };
+    },
+  },
+  {
+    name: 'WebCrypto ECDSA',
+    make: async () => ({
+      verifier: webCryptoVerifier,
+      node: async () => {
+        const keys = await generateNodeKeys();
+        return { id: keys.id, signer: signerFor(keys) };
+      },
+    }),
+  },
+];
+
+for (const scheme of schemes) {
+  describe(`membership signatures (${scheme.name})`, () => {
+    async function cluster() {
+      const { verifier, node } = await scheme.make();
+      const nodes = await Promise.all([1, 2, 3].map((i) => node(i)));
+      const entries = await Promise.all(
+        nodes.map((n) =>
+          signed(n.signer, { id: n.id, status: 'up', capacity: 1, tokens: [], version: 1, key: toBase64Url(n.signer.publicKey), sig: '' }),
+        ),
+      );
+      const members: Members = mergeMembers(new Map(), entries);
+      return { verifier, nodes, entries, members, guard: new MembershipGuard(verifier), outsider: await node(9) };
+    }
+
+    it('admits entries signed by their own node, and a removal signed by a member', async () => {
+      const { nodes, entries, members, guard, outsider } = await cluster();
+      const joining = await signed(outsider.signer, {
+        id: outsider.id,
+        status: 'up',
+        capacity: 1,
+        tokens: [],
+        version: 1,
+        key: toBase64Url(outsider.signer.publicKey),
+        sig: '',
+      });
+      const leaving = await signed(nodes[1]!.signer, withStatus(entries[1]!, 'leaving'));
+      const removal = await signed(nodes[0]!.signer, withStatus(entries[2]!, 'removed', nodes[0]!.id));
+      const admitted = await guard.admit(members, DEFAULTS, [joining, leaving, removal]);
+      expect(admitted.refused).toEqual([]);
+      expect(admitted.entries).toEqual([joining, leaving, removal]);
+      // What changes nothing is not checked again, and not refused.
+      expect((await guard.admit(mergeMembers(members, admitted.entries), DEFAULTS, [joining, leaving, removal])).entries).toEqual([]);
+    });
+
+    it('refuses a node speaking for another: a forged leave, a removal signed by a non-member, a key that is not the id’s, a tampered entry', async () => {
+      const { nodes, entries, members, guard, outsider } = await cluster();
+      const forgedLeave = await signed(nodes[0]!.signer, withStatus(entries[1]!, 'leaving'));
+      const leaveNamedByOther = await signed(nodes[0]!.signer, { ...withStatus(entries[1]!, 'leaving'), by: nodes[0]!.id });
+      const removalByOutsider = await signed(outsider.signer, withStatus(entries[2]!, 'removed', outsider.id));
+      const wrongKey = await signed(outsider.signer, { ...withStatus(entries[1]!, 'up'), key: toBase64Url(outsider.signer.publicKey) });
+      const tampered = { ...(await signed(nodes[1]!.signer, withStatus(entries[1]!, 'up'))), capacity: 1000 };
+      const unsigned = { ...withStatus(entries[2]!, 'left'), sig: '' };
+      const admitted = await guard.admit(members, DEFAULTS, [
+        forgedLeave,
+        leaveNamedByOther,
+        removalByOutsider,
+        wrongKey,
+        tampered,
+        unsigned,
+      ]);
+      expect(admitted.entries).toEqual([]);
+      expect(admitted.refused).toHaveLength(6);
+      expect(admitted.refused.join('\n')).toMatch(/only the node itself/);
+      expect(admitted.refused.join('\n')).toMatch(/not known here/);
+      expect(admitted.refused.join('\n')).toMatch(/key is not the key of that node id/);
+    });
+
+    it('refuses versions that jump absurdly ahead and settings outside the bounds or not signed by a member', async () => {
+      const { nodes, entries, members, guard, outsider } = await cluster();
+      const pinned = await signed(nodes[1]!.signer, { ...entries[1]!, version: 2 ** 40 });
+      expect((await guard.admit(members, DEFAULTS, [pinned])).refused[0]).toMatch(/version jumps/);
+
+      const good = await settingsBy(nodes[0]!.signer, { n: 5, version: 1, by: nodes[0]!.id });
+      expect((await guard.admit(members, DEFAULTS, [], good)).settings).toEqual(good);
+      const pinnedSettings = await settingsBy(nodes[0]!.signer, { n: 1, version: 2 ** 53 - 1, by: nodes[0]!.id });
+      const tooMany = await settingsBy(nodes[0]!.signer, { n: 16, version: 2, by: nodes[0]!.id });
+      const byOutsider = await settingsBy(outsider.signer, { n: 1, version: 3, by: outsider.id });
+      const claimsOther = { ...(await settingsBy(outsider.signer, { n: 1, version: 3, by: nodes[2]!.id })) };
+      for (const bad of [pinnedSettings, tooMany, byOutsider, claimsOther]) {
+        const admitted = await guard.admit(members, DEFAULTS, [], bad);
+        expect(admitted.settings, JSON.stringify(bad)).toBeUndefined();
+        expect(admitted.refused).toHaveLength(1);
+      }
+    });
+  });
+}
