@@ -16,13 +16,15 @@ export function uniqueRoom(info: TestInfo): string {
 export interface OpenOptions {
   readonly node?: string;
   readonly signal?: string;
+  /** The room's secret (in the URL fragment, as a person would share it). */
+  readonly secret?: string;
 }
 
 export function nodeUrl(room: string, options: OpenOptions = {}): string {
   const params = new URLSearchParams({ room });
   if (options.node) params.set('node', options.node);
   if (options.signal) params.set('signal', options.signal);
-  return `/?${params}`;
+  return `/?${params}${options.secret ? `#secret=${encodeURIComponent(options.secret)}` : ''}`;
 }
 
 export async function openNode(context: BrowserContext, room: string, options: OpenOptions = {}): Promise<Page> {

@@ -3,15 +3,26 @@
  * joined by real WebRTC data channels; their signals are handed to each other directly, as the
  * signaling server would relay them.
  */
+import type { TransportReceiver } from '../src/core/ports.js';
+import { generateNodeKeys, type NodeKeys } from '../src/identity/keys.js';
+import { roomSecurity } from '../src/identity/room.js';
 import { FaultSwitches } from '../src/net/faults.js';
 import { WebRtcTransport } from '../src/net/webrtc-transport.js';
 import { TRANSPORT_CASES, type TransportHarness, type TransportPair } from '../test/net/transport-conformance-cases.js';
 
-let serial = 0;
+interface Side {
+  readonly keys: NodeKeys;
+  /** The id this side claims (its own, unless it pretends to be another node). */
+  readonly claims?: string;
+  readonly secret?: string;
+}
 
-function makePair(dropRate = 0): TransportPair {
-  const aId = `a${++serial}`;
-  const bId = `b${serial}`;
+async function makePair(dropRate = 0, sides?: { a: Side; b: Side }): Promise<TransportPair> {
+  const aSide = sides?.a ?? { keys: await generateNodeKeys() };
+  const bSide = sides?.b ?? { keys: await generateNodeKeys() };
+  const aId = aSide.claims ?? aSide.keys.id;
+  const bId = bSide.claims ?? bSide.keys.id;
+  const [aSec, bSec] = await Promise.all([roomSecurity('conformance', aSide.secret), roomSecurity('conformance', bSide.secret)]);
   const relay = (to: string, target: () => WebRtcTransport, from: string) => (peer: string, data: Record<string, unknown>) => {
     if (peer !== to) return false;
     setTimeout(() => target().onSignal(from, data), 0);
@@ -19,15 +30,73 @@ function makePair(dropRate = 0): TransportPair {
   };
   const faults = new FaultSwitches();
   faults.drop(dropRate);
-  const a: WebRtcTransport = new WebRtcTransport({ id: aId, faults, signal: relay(bId, () => b, aId), connectTimeoutMs: 5_000 });
-  const b: WebRtcTransport = new WebRtcTransport({ id: bId, signal: relay(aId, () => a, bId), connectTimeoutMs: 5_000 });
+  const a: WebRtcTransport = new WebRtcTransport({
+    id: aId,
+    keys: aSide.keys,
+    security: aSec,
+    faults,
+    signal: relay(bId, () => b, aId),
+    connectTimeoutMs: 5_000,
+  });
+  const b: WebRtcTransport = new WebRtcTransport({
+    id: bId,
+    keys: bSide.keys,
+    security: bSec,
+    signal: relay(aId, () => a, bId),
+    connectTimeoutMs: 5_000,
+  });
   return { a, b, aId, bId };
 }
 
+/**
+ * A channel opens only between nodes that prove their ids (and the room's secret, if it has one),
+ * over that channel: what happens when one side cannot. Returns what each side saw.
+ */
+async function authCase(sides: { a: Side; b: Side }): Promise<{ opened: boolean; delivered: number; refused: string[] }> {
+  const pair = await makePair(0, sides);
+  const refused: string[] = [];
+  let delivered = 0;
+  const receiver = (): TransportReceiver => ({
+    frame: () => {
+      delivered++;
+    },
+    dropped: (_from, reason, detail) => {
+      if (reason === 'refused') refused.push(detail);
+    },
+  });
+  pair.a.listen(receiver());
+  pair.b.listen(receiver());
+  pair.a.send(pair.bId, new Uint8Array([1, 2, 3]));
+  pair.b.send(pair.aId, new Uint8Array([4, 5, 6]));
+  const a = pair.a as WebRtcTransport;
+  const b = pair.b as WebRtcTransport;
+  const until = performance.now() + 4000;
+  while (performance.now() < until && delivered < 2 && refused.length === 0) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 300));
+  const opened = a.linkState(pair.bId) === 'open' && b.linkState(pair.aId) === 'open';
+  a.closeAll();
+  b.closeAll();
+  return { opened, delivered, refused };
+}
+
+(window as unknown as { channelAuth: unknown }).channelAuth = {
+  run: async () => {
+    const [k1, k2, k3] = await Promise.all([generateNodeKeys(), generateNodeKeys(), generateNodeKeys()]);
+    return {
+      honest: await authCase({ a: { keys: k1 }, b: { keys: k2 } }),
+      sameSecret: await authCase({ a: { keys: k1, secret: 'tulip' }, b: { keys: k2, secret: 'tulip' } }),
+      // b poses as k3's node, but holds only its own key.
+      impostor: await authCase({ a: { keys: k1 }, b: { keys: k2, claims: k3.id } }),
+      wrongSecret: await authCase({ a: { keys: k1, secret: 'tulip' }, b: { keys: k2, secret: 'rose' } }),
+      noSecret: await authCase({ a: { keys: k1, secret: 'tulip' }, b: { keys: k2 } }),
+    };
+  },
+};
+
 const harness: TransportHarness = {
   ordered: true, // one reliable, ordered data channel per pair of nodes
-  pair: async () => makePair(),
-  lossyPair: async () => makePair(0.3),
+  pair: () => makePair(),
+  lossyPair: () => makePair(0.3),
   waitFor: async (done, ms) => {
     const until = performance.now() + ms;
     while (!done() && performance.now() < until) await new Promise((r) => setTimeout(r, 20));

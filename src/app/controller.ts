@@ -95,6 +95,7 @@ export class Controller {
       members: same ? s.members : rows,
       ring,
       n,
+      ...(node.settings.by ? { nBy: node.settings.by } : {}),
       r: Math.min(s.r, n),
       w: Math.min(s.w, n),
       strategy: node.config.strategy,
@@ -264,8 +265,15 @@ export class Controller {
   // ---- settings, faults, membership ----
 
   setN(n: number): void {
-    this.bn.node.setReplicas(n);
-    this.refreshMembers();
+    this.signed(this.bn.node.setReplicas(n), 'changing N');
+  }
+
+  /** A membership or settings change, signed by this node: the page follows once it is signed. */
+  private signed(change: Promise<void>, what: string): void {
+    change.then(
+      () => this.refreshMembers(),
+      (e: unknown) => this.onEvent({ type: 'error', where: what, message: e instanceof Error ? e.message : String(e) }),
+    );
   }
 
   setQuorum(which: 'r' | 'w', value: number): void {
@@ -280,8 +288,7 @@ export class Controller {
   }
 
   leave(): void {
-    this.bn.node.leave();
-    this.refreshMembers();
+    this.signed(this.bn.node.leave(), 'leaving');
   }
 
   /** Removing a node is for good: the first press asks for confirmation (`confirmingRemove`). */
@@ -291,8 +298,7 @@ export class Controller {
 
   remove(id: NodeId): void {
     this.store.setState({ confirmingRemove: null });
-    this.bn.node.remove(id);
-    this.refreshMembers();
+    this.signed(this.bn.node.remove(id), `removing ${id}`);
   }
 
   setLogFilter(filter: { key?: string; node?: string }): void {

@@ -140,7 +140,7 @@ function logLines(
       return true;
     case 'dropped':
       add({
-        title: `frame from ${e.from} dropped`,
+        title: e.reason === 'refused' ? `message from ${e.from} refused` : `frame from ${e.from} dropped`,
         nodes: [e.from],
         lines: [{ text: `${e.reason}: ${e.detail}`, tone: 'bad' }],
         done: true,

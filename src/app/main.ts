@@ -1,7 +1,8 @@
 /** Boots this tab as a Dynamo node, exposes window.dynamo, and draws the page. */
 import { automation, type DynamoAutomation } from '../browser/automation.js';
 import { startBrowserNode } from '../browser/browser-node.js';
-import { claimIdentity, type Identity, roomFrom, signalingUrl } from '../browser/identity.js';
+import { claimIdentity, type Identity, roomFrom, secretFrom, signalingUrl } from '../browser/identity.js';
+import { roomSecurity } from '../identity/room.js';
 import { mountApp } from './app.js';
 
 declare global {
@@ -15,8 +16,17 @@ const params = new URLSearchParams(location.search);
 let identity: Identity | undefined;
 const started = (async () => {
   const room = roomFrom(params);
+  const security = await roomSecurity(room, secretFrom(location.hash));
   identity = await claimIdentity(params);
-  return startBrowserNode({ id: identity.id, room, signalingUrl: signalingUrl(params, location) });
+  if (identity.unsaved) console.warn(`this node's key could not be stored (${identity.unsaved}): it lasts as long as this tab`);
+  return startBrowserNode({
+    id: identity.id,
+    keys: identity.keys,
+    storage: identity.storage,
+    room,
+    security,
+    signalingUrl: signalingUrl(params, location),
+  });
 })();
 window.dynamo = automation(started);
 try {

@@ -24,6 +24,8 @@ export interface MemberRow {
   /** Tokens (strategy 1) or partitions (strategy 3) the node owns on the ring. */
   readonly tokens: number;
   readonly color: string;
+  /** The member that removed this one (it signed the removal). */
+  readonly removedBy?: NodeId;
 }
 
 export interface Sibling {
@@ -88,6 +90,8 @@ export interface AppState {
   readonly ring: Ring;
   readonly strategy: 1 | 3;
   readonly n: number;
+  /** The member that last changed N (it signed the change), if any did. */
+  readonly nBy?: NodeId;
   readonly r: number;
   readonly w: number;
   readonly keys: readonly string[];

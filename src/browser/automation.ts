@@ -6,6 +6,7 @@ import type { WriteResult } from '../core/coordinator.js';
 import type { NodeEvent } from '../core/events.js';
 import type { GetOptions, PutOptions } from '../core/node.js';
 import type { NodeId } from '../core/ports.js';
+import { encodeMessage, type Message } from '../core/protocol.js';
 import type { Version } from '../core/version.js';
 import type { BrowserNode } from './browser-node.js';
 import { type MemberState, memberStates } from './member-states.js';
@@ -25,8 +26,12 @@ export interface DynamoAutomation {
   heal(): void;
   delay(ms: number): void;
   drop(rate: number): void;
-  leave(): void;
-  remove(id: NodeId): void;
+  leave(): Promise<void>;
+  remove(id: NodeId): Promise<void>;
+  /** Changes N for the whole cluster (signed by this node). */
+  setReplicas(n: number): Promise<void>;
+  /** The cluster settings this node holds (N, its version, who set it). */
+  settings(): { n: number; version: number; by: string };
   /** The versions this node's own store holds for a key (not a quorum read). */
   stored(key: string): Version[];
   hints(): { target: NodeId; key: string }[];
@@ -35,6 +40,8 @@ export interface DynamoAutomation {
   on(listener: (event: NodeEvent) => void): () => void;
   /** The connection to the signaling/seed server: 'connecting', 'connected' or 'disconnected'. */
   signaling(): string;
+  /** Test hook: a message to a peer, well-formed but made by hand (a hostile member's forgeries). */
+  sendMessage(peer: NodeId, message: Message): void;
   /** Test hook: raw bytes to a peer as one frame, bypassing the codec. */
   sendRaw(peer: NodeId, bytes: Uint8Array): void;
   /** Test hook: closes the data channel to a peer, as a network failure would. */
@@ -80,6 +87,11 @@ export function automation(started: Promise<BrowserNode>): DynamoAutomation {
     drop: (rate) => need().faults.drop(rate),
     leave: () => need().node.leave(),
     remove: (target) => need().node.remove(target),
+    setReplicas: (n) => need().node.setReplicas(n),
+    settings: () => {
+      const { n, version, by } = need().node.settings;
+      return { n, version, by };
+    },
     stored: (key) => [...(need().node.held.get(key)?.versions ?? [])],
     hints: () =>
       need()
@@ -97,6 +109,7 @@ export function automation(started: Promise<BrowserNode>): DynamoAutomation {
     },
     on: (listener) => need().node.on(listener),
     signaling: () => need().signaling.status,
+    sendMessage: (peer, message) => need().transport.send(peer, encodeMessage(message)),
     sendRaw: (peer, bytes) => need().transport.sendRaw(peer, bytes),
     dropChannel: (peer) => need().transport.dropChannel(peer),
   };

@@ -5,6 +5,8 @@
 import { type ClusterConfig, makeConfig } from '../core/config.js';
 import { DynamoNode } from '../core/node.js';
 import type { NodeId } from '../core/ports.js';
+import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
+import { openSignal, type RoomSecurity, sealSignal } from '../identity/room.js';
 import { FaultSwitches } from '../net/faults.js';
 import { SignalingClient, type SignalingStatus } from '../net/signaling-client.js';
 import { type LinkState, WebRtcTransport } from '../net/webrtc-transport.js';
@@ -16,9 +18,15 @@ export const BROWSER_CONFIG: ClusterConfig = makeConfig({ replicaTimeoutMs: 600,
 
 export interface BrowserNodeOptions {
   readonly id: NodeId;
+  /** The node's key pair; `keys.id` is `id`. */
+  readonly keys: NodeKeys;
   readonly room: string;
+  /** How this room proves identities, and its secret if it has one (identity/room.ts). */
+  readonly security: RoomSecurity;
   readonly signalingUrl: string;
   readonly config?: ClusterConfig;
+  /** The node's storage when the caller opened it already (it holds the keys); else opened here. */
+  readonly storage?: IndexedDbStorage;
 }
 
 export interface BrowserNode {
@@ -44,13 +52,22 @@ function subscribe<T>(set: Set<T>, listener: T): () => void {
 }
 
 export async function startBrowserNode(options: BrowserNodeOptions): Promise<BrowserNode> {
-  const storage = await IndexedDbStorage.open(options.id);
+  const storage = options.storage ?? (await IndexedDbStorage.open(options.id));
   const linkListeners = new Set<(peer: NodeId, state: LinkState | 'closed') => void>();
   const signalingListeners = new Set<(status: SignalingStatus) => void>();
   const faults = new FaultSwitches(() => cryptoRandom.next());
   let transport!: WebRtcTransport;
-  const signaling = new SignalingClient(options.signalingUrl, options.room, options.id, {
-    onSignal: (from, data) => transport.onSignal(from, data),
+  let inbound: Promise<void> = Promise.resolve();
+  let outbound: Promise<void> = Promise.resolve();
+  const signaling = new SignalingClient(options.signalingUrl, options.security.serverRoom, options.keys, {
+    // Signals are sealed in a room with a secret; they are opened (and sealed) one at a time, in order.
+    onSignal: (from, data) => {
+      inbound = inbound.then(async () => {
+        const opened = await openSignal(options.security, from, options.id, data);
+        if (opened) transport.onSignal(from, opened);
+        else console.warn(`signaling: a signal from ${from} was not sealed with this room's secret; ignored`);
+      });
+    },
     onStatus: (status) => {
       for (const l of signalingListeners) l(status);
     },
@@ -60,8 +77,15 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
   });
   transport = new WebRtcTransport({
     id: options.id,
+    keys: options.keys,
+    security: options.security,
     faults,
-    signal: (to, data) => signaling.signal(to, data),
+    signal: (to, data) => {
+      outbound = outbound.then(async () => {
+        signaling.signal(to, await sealSignal(options.security, options.id, to, data));
+      });
+      return signaling.status === 'connected';
+    },
     onLinkChange: (peer, state) => {
       for (const l of linkListeners) l(peer, state);
     },
@@ -73,6 +97,8 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     transport,
     clock: wallClock,
     random: cryptoRandom,
+    signer: signerFor(options.keys),
+    verifier: webCryptoVerifier,
     seeds: () => signaling.members,
   });
   return {

@@ -1,18 +1,30 @@
 /**
- * Tab identity. A tab keeps its node id in sessionStorage, so a reload comes back as the same
- * node, and holds a Web Lock named after it for as long as it lives. A duplicated tab copies the
- * sessionStorage but cannot take the lock, so it becomes a new node instead of a second copy.
- * `?node=ID` starts (revives) a node whose tab was closed, if no live tab holds it.
+ * Tab identity. A node is its key pair (identity/keys.ts): its id is derived from the public key,
+ * and the key pair (the private half not extractable) is kept in the node's own IndexedDB
+ * database, with its data. A tab keeps its node id in sessionStorage, so a reload comes back as
+ * the same node, and holds a Web Lock named after it for as long as it lives. A duplicated tab
+ * copies the sessionStorage but cannot take the lock, so it becomes a new node instead of a second
+ * copy. `?node=ID` starts (revives) a node whose tab was closed, if no live tab holds it and its
+ * database still holds its key.
  */
-import { NODE_ID_PATTERN, ROOM_PATTERN } from '../../signaling/protocol.js';
+
+import { ROOM_PATTERN } from '../../signaling/protocol.js';
+import { generateNodeKeys, KEY_NODE_ID, keyMatchesId, type NodeKeys } from '../identity/keys.js';
+import { IndexedDbStorage } from '../storage/indexeddb.js';
 
 const SESSION_KEY = 'dynamo-node-id';
 const LOCK_PREFIX = 'dynamo-node:';
+const KEYS_META = 'node-keys';
 
 export interface Identity {
   readonly id: string;
+  readonly keys: NodeKeys;
+  /** The node's storage, already open (it holds the keys). */
+  readonly storage: IndexedDbStorage;
   /** How the id was chosen, for the page to say. */
   readonly origin: 'reload' | 'revived' | 'new' | 'duplicate';
+  /** Why the key pair could not be stored, when it could not (a full disk): the node lives only as long as this tab. */
+  readonly unsaved?: string;
 }
 
 /** Takes the lock for `id` if no other tab holds it; keeps it until this tab closes. */
@@ -29,24 +41,43 @@ function tryLock(id: string): Promise<boolean> {
   });
 }
 
-export function newNodeId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(3));
-  return `node-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+/** The keys stored in node `id`'s database, if they are that node's. */
+async function storedKeys(id: string): Promise<{ keys: NodeKeys; storage: IndexedDbStorage } | undefined> {
+  const storage = await IndexedDbStorage.open(id);
+  const stored = (await storage.getMeta(KEYS_META)) as { publicKey?: unknown; privateKey?: unknown } | undefined;
+  const publicKey = stored?.publicKey;
+  const privateKey = stored?.privateKey;
+  if (publicKey instanceof Uint8Array && privateKey instanceof CryptoKey && keyMatchesId(publicKey, id)) {
+    return { keys: { id, publicKey, privateKey }, storage };
+  }
+  storage.close();
+  return undefined;
 }
 
-export async function claimIdentity(params: URLSearchParams, storage: globalThis.Storage = sessionStorage): Promise<Identity> {
+export async function claimIdentity(params: URLSearchParams, session: globalThis.Storage = sessionStorage): Promise<Identity> {
   const asked = params.get('node');
-  if (asked !== null && !NODE_ID_PATTERN.test(asked)) throw new Error(`"${asked}" is not a valid node id`);
-  const remembered = storage.getItem(SESSION_KEY);
-  const wanted = asked ?? remembered;
-  let identity: Identity | undefined;
-  if (wanted && (await tryLock(wanted))) identity = { id: wanted, origin: asked && asked !== remembered ? 'revived' : 'reload' };
-  while (!identity) {
-    const id = newNodeId();
-    if (await tryLock(id)) identity = { id, origin: wanted ? 'duplicate' : 'new' };
+  if (asked !== null && !KEY_NODE_ID.test(asked)) throw new Error(`"${asked}" is not a valid node id (node- and 24 hex digits)`);
+  const remembered = session.getItem(SESSION_KEY);
+  const wanted = asked ?? (remembered && KEY_NODE_ID.test(remembered) ? remembered : null);
+  if (wanted && (await tryLock(wanted))) {
+    const found = await storedKeys(wanted);
+    if (found) {
+      session.setItem(SESSION_KEY, wanted);
+      return { id: wanted, ...found, origin: asked && asked !== remembered ? 'revived' : 'reload' };
+    }
+    if (asked) throw new Error(`node ${asked} has no key in this browser: it cannot be revived here`);
   }
-  storage.setItem(SESSION_KEY, identity.id);
-  return identity;
+  const keys = await generateNodeKeys();
+  if (!(await tryLock(keys.id))) throw new Error(`a new node id ${keys.id} is already locked`);
+  const storage = await IndexedDbStorage.open(keys.id);
+  let unsaved: string | undefined;
+  try {
+    await storage.putMeta(KEYS_META, { publicKey: keys.publicKey, privateKey: keys.privateKey });
+  } catch (e) {
+    unsaved = e instanceof Error ? e.message : String(e);
+  }
+  session.setItem(SESSION_KEY, keys.id);
+  return { id: keys.id, keys, storage, origin: wanted ? 'duplicate' : 'new', ...(unsaved ? { unsaved } : {}) };
 }
 
 /** Node ids whose lock some open tab of this origin holds. */
@@ -59,6 +90,12 @@ export function roomFrom(params: URLSearchParams): string {
   const room = params.get('room') ?? 'default';
   if (!ROOM_PATTERN.test(room)) throw new Error(`"${room}" is not a valid room name (letters, digits, _ or -)`);
   return room;
+}
+
+/** The room's secret, from the URL fragment (`#secret=…`), which the browser never sends to any server. */
+export function secretFrom(hash: string): string | undefined {
+  const secret = new URLSearchParams(hash.replace(/^#/, '')).get('secret');
+  return secret ? secret : undefined;
 }
 
 /** The signaling server: `?signal=ws://…`, else the same host on the port the app was built for. */

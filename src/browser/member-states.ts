@@ -12,6 +12,8 @@ export interface MemberState {
   readonly reachable: boolean;
   readonly channel: LinkState | 'closed' | 'self';
   readonly capacity: number;
+  /** The member that removed it, when another member did (its signature is on the entry). */
+  readonly removedBy?: NodeId;
 }
 
 export function memberStates(bn: BrowserNode): MemberState[] {
@@ -23,6 +25,7 @@ export function memberStates(bn: BrowserNode): MemberState[] {
       reachable: bn.node.reachable(m.id),
       channel: m.id === bn.id ? ('self' as const) : bn.transport.linkState(m.id),
       capacity: m.capacity,
+      ...(m.status === 'removed' && m.by ? { removedBy: m.by } : {}),
     }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }

@@ -6,11 +6,19 @@
  * channel's bufferedAmount (simple-peer's stream `write` returns false above 64 KiB buffered, and
  * 'drain' follows). A channel that closes or never opens is dropped; the next send dials again.
  *
+ * A channel carries nothing until the peer proved who it is: the first frame each side sends is
+ * its proof (identity/room.ts), its id's key signing this channel's DTLS fingerprints (and, in a
+ * room with a secret, an HMAC with the secret). Until the peer's proof checks out the link stays
+ * 'dialling' and nothing is sent to it or delivered from it; a proof that fails closes the
+ * channel, and the node counts it as refused.
+ *
  * simple-peer expects Node globals (`global`, `process`, `Buffer`); vite.config.ts aliases it to
  * its prebuilt browser bundle, simplepeer.min.js, which carries its own shims.
  */
 import SimplePeer from 'simple-peer';
 import type { NodeId, Transport, TransportReceiver } from '../core/ports.js';
+import type { NodeKeys } from '../identity/keys.js';
+import { channelProof, checkChannelProof, type RoomSecurity, sdpFingerprint } from '../identity/room.js';
 import { FaultSwitches } from './faults.js';
 import { chunkFrame, Reassembler } from './framing.js';
 
@@ -18,6 +26,9 @@ export type LinkState = 'dialling' | 'open';
 
 export interface WebRtcTransportOptions {
   readonly id: NodeId;
+  /** This node's keys (`keys.id` is `id`): each channel opens with a proof made with them. */
+  readonly keys: NodeKeys;
+  readonly security: RoomSecurity;
   /** Relays a signal through the signaling server; false when it is unreachable. */
   readonly signal: (to: NodeId, data: Record<string, unknown>) => boolean;
   readonly onLinkChange?: (peer: NodeId, state: LinkState | 'closed') => void;
@@ -25,6 +36,8 @@ export interface WebRtcTransportOptions {
   /** Bytes that may wait for one peer's channel before further messages are dropped. */
   readonly queueBytesMax?: number;
   readonly connectTimeoutMs?: number;
+  /** The WebRTC implementation where the platform has none (Node.js: `@roamhq/wrtc`), given to simple-peer. */
+  readonly wrtc?: SimplePeer.Options['wrtc'];
 }
 
 export interface TransportStats {
@@ -45,6 +58,21 @@ interface Link {
   waitingForDrain: boolean;
   readonly reassembler: Reassembler;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** 'checking' while the peer's proof is being checked; frames that arrive meanwhile wait in `early`. */
+  proof: 'awaited' | 'checking' | 'proven';
+  /** Whether our own proof went out: nothing else may be written before it. */
+  proofSent: boolean;
+  early: Uint8Array[];
+}
+
+/** Frames a peer may send right behind its proof, before it is checked. */
+const EARLY_FRAMES_MAX = 64;
+
+function fingerprints(sp: SimplePeer.Instance): { local: string; remote: string } | null {
+  const pc = (sp as unknown as { _pc?: RTCPeerConnection })._pc;
+  const local = sdpFingerprint(pc?.localDescription?.sdp);
+  const remote = sdpFingerprint(pc?.remoteDescription?.sdp);
+  return local && remote ? { local, remote } : null;
 }
 
 export class WebRtcTransport implements Transport {
@@ -120,6 +148,9 @@ export class WebRtcTransport implements Transport {
       waitingForDrain: false,
       reassembler: new Reassembler(),
       timer: undefined,
+      proof: 'awaited',
+      proofSent: false,
+      early: [],
     };
     this.links.set(peer, link);
     link.timer = setTimeout(() => {
@@ -132,7 +163,7 @@ export class WebRtcTransport implements Transport {
   /** Starts a channel to `peer`: offers if this id is the smaller, else asks the peer to offer. */
   private dial(peer: NodeId): Link {
     const link = this.newLink(peer);
-    if (this.options.id < peer) this.attach(link, new SimplePeer({ initiator: true, trickle: true, config: { iceServers: [] } }));
+    if (this.options.id < peer) this.attach(link, this.newPeer(true));
     else this.options.signal(peer, { kind: 'hello' });
     return link;
   }
@@ -145,12 +176,12 @@ export class WebRtcTransport implements Transport {
       // offer one. An offer of ours still under way may have gone to its previous life: offer again.
       if (this.options.id > from) return;
       this.replace(link, from);
-      this.attach(this.links.get(from)!, new SimplePeer({ initiator: true, trickle: true, config: { iceServers: [] } }));
+      this.attach(this.links.get(from)!, this.newPeer(true));
       return;
     }
     if (data.type === 'offer') {
       link = this.replace(link, from);
-      this.attach(link, new SimplePeer({ initiator: false, trickle: true, config: { iceServers: [] } }));
+      this.attach(link, this.newPeer(false));
     }
     if (!link?.sp) return;
     try {
@@ -182,6 +213,15 @@ export class WebRtcTransport implements Transport {
     if (link && link.state !== 'open') this.close(link, 'peer not in the room');
   }
 
+  private newPeer(initiator: boolean): SimplePeer.Instance {
+    return new SimplePeer({
+      initiator,
+      trickle: true,
+      config: { iceServers: [] },
+      ...(this.options.wrtc ? { wrtc: this.options.wrtc } : {}),
+    });
+  }
+
   private attach(link: Link, sp: SimplePeer.Instance): void {
     link.sp = sp;
     sp.on('signal', (data) => {
@@ -189,15 +229,57 @@ export class WebRtcTransport implements Transport {
     });
     sp.on('connect', () => {
       if (this.links.get(link.peer) !== link) return;
-      clearTimeout(link.timer);
-      link.state = 'open';
-      this.stats.connects++;
-      this.options.onLinkChange?.(link.peer, 'open');
-      this.flush(link);
+      void this.sendProof(link, sp);
     });
     sp.on('data', (chunk: Uint8Array) => this.receive(link, chunk));
     sp.on('close', () => this.close(link, 'channel closed'));
     sp.on('error', () => this.close(link, 'channel error'));
+  }
+
+  /** Our proof, the first frame on a new channel (written ahead of any queued message). */
+  private async sendProof(link: Link, sp: SimplePeer.Instance): Promise<void> {
+    const fp = fingerprints(sp);
+    if (!fp) return this.close(link, 'no DTLS fingerprints to prove identity over');
+    try {
+      const proof = await channelProof(this.options.security, this.options.keys, link.peer, fp.local, fp.remote);
+      if (this.links.get(link.peer) !== link) return;
+      for (const chunk of chunkFrame(this.nextMessageId++, new TextEncoder().encode(JSON.stringify(proof)))) sp.write(chunk);
+      link.proofSent = true;
+      this.flush(link);
+    } catch {
+      this.close(link, 'could not send the proof of identity');
+    }
+  }
+
+  /** The peer's first frame, its proof: the link opens when it checks out, and closes when it does not. */
+  private async checkProof(link: Link, frame: Uint8Array): Promise<void> {
+    link.proof = 'checking';
+    const fp = link.sp && fingerprints(link.sp);
+    let why: string | null = 'no DTLS fingerprints to check the proof against';
+    if (fp) {
+      let proof: unknown = null;
+      try {
+        proof = JSON.parse(new TextDecoder().decode(frame));
+      } catch {
+        // not a proof: refused below
+      }
+      why = await checkChannelProof(this.options.security, this.options.id, link.peer, fp.local, fp.remote, proof).catch(
+        () => 'the proof could not be checked',
+      );
+    }
+    if (this.links.get(link.peer) !== link) return;
+    if (why !== null) {
+      this.receiver?.dropped(link.peer, 'refused', `channel from ${link.peer} refused: ${why}`);
+      this.close(link, 'proof refused');
+      return;
+    }
+    link.proof = 'proven';
+    clearTimeout(link.timer);
+    link.state = 'open';
+    this.stats.connects++;
+    this.options.onLinkChange?.(link.peer, 'open');
+    for (const early of link.early.splice(0)) this.deliver(link, early);
+    this.flush(link);
   }
 
   private receive(link: Link, chunk: Uint8Array): void {
@@ -208,15 +290,28 @@ export class WebRtcTransport implements Transport {
       return;
     }
     if (result.kind === 'partial' || result.kind === 'ignored') return;
+    if (link.proof === 'awaited') {
+      void this.checkProof(link, result.frame);
+      return;
+    }
+    if (link.proof === 'checking') {
+      if (link.early.length < EARLY_FRAMES_MAX) link.early.push(result.frame);
+      else this.receiver?.dropped(link.peer, 'refused', `more than ${EARLY_FRAMES_MAX} frames before its proof was checked`);
+      return;
+    }
+    this.deliver(link, result.frame);
+  }
+
+  private deliver(link: Link, frame: Uint8Array): void {
     if (!this.faults.passes(link.peer)) return;
     this.stats.framesReceived++;
-    if (this.receiver) this.receiver.frame(link.peer, result.frame);
+    if (this.receiver) this.receiver.frame(link.peer, frame);
     else this.stats.dropped++;
   }
 
   private flush(link: Link): void {
     const sp = link.sp;
-    if (link.state !== 'open' || !sp || link.waitingForDrain) return;
+    if (link.state !== 'open' || !link.proofSent || !sp || link.waitingForDrain) return;
     while (link.queue.length > 0) {
       const chunk = link.queue.shift()!;
       link.queuedBytes -= chunk.length;

@@ -106,6 +106,11 @@ export class IndexedDbStorage implements Storage {
     });
   }
 
+  /** One metadata value (the node's keys, read before the node starts); undefined when absent. */
+  async getMeta(name: string): Promise<unknown> {
+    return (await this.db.get('meta', name))?.value;
+  }
+
   close(): void {
     this.db.close();
   }

@@ -36,17 +36,25 @@ export function headerView(c: Controller): HTMLElement {
   );
   watch(
     c.store,
-    (st) => ({ n: st.n, r: st.r, w: st.w }),
-    ({ n, r, w }) => {
+    (st) => ({ n: st.n, r: st.r, w: st.w, nBy: st.nBy }),
+    ({ n, r, w, nBy }) => {
       fill(
         quorum,
-        h('label', { for: 'set-n', title: 'Replicas per key, for the whole cluster' }, 'N'),
+        h(
+          'label',
+          {
+            for: 'set-n',
+            title: nBy ? `Replicas per key, for the whole cluster; last set by ${nBy}` : 'Replicas per key, for the whole cluster',
+          },
+          'N',
+        ),
         numberSelect('set-n', REPLICAS_MAX, n, (v) => c.setN(v)),
         h('label', { for: 'set-r', title: 'Replies a get waits for (this tab’s requests)' }, 'R'),
         numberSelect('set-r', n, r, (v) => c.setQuorum('r', v)),
         h('label', { for: 'set-w', title: 'Acknowledgements a put waits for (this tab’s requests)' }, 'W'),
         numberSelect('set-w', n, w, (v) => c.setQuorum('w', v)),
         h('span', { class: 'muted quorum-note' }, r + w > n ? 'R + W > N' : 'R + W ≤ N: a read may miss the latest write'),
+        nBy ? h('span', { class: 'muted quorum-note', 'data-testid': 'n-by' }, `N set by ${nBy}`) : null,
       );
     },
   );

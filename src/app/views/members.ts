@@ -52,6 +52,7 @@ export function membersView(c: Controller): HTMLElement {
                 'td',
                 {},
                 h('div', { class: 'status-cell' }, statusOf(m)),
+                m.removedBy ? h('div', { class: 'muted' }, `removed by ${m.removedBy}`) : null,
                 m.self ? null : h('div', { class: 'muted' }, `channel ${m.channel}`),
               ),
               h('td', {}, `${m.tokens} ${unit}`, h('div', { class: 'muted' }, `capacity ${m.capacity}`)),
