@@ -7,7 +7,7 @@
  * count what they dropped. Tabs without the secret never become members at all.
  */
 import { expect, test } from '@playwright/test';
-import { formCluster, idOf, openNode, uniqueRoom } from './fixtures.js';
+import { formCluster, idOf, nodeUrl, openNode, uniqueRoom } from './fixtures.js';
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -140,4 +140,11 @@ test('a tab without the room’s secret, or with a wrong one, never becomes a me
     for (const id of outsiderIds) expect(members).not.toContain(id);
   }
   for (const page of outsiders) expect(await page.evaluate(() => window.dynamo.members().length)).toBe(1);
+
+  // A member of the secret room, closed and opened again without the secret, does not bring its data along.
+  const member = await idOf(pages[1]!);
+  await pages[1]!.close();
+  const reopened = await context.newPage();
+  await reopened.goto(nodeUrl(room, { node: member }));
+  await expect(reopened.locator('#app')).toContainText('belongs to another room');
 });

@@ -17,7 +17,7 @@ let identity: Identity | undefined;
 const started = (async () => {
   const room = roomFrom(params);
   const security = await roomSecurity(room, secretFrom(location.hash));
-  identity = await claimIdentity(params);
+  identity = await claimIdentity(params, security.serverRoom);
   if (identity.unsaved) console.warn(`this node's key could not be stored (${identity.unsaved}): it lasts as long as this tab`);
   return startBrowserNode({
     id: identity.id,

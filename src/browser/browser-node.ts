@@ -62,11 +62,13 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
   const signaling = new SignalingClient(options.signalingUrl, options.security.serverRoom, options.keys, {
     // Signals are sealed in a room with a secret; they are opened (and sealed) one at a time, in order.
     onSignal: (from, data) => {
-      inbound = inbound.then(async () => {
-        const opened = await openSignal(options.security, from, options.id, data);
-        if (opened) transport.onSignal(from, opened);
-        else console.warn(`signaling: a signal from ${from} was not sealed with this room's secret; ignored`);
-      });
+      inbound = inbound
+        .then(async () => {
+          const opened = await openSignal(options.security, from, options.id, data);
+          if (opened) transport.onSignal(from, opened);
+          else console.warn(`signaling: a signal from ${from} was not sealed with this room's secret; ignored`);
+        })
+        .catch((e: unknown) => console.warn(`signaling: a signal from ${from} could not be handled: ${String(e)}`));
     },
     onStatus: (status) => {
       for (const l of signalingListeners) l(status);
@@ -81,9 +83,11 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     security: options.security,
     faults,
     signal: (to, data) => {
-      outbound = outbound.then(async () => {
-        signaling.signal(to, await sealSignal(options.security, options.id, to, data));
-      });
+      outbound = outbound
+        .then(async () => {
+          signaling.signal(to, await sealSignal(options.security, options.id, to, data));
+        })
+        .catch((e: unknown) => console.warn(`signaling: a signal to ${to} could not be sent: ${String(e)}`));
       return signaling.status === 'connected';
     },
     onLinkChange: (peer, state) => {
@@ -99,6 +103,7 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     random: cryptoRandom,
     signer: signerFor(options.keys),
     verifier: webCryptoVerifier,
+    cluster: options.security.serverRoom,
     seeds: () => signaling.members,
   });
   return {

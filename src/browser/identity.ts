@@ -41,30 +41,44 @@ function tryLock(id: string): Promise<boolean> {
   });
 }
 
-/** The keys stored in node `id`'s database, if they are that node's. */
-async function storedKeys(id: string): Promise<{ keys: NodeKeys; storage: IndexedDbStorage } | undefined> {
+/**
+ * The keys stored in node `id`'s database, if they are that node's and the node belongs to
+ * `room` (as the signaling server knows it: a room with a secret has its own name). A node's data
+ * never goes into another room: a tab reloaded without the room's secret, or pointed at another
+ * room, becomes a new node.
+ */
+async function storedKeys(id: string, room: string): Promise<{ keys: NodeKeys; storage: IndexedDbStorage } | 'other-room' | undefined> {
   const storage = await IndexedDbStorage.open(id);
-  const stored = (await storage.getMeta(KEYS_META)) as { publicKey?: unknown; privateKey?: unknown } | undefined;
+  const stored = (await storage.getMeta(KEYS_META)) as { publicKey?: unknown; privateKey?: unknown; room?: unknown } | undefined;
   const publicKey = stored?.publicKey;
   const privateKey = stored?.privateKey;
   if (publicKey instanceof Uint8Array && privateKey instanceof CryptoKey && keyMatchesId(publicKey, id)) {
-    return { keys: { id, publicKey, privateKey }, storage };
+    if (stored?.room === room) return { keys: { id, publicKey, privateKey }, storage };
+    storage.close();
+    return 'other-room';
   }
   storage.close();
   return undefined;
 }
 
-export async function claimIdentity(params: URLSearchParams, session: globalThis.Storage = sessionStorage): Promise<Identity> {
+/** This tab's node in `room` (the room's name on the signaling server, tagged by its secret if it has one). */
+export async function claimIdentity(
+  params: URLSearchParams,
+  room: string,
+  session: globalThis.Storage = sessionStorage,
+): Promise<Identity> {
   const asked = params.get('node');
   if (asked !== null && !KEY_NODE_ID.test(asked)) throw new Error(`"${asked}" is not a valid node id (node- and 24 hex digits)`);
   const remembered = session.getItem(SESSION_KEY);
   const wanted = asked ?? (remembered && KEY_NODE_ID.test(remembered) ? remembered : null);
   if (wanted && (await tryLock(wanted))) {
-    const found = await storedKeys(wanted);
-    if (found) {
+    const found = await storedKeys(wanted, room);
+    if (found && found !== 'other-room') {
       session.setItem(SESSION_KEY, wanted);
       return { id: wanted, ...found, origin: asked && asked !== remembered ? 'revived' : 'reload' };
     }
+    if (asked && found === 'other-room')
+      throw new Error(`node ${asked} belongs to another room (or the room's secret is missing from the address)`);
     if (asked) throw new Error(`node ${asked} has no key in this browser: it cannot be revived here`);
   }
   const keys = await generateNodeKeys();
@@ -72,7 +86,7 @@ export async function claimIdentity(params: URLSearchParams, session: globalThis
   const storage = await IndexedDbStorage.open(keys.id);
   let unsaved: string | undefined;
   try {
-    await storage.putMeta(KEYS_META, { publicKey: keys.publicKey, privateKey: keys.privateKey });
+    await storage.putMeta(KEYS_META, { publicKey: keys.publicKey, privateKey: keys.privateKey, room });
   } catch (e) {
     unsaved = e instanceof Error ? e.message : String(e);
   }

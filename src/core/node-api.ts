@@ -19,6 +19,8 @@ export interface NodeOptions {
   readonly signer: Signer;
   /** Checks what other nodes signed (their membership entries, settings changes). */
   readonly verifier: Verifier;
+  /** The cluster's name (a browser room as its signaling server knows it): membership signatures cover it, so they never pass in another cluster. */
+  readonly cluster?: string;
   /** Nodes every node gossips with each round (Dynamo 4.8.2): a list, or a function for a list that changes. */
   readonly seeds?: readonly NodeId[] | (() => readonly NodeId[]);
   /** Relative capacity: strategy 1 gives a node `tokensPerCapacity * capacity` tokens. */

@@ -86,7 +86,7 @@ export class DynamoNode {
   ) {
     this.id = options.id;
     this.store = store;
-    this.guard = new MembershipGuard(options.verifier);
+    this.guard = new MembershipGuard(options.verifier, options.cluster ?? '');
     this.joined = members.size > 1;
     this.wire = new Wire(options.transport, (e) => this.emit(e));
     this.timers = new Timers(options.clock, options.random, (where, e) => this.report(`running ${where}`, e));
@@ -160,7 +160,7 @@ export class DynamoNode {
       throw new DynamoError('invalid', `node id "${options.id}" is not the id of this node's public key`);
     const { store, state } = await ReplicaStore.open(options.storage, causalityOf(options.config));
     const own = ownEntry(options, state.meta);
-    const restored = restoreIdentity(options, state.meta, own.sig ? own : await signEntry(options.signer, own));
+    const restored = restoreIdentity(options, state.meta, own.sig ? own : await signEntry(options.signer, own, options.cluster ?? ''));
     const dots = DotSource.restore(options.id, state.meta, options.storage, options.random);
     const node = new DynamoNode(options, store, dots, restored.members, restored.settings);
     // A node that cannot store these (a full disk) still starts, and serves what it holds.
@@ -305,12 +305,12 @@ export class DynamoNode {
     const now = this.cluster.settings;
     if (n === now.n) return Promise.resolve();
     const settings = { n, version: now.version + 1, by: this.id };
-    return Promise.resolve(signNow(this.options.signer, settingsBytes(settings), (sig) => this.learn([], { ...settings, sig })));
+    return Promise.resolve(signNow(this.options.signer, settingsBytes(settings, this.options.cluster ?? ''), (sig) => this.learn([], { ...settings, sig })));
   }
 
   /** Signs a change of membership made here and merges it (at once when signing is synchronous, as in the simulator). */
   private change(entry: MemberEntry): Promise<void> {
-    return Promise.resolve(signNow(this.options.signer, memberBytes(entry), (sig) => this.learn([{ ...entry, sig }])));
+    return Promise.resolve(signNow(this.options.signer, memberBytes(entry, this.options.cluster ?? ''), (sig) => this.learn([{ ...entry, sig }])));
   }
 
   /** What a peer gossiped: only what is signed by who may make it, and within bounds, is merged; the rest is refused and counted. */

@@ -400,7 +400,7 @@ export class Simulation {
         key: toBase64Url(signer.publicKey),
         sig: '',
       };
-      return { ...entry, sig: toBase64Url(signer.sign(memberBytes(entry)) as Uint8Array) };
+      return { ...entry, sig: toBase64Url(signer.sign(memberBytes(entry, '')) as Uint8Array) };
     });
   }
 }

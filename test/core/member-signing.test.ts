@@ -10,11 +10,11 @@ import { Keyring } from '../../src/sim/keyring.js';
 const DEFAULTS: ClusterSettings = { n: 3, version: 0, by: '' };
 
 async function signed(signer: Signer, entry: MemberEntry): Promise<MemberEntry> {
-  return { ...entry, sig: toBase64Url(await signer.sign(memberBytes(entry))) };
+  return { ...entry, sig: toBase64Url(await signer.sign(memberBytes(entry, ''))) };
 }
 
 async function settingsBy(signer: Signer, s: Omit<ClusterSettings, 'sig'>): Promise<ClusterSettings> {
-  return { ...s, sig: toBase64Url(await signer.sign(settingsBytes(s))) };
+  return { ...s, sig: toBase64Url(await signer.sign(settingsBytes(s, ''))) };
 }
 
 /** The same rules with the simulator's ideal scheme and with real ECDSA P-256 (WebCrypto in Node). */
@@ -52,7 +52,7 @@ for (const scheme of schemes) {
         ),
       );
       const members: Members = mergeMembers(new Map(), entries);
-      return { verifier, nodes, entries, members, guard: new MembershipGuard(verifier), outsider: await node(9) };
+      return { verifier, nodes, entries, members, guard: new MembershipGuard(verifier, ''), outsider: await node(9) };
     }
 
     it('admits entries signed by their own node, and a removal signed by a member', async () => {
@@ -94,26 +94,53 @@ for (const scheme of schemes) {
       expect(admitted.entries).toEqual([]);
       expect(admitted.refused).toHaveLength(6);
       expect(admitted.refused.join('\n')).toMatch(/only the node itself/);
-      expect(admitted.refused.join('\n')).toMatch(/not known here/);
+      expect(admitted.refused.join('\n')).toMatch(/not a member \(up or leaving\) known here/);
       expect(admitted.refused.join('\n')).toMatch(/key is not the key of that node id/);
     });
 
-    it('refuses versions that jump absurdly ahead and settings outside the bounds or not signed by a member', async () => {
+    it('takes a remover’s or a setter’s key only from a member, or from its own signed entry in the same message; a removed member has no say', async () => {
       const { nodes, entries, members, guard, outsider } = await cluster();
-      const pinned = await signed(nodes[1]!.signer, { ...entries[1]!, version: 2 ** 40 });
-      expect((await guard.admit(members, DEFAULTS, [pinned])).refused[0]).toMatch(/version jumps/);
+      const outsiderKey = toBase64Url(outsider.signer.publicKey);
+      const outsiderEntry = { id: outsider.id, status: 'up' as const, capacity: 1, tokens: [], version: 1, key: outsiderKey, sig: '' };
+      // The outsider's own entry, but badly signed, vouches for nothing it signs.
+      const unsignedJoin = { ...outsiderEntry, sig: toBase64Url(new Uint8Array(64)) };
+      const removal = await signed(outsider.signer, withStatus(entries[2]!, 'removed', outsider.id));
+      const setN = await settingsBy(outsider.signer, { n: 1, version: 1, by: outsider.id });
+      let admitted = await guard.admit(members, DEFAULTS, [unsignedJoin, removal], setN);
+      expect(admitted.entries).toEqual([]);
+      expect(admitted.settings).toBeUndefined();
+      // Properly signed, the newcomer's own entry lets it act in the same message (a node just joining).
+      const join = await signed(outsider.signer, outsiderEntry);
+      admitted = await guard.admit(members, DEFAULTS, [join, removal], setN);
+      expect(admitted.entries).toEqual([join, removal]);
+      expect(admitted.settings).toEqual(setN);
+      // A member that was removed can no longer remove others or change N.
+      const gone = await signed(nodes[0]!.signer, withStatus(entries[1]!, 'removed', nodes[0]!.id));
+      const afterwards = mergeMembers(members, [gone]);
+      const byGone = await signed(nodes[1]!.signer, withStatus(entries[2]!, 'removed', nodes[1]!.id));
+      const nByGone = await settingsBy(nodes[1]!.signer, { n: 2, version: 1, by: nodes[1]!.id });
+      admitted = await guard.admit(afterwards, DEFAULTS, [byGone], nByGone);
+      expect(admitted.entries).toEqual([]);
+      expect(admitted.settings).toBeUndefined();
+    });
 
+    it('refuses settings outside the bounds, not signed by a member, or signed for another cluster', async () => {
+      const { nodes, entries, members, guard, outsider, verifier } = await cluster();
       const good = await settingsBy(nodes[0]!.signer, { n: 5, version: 1, by: nodes[0]!.id });
       expect((await guard.admit(members, DEFAULTS, [], good)).settings).toEqual(good);
-      const pinnedSettings = await settingsBy(nodes[0]!.signer, { n: 1, version: 2 ** 53 - 1, by: nodes[0]!.id });
       const tooMany = await settingsBy(nodes[0]!.signer, { n: 16, version: 2, by: nodes[0]!.id });
       const byOutsider = await settingsBy(outsider.signer, { n: 1, version: 3, by: outsider.id });
-      const claimsOther = { ...(await settingsBy(outsider.signer, { n: 1, version: 3, by: nodes[2]!.id })) };
-      for (const bad of [pinnedSettings, tooMany, byOutsider, claimsOther]) {
+      const claimsOther = await settingsBy(outsider.signer, { n: 1, version: 3, by: nodes[2]!.id });
+      for (const bad of [tooMany, byOutsider, claimsOther]) {
         const admitted = await guard.admit(members, DEFAULTS, [], bad);
         expect(admitted.settings, JSON.stringify(bad)).toBeUndefined();
         expect(admitted.refused).toHaveLength(1);
       }
+      // Signed in this cluster, replayed in another: refused there.
+      const elsewhere = new MembershipGuard(verifier, 'another-room');
+      expect((await elsewhere.admit(members, DEFAULTS, [], good)).settings).toBeUndefined();
+      const leave = await signed(nodes[1]!.signer, withStatus(entries[1]!, 'leaving'));
+      expect((await elsewhere.admit(members, DEFAULTS, [leave])).entries).toEqual([]);
     });
   });
 }
