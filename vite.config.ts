@@ -14,7 +14,17 @@ export default defineConfig({
   // Bundle every dependency when the dev server starts, so that a first visit never triggers a
   // "new dependencies found" reload in the middle of a test.
   optimizeDeps: {
-    include: ['simple-peer', 'idb', '@msgpack/msgpack', 'valibot', '@noble/hashes/legacy.js', '@noble/hashes/utils.js', 'zustand/vanilla'],
+    include: [
+      'simple-peer',
+      'idb',
+      '@msgpack/msgpack',
+      'valibot',
+      '@noble/hashes/legacy.js',
+      '@noble/hashes/sha2.js',
+      '@noble/hashes/utils.js',
+      'zustand/vanilla',
+      'qrcode',
+    ],
   },
   server: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173) },
   preview: { host: '127.0.0.1' },

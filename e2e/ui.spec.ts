@@ -158,3 +158,20 @@ test('a removed item that a merge brings back is flagged before the merge and ex
   await expect(notice).toContainText('deleted items can resurface');
   await shot(a, 'cart-resurrected');
 });
+
+test('“Join this room” shows the address to join, with the room’s secret, and its QR code', async ({ context }, info) => {
+  const room = uniqueRoom(info);
+  const [page] = await formCluster(context, room, 1, { secret: 'two blue kites' });
+  await page!.getByRole('button', { name: 'Join this room…' }).click();
+  const dialog = page!.getByRole('dialog', { name: 'Join this room' });
+  await expect(dialog).toBeVisible();
+  const url = await dialog.getByTestId('join-url').textContent();
+  expect(url).toContain(`?room=${room}`);
+  expect(decodeURIComponent(url!.split('#')[1]!)).toContain('secret=two+blue+kites');
+  await expect(dialog.getByText('holds the room’s secret')).toBeVisible();
+  const box = await dialog.locator('canvas').boundingBox();
+  expect(box!.width).toBeGreaterThanOrEqual(200);
+  await shot(page!, 'join-room');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+});

@@ -1,7 +1,7 @@
 /** Boots this tab as a Dynamo node, exposes window.dynamo, and draws the page. */
 import { automation, type DynamoAutomation } from '../browser/automation.js';
 import { startBrowserNode } from '../browser/browser-node.js';
-import { claimIdentity, type Identity, roomFrom, secretFrom, signalingUrl } from '../browser/identity.js';
+import { claimIdentity, type Identity, iceServersFrom, roomFrom, secretFrom, signalingUrl } from '../browser/identity.js';
 import { roomSecurity } from '../identity/room.js';
 import { mountApp } from './app.js';
 
@@ -25,6 +25,7 @@ const started = (async () => {
     storage: identity.storage,
     room,
     security,
+    iceServers: iceServersFrom(location.hash),
     signalingUrl: signalingUrl(params, location),
   });
 })();

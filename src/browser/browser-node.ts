@@ -25,6 +25,8 @@ export interface BrowserNodeOptions {
   readonly security: RoomSecurity;
   readonly signalingUrl: string;
   readonly config?: ClusterConfig;
+  /** STUN/TURN servers (none by default: on a LAN, none is needed or contacted). */
+  readonly iceServers?: readonly RTCIceServer[];
   /** The node's storage when the caller opened it already (it holds the keys); else opened here. */
   readonly storage?: IndexedDbStorage;
 }
@@ -81,6 +83,7 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     id: options.id,
     keys: options.keys,
     security: options.security,
+    ...(options.iceServers ? { iceServers: options.iceServers } : {}),
     faults,
     signal: (to, data) => {
       outbound = outbound

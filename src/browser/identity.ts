@@ -106,17 +106,47 @@ export function roomFrom(params: URLSearchParams): string {
   return room;
 }
 
+/**
+ * STUN/TURN servers from the URL fragment (`#ice=stun:host:3478,turn:user:pass@host:3478`), for
+ * networks beyond a LAN: none by default. In the fragment, TURN credentials never reach a server.
+ */
+export function iceServersFrom(hash: string): RTCIceServer[] {
+  const given = new URLSearchParams(hash.replace(/^#/, '')).get('ice');
+  if (!given) return [];
+  return given.split(',').map((entry) => {
+    const m = /^(turns?):([^:@]+):([^@]+)@(.+)$/.exec(entry.trim());
+    if (m) return { urls: `${m[1]}:${m[4]}`, username: decodeURIComponent(m[2]!), credential: decodeURIComponent(m[3]!) };
+    if (!/^(stun|turns?):/.test(entry.trim())) throw new Error(`"${entry}" is not a stun: or turn: address`);
+    return { urls: entry.trim() };
+  });
+}
+
 /** The room's secret, from the URL fragment (`#secret=…`), which the browser never sends to any server. */
 export function secretFrom(hash: string): string | undefined {
   const secret = new URLSearchParams(hash.replace(/^#/, '')).get('secret');
   return secret ? secret : undefined;
 }
 
-/** The signaling server: `?signal=ws://…`, else the same host on the port the app was built for. */
+/**
+ * The signaling server: `?signal=ws://…`; else, when the app was served for a LAN (`npm start --
+ * --host 0.0.0.0`), a path on the app's own origin; else the same host on the port the app was built for.
+ */
 export function signalingUrl(params: URLSearchParams, location: Location): string {
   const given = params.get('signal');
   if (given) return given;
-  const port = (import.meta.env.VITE_SIGNAL_PORT as string | undefined) ?? '8787';
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const path = import.meta.env.VITE_SIGNAL_PATH as string | undefined;
+  if (path) return `${scheme}://${location.host}${path}`;
+  const port = (import.meta.env.VITE_SIGNAL_PORT as string | undefined) ?? '8787';
   return `${scheme}://${location.hostname}:${port}`;
+}
+
+/** The address to join this room from another machine: this page's, with the room, and the fragment (its secret, ICE servers) as given. */
+export function joinUrl(location: Location, room: string): string {
+  const params = new URLSearchParams({ room });
+  const signal = new URLSearchParams(location.search).get('signal');
+  if (signal) params.set('signal', signal);
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const kept = new URLSearchParams([...fragment].filter(([name]) => name === 'secret' || name === 'ice'));
+  return `${location.origin}${location.pathname}?${params}${kept.size > 0 ? `#${kept}` : ''}`;
 }

@@ -2,6 +2,7 @@
 import { REPLICAS_MAX } from '../../core/settings.js';
 import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
+import { joinButton } from './join.js';
 import { watch } from './watch.js';
 
 function numberSelect(id: string, max: number, value: number, onChange: (v: number) => void): HTMLSelectElement {
@@ -58,5 +59,5 @@ export function headerView(c: Controller): HTMLElement {
       );
     },
   );
-  return h('header', { class: 'top' }, h('h1', {}, 'Dynamo'), who, quorum);
+  return h('header', { class: 'top' }, h('h1', {}, 'Dynamo'), who, quorum, joinButton(c.store.getState().room));
 }
