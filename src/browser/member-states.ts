@@ -14,6 +14,8 @@ export interface MemberState {
   readonly capacity: number;
   /** The member that removed it, when another member did (its signature is on the entry). */
   readonly removedBy?: NodeId;
+  /** A node without a browser (`dynamo-node`), as it said on its channel to this tab. */
+  readonly headless?: boolean;
 }
 
 export function memberStates(bn: BrowserNode): MemberState[] {
@@ -26,6 +28,7 @@ export function memberStates(bn: BrowserNode): MemberState[] {
       channel: m.id === bn.id ? ('self' as const) : bn.transport.linkState(m.id),
       capacity: m.capacity,
       ...(m.status === 'removed' && m.by ? { removedBy: m.by } : {}),
+      ...(bn.transport.peerIsHeadless(m.id) ? { headless: true } : {}),
     }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }

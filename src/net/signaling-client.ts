@@ -20,6 +20,16 @@ export interface SignalingEvents {
 
 export type SignalingStatus = 'connecting' | 'connected' | 'disconnected';
 
+/** Opens a WebSocket: the platform's in a browser; Node.js 20 has none, so it passes one in (the `ws` package's). */
+export type WebSocketConstructor = new (url: string) => WebSocket;
+
+export interface SignalingOptions {
+  readonly WebSocket?: WebSocketConstructor;
+}
+
+/** WebSocket.OPEN, the same in every implementation (a constant: Node.js 20 has no global WebSocket to read it from). */
+const OPEN = 1;
+
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 const KEEPALIVE_MS = 20_000;
 
@@ -37,6 +47,7 @@ export class SignalingClient {
     private readonly room: string,
     private readonly keys: NodeKeys,
     private readonly events: SignalingEvents,
+    private readonly options: SignalingOptions = {},
   ) {
     this.connect();
   }
@@ -61,7 +72,7 @@ export class SignalingClient {
     this.setStatus('connecting');
     let socket: WebSocket;
     try {
-      socket = new WebSocket(this.url);
+      socket = new (this.options.WebSocket ?? WebSocket)(this.url);
     } catch (e) {
       this.events.onError?.(`cannot open ${this.url}: ${String(e)}`);
       this.scheduleReconnect();
@@ -109,7 +120,7 @@ export class SignalingClient {
       socket.close();
       return;
     }
-    if (this.socket !== socket || socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket !== socket || socket.readyState !== OPEN) return;
     const join: ClientFrame = { type: 'join', room, id: keys.id, key: toBase64Url(keys.publicKey), sig: toBase64Url(sig) };
     socket.send(JSON.stringify(join));
   }
@@ -159,7 +170,7 @@ export class SignalingClient {
   }
 
   private write(frame: ClientFrame): boolean {
-    if (this.socket?.readyState !== WebSocket.OPEN) return false;
+    if (this.socket?.readyState !== OPEN) return false;
     this.socket.send(JSON.stringify(frame));
     return true;
   }

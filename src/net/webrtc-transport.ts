@@ -10,7 +10,9 @@
  * its proof (identity/room.ts), its id's key signing this channel's DTLS fingerprints (and, in a
  * room with a secret, an HMAC with the secret). Until the peer's proof checks out the link stays
  * 'dialling' and nothing is sent to it or delivered from it; a proof that fails closes the
- * channel, and the node counts it as refused.
+ * channel, and the node counts it as refused. A node without a browser (src/headless/) adds
+ * `headless: true` to its proof, so that tabs can show it as such (`peerIsHeadless`); the field is
+ * not signed, but it comes on the channel the proof authenticates, so only that peer can send it.
  *
  * simple-peer expects Node globals (`global`, `process`, `Buffer`); vite.config.ts aliases it to
  * its prebuilt browser bundle, simplepeer.min.js, which carries its own shims.
@@ -38,6 +40,8 @@ export interface WebRtcTransportOptions {
   readonly connectTimeoutMs?: number;
   /** The WebRTC implementation where the platform has none (Node.js: `@roamhq/wrtc`), given to simple-peer. */
   readonly wrtc?: SimplePeer.Options['wrtc'];
+  /** Whether this node runs without a browser (a headless node): said to each peer beside the proof. */
+  readonly headless?: boolean;
 }
 
 export interface TransportStats {
@@ -84,6 +88,8 @@ export class WebRtcTransport implements Transport {
   private nextMessageId = 1;
   private readonly queueBytesMax: number;
   private readonly connectTimeoutMs: number;
+  /** Peers whose proof said they run without a browser. */
+  private readonly headlessPeers = new Set<NodeId>();
 
   constructor(private readonly options: WebRtcTransportOptions) {
     this.faults = options.faults ?? new FaultSwitches();
@@ -101,6 +107,11 @@ export class WebRtcTransport implements Transport {
   /** Peers with an open channel. */
   openPeers(): NodeId[] {
     return [...this.links.values()].filter((l) => l.state === 'open').map((l) => l.peer);
+  }
+
+  /** Whether `peer` said, on a channel it proved, that it runs without a browser. */
+  peerIsHeadless(peer: NodeId): boolean {
+    return this.headlessPeers.has(peer);
   }
 
   linkState(peer: NodeId): LinkState | 'closed' {
@@ -243,7 +254,8 @@ export class WebRtcTransport implements Transport {
     try {
       const proof = await channelProof(this.options.security, this.options.keys, link.peer, fp.local, fp.remote);
       if (this.links.get(link.peer) !== link) return;
-      for (const chunk of chunkFrame(this.nextMessageId++, new TextEncoder().encode(JSON.stringify(proof)))) sp.write(chunk);
+      const frame = JSON.stringify(this.options.headless ? { ...proof, headless: true } : proof);
+      for (const chunk of chunkFrame(this.nextMessageId++, new TextEncoder().encode(frame))) sp.write(chunk);
       link.proofSent = true;
       this.flush(link);
     } catch {
@@ -256,8 +268,8 @@ export class WebRtcTransport implements Transport {
     link.proof = 'checking';
     const fp = link.sp && fingerprints(link.sp);
     let why: string | null = 'no DTLS fingerprints to check the proof against';
+    let proof: unknown = null;
     if (fp) {
-      let proof: unknown = null;
       try {
         proof = JSON.parse(new TextDecoder().decode(frame));
       } catch {
@@ -274,6 +286,9 @@ export class WebRtcTransport implements Transport {
       return;
     }
     link.proof = 'proven';
+    if (this.headlessPeers.size > 4096) this.headlessPeers.clear();
+    if ((proof as { headless?: unknown }).headless === true) this.headlessPeers.add(link.peer);
+    else this.headlessPeers.delete(link.peer);
     clearTimeout(link.timer);
     link.state = 'open';
     this.stats.connects++;

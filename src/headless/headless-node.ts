@@ -1,0 +1,178 @@
+/**
+ * A Dynamo node in Node.js, without a browser: the same core (DynamoNode), the same WebRTC
+ * transport (simple-peer over `@roamhq/wrtc`, a WebRTC build for Node shipped inside its npm
+ * package), the same signaling client (over the `ws` package's WebSocket, since Node.js 20 has no
+ * global one) and the same cluster settings as a tab, over a LevelDB database on disk. It joins
+ * the same rooms as tabs, and tabs cannot tell it from one of their own, except that its channels
+ * say it is headless.
+ */
+import { createRequire } from 'node:module';
+import WebSocket from 'ws';
+import { BROWSER_CONFIG } from '../browser/browser-node.js';
+import { cryptoRandom, wallClock } from '../browser/ports.js';
+import type { ClusterConfig } from '../core/config.js';
+import { DynamoNode } from '../core/node.js';
+import type { NodeId, Storage } from '../core/ports.js';
+import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
+import { openSignal, type RoomSecurity, sealSignal } from '../identity/room.js';
+import { FaultSwitches } from '../net/faults.js';
+import { SignalingClient, type WebSocketConstructor } from '../net/signaling-client.js';
+import { WebRtcTransport } from '../net/webrtc-transport.js';
+
+/** `@roamhq/wrtc` is CommonJS whose exports Node cannot name from ESM: required, typed by its own declarations. */
+const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as typeof import('@roamhq/wrtc');
+
+export interface HeadlessNodeOptions {
+  readonly keys: NodeKeys;
+  readonly security: RoomSecurity;
+  readonly signalingUrl: string;
+  readonly storage: Storage;
+  readonly config?: ClusterConfig;
+  /** Where warnings and errors go (one line each). */
+  readonly log?: (line: string) => void;
+}
+
+export interface HeadlessNode {
+  readonly id: NodeId;
+  readonly room: string;
+  readonly node: DynamoNode;
+  readonly transport: WebRtcTransport;
+  readonly signaling: SignalingClient;
+  /**
+   * Resolves once the signaling server has let the node into its room; rejects, with the last
+   * reason it could not, when that takes longer than `timeoutMs`. Later outages are retried.
+   */
+  joined(timeoutMs: number): Promise<void>;
+  /** Stops the node, closes its channels and its signaling connection; the caller closes the storage. */
+  stop(): void;
+}
+
+/** A `ws` WebSocket that also tells why a connection failed (the DOM's error event does not). */
+function webSocketReporting(onError: (message: string) => void, handshakeTimeoutMs: number): WebSocketConstructor {
+  class ReportingWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url, { handshakeTimeout: handshakeTimeoutMs });
+      this.on('error', (e: Error) => onError(e.message || String(e)));
+      this.on('unexpected-response', (_req, res) => onError(`the server answered HTTP ${res.statusCode} instead of a WebSocket`));
+    }
+  }
+  return ReportingWebSocket as unknown as WebSocketConstructor;
+}
+
+export async function startHeadlessNode(options: HeadlessNodeOptions): Promise<HeadlessNode> {
+  const { keys, security } = options;
+  const id = keys.id;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const faults = new FaultSwitches(() => cryptoRandom.next());
+  let lastProblem = 'no answer yet';
+  let everJoined = false;
+  let stopped = false;
+  let transport!: WebRtcTransport;
+  let inbound: Promise<void> = Promise.resolve();
+  let outbound: Promise<void> = Promise.resolve();
+  const joinWaiters = new Set<() => void>();
+  const signaling = new SignalingClient(
+    options.signalingUrl,
+    security.serverRoom,
+    keys,
+    {
+      // As in a tab: signals are sealed in a room with a secret, and opened (and sealed) one at a time, in order.
+      onSignal: (from, data) => {
+        inbound = inbound
+          .then(async () => {
+            const opened = await openSignal(security, from, id, data);
+            if (opened) transport.onSignal(from, opened);
+            else log(`signaling: a signal from ${from} was not sealed with this room's secret; ignored`);
+          })
+          .catch((e: unknown) => log(`signaling: a signal from ${from} could not be handled: ${String(e)}`));
+      },
+      onStatus: (status) => {
+        if (status === 'connected') {
+          if (everJoined) log(`signaling: back in room ${security.room} at ${options.signalingUrl}`);
+          everJoined = true;
+          for (const wake of joinWaiters) wake();
+        } else if (status === 'disconnected' && everJoined && !stopped) {
+          log(`signaling: lost ${options.signalingUrl}; retrying (open channels keep working)`);
+        }
+      },
+      onError: (message) => {
+        lastProblem = message;
+        if (everJoined) log(`signaling: ${message}`);
+      },
+      onUnknownPeer: (peer) => transport.abandonDial(peer),
+    },
+    {
+      WebSocket: webSocketReporting((message) => {
+        lastProblem = message;
+      }, 5_000),
+    },
+  );
+  transport = new WebRtcTransport({
+    id,
+    keys,
+    security,
+    faults,
+    wrtc,
+    headless: true,
+    signal: (to, data) => {
+      outbound = outbound
+        .then(async () => {
+          signaling.signal(to, await sealSignal(security, id, to, data));
+        })
+        .catch((e: unknown) => log(`signaling: a signal to ${to} could not be sent: ${String(e)}`));
+      return signaling.status === 'connected';
+    },
+  });
+  let node: DynamoNode;
+  try {
+    node = await DynamoNode.start({
+      id,
+      config: options.config ?? BROWSER_CONFIG,
+      storage: options.storage,
+      transport,
+      clock: wallClock,
+      random: cryptoRandom,
+      signer: signerFor(keys),
+      verifier: webCryptoVerifier,
+      // Membership signatures cover the room as the signaling server knows it, as a tab's do.
+      cluster: security.serverRoom,
+      seeds: () => signaling.members,
+    });
+  } catch (error) {
+    transport.closeAll();
+    signaling.close();
+    throw error;
+  }
+  node.on((event) => {
+    if (event.type === 'error') log(`error ${event.where}: ${event.message}`);
+  });
+  return {
+    id,
+    room: security.room,
+    node,
+    transport,
+    signaling,
+    joined: (timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        if (signaling.status === 'connected') return resolve();
+        const timer = setTimeout(() => {
+          joinWaiters.delete(wake);
+          reject(
+            new Error(`cannot reach the signaling server at ${options.signalingUrl}: ${lastProblem} (gave up after ${timeoutMs / 1000} s)`),
+          );
+        }, timeoutMs);
+        const wake = () => {
+          clearTimeout(timer);
+          joinWaiters.delete(wake);
+          resolve();
+        };
+        joinWaiters.add(wake);
+      }),
+    stop: () => {
+      stopped = true;
+      node.stop();
+      transport.closeAll();
+      signaling.close();
+    },
+  };
+}
