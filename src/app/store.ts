@@ -26,6 +26,8 @@ export interface MemberRow {
   readonly color: string;
   /** The member that removed this one (it signed the removal). */
   readonly removedBy?: NodeId;
+  /** A node without a browser (`npm run node`), as it said on its proven channel. */
+  readonly headless?: boolean;
 }
 
 export interface Sibling {

@@ -38,6 +38,8 @@ export interface WebRtcTransportOptions {
   /** Bytes that may wait for one peer's channel before further messages are dropped. */
   readonly queueBytesMax?: number;
   readonly connectTimeoutMs?: number;
+  /** STUN/TURN servers for networks beyond a LAN; none by default, so none is ever contacted unless given. */
+  readonly iceServers?: readonly RTCIceServer[];
   /** The WebRTC implementation where the platform has none (Node.js: `@roamhq/wrtc`), given to simple-peer. */
   readonly wrtc?: SimplePeer.Options['wrtc'];
   /** Whether this node runs without a browser (a headless node): said to each peer beside the proof. */
@@ -190,6 +192,8 @@ export class WebRtcTransport implements Transport {
       this.attach(this.links.get(from)!, this.newPeer(true));
       return;
     }
+    // Channels are never renegotiated: a renegotiation would change the DTLS session the proof covered.
+    if (data.type === 'renegotiate' || 'transceiverRequest' in data) return;
     if (data.type === 'offer') {
       link = this.replace(link, from);
       this.attach(link, this.newPeer(false));
@@ -228,7 +232,7 @@ export class WebRtcTransport implements Transport {
     return new SimplePeer({
       initiator,
       trickle: true,
-      config: { iceServers: [] },
+      config: { iceServers: [...(this.options.iceServers ?? [])] },
       ...(this.options.wrtc ? { wrtc: this.options.wrtc } : {}),
     });
   }

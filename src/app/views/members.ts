@@ -47,6 +47,7 @@ export function membersView(c: Controller): HTMLElement {
                 h('span', { class: 'swatch', style: `background:${m.color}` }),
                 m.id,
                 m.self ? h('div', { class: 'muted' }, 'this tab') : null,
+                m.headless ? h('div', { class: 'muted', 'data-testid': 'headless' }, 'headless node') : null,
               ),
               h(
                 'td',
