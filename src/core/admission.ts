@@ -24,7 +24,10 @@
  *   the tombstones this node agreed to drop, in a `reap-check` from that sender (reaper.ts).
  * - No record, in any message or reply, may name an event of this node's current actor that it
  *   never made (nobody else can speak for it), nor hold a version whose event its own knowledge
- *   lacks (no write could ever supersede such a version).
+ *   lacks (no write could ever supersede such a version). A `write` that names its event (`dot`,
+ *   a coordinator's put) names one of the sender's own actors.
+ * - `actor-fix` (actor-fix.ts) only from the actor's own node, with `from <= next <= to`, for a key
+ *   this node holds, in its records or its hints.
  *
  * Bounds that need no knowledge of the node (counters below COUNTER_MAX, finite times) are
  * checked earlier, at the wire (protocol.ts).
@@ -32,6 +35,7 @@
 import type { MemberStatus } from './membership.js';
 import type { NodeId } from './ports.js';
 import type { Message, MessageType } from './protocol.js';
+import { actorNode } from './vclock.js';
 import type { KeyRecord } from './version.js';
 
 /** What the rules need to know of the receiving node. */
@@ -46,6 +50,8 @@ export interface AdmissionView {
    * node sees the ring, and its top N in the rings this node had until recently.
    */
   reach(key: string): readonly NodeId[];
+  /** This node holds a record of `key`, or a hint for it. */
+  holds(key: string): boolean;
   /** This node's current actor (dot-source.ts). */
   readonly actor: string;
   /** The counter the actor's next event takes: every event it made is below. */
@@ -83,6 +89,7 @@ export const DATA_MESSAGES: ReadonlySet<MessageType> = new Set<MessageType>([
   'transfer-data',
   'reap-check',
   'reap',
+  'actor-fix',
 ]);
 
 /** What a removed node may still send: its data, to the key's replicas. */
@@ -143,6 +150,8 @@ function roleRefusal(view: AdmissionView, from: NodeId, m: Message): string | un
   switch (m.t) {
     case 'write': {
       const key = m.record.key;
+      if (m.dot && actorNode(m.dot.node) !== from)
+        return `a write of "${key}" naming its event (${m.dot.node},${m.dot.counter}), not one of ${from}'s`;
       const owners = view.reach(key);
       if (m.hint === undefined) return owners.includes(view.self) ? undefined : `a write of "${key}", of which this node is not a replica`;
       if (m.hint === view.self) return `a write of "${key}" with a hint for this node itself`;
@@ -164,6 +173,10 @@ function roleRefusal(view: AdmissionView, from: NodeId, m: Message): string | un
     }
     case 'reap':
       return view.reapAgreed(from, m.record) ? undefined : `a reap of "${m.record.key}" that this node did not agree to with ${from}`;
+    case 'actor-fix':
+      if (actorNode(m.actor) !== from) return `a fix of the events of ${m.actor} in "${m.key}", which only ${actorNode(m.actor)} may send`;
+      if (!(m.from <= m.next && m.next <= m.to)) return `a fix of "${m.key}" whose range is out of order (${m.from}, ${m.next}, ${m.to})`;
+      return view.holds(m.key) ? undefined : `a fix of "${m.key}", which this node does not hold`;
     default:
       return undefined;
   }

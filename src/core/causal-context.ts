@@ -83,6 +83,24 @@ export function advance(cc: CausalContext, actor: string, counter: number, time:
 }
 
 /**
+ * The context without what it knew of `actor`'s events from counter `from` on: its entry for the
+ * actor drops to `from - 1` (if it was past it) and its single events of the actor from `from` on
+ * go. Forgetting an event only puts a replica behind (it takes the event again from whoever holds
+ * it), so only the actor's own word makes a replica do it (actor-fix.ts, version.ts `forgetActor`).
+ */
+export function forgetFrom(cc: CausalContext, actor: string, from: number): CausalContext {
+  const entry = counterOf(cc.vv, actor);
+  const vv =
+    entry < from
+      ? cc.vv
+      : from > 1
+        ? cc.vv.map((e) => (e.node === actor ? { ...e, counter: from - 1 } : e))
+        : cc.vv.filter((e) => e.node !== actor);
+  const cloud = cc.cloud.filter((d) => d.node !== actor || d.counter < from);
+  return vv === cc.vv && cloud.length === cc.cloud.length ? cc : { vv, cloud };
+}
+
+/**
  * Forgets the oldest entries of the vector, by last-updated time, until at most `max` remain, and
  * cloud dots beyond `cloudMax`, lowest counters first, never the events of `live` versions nor
  * their actors' entries. Only for a context handed to a client (a record never forgets: see

@@ -4,6 +4,7 @@
  * fails with the count of answers when the quorum is not met in time, and keeps listening until
  * every replica answered or the deadline passed; a get then repairs stale replicas (read repair).
  */
+import { actorFix } from './actor-fix.js';
 import { recordBytes } from './batch.js';
 import type { CausalContext } from './causal-context.js';
 import { encodeContext } from './context.js';
@@ -245,13 +246,25 @@ export class PutCoordinator extends Coordinator<WriteResult> {
     return this.start(this.replicas.initial());
   }
 
+  /** The whole record, and the new event, which the replica acknowledges only if it holds it. */
   protected request(target: Target): Request {
-    const record = this.written!.record;
-    return target.hint && target.node !== this.ctx.id ? { t: 'write', record, hint: target.hint } : { t: 'write', record };
+    const { record, version } = this.written!;
+    const dot = version.dot;
+    return target.hint && target.node !== this.ctx.id ? { t: 'write', record, hint: target.hint, dot } : { t: 'write', record, dot };
   }
 
-  protected accept(_from: NodeId, reply: Message): boolean {
-    return reply.t === 'write-reply' && !reply.error;
+  /**
+   * A replica that did not keep the new event is not an acknowledgement (it is replaced by a
+   * fallback). If it says it knows this node's own events past any it made, that knowledge was
+   * forged: it is told to forget it (actor-fix.ts).
+   */
+  protected accept(from: NodeId, reply: Message): boolean {
+    if (reply.t !== 'write-reply') return false;
+    if (reply.known) {
+      const fix = actorFix(this.ctx, this.key, reply.known.actor, reply.known.counter);
+      if (fix) this.ctx.send(from, fix);
+    }
+    return !reply.error;
   }
 
   protected result(): WriteResult {

@@ -21,5 +21,7 @@ export type NodeEvent =
   | { type: 'reachability'; node: NodeId; reachable: boolean }
   | { type: 'membership' }
   | { type: 'dropped'; from: NodeId; reason: DropReason; detail: string }
+  /** This node forgot, for `key`, what it knew of `actor`'s events from `from` on, on the actor's word (actor-fix.ts). */
+  | { type: 'actor-fixed'; key: string; actor: string; from: number; next: number; to: number }
   /** Something failed inside the node (a handler threw, a storage write failed); it keeps serving. */
   | { type: 'error'; where: string; message: string };

@@ -4,6 +4,7 @@
  * give a node data is refused once the node has left or was removed (a peer with an older ring
  * then asks someone else), and otherwise taken only from those who may send it (admission.ts).
  */
+import { answerForgedClaims } from './actor-fix.js';
 import { type AdmissionView, RING_SLACK, refusal } from './admission.js';
 import type { AntiEntropy } from './antientropy.js';
 import type { Forwarding } from './forwarding.js';
@@ -47,6 +48,7 @@ function admissionView(p: Parts): AdmissionView {
     status: (id) => ctx.members().get(id)?.status,
     owners: (key) => ctx.preferenceList(key),
     reach: (key) => [...ctx.preferenceList(key, ctx.config.n + RING_SLACK), ...p.transfer.formerOwners(key)],
+    holds: (key) => ctx.store.get(key) !== undefined || ctx.store.hintsFor(key).length > 0,
     get actor() {
       return ctx.dots.actor;
     },
@@ -64,18 +66,23 @@ function admissionView(p: Parts): AdmissionView {
 
 export function handlerTable(p: Parts): Handlers {
   const view = admissionView(p);
+  // A refused record that claims events of this node's actor it never made: its sender is told to forget them.
+  const refuse = (from: NodeId, m: Message, why: string) => {
+    p.refuse(from, m, why);
+    answerForgedClaims(p.ctx, from, m);
+  };
   const admitted =
     <T extends MessageType>(handler: Handler<T>): Handler<T> =>
     (from, m) => {
       const why = refusal(view, from, m);
       if (why === undefined) return handler(from, m);
-      p.refuse(from, m, why);
+      refuse(from, m, why);
     };
   // A reply goes to the request waiting for it (rpc.ts); the records it carries are checked first.
   const reply = (from: NodeId, m: Message & { id: number }) => {
     const why = refusal(view, from, m);
     if (why === undefined) p.rpc.reply(from, m);
-    else p.refuse(from, m, why);
+    else refuse(from, m, why);
   };
   const data = <T extends MessageType>(handler: Handler<T>): Handler<T> => {
     const checked = admitted(handler);
@@ -101,6 +108,7 @@ export function handlerTable(p: Parts): Handlers {
     'transfer-data': data((from, m) => p.transfer.onData(from, m)),
     'reap-check': data((from, m) => p.reaper.onCheck(from, m)),
     reap: data((_, m) => p.reaper.onReap(m)),
+    'actor-fix': data((from, m) => p.replica.onActorFix(from, m)),
     pong: reply,
     'read-reply': reply,
     'inspect-reply': reply,

@@ -96,8 +96,10 @@ export const MessageSchema = v.variant('t', [
     hints: v.pipe(v.array(v.object({ target: NodeId, record: RecordSchema })), v.maxLength(LIST_MAX), v.readonly()),
   }),
   m('read-reply', { id: RequestId, record: v.nullable(RecordSchema), hinted: v.boolean() }),
-  m('write', { id: RequestId, record: RecordSchema, hint: v.optional(NodeId) }),
-  m('write-reply', { id: RequestId, error: v.optional(ErrorInfo) }),
+  // `dot`: the event a coordinator's put made, which the replica checks it holds before it acknowledges.
+  m('write', { id: RequestId, record: RecordSchema, hint: v.optional(NodeId), dot: v.optional(DotSchema) }),
+  // `known`: a replica that does not hold the put's event says how far it knows of that actor on the key.
+  m('write-reply', { id: RequestId, error: v.optional(ErrorInfo), known: v.optional(v.object({ actor: Actor, counter: Counter })) }),
   m('forward', {
     id: RequestId,
     op: v.picklist(['put', 'delete']),
@@ -128,6 +130,8 @@ export const MessageSchema = v.variant('t', [
   m('reap-check', { id: RequestId, key: Key, digest: Digest }),
   m('reap-check-reply', { id: RequestId, ok: v.boolean() }),
   m('reap', { record: RecordSchema }),
+  // An actor's word on its own events (actor-fix.ts): forget them from `from` on, drop those from `next` to `to`.
+  m('actor-fix', { key: Key, actor: Actor, from: Counter, next: Counter, to: Counter }),
 ]);
 
 export type Message = v.InferOutput<typeof MessageSchema>;

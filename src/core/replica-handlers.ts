@@ -3,11 +3,12 @@
  * another node), hand-offs of hints, and inspection of what it holds for the key inspector.
  */
 import { wireRecord } from './batch.js';
+import { type Dot, sameDot } from './causal-context.js';
 import { liveMembers } from './membership.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
-import { type KeyRecord, recordDigest } from './version.js';
+import { forgetActor, type KeyRecord, lastKnown, recordDigest } from './version.js';
 
 export interface ReplicaView {
   readonly node: NodeId;
@@ -28,16 +29,26 @@ export class ReplicaHandlers {
     this.ctx.send(from, { t: 'read-reply', id: m.id, record: record ? wireRecord(record) : null, hinted: hints.length > 0 });
   }
 
+  /**
+   * Merges a write into the store, or the hint store for `hint`. A coordinator's put (`dot`, its
+   * event) is acknowledged only if the merged record holds that event: a replica that already knew
+   * it (superseded by a write that had seen it, or claimed by a forged record, actor-fix.ts) says
+   * so, and how far it knows of the actor on the key, instead of acknowledging a write it dropped.
+   */
   async onWrite(from: NodeId, m: MessageOf<'write'>): Promise<void> {
     const { ctx } = this;
     try {
+      let held: KeyRecord;
       if (m.hint && m.hint !== ctx.id) {
-        await ctx.store.mergeHint(m.hint, m.record);
+        held = await ctx.store.mergeHint(m.hint, m.record);
         ctx.emit({ type: 'hint-stored', key: m.record.key, target: m.hint, versions: m.record.versions });
       } else {
-        await ctx.store.merge(m.record);
+        held = await ctx.store.merge(m.record);
       }
-      if (m.id !== 0) ctx.send(from, { t: 'write-reply', id: m.id });
+      if (m.id === 0) return;
+      // With the paper's plain clocks any merge may drop a version (what they lose): nothing to check.
+      const dropped = m.dot && ctx.config.causality !== 'vector-clocks' ? notHeld(held, m.dot) : undefined;
+      ctx.send(from, dropped ? { t: 'write-reply', id: m.id, ...dropped } : { t: 'write-reply', id: m.id });
     } catch (e) {
       ctx.report(`storing a write of "${m.record.key}" from ${from}`, e);
       if (m.id !== 0) ctx.send(from, { t: 'write-reply', id: m.id, error: { code: 'storage', message: String(e) } });
@@ -51,6 +62,24 @@ export class ReplicaHandlers {
     } catch (e) {
       // Not acknowledged: the holder keeps the hint and tries again.
       this.ctx.report(`storing "${m.record.key}" handed off by ${from}`, e);
+    }
+  }
+
+  /**
+   * The actor's word on its own events (actor-fix.ts; admission.ts checked that it comes from the
+   * actor's node, for a key this node holds): the record and every hint of the key forget the
+   * actor's events from `from` on and drop its versions from `next` to `to`.
+   */
+  async onActorFix(from: NodeId, m: MessageOf<'actor-fix'>): Promise<void> {
+    const { ctx } = this;
+    const fix = (record: KeyRecord) => forgetActor(record, m.actor, m.from, m.next, m.to);
+    try {
+      if (ctx.store.get(m.key))
+        await ctx.store.update(m.key, (current) => (current ? fix(current) : { key: m.key, versions: [], seen: [] }));
+      for (const hint of ctx.store.hintsFor(m.key)) await ctx.store.updateHint(hint.target, m.key, fix);
+      ctx.emit({ type: 'actor-fixed', key: m.key, actor: m.actor, from: m.from, next: m.next, to: m.to });
+    } catch (e) {
+      ctx.report(`forgetting events of ${m.actor} in "${m.key}" on the word of ${from}`, e);
     }
   }
 
@@ -71,4 +100,14 @@ export class ReplicaHandlers {
       }),
     );
   }
+}
+
+/** Unless `record` holds the event `dot`: an error saying so, and how far the record knows of its actor. */
+function notHeld(record: KeyRecord, dot: Dot): Pick<MessageOf<'write-reply'>, 'error' | 'known'> | undefined {
+  if (record.versions.some((v) => sameDot(v.dot, dot))) return undefined;
+  const counter = lastKnown(record, dot.node);
+  const message =
+    `the write's event (${dot.node},${dot.counter}) of "${record.key}" is not held here once merged: this replica knew it ` +
+    `already (its knowledge of ${dot.node} goes to ${counter}), superseded by a write that had seen it or claimed by a forged record`;
+  return { error: { code: 'invalid', message }, ...(counter > 0 ? { known: { actor: dot.node, counter } } : {}) };
 }

@@ -179,6 +179,19 @@ export class ReplicaStore implements StoreView {
     });
   }
 
+  /** Replaces the hint for `target` of `key`, if there is one, with `fn(hint)`, durably. */
+  updateHint(target: NodeId, key: string, fn: (hint: KeyRecord) => KeyRecord): Promise<void> {
+    const id = hintKey(target, key);
+    return this.locked(`h:${id}`, async () => {
+      const hint = this.hintMap.get(id);
+      if (!hint) return;
+      const next: HintRecord = { ...fn(hint), target };
+      if (bytesEqual(recordDigest(next), recordDigest(hint))) return;
+      await this.storage.putHint(next);
+      this.hintMap.set(id, next);
+    });
+  }
+
   /** Deletes a hint once its target acknowledged it, if it has not changed since it was sent. */
   removeHintIf(target: NodeId, key: string, digest: Uint8Array): Promise<boolean> {
     const id = hintKey(target, key);

@@ -7,7 +7,18 @@
  * subset of siblings a replica holds. Each version also keeps the paper's vector clock (what its
  * writer had seen, plus its own event) for people to read. Deletes are versions too (tombstones).
  */
-import { advance, asClock, type CausalContext, type Dot, dotKey, join, knows, truncateContext, withDot } from './causal-context.js';
+import {
+  advance,
+  asClock,
+  type CausalContext,
+  type Dot,
+  dotKey,
+  forgetFrom,
+  join,
+  knows,
+  truncateContext,
+  withDot,
+} from './causal-context.js';
 import { bytesToHex, md5Bytes, utf8ToBytes } from './hash.js';
 import { SIBLINGS_MAX } from './limits.js';
 import { clockKey, counterOf, merge, truncate, type VClock } from './vclock.js';
@@ -89,6 +100,33 @@ export function mergeRecords(key: string, a: KeyRecord | undefined, b: KeyRecord
     ...(b?.versions ?? []).filter((v) => !inA.has(dotKey(v.dot)) && !knows(ka, v.dot)),
   ];
   return normal(key, versions, join(ka, kb));
+}
+
+/**
+ * The largest counter of `actor` a record names: in what it has seen, its single events, or its
+ * versions' events (0 when none). What a replica tells a coordinator whose event it does not hold.
+ */
+export function lastKnown(record: KeyRecord | undefined, actor: string): number {
+  let last = counterOf(record?.seen ?? [], actor);
+  for (const d of record?.cloud ?? []) if (d.node === actor && d.counter > last) last = d.counter;
+  for (const v of record?.versions ?? []) if (v.dot.node === actor && v.dot.counter > last) last = v.dot.counter;
+  return last;
+}
+
+/**
+ * The actor's word on its own events (actor-fix.ts, issue 10): a record that was sent claims of
+ * events `actor` never made forgets everything it knew of the actor's events from `from` on, and
+ * drops its versions of the actor's events from `next` to `to`, which the actor had not made when
+ * it said so. Versions of the actor it keeps stay known (as single events), so the record stays
+ * normal: every version's event known. Forgetting only puts the record behind: what it forgot and
+ * did not hold, it takes again from the actor's own replica, which holds every live event of the
+ * actor (dot-source.ts); nothing is lost that someone still holds.
+ */
+export function forgetActor(record: KeyRecord, actor: string, from: number, next: number, to: number): KeyRecord {
+  const versions = record.versions.filter((v) => v.dot.node !== actor || v.dot.counter < next || v.dot.counter > to);
+  let cc = forgetFrom(knowledge(record), actor, from);
+  for (const v of versions) if (!knows(cc, v.dot)) cc = withDot(cc, v.dot);
+  return normal(record.key, versions, cc);
 }
 
 export interface Written {

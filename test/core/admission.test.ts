@@ -31,6 +31,7 @@ function view(over: Partial<AdmissionView> = {}): AdmissionView {
     status: (id) => statuses[id],
     owners: (key) => (key === 'a' ? ['n1', 'n2', 'n3'] : ['n2', 'n3', 'n4']),
     reach: (key) => (key === 'a' ? ['n1', 'n2', 'n3', 'n4'] : key === 'b' ? ['n2', 'n3', 'n4', 'n5'] : ['n2', 'n3', 'n4', 'n1']),
+    holds: (key) => key === 'a',
     actor: ME,
     nextCounter: 100,
     exact: true,
@@ -76,6 +77,23 @@ describe('admission: who may send data', () => {
     expect(refusal(v, 'n2', { t: 'write', id: 1, record: other, hint: 'n6' })).toMatch(/hint for n6, which is not a replica/);
     expect(refusal(v, 'n2', { t: 'write', id: 1, record: other, hint: 'ghost' })).toMatch(/hint for ghost/);
     expect(refusal(v, 'ghost', { t: 'write', id: 1, record })).toMatch(/not a member/);
+  });
+
+  it("a write that names its event (a coordinator's put) names one of the sender's own actors", () => {
+    expect(refusal(view(), 'n2', { t: 'write', id: 1, record, dot: { node: 'n2~x', counter: 7 } })).toBeUndefined();
+    expect(refusal(view(), 'n2', { t: 'write', id: 1, record, dot: { node: 'n3~y', counter: 7 } })).toMatch(/not one of n2's/);
+  });
+
+  it("an actor's fix of its own events only from its node, in order, for a key this node holds; only from a member", () => {
+    const fix = (actor: string, key = 'a', from = 3, next = 10, to = 2 ** 40): Message => ({ t: 'actor-fix', key, actor, from, next, to });
+    expect(refusal(view(), 'n2', fix('n2~x'))).toBeUndefined();
+    expect(refusal(view(), 'n2', fix('n2~x', 'a', 10, 10, 10))).toBeUndefined();
+    expect(refusal(view(), 'n2', fix('n3~y'))).toMatch(/which only n3 may send/);
+    expect(refusal(view(), 'n2', fix('n2~x', 'b'))).toMatch(/fix of "b", which this node does not hold/);
+    expect(refusal(view(), 'n2', fix('n2~x', 'a', 11, 10))).toMatch(/out of order/);
+    expect(refusal(view(), 'n2', fix('n2~x', 'a', 3, 10, 9))).toMatch(/out of order/);
+    expect(refusal(view(), 'n7', fix('n7~z'))).toMatch(/n7 has left the cluster/);
+    expect(refusal(view(), 'ghost', fix('ghost~z'))).toMatch(/not a member/);
   });
 
   it('a write to a node just past the top N (a sender whose ring is a change ahead or behind) is taken; a hand-off is not', () => {

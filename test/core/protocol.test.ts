@@ -21,6 +21,8 @@ describe('wire protocol', () => {
     { t: 'read-reply', id: 7, record: null, hinted: true },
     { t: 'write', id: 8, record, hint: 'n4' },
     { t: 'write-reply', id: 8, error: { code: 'storage', message: 'full' } },
+    { t: 'write', id: 8, record, dot },
+    { t: 'write-reply', id: 8, error: { code: 'invalid', message: 'not held' }, known: { actor: 'n1~e1', counter: 2 ** 48 } },
     { t: 'forward', id: 9, op: 'put', key: 'cart', value: new Uint8Array(4), context: 'abc', w: 2 },
     { t: 'forward-reply', id: 9, result: { clock, context: 'abc', dot } },
     { t: 'forward-reply', id: 9, error: { code: 'unavailable', message: 'not a replica' } },
@@ -34,6 +36,7 @@ describe('wire protocol', () => {
     { t: 'handoff-ack', id: 1, key: 'cart', digest: new Uint8Array(16) },
     { t: 'transfer-ack', id: 1, keys: ['cart'], digests: new Uint8Array(16) },
     { t: 'reap', record: { key: 'cart', versions: [], seen: clock } },
+    { t: 'actor-fix', key: 'cart', actor: 'n1~e1', from: 2, next: 3, to: 2 ** 48 },
   ];
 
   it.each(samples.map((m) => [m.t, m]))('round-trips %s', (_, message) => {

@@ -1,9 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CausalContext, type Dot, EMPTY_CONTEXT, knows } from '../../src/core/causal-context.js';
+import { COUNTER_MAX } from '../../src/core/limits.js';
 import { bytesEqual } from '../../src/core/merkle.js';
 import { formatClock } from '../../src/core/vclock.js';
-import { type KeyRecord, knowledge, mergeRecords, recordDigest, upgradeRecord, writeVersion } from '../../src/core/version.js';
+import {
+  forgetActor,
+  type KeyRecord,
+  knowledge,
+  lastKnown,
+  mergeRecords,
+  recordDigest,
+  upgradeRecord,
+  writeVersion,
+} from '../../src/core/version.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -91,7 +101,10 @@ describe('dotted version vector sets against explicit sets of events', () => {
   type Op =
     | { kind: 'write'; at: number; from: number; useWriterContext: boolean; gap: number }
     | { kind: 'merge'; from: number; into: number }
-    | { kind: 'drop'; at: number };
+    | { kind: 'drop'; at: number }
+    // The actor of replica `of` tells replica `at` to forget its events from `next - fromBack` on and
+    // drop those from `next` to `next + span` (a huge `to` when `far`), `next` being `back` below its next counter.
+    | { kind: 'fix'; at: number; of: number; back: number; fromBack: number; span: number; far: boolean };
 
   const opArb: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ kind: fc.constant('write' as const), at: fc.nat(3), from: fc.nat(3), useWriterContext: fc.boolean(), gap: fc.nat(3) }),
@@ -133,6 +146,31 @@ describe('dotted version vector sets against explicit sets of events', () => {
         const live = new Set([...a.live].filter((e) => b.live.has(e) || !b.known.has(e)));
         for (const e of b.live) if (!a.known.has(e)) live.add(e);
         models[op.into] = { known: new Set([...a.known, ...b.known]), live };
+      } else if (op.kind === 'fix') {
+        // Never to the actor's own replica, which holds every event its actor made (a node never
+        // fixes itself): its writes advance its entry past gaps on that ground.
+        if (op.at === op.of) continue;
+        const actor = actors[op.of]!;
+        const next = Math.max(1, actor.counter + 1 - op.back);
+        const from = Math.max(1, next - op.fromBack);
+        const to = op.far ? COUNTER_MAX : next + op.span;
+        const r = replicas[op.at];
+        if (r) replicas[op.at] = forgetActor(r, actor.name, from, next, to);
+        const m = models[op.at]!;
+        const ofActor = (e: string) => events.find((d) => key(d) === e)!;
+        const live = new Set(
+          [...m.live].filter((e) => {
+            const d = ofActor(e);
+            return d.node !== actor.name || d.counter < next || d.counter > to;
+          }),
+        );
+        const known = new Set(
+          [...m.known].filter((e) => {
+            const d = ofActor(e);
+            return d.node !== actor.name || d.counter < from || live.has(e);
+          }),
+        );
+        models[op.at] = { known, live };
       } else {
         // The replica's record is deleted (its key moved away). If it knew any event of its own
         // actor, the node retires the actor first (dot-source.ts).
@@ -190,6 +228,71 @@ describe('dotted version vector sets against explicit sets of events', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  const fixArb: fc.Arbitrary<Op> = fc.record({
+    kind: fc.constant('fix' as const),
+    at: fc.nat(3),
+    of: fc.nat(3),
+    back: fc.nat(3),
+    fromBack: fc.nat(8),
+    span: fc.nat(4),
+    far: fc.boolean(),
+  });
+
+  it("an actor's fix (forget its events from `from`, drop its versions from `next` to `to`) keeps the records exact and normal", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(opArb, opArb, fixArb), { maxLength: 50 }), (ops) => {
+        run(ops, 64, (impl, model, events) => {
+          expect([...liveOf(impl)].sort()).toEqual([...model.live].sort());
+          for (const e of events) expect(knows(knowledge(impl), e)).toBe(model.known.has(`${e.node}:${e.counter}`));
+          // Normal: every version's event known, one version per event, the cloud beyond the vector.
+          for (const v of impl?.versions ?? []) expect(knows(knowledge(impl), v.dot)).toBe(true);
+          expect(new Set((impl?.versions ?? []).map((v) => `${v.dot.node}:${v.dot.counter}`)).size).toBe(impl?.versions.length ?? 0);
+          for (const d of impl?.cloud ?? []) expect(d.counter).toBeGreaterThan(impl!.seen.find((x) => x.node === d.node)?.counter ?? 0);
+        });
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("a forged claim swallows an actor's writes at a replica; the actor's fix makes it take them again from the actor's replica", () => {
+    // C's replica (the actor's own) and R, another replica of the key.
+    const c1 = put(undefined, EMPTY_CONTEXT, 'c1', 'C~e', 4);
+    let r = mergeRecords('k', undefined, c1.record);
+    const b = put(r, knowledge(r), 'b', 'B~e', 2); // B overwrites c1 at R: honest knowledge of (C~e,4)
+    r = b.record;
+    let c = mergeRecords('k', c1.record, r);
+    expect(values(c)).toEqual(['b']);
+    const c2 = put(c, EMPTY_CONTEXT, 'c2', 'C~e', 9);
+    c = c2.record;
+    r = mergeRecords('k', r, c);
+    expect(values(r)).toEqual(['b', 'c2']);
+    // A member claims C's events up to 2^48 - 5 at R, with a version C never made.
+    const forgedDot = { node: 'C~e', counter: COUNTER_MAX - 5 };
+    const poison: KeyRecord = {
+      key: 'k',
+      versions: [{ value: bytes('forged'), deleted: false, dot: forgedDot, clock: [{ ...forgedDot, time: 0 }] }],
+      seen: [{ ...forgedDot, time: 0 }],
+    };
+    r = mergeRecords('k', r, poison);
+    expect(values(r)).toEqual(['b', 'forged']); // c2, acknowledged, is gone at R
+    const c3 = put(c, c2.context, 'c3', 'C~e', 12); // C's next write, over c2
+    c = c3.record;
+    r = mergeRecords('k', r, c);
+    expect(values(r)).toEqual(['b', 'forged']); // dropped as already known
+    expect(lastKnown(r, 'C~e')).toBe(COUNTER_MAX - 5);
+    // C's word: its live events start at 12, its next is 13.
+    r = forgetActor(r, 'C~e', 12, 13, COUNTER_MAX - 5);
+    expect(values(r)).toEqual(['b']);
+    expect(lastKnown(r, 'C~e')).toBe(11);
+    expect(knows(knowledge(r), { node: 'C~e', counter: 4 })).toBe(true); // what it honestly knew below stays
+    r = mergeRecords('k', r, c);
+    expect(values(r)).toEqual(['b', 'c3']);
+    expect(bytesEqual(recordDigest(r), recordDigest(mergeRecords('k', c, r)))).toBe(true);
+    // A fix from too high a counter (C's next alone) leaves c3 swallowed at a poisoned replica.
+    const late = forgetActor(mergeRecords('k', mergeRecords('k', b.record, poison), c), 'C~e', 13, 13, COUNTER_MAX - 5);
+    expect(values(mergeRecords('k', late, c))).toEqual(['b']);
   });
 
   it('merging is commutative, associative and idempotent', () => {
