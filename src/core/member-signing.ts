@@ -99,10 +99,13 @@ export class MembershipGuard {
       // newerEntry keeps the first of two equal entries: `e` wins only when it is strictly newer.
       return !cur || (cur !== e && newerEntry(cur, e) === e);
     };
-    // Who may sign a removal or a change of N: members that are up or leaving, as known here, or
-    // as a self-signed entry of this same message shows once checked (a node just joining).
+    // Who may sign a removal or a change of N: any member whose key is known here, or whose own
+    // signed entry in this same message checks out (a node just joining). Whatever its status now:
+    // a removal or a change of N made while its signer was a member must pass at every node, also
+    // at one that learns of it after the signer was removed, or the nodes would split for good
+    // (swarm seed 475). So a removed member's key still signs; removal is no revocation.
     const signers = new Map<NodeId, string>();
-    for (const m of members.values()) if (m.status === 'up' || m.status === 'leaving') signers.set(m.id, m.key);
+    for (const m of members.values()) if (m.key) signers.set(m.id, m.key);
     const newSettings = settings && newerSettings(current, settings) === settings && settings !== current ? settings : undefined;
     const needed = new Set<NodeId>();
     for (const e of entries) if (signerOf(e) !== e.id && e.status === 'removed' && changes(e)) needed.add(signerOf(e));
@@ -128,7 +131,7 @@ export class MembershipGuard {
     const second = (ownResults: Check[]): Admitted | Promise<Admitted> => {
       own.forEach((e, i) => {
         const r = ownResults[i]!;
-        if (r.ok && (e.status === 'up' || e.status === 'leaving') && !signers.has(e.id)) signers.set(e.id, e.key);
+        if (r.ok && !signers.has(e.id)) signers.set(e.id, e.key);
         take(e, r);
       });
       const checks = others.map((e) => this.checkEntry(members, e, signers));
@@ -156,14 +159,14 @@ export class MembershipGuard {
     const signer = signerOf(e);
     if (signer !== e.id && e.status !== 'removed') return { ok: false, why: `only the node itself may set its status to ${e.status}` };
     const signerKeyText = signer === e.id ? e.key : signers.get(signer);
-    if (!signerKeyText) return { ok: false, why: `signed by ${signer}, not a member (up or leaving) known here` };
+    if (!signerKeyText) return { ok: false, why: `signed by ${signer}, not a member known here` };
     return this.verified(fromBase64Url(signerKeyText), memberBytes(e, this.cluster), e.sig, `not signed by ${signer}`);
   }
 
   private checkSettings(s: ClusterSettings, signers: ReadonlyMap<NodeId, string>): Pending {
     if (!Number.isInteger(s.n) || s.n < 1 || s.n > REPLICAS_MAX) return { ok: false, why: `N must be 1 to ${REPLICAS_MAX}` };
     const keyText = signers.get(s.by);
-    if (!keyText) return { ok: false, why: `made by ${s.by}, not a member (up or leaving) known here` };
+    if (!keyText) return { ok: false, why: `made by ${s.by}, not a member known here` };
     return this.verified(fromBase64Url(keyText), settingsBytes(s, this.cluster), s.sig ?? '', `not signed by ${s.by}`);
   }
 

@@ -13,6 +13,9 @@ export const PROTOCOL_VERSION = 3;
 
 const ID_CHARS_MAX = 128;
 const LIST_MAX = 4096;
+/** A member's capacity, relative to 1, and its tokens (strategy 1): bounds that keep one entry from taking the ring. */
+export const CAPACITY_MAX = 4;
+const TOKENS_MAX = 256;
 
 const NodeId = v.pipe(v.string(), v.minLength(1), v.maxLength(ID_CHARS_MAX));
 const Key = v.pipe(v.string(), v.maxBytes(KEY_BYTES_MAX));
@@ -61,8 +64,10 @@ const Indices = v.pipe(v.array(Count), v.maxLength(LIST_MAX), v.readonly());
 const Member = v.object({
   id: NodeId,
   status: v.picklist(['up', 'leaving', 'left', 'removed']),
-  capacity: v.pipe(v.number(), v.minValue(0.01), v.maxValue(1000)),
-  tokens: v.pipe(v.array(Position), v.maxLength(LIST_MAX), v.readonly()),
+  // A member's share of the ring grows with its capacity and tokens: both bounded, so that a few
+  // entries cannot take the ring (strategy 1 gives tokensPerCapacity x capacity tokens).
+  capacity: v.pipe(v.number(), v.minValue(0.01), v.maxValue(CAPACITY_MAX)),
+  tokens: v.pipe(v.array(Position), v.maxLength(TOKENS_MAX), v.readonly()),
   version: VersionNumber,
   key: Base64,
   by: v.optional(NodeId),
@@ -80,7 +85,7 @@ export const MessageSchema = v.variant('t', [
     settings: v.optional(
       v.object({
         n: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(REPLICAS_MAX)),
-        version: Count,
+        version: VersionNumber,
         by: v.pipe(v.string(), v.maxLength(ID_CHARS_MAX)),
         sig: v.optional(Base64),
       }),
