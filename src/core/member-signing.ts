@@ -137,7 +137,9 @@ export class MembershipGuard {
       const checks = others.map((e) => this.checkEntry(members, e, signers));
       const settingsCheck = newSettings && this.checkSettings(newSettings, signers);
       const finish = (results: Check[], s: Check | undefined): Admitted => {
-        others.forEach((e, i) => take(e, results[i]!));
+        others.forEach((e, i) => {
+          take(e, results[i]!);
+        });
         if (s && !s.ok && newSettings) refused.push(`settings N=${newSettings.n} v${newSettings.version} by ${newSettings.by}: ${s.why}`);
         return { entries: admitted, settings: s?.ok ? newSettings : undefined, refused };
       };

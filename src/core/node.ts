@@ -305,12 +305,16 @@ export class DynamoNode {
     const now = this.cluster.settings;
     if (n === now.n) return Promise.resolve();
     const settings = { n, version: now.version + 1, by: this.id };
-    return Promise.resolve(signNow(this.options.signer, settingsBytes(settings, this.options.cluster ?? ''), (sig) => this.learn([], { ...settings, sig })));
+    return Promise.resolve(
+      signNow(this.options.signer, settingsBytes(settings, this.options.cluster ?? ''), (sig) => this.learn([], { ...settings, sig })),
+    );
   }
 
   /** Signs a change of membership made here and merges it (at once when signing is synchronous, as in the simulator). */
   private change(entry: MemberEntry): Promise<void> {
-    return Promise.resolve(signNow(this.options.signer, memberBytes(entry, this.options.cluster ?? ''), (sig) => this.learn([{ ...entry, sig }])));
+    return Promise.resolve(
+      signNow(this.options.signer, memberBytes(entry, this.options.cluster ?? ''), (sig) => this.learn([{ ...entry, sig }])),
+    );
   }
 
   /** What a peer gossiped: only what is signed by who may make it, and within bounds, is merged; the rest is refused and counted. */
