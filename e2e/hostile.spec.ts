@@ -75,7 +75,7 @@ test('a hostile member’s forgeries are refused and counted; every acknowledged
             ...Array.from({ length: 100 }, (_, i) => ({
               id: `node-${i.toString(16).padStart(24, '0')}`,
               status: 'up' as const,
-              capacity: 1000,
+              capacity: 4,
               tokens: [],
               version: 1,
               key: junk,
@@ -123,8 +123,9 @@ test('a hostile member’s forgeries are refused and counted; every acknowledged
     expect(members.map((m) => m.status)).toEqual(['up', 'up', 'up', 'up', 'up']);
     expect(await page.evaluate(() => window.dynamo.settings())).toMatchObject({ n: 3, version: 0 });
     const dropped = await page.evaluate(() => window.dynamo.stats().dropped);
-    expect(dropped.refused, JSON.stringify(dropped)).toBeGreaterThanOrEqual(5);
-    expect(dropped.invalid, JSON.stringify(dropped)).toBeGreaterThanOrEqual(2);
+    // Each forged member entry is refused one by one; counters at 2^53 and N pinned or past 7 are outside the wire's bounds.
+    expect(dropped.refused, JSON.stringify(dropped)).toBeGreaterThanOrEqual(100);
+    expect(dropped.invalid, JSON.stringify(dropped)).toBeGreaterThanOrEqual(3);
   }
 });
 
