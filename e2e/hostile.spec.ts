@@ -44,7 +44,14 @@ test('a hostile member’s forgeries are refused and counted; every acknowledged
 
   // The victim's own actor (node~epoch), as its stored versions name it.
   const victim = honest[0]!;
-  const victimActor = await victim.evaluate(() => window.dynamo.stored('key-0')[0]?.dot.node ?? '');
+  const victimActor = await victim.evaluate(async () => {
+    // A key this node replicates, so that it coordinates the put itself and its actor names the event.
+    const self = window.dynamo.id;
+    let key = 'own-0';
+    for (let i = 0; !window.dynamo.preferenceList(key).includes(self); i++) key = `own-${i}`;
+    await window.dynamo.put(key, new TextEncoder().encode('mine'));
+    return window.dynamo.stored(key)[0]?.dot.node ?? '';
+  });
   expect(victimActor).toContain('~');
 
   await mallory.evaluate(
