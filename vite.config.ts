@@ -32,7 +32,11 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     rollupOptions: {
-      input: { main: resolve(import.meta.dirname, 'index.html'), sim: resolve(import.meta.dirname, 'sim.html') },
+      input: {
+        main: resolve(import.meta.dirname, 'index.html'),
+        sim: resolve(import.meta.dirname, 'sim.html'),
+        cluster: resolve(import.meta.dirname, 'cluster.html'),
+      },
     },
   },
 });

@@ -4,6 +4,7 @@ import { startBrowserNode } from '../browser/browser-node.js';
 import { claimIdentity, type Identity, iceServersFrom, roomFrom, secretFrom, signalingUrl } from '../browser/identity.js';
 import { roomSecurity } from '../identity/room.js';
 import { mountApp } from './app.js';
+import { ClusterPublisher } from './cluster-publisher.js';
 
 declare global {
   interface Window {
@@ -14,8 +15,10 @@ declare global {
 const root = document.querySelector<HTMLElement>('#app')!;
 const params = new URLSearchParams(location.search);
 let identity: Identity | undefined;
+let publisher: ClusterPublisher | undefined;
 const started = (async () => {
   const room = roomFrom(params);
+  publisher = new ClusterPublisher(room);
   const security = await roomSecurity(room, secretFrom(location.hash));
   identity = await claimIdentity(params, security.serverRoom);
   if (identity.unsaved) console.warn(`this node's key could not be stored (${identity.unsaved}): it lasts as long as this tab`);
@@ -27,13 +30,16 @@ const started = (async () => {
     security,
     iceServers: iceServersFrom(location.hash),
     signalingUrl: signalingUrl(params, location),
+    wrapTransport: (transport) => publisher!.tap(transport),
   });
 })();
 window.dynamo = automation(started);
 try {
   const node = await started;
   const controller = mountApp(root, node, identity!);
+  publisher!.attach(node);
   addEventListener('pagehide', () => {
+    publisher!.close();
     controller.stop();
     node.shutdown();
   });

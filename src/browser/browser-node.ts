@@ -4,7 +4,7 @@
  */
 import { type ClusterConfig, makeConfig } from '../core/config.js';
 import { DynamoNode } from '../core/node.js';
-import type { NodeId } from '../core/ports.js';
+import type { NodeId, Transport } from '../core/ports.js';
 import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
 import { openSignal, type RoomSecurity, sealSignal } from '../identity/room.js';
 import { FaultSwitches } from '../net/faults.js';
@@ -29,6 +29,8 @@ export interface BrowserNodeOptions {
   readonly iceServers?: readonly RTCIceServer[];
   /** The node's storage when the caller opened it already (it holds the keys); else opened here. */
   readonly storage?: IndexedDbStorage;
+  /** Wraps the transport the node uses, to watch what it sends and receives (the cluster view's feed). */
+  readonly wrapTransport?: (transport: Transport) => Transport;
 }
 
 export interface BrowserNode {
@@ -101,7 +103,7 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     id: options.id,
     config: options.config ?? BROWSER_CONFIG,
     storage,
-    transport,
+    transport: options.wrapTransport ? options.wrapTransport(transport) : transport,
     clock: wallClock,
     random: cryptoRandom,
     signer: signerFor(options.keys),

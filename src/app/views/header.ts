@@ -59,5 +59,15 @@ export function headerView(c: Controller): HTMLElement {
       );
     },
   );
-  return h('header', { class: 'top' }, h('h1', {}, 'Dynamo'), who, quorum, joinButton(c.store.getState().room));
+  const room = c.store.getState().room;
+  const clusterView = h(
+    'a',
+    {
+      href: `cluster.html?room=${encodeURIComponent(room)}`,
+      target: '_blank',
+      title: 'Every node of this room on one screen, every message in flight',
+    },
+    'Cluster view',
+  );
+  return h('header', { class: 'top' }, h('h1', {}, 'Dynamo'), who, quorum, joinButton(room), clusterView);
 }
