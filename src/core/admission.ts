@@ -19,8 +19,10 @@
  * - `handoff` only to one of the key's top N (a holder whose hint's target no longer is one hands
  *   the hint to the key's replicas instead, handoff.ts).
  * - `transfer-data` only for keys this node accepted from that sender (transfer.ts); `ae-push`
- *   only for keys this node pulled from that sender, or in leaves of a range both replicate that
- *   the sender has just compared with it (antientropy.ts); `reap` only with exactly the marker of
+ *   only of records this node pulled from that sender (by their exact elements), of records the
+ *   sender's proof shows, against the sketches this node sent it, that it holds and this node
+ *   lacked, in ranges both replicate, or of a key this node has just sent that sender, merged
+ *   there (antientropy.ts); `reap` only with exactly the marker of
  *   the tombstones this node agreed to drop, in a `reap-check` from that sender (reaper.ts).
  * - No record, in any message or reply, may name an event of this node's current actor that it
  *   never made (nobody else can speak for it), nor hold a version whose event its own knowledge
@@ -34,7 +36,7 @@
  */
 import type { MemberStatus } from './membership.js';
 import type { NodeId } from './ports.js';
-import type { Message, MessageType } from './protocol.js';
+import type { Message, MessageOf, MessageType } from './protocol.js';
 import { actorNode } from './vclock.js';
 import type { KeyRecord } from './version.js';
 
@@ -60,8 +62,8 @@ export interface AdmissionView {
   readonly exact: boolean;
   /** This node accepted `key` in a transfer offer from `from`, and the transfer is still going on. */
   transferAccepted(from: NodeId, key: string): boolean;
-  /** This node expects `from` to push its record of `key` in an anti-entropy exchange. */
-  pushExpected(from: NodeId, key: string): boolean;
+  /** This node expects `from` to push `record`, in `push`, in an anti-entropy exchange. */
+  pushExpected(from: NodeId, record: KeyRecord, push: MessageOf<'ae-push'>): boolean;
   /** This node agreed, in a reap check from `from`, to drop exactly the tombstones `marker` drops. */
   reapAgreed(from: NodeId, marker: KeyRecord): boolean;
 }
@@ -80,9 +82,8 @@ export const DATA_MESSAGES: ReadonlySet<MessageType> = new Set<MessageType>([
   'forward',
   'handoff',
   'inspect',
-  'ae-roots',
-  'ae-hashes',
-  'ae-keys',
+  'ae-root',
+  'ae-sketch',
   'ae-pull',
   'ae-push',
   'transfer-offer',
@@ -166,7 +167,7 @@ function roleRefusal(view: AdmissionView, from: NodeId, m: Message): string | un
       return key === undefined ? undefined : `a transfer of "${key}", which this node did not accept from ${from} (or not recently)`;
     }
     case 'ae-push': {
-      const key = m.records.find((r) => !view.pushExpected(from, r.key))?.key;
+      const key = m.records.find((r) => !view.pushExpected(from, r, m))?.key;
       return key === undefined
         ? undefined
         : `an anti-entropy push of "${key}", which this node neither pulled from ${from} nor compared with it`;

@@ -1,230 +1,405 @@
 /**
- * Anti-entropy (Dynamo 4.7). Periodically a node picks another replica and asks for its Merkle
- * roots of (a round-robin share of) the key ranges both replicate. For each range whose roots
- * differ it walks the two trees down (compareTrees in merkle.ts, with the peer behind a request):
- * only the hashes of differing subtrees travel, then the keys and digests in the differing leaves,
- * then the records that differ, both ways. The peer only answers questions about its own trees.
+ * Anti-entropy (Dynamo 4.7), with the hash tree of merkle.ts. Every interval a node sends one
+ * other replica a single root for everything both replicate (`ae-root`), with a small sketch of
+ * it under a fresh salt. When the roots agree, nothing more is sent. When they differ, the
+ * receiver compares sketches: what decodes is settled at once, what does not is sketched again
+ * more widely or split into its 16 children and sent back (`ae-sketch`), the two sides taking
+ * turns, until every difference has decoded. Whoever decodes a difference pulls the peer's records
+ * it needs by element (`ae-pull`) and pushes its own that the peer needs (`ae-push`), with its
+ * sketches of those buckets as proof. A node that takes a record merges it and, if the merge adds
+ * anything, sends the merge back. Only records travel that differ.
+ *
+ * What a node takes (admission.ts): records it pulled, by exact element; records the sender's
+ * proof shows, against the sketches this node sent it under that salt, to be held by the sender
+ * and not by this node, for keys of ranges both replicate; and a record of a key it has just sent
+ * that sender, merged there.
  */
 import { batches, chunks, wireRecord } from './batch.js';
 import { Grants } from './grants.js';
 import { keyPosition } from './hash.js';
 import {
+  bucketOf,
+  bucketsAt,
   bytesEqual,
+  bytesToWords,
+  CAPS,
   childrenOf,
-  compareTrees,
-  concatHashes,
-  diffLeaves,
+  compareStep,
+  FANOUT,
   HASH_BYTES,
-  LEAF_LEVEL,
-  leafOf,
-  MerkleTree,
+  inBuckets,
+  MAX_DEPTH,
+  nextStep,
+  type Placed,
+  place,
+  type SketchEntry,
+  SMALL_CAP,
+  type Step,
+  sketchBuckets,
+  sketchEntry,
+  wordsFor,
+  wordsToBytes,
   xorInto,
+  xorWords,
 } from './merkle.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
-import { inRange, type KeyRange, type Ring, rangeReplicas, ranges, successorIndex } from './ring.js';
-import type { KeyRecord } from './version.js';
+import { type Ring, rangeReplicas, ranges, successorIndex } from './ring.js';
+import { decodeSketch } from './sketch.js';
+import { type KeyRecord, recordDigest } from './version.js';
 
-const KEYS_PER_MESSAGE = 1024;
-const LEAVES_PER_REQUEST = 256;
-const ROOTS_PER_ROUND = 64;
-const TREE_CACHE_MAX = 16;
-/** Keys pulled, and ranges compared, that this node remembers at once (admission.ts). */
-const PULLED_MAX = 16 * 1024;
-const COMPARED_MAX = 1024;
+const ELEMENTS_PER_PULL = 1024;
+/** Buckets a sketch message splits or widens at once. */
+const BUCKETS_PER_MESSAGE = 256;
+const SESSIONS_MAX = 1024;
+const PULLS_MAX = 1024;
+const PUSHED_MAX = 16 * 1024;
+const PLACED_CACHE_MAX = 8;
+const NO_RANGES: ReadonlySet<number> = new Set();
 
-interface Replicated {
-  readonly range: KeyRange;
-  readonly peers: NodeId[];
+interface Held extends SketchEntry {
+  /** The index of its range in the ring of the snapshot. */
+  readonly range: number;
+}
+
+/** This node's records as of one store version and ring, and each range's root. */
+interface Snapshot {
+  readonly version: number;
+  readonly ring: Ring;
+  readonly entries: readonly Held[];
+  readonly roots: ReadonlyMap<number, Uint8Array>;
+}
+
+/** One comparison with a peer, under one salt. */
+interface Session {
+  readonly ring: Ring;
+  /** The sketches this node sent in it, by `depth:bucket:cap`: the peer's proofs are checked against them. */
+  readonly sent: Map<string, Uint32Array>;
+}
+
+const sentKey = (depth: number, bucket: number, cap: number) => `${depth}:${bucket}:${cap}`;
+
+const NO_PEERS: ReadonlyMap<NodeId, ReadonlySet<number>> = new Map();
+/**
+ * For each ring, every node's co-replicas and the ranges it shares with each: a pure function of
+ * the ring, computed once for all the nodes of a process (a simulator runs many).
+ */
+const pairsByRing = new WeakMap<Ring, Map<NodeId, Map<NodeId, Set<number>>>>();
+
+function pairsOf(ring: Ring): Map<NodeId, Map<NodeId, Set<number>>> {
+  let pairs = pairsByRing.get(ring);
+  if (!pairs) {
+    pairs = new Map();
+    for (const range of ranges(ring)) {
+      const replicas = rangeReplicas(ring, range);
+      for (const a of replicas) {
+        const peers = pairs.get(a) ?? new Map<NodeId, Set<number>>();
+        pairs.set(a, peers);
+        for (const b of replicas) {
+          if (b === a) continue;
+          const shared = peers.get(b) ?? new Set<number>();
+          peers.set(b, shared);
+          shared.add(range.index);
+        }
+      }
+    }
+    pairsByRing.set(ring, pairs);
+  }
+  return pairs;
 }
 
 export class AntiEntropy {
-  private readonly trees = new Map<string, { version: number; tree: MerkleTree }>();
-  private readonly myRanges = new WeakMap<Ring, Replicated[]>();
-  private roots: { version: number; ring: Ring; byRange: Map<number, Uint8Array> } | undefined;
-  private readonly cursor = new Map<NodeId, number>();
-  private readonly busy = new Set<NodeId>();
-  /** Keys this node pulled from a peer, by `peer\nkey`: the peer's push of them is expected. */
-  private readonly pulled: Grants<true>;
-  /** Leaves of a range both replicate that a peer compared with this node, by `peer\nlo\nhi`: the peer pushes what differs there. */
-  private readonly compared: Grants<{ readonly lo: string; readonly hi: string; readonly leaves: ReadonlySet<number> }>;
+  private snapshot: Snapshot | undefined;
+  private readonly heldCache = new WeakMap<Uint8Array, { readonly ring: Ring; readonly entry: Held }>();
+  private readonly placedCache: { peer: NodeId; salt: number; snapshot: Snapshot; placed: Placed[] }[] = [];
+  /** Comparisons under way, by `peer\nsalt`. */
+  private readonly sessions: Grants<Session>;
+  /** Elements this node pulled from a peer, by `peer\nsalt`: the peer's push of them is expected. */
+  private readonly pulled: Grants<ReadonlySet<number>>;
+  /** Keys this node sent a peer, by `peer\nkey`: the peer sends back the merge if it adds anything. */
+  private readonly pushed: Grants<true>;
+  /** When a repair with each peer last moved: a root from it meanwhile is left alone. */
+  private readonly active = new Map<NodeId, number>();
+  /** When this node last sent each peer its root. */
+  private readonly rootSent = new Map<NodeId, number>();
+  /** Proofs already checked, by message: each bucket's decoded difference. */
+  private readonly proofs = new WeakMap<object, Map<number, ReadonlySet<number>> | null>();
 
   constructor(private readonly ctx: NodeContext) {
-    // The push follows at once: the peer's reply to a pull, or the peer's own push after its comparison.
+    // Each step of a comparison follows the last at once; a session lives on while it moves.
     const lifetimeMs = 3 * ctx.config.requestTimeoutMs;
-    this.pulled = new Grants(PULLED_MAX, lifetimeMs);
-    this.compared = new Grants(COMPARED_MAX, lifetimeMs);
+    this.sessions = new Grants(SESSIONS_MAX, lifetimeMs);
+    this.pulled = new Grants(PULLS_MAX, lifetimeMs);
+    this.pushed = new Grants(PUSHED_MAX, lifetimeMs);
   }
 
-  /** The ranges this node replicates, with the other replicas of each. */
-  private replicatedRanges(): Replicated[] {
+  /** The ranges this node and `peer` both replicate, in `ring`. */
+  private sharedWith(peer: NodeId, ring: Ring = this.ctx.ring()): ReadonlySet<number> {
+    return this.peersIn(ring).get(peer) ?? NO_RANGES;
+  }
+
+  private peersIn(ring: Ring): ReadonlyMap<NodeId, ReadonlySet<number>> {
+    return pairsOf(ring).get(this.ctx.id) ?? NO_PEERS;
+  }
+
+  private current(): Snapshot {
     const ring = this.ctx.ring();
-    let mine = this.myRanges.get(ring);
-    if (!mine) {
-      mine = [];
-      for (const range of ranges(ring)) {
-        const replicas = rangeReplicas(ring, range);
-        if (replicas.includes(this.ctx.id)) mine.push({ range, peers: replicas.filter((r) => r !== this.ctx.id) });
+    const { store } = this.ctx;
+    if (this.snapshot?.version === store.version && this.snapshot.ring === ring) return this.snapshot;
+    const entries: Held[] = [];
+    const roots = new Map<number, Uint8Array>();
+    if (ring.tokens.length > 0) {
+      for (const { key, pos, digest } of store.entries()) {
+        // A record's digest array stays the same while the record does: what is derived from it is kept.
+        let held = this.heldCache.get(digest);
+        if (held?.ring !== ring) {
+          const entry = held?.entry ?? sketchEntry(key, pos, digest, store.get(key)!);
+          held = { ring, entry: { ...entry, range: successorIndex(ring, pos) } };
+          this.heldCache.set(digest, held);
+        }
+        const { range } = held.entry;
+        entries.push(held.entry);
+        const root = roots.get(range) ?? new Uint8Array(HASH_BYTES);
+        roots.set(range, root);
+        xorInto(root, digest);
       }
-      this.myRanges.set(ring, mine);
     }
-    return mine;
+    this.snapshot = { version: store.version, ring, entries, roots };
+    return this.snapshot;
   }
 
+  /** The root of everything this node and `peer` both replicate: the XOR of their ranges' roots. */
+  private pairRoot(peer: NodeId): Uint8Array {
+    const { roots, ring } = this.current();
+    const root = new Uint8Array(HASH_BYTES);
+    for (const range of this.sharedWith(peer, ring)) {
+      const r = roots.get(range);
+      if (r) xorInto(root, r);
+    }
+    return root;
+  }
+
+  /** This node's entries in the ranges it shares with `peer`, under `salt`. */
+  private placed(peer: NodeId, salt: number): Placed[] {
+    const snapshot = this.current();
+    const hit = this.placedCache.find((c) => c.peer === peer && c.salt === salt && c.snapshot === snapshot);
+    if (hit) return hit.placed;
+    const shared = this.sharedWith(peer, snapshot.ring);
+    const placed = snapshot.entries.filter((e) => shared.has(e.range)).map((e) => place(e, salt));
+    if (this.placedCache.length >= PLACED_CACHE_MAX) this.placedCache.shift();
+    this.placedCache.push({ peer, salt, snapshot, placed });
+    return placed;
+  }
+
+  private open(peer: NodeId, salt: number, ring: Ring): Session {
+    const id = `${peer}\n${salt}`;
+    const now = this.ctx.clock.now();
+    const session = this.sessions.get(id, now) ?? { ring, sent: new Map<string, Uint32Array>() };
+    this.sessions.grant(id, session, now);
+    return session;
+  }
+
+  private session(peer: NodeId, salt: number): Session | undefined {
+    const session = this.sessions.get(`${peer}\n${salt}`, this.ctx.clock.now());
+    if (!session || session.ring.id !== this.ctx.ring().id) return undefined;
+    return this.open(peer, salt, session.ring);
+  }
+
+  private isActive(peer: NodeId, now: number): boolean {
+    const at = this.active.get(peer);
+    return at !== undefined && now - at < this.ctx.config.requestTimeoutMs;
+  }
+
+  /** Sends one replica the root of everything both replicate, with its small sketch. */
   tick(): void {
-    const mine = this.replicatedRanges();
-    const peers = [...new Set(mine.flatMap((m) => m.peers))].filter((p) => this.ctx.detector.reachable(p) && !this.busy.has(p)).sort();
-    if (peers.length === 0) return;
-    const peer = peers[Math.floor(this.ctx.random.next() * peers.length)]!;
-    const shared = mine.filter((m) => m.peers.includes(peer));
-    const start = (this.cursor.get(peer) ?? 0) % shared.length;
-    const chosen = [...shared.slice(start), ...shared.slice(0, start)].slice(0, ROOTS_PER_ROUND);
-    this.cursor.set(peer, start + chosen.length);
-    this.busy.add(peer);
-    void this.exchange(
-      peer,
-      chosen.map((c) => c.range),
-    )
-      .catch((e: unknown) => this.ctx.report(`anti-entropy with ${peer}`, e))
-      .finally(() => this.busy.delete(peer));
-  }
-
-  /** Compares the roots of some ranges with a peer, then repairs every range that differs. */
-  async exchange(peer: NodeId, chosen: readonly KeyRange[]): Promise<void> {
     const { ctx } = this;
     const ring = ctx.ring();
-    const timeoutMs = ctx.config.requestTimeoutMs;
-    const reply = await ctx.call(peer, { t: 'ae-roots', ring: ring.id, indices: chosen.map((r) => r.index) }, { timeoutMs });
-    // A peer on another ring, or one that did not answer, is compared another time.
-    if (reply?.t !== 'ae-roots-reply' || reply.hashes.length !== chosen.length * HASH_BYTES || ctx.ring() !== ring) return;
-    for (const [i, range] of chosen.entries()) {
-      if (bytesEqual(this.root(range.index), reply.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) continue;
-      await this.repair(peer, range);
-    }
+    const now = ctx.clock.now();
+    const peers = [...this.peersIn(ring).keys()].filter((p) => ctx.detector.reachable(p) && !this.isActive(p, now)).sort();
+    if (peers.length === 0) return;
+    const peer = peers[Math.floor(ctx.random.next() * peers.length)]!;
+    const salt = Math.floor(ctx.random.next() * 2 ** 32);
+    const sums = sketchBuckets(inBuckets(this.placed(peer, salt), 0, [0]), [0], SMALL_CAP);
+    this.open(peer, salt, ring).sent.set(sentKey(0, 0, SMALL_CAP), sums);
+    this.rootSent.set(peer, now);
+    ctx.send(peer, { t: 'ae-root', ring: ring.id, root: this.pairRoot(peer), salt, sketch: wordsToBytes(sums) });
   }
 
-  private async repair(peer: NodeId, { lo, hi }: KeyRange): Promise<void> {
+  /** Roots are compared only between nodes that see the same ring; rings agree once gossip has. */
+  onRoot(from: NodeId, m: MessageOf<'ae-root'>): void {
     const { ctx } = this;
-    const timeoutMs = ctx.config.requestTimeoutMs;
-    const tree = this.tree(lo, hi);
-    const leaves = await compareTrees(
-      tree,
-      async (level, indices) => {
-        const r = await ctx.call(peer, { t: 'ae-hashes', lo, hi, level, indices }, { timeoutMs });
-        return r?.t === 'ae-hashes-reply' ? r.hashes : null;
-      },
-      { level: 1, indices: childrenOf([0]) },
+    const ring = ctx.ring();
+    const now = ctx.clock.now();
+    if (m.ring !== ring.id || this.sharedWith(from, ring).size === 0 || this.isActive(from, now)) return;
+    // Two roots that crossed on the way: the node with the smaller id compares, the other waits.
+    const sent = this.rootSent.get(from);
+    if (sent !== undefined && now - sent < ctx.config.replicaTimeoutMs && ctx.id > from) return;
+    if (bytesEqual(this.pairRoot(from), m.root)) return;
+    const theirs = bytesToWords(m.sketch);
+    if (theirs.length !== wordsFor(SMALL_CAP)) return;
+    this.compare(from, m.salt, this.open(from, m.salt, ring), { depth: 0, buckets: [0], cap: SMALL_CAP }, theirs);
+  }
+
+  onSketch(from: NodeId, m: MessageOf<'ae-sketch'>): void {
+    const session = this.session(from, m.salt);
+    if (!session) return;
+    const depth = m.split ? m.depth + 1 : m.depth;
+    if (depth > MAX_DEPTH || m.buckets.some((b) => b >= bucketsAt(m.depth))) return;
+    const buckets = m.split ? childrenOf(m.buckets) : [...m.buckets];
+    const theirs = bytesToWords(m.sketch);
+    const cap = buckets.length > 0 ? theirs.length / buckets.length - 1 : 0;
+    if (!CAPS.includes(cap)) return;
+    this.compare(from, m.salt, session, { depth, buckets, cap }, theirs);
+  }
+
+  /**
+   * Compares this node's sketches of some buckets with the peer's: pulls and pushes what decodes,
+   * and sends its own sketches of what does not, wider or split.
+   */
+  private compare(peer: NodeId, salt: number, session: Session, step: Step, theirs: Uint32Array): void {
+    const placed = this.placed(peer, salt);
+    const { push, pull, failed, mine } = compareStep(placed, step, theirs);
+    if (pull.length + push.length + failed.length === 0) return;
+    this.active.set(peer, this.ctx.clock.now());
+    if (pull.length > 0) this.pull(peer, salt, pull);
+    if (push.length > 0) this.provenPush(peer, salt, step.depth, push, mine);
+    const next = failed.length > 0 ? nextStep(step, failed) : undefined;
+    if (next) this.descend(peer, salt, session, placed, next, failed);
+  }
+
+  private pull(peer: NodeId, salt: number, elements: readonly number[]): void {
+    const id = `${peer}\n${salt}`;
+    const now = this.ctx.clock.now();
+    this.pulled.grant(id, new Set([...(this.pulled.get(id, now) ?? []), ...elements]), now);
+    for (const some of chunks(elements, ELEMENTS_PER_PULL)) {
+      this.ctx.send(peer, { t: 'ae-pull', salt, elements: wordsToBytes(Uint32Array.from(some)) });
+    }
+  }
+
+  /** Pushes records with this node's sketches of their buckets, which the peer decodes against its own. */
+  private provenPush(peer: NodeId, salt: number, depth: number, push: readonly Placed[], proof: ReadonlyMap<number, Uint32Array>): void {
+    // `proof` holds this node's sums of every bucket compared; each batch carries those of its records.
+    const bucketOfKey = new Map(push.map((p) => [p.entry.key, bucketOf(p.ph, depth)]));
+    const records = push.flatMap((p) => this.held(p.entry.key));
+    const now = this.ctx.clock.now();
+    for (const batch of batches(records)) {
+      const buckets = [...new Set(batch.map((r) => bucketOfKey.get(r.key)!))];
+      const sketch = wordsToBytes(Uint32Array.from(buckets.flatMap((b) => [...proof.get(b)!])));
+      for (const r of batch) this.pushed.grant(`${peer}\n${r.key}`, true, now);
+      this.ctx.send(peer, {
+        t: 'ae-push',
+        records: batch,
+        salt,
+        sketch,
+        ...(depth > 0 || buckets.length !== 1 || buckets[0] !== 0 ? { depth, buckets } : {}),
+      });
+    }
+  }
+
+  /** Sends this node's sketches of the next step (for buckets `failed` at the last): the peer compares them. */
+  private descend(
+    peer: NodeId,
+    salt: number,
+    session: Session,
+    placed: readonly Placed[],
+    next: Step & { split: boolean },
+    failed: readonly number[],
+  ): void {
+    const words = wordsFor(next.cap);
+    const depth = next.split ? next.depth - 1 : next.depth;
+    for (const some of chunks(failed, next.split ? BUCKETS_PER_MESSAGE : BUCKETS_PER_MESSAGE * FANOUT)) {
+      const buckets = next.split ? childrenOf(some) : some;
+      const sums = sketchBuckets(inBuckets(placed, next.depth, buckets), buckets, next.cap);
+      for (const [i, b] of buckets.entries()) session.sent.set(sentKey(next.depth, b, next.cap), sums.slice(i * words, (i + 1) * words));
+      this.ctx.send(peer, {
+        t: 'ae-sketch',
+        salt,
+        depth,
+        buckets: some,
+        ...(next.split ? { split: true as const } : {}),
+        sketch: wordsToBytes(sums),
+      });
+    }
+  }
+
+  /** A pull of elements this node holds: it sends those records, in ranges both replicate. */
+  onPull(from: NodeId, m: MessageOf<'ae-pull'>): void {
+    if (!this.session(from, m.salt)) return;
+    const wanted = new Set(bytesToWords(m.elements));
+    const keys = this.placed(from, m.salt)
+      .filter((p) => wanted.has(p.element))
+      .map((p) => p.entry.key);
+    const now = this.ctx.clock.now();
+    for (const key of keys) this.pushed.grant(`${from}\n${key}`, true, now);
+    this.push(
+      from,
+      keys.flatMap((key) => this.held(key)),
     );
-    for (const some of chunks(leaves ?? [], LEAVES_PER_REQUEST)) {
-      const r = await ctx.call(peer, { t: 'ae-keys', lo, hi, leaves: some }, { timeoutMs });
-      if (r?.t !== 'ae-keys-reply' || r.digests.length !== r.keys.length * HASH_BYTES) return;
-      const theirs = r.keys.map((key, i) => ({ key, digest: r.digests.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES) }));
-      const { push, pull } = diffLeaves(tree.entriesIn(some), theirs);
-      this.push(
-        peer,
-        push.flatMap((key) => this.held(key)),
-      );
-      const now = ctx.clock.now();
-      for (const key of pull) this.pulled.grant(`${peer}\n${key}`, true, now);
-      for (const keys of chunks(pull, KEYS_PER_MESSAGE)) ctx.send(peer, { t: 'ae-pull', keys });
-    }
   }
 
-  /** The root hash of a range of the current ring: the XOR of its records' digests. One pass serves every range. */
-  private root(index: number): Uint8Array {
-    const ring = this.ctx.ring();
-    const version = this.ctx.store.version;
-    if (!this.roots || this.roots.version !== version || this.roots.ring !== ring) {
-      const byRange = new Map<number, Uint8Array>();
-      if (ring.tokens.length > 0) {
-        for (const entry of this.ctx.store.entries()) {
-          const at = successorIndex(ring, entry.pos);
-          const hash = byRange.get(at) ?? new Uint8Array(HASH_BYTES);
-          byRange.set(at, hash);
-          xorInto(hash, entry.digest);
-        }
+  /**
+   * Whether this node expects `record` in `push` from `from`: it pulled the record's element from
+   * `from`, or the push's proof shows `from` holds it and this node (when it sent its sketch) did
+   * not, in a range both replicate, or it is the merge of a record this node just sent `from`.
+   */
+  expects(from: NodeId, record: KeyRecord, push: MessageOf<'ae-push'>): boolean {
+    const now = this.ctx.clock.now();
+    if (this.pushed.get(`${from}\n${record.key}`, now)) return true;
+    const entry = sketchEntry(record.key, keyPosition(record.key), recordDigest(record), record);
+    const prefix = `${from}\n`;
+    for (const [id, elements] of this.pulled.valid(now)) {
+      if (id.startsWith(prefix) && elements.has(place(entry, Number(id.slice(prefix.length))).element)) return true;
+    }
+    if (push.salt === undefined || push.sketch === undefined) return false;
+    const session = this.session(from, push.salt);
+    const decoded = this.proof(push, session);
+    if (!session || !decoded) return false;
+    const placed = place(entry, push.salt);
+    const shared = this.sharedWith(from, session.ring);
+    return (
+      shared.has(successorIndex(session.ring, entry.pos)) && decoded.get(bucketOf(placed.ph, push.depth ?? 0))?.has(placed.element) === true
+    );
+  }
+
+  /** Each bucket's difference between a push's proof and the sketches this node sent under its salt. */
+  private proof(push: MessageOf<'ae-push'>, session: Session | undefined): Map<number, ReadonlySet<number>> | null {
+    const known = this.proofs.get(push);
+    if (known !== undefined) return known;
+    let result: Map<number, ReadonlySet<number>> | null = null;
+    const buckets = push.buckets ?? [0];
+    const theirs = bytesToWords(push.sketch ?? new Uint8Array(0));
+    const cap = buckets.length > 0 ? theirs.length / buckets.length - 1 : 0;
+    if (session && CAPS.includes(cap)) {
+      result = new Map();
+      const words = wordsFor(cap);
+      for (const [i, bucket] of buckets.entries()) {
+        const mine = session.sent.get(sentKey(push.depth ?? 0, bucket, cap));
+        if (!mine) continue;
+        const decoded = decodeSketch(xorWords(mine, theirs.subarray(i * words, (i + 1) * words)));
+        if (decoded) result.set(bucket, new Set(decoded));
       }
-      this.roots = { version, ring, byRange };
     }
-    return this.roots.byRange.get(index) ?? new Uint8Array(HASH_BYTES);
+    this.proofs.set(push, result);
+    return result;
   }
 
-  private tree(lo: string, hi: string): MerkleTree {
-    const id = `${lo}|${hi}`;
-    const cached = this.trees.get(id);
-    if (cached && cached.version === this.ctx.store.version) return cached.tree;
-    const tree = new MerkleTree(this.ctx.store.entriesInRange(lo, hi));
-    if (this.trees.size >= TREE_CACHE_MAX) this.trees.clear();
-    this.trees.set(id, { version: this.ctx.store.version, tree });
-    return tree;
+  /** Merges pushed records; where the merge adds to what `from` sent, sends it back (unless it is itself an answer to this node's push). */
+  async onPush(from: NodeId, m: MessageOf<'ae-push'>): Promise<void> {
+    const now = this.ctx.clock.now();
+    const back = await Promise.all(
+      m.records.map(async (record) => {
+        const answer = this.pushed.get(`${from}\n${record.key}`, now) !== undefined;
+        const merged = await this.ctx.store.merge(record);
+        return answer || bytesEqual(recordDigest(merged), recordDigest(record)) ? [] : [wireRecord(merged)];
+      }),
+    );
+    this.push(from, back.flat());
   }
 
   private held(key: string): KeyRecord[] {
     const record = this.ctx.store.get(key);
     return record ? [wireRecord(record)] : [];
-  }
-
-  /** Roots are compared only between nodes that see the same ring; rings agree once gossip has. */
-  onRoots(from: NodeId, m: MessageOf<'ae-roots'>): void {
-    const ring = this.ctx.ring();
-    const all = ranges(ring);
-    const ok = m.ring === ring.id && m.indices.every((i) => all[i] !== undefined);
-    const hashes = concatHashes(ok ? m.indices.map((index) => this.root(index)) : []);
-    this.ctx.send(from, { t: 'ae-roots-reply', id: m.id, hashes });
-  }
-
-  onHashes(from: NodeId, m: MessageOf<'ae-hashes'>): void {
-    const valid = m.level <= LEAF_LEVEL && m.indices.every((i) => i < 16 ** m.level);
-    const hashes = valid ? this.tree(m.lo, m.hi).hashes(m.level, m.indices) : new Uint8Array(0);
-    this.ctx.send(from, { t: 'ae-hashes-reply', id: m.id, hashes });
-  }
-
-  onKeys(from: NodeId, m: MessageOf<'ae-keys'>): void {
-    const valid = m.leaves.every((l) => l < 16 ** LEAF_LEVEL);
-    // The peer pushes its records that differ in these leaves next: expected if both replicate the range.
-    if (valid && this.shared(from, m.lo, m.hi)) {
-      const id = `${from}\n${m.lo}\n${m.hi}`;
-      const now = this.ctx.clock.now();
-      const before = this.compared.get(id, now)?.leaves ?? [];
-      this.compared.grant(id, { lo: m.lo, hi: m.hi, leaves: new Set([...before, ...m.leaves]) }, now);
-    }
-    const entries = valid ? this.tree(m.lo, m.hi).entriesIn(m.leaves) : [];
-    const digests = concatHashes(entries.map((e) => e.digest));
-    this.ctx.send(from, { t: 'ae-keys-reply', id: m.id, keys: entries.map((e) => e.key), digests });
-  }
-
-  onPull(from: NodeId, m: MessageOf<'ae-pull'>): void {
-    this.push(
-      from,
-      m.keys.flatMap((key) => this.held(key)),
-    );
-  }
-
-  /** Whether (lo, hi] is a range of this node's ring that both it and `peer` replicate. */
-  private shared(peer: NodeId, lo: string, hi: string): boolean {
-    const ring = this.ctx.ring();
-    if (ring.tokens.length === 0) return false;
-    const range = ranges(ring)[successorIndex(ring, hi)]!;
-    if (range.hi !== hi || range.lo !== lo) return false;
-    const replicas = rangeReplicas(ring, range);
-    return replicas.includes(this.ctx.id) && replicas.includes(peer);
-  }
-
-  /** Whether this node pulled `key` from `from`, or `from` compared with it the leaf of `key` in a range both replicate, recently. */
-  expects(from: NodeId, key: string): boolean {
-    const now = this.ctx.clock.now();
-    if (this.pulled.get(`${from}\n${key}`, now)) return true;
-    const pos = keyPosition(key);
-    const prefix = `${from}\n`;
-    for (const [id, c] of this.compared.valid(now)) {
-      if (id.startsWith(prefix) && inRange(pos, c.lo, c.hi) && c.leaves.has(leafOf(pos))) return true;
-    }
-    return false;
-  }
-
-  onPush(m: MessageOf<'ae-push'>): Promise<unknown> {
-    return Promise.all(m.records.map((record) => this.ctx.store.merge(record)));
   }
 
   private push(to: NodeId, records: KeyRecord[]): void {

@@ -59,7 +59,7 @@ function admissionView(p: Parts): AdmissionView {
       return ctx.config.causality !== 'vector-clocks';
     },
     transferAccepted: (from, key) => p.transfer.accepts(from, key),
-    pushExpected: (from, key) => p.antiEntropy.expects(from, key),
+    pushExpected: (from, record, push) => p.antiEntropy.expects(from, record, push),
     reapAgreed: (from, marker) => p.reaper.agreedTo(from, marker),
   };
 }
@@ -99,11 +99,10 @@ export function handlerTable(p: Parts): Handlers {
     write: data((from, m) => p.replica.onWrite(from, m)),
     handoff: data((from, m) => p.replica.onHandoff(from, m)),
     forward: data((from, m) => p.forwarding.onForward(from, m)),
-    'ae-roots': data((from, m) => p.antiEntropy.onRoots(from, m)),
-    'ae-hashes': data((from, m) => p.antiEntropy.onHashes(from, m)),
-    'ae-keys': data((from, m) => p.antiEntropy.onKeys(from, m)),
+    'ae-root': data((from, m) => p.antiEntropy.onRoot(from, m)),
+    'ae-sketch': data((from, m) => p.antiEntropy.onSketch(from, m)),
     'ae-pull': data((from, m) => p.antiEntropy.onPull(from, m)),
-    'ae-push': data((_, m) => p.antiEntropy.onPush(m)),
+    'ae-push': data((from, m) => p.antiEntropy.onPush(from, m)),
     'transfer-offer': data((from, m) => p.transfer.onOffer(from, m)),
     'transfer-data': data((from, m) => p.transfer.onData(from, m)),
     'reap-check': data((from, m) => p.reaper.onCheck(from, m)),
@@ -115,9 +114,6 @@ export function handlerTable(p: Parts): Handlers {
     'write-reply': reply,
     'forward-reply': reply,
     'handoff-ack': reply,
-    'ae-roots-reply': reply,
-    'ae-hashes-reply': reply,
-    'ae-keys-reply': reply,
     'transfer-accept': reply,
     'transfer-ack': reply,
     'reap-check-reply': reply,

@@ -24,9 +24,6 @@ export const REPLY_TYPES = new Set<Message['t']>([
   'transfer-ack',
   'reap-check-reply',
   'inspect-reply',
-  'ae-roots-reply',
-  'ae-hashes-reply',
-  'ae-keys-reply',
 ]);
 
 export class Rpc {

@@ -36,7 +36,7 @@ function view(over: Partial<AdmissionView> = {}): AdmissionView {
     nextCounter: 100,
     exact: true,
     transferAccepted: (from, key) => from === 'n2' && key === 'a',
-    pushExpected: (from, key) => from === 'n2' && key === 'a',
+    pushExpected: (from, r) => from === 'n2' && r.key === 'a',
     reapAgreed: (from, marker) => from === 'n2' && marker.key === 'a' && marker.versions.length === 0,
     ...over,
   };
@@ -127,8 +127,9 @@ describe('admission: who may send data', () => {
       { t: 'read', id: 1, key: 'b' },
       { t: 'inspect', id: 1, key: 'b' },
       { t: 'forward', id: 1, op: 'put', key: 'b', value: new Uint8Array(0) },
-      { t: 'ae-pull', keys: ['b'] },
-      { t: 'ae-keys', id: 1, lo: '0'.repeat(32), hi: 'f'.repeat(32), leaves: [1] },
+      { t: 'ae-pull', salt: 7, elements: new Uint8Array(4) },
+      { t: 'ae-root', ring: 1, root: new Uint8Array(16), salt: 7, sketch: new Uint8Array(12) },
+      { t: 'ae-sketch', salt: 7, depth: 0, buckets: [0], sketch: new Uint8Array(36) },
       { t: 'transfer-offer', id: 1, keys: ['b'] },
       { t: 'reap-check', id: 1, key: 'b', digest: new Uint8Array(16) },
     ];

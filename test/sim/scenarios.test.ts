@@ -145,7 +145,7 @@ describe('anti-entropy with Merkle trees (4.7)', () => {
 });
 
 describe('anti-entropy cost', () => {
-  /** Bytes of the difference-driven exchange (tree walk, key lists, records) until replicas agree. */
+  /** Bytes of the difference-driven exchange (sketches past the root, pulls, records) until replicas agree. */
   async function repairBytes(held: number, differing: number): Promise<number> {
     const sim = await createSimulation({ seed: 15, nodes: 3 });
     const record = (key: string, value: string, counter: number) => {
@@ -159,7 +159,7 @@ describe('anti-entropy cost', () => {
         if (id === 'n1') for (let i = 0; i < differing; i++) disk.records.set(`k${i * 13}`, record(`k${i * 13}`, 'new', 2));
       });
     }
-    const types = ['ae-hashes', 'ae-hashes-reply', 'ae-keys', 'ae-keys-reply', 'ae-pull', 'ae-push'];
+    const types = ['ae-sketch', 'ae-pull', 'ae-push'];
     const sent = () => sim.nodes.reduce((sum, id) => sum + types.reduce((s, t) => s + (sim.node(id)!.stats().sent[t]?.bytes ?? 0), 0), 0);
     expect((await sim.settle()).converged).toBe(true);
     return sent();
