@@ -4,12 +4,12 @@
  * sees it. Oversized, undecodable, invalid or wrong-version frames are dropped and counted.
  * PROTOCOL.md describes every message.
  */
-import { decode, encode } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import * as v from 'valibot';
 import { CLOCK_ENTRIES_MAX, COUNTER_MAX, KEY_BYTES_MAX, MESSAGE_BYTES_MAX, TIME_MAX, VALUE_BYTES_MAX } from './limits.js';
 import { REPLICAS_MAX } from './settings.js';
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 const ID_CHARS_MAX = 128;
 const LIST_MAX = 4096;
@@ -61,6 +61,12 @@ const RecordSchema = v.object({
 const Records = v.pipe(v.array(RecordSchema), v.maxLength(LIST_MAX), v.readonly());
 const Keys = v.pipe(v.array(Key), v.maxLength(LIST_MAX), v.readonly());
 const Indices = v.pipe(v.array(Count), v.maxLength(LIST_MAX), v.readonly());
+const Salt = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 32 - 1));
+/** 32-bit words, four bytes each. */
+const Words = v.pipe(
+  Bytes,
+  v.check((b) => b.length % 4 === 0, 'whole 32-bit words'),
+);
 const Member = v.object({
   id: NodeId,
   status: v.picklist(['up', 'leaving', 'left', 'removed']),
@@ -118,14 +124,17 @@ export const MessageSchema = v.variant('t', [
     result: v.optional(v.object({ clock: Clock, context: v.pipe(v.string(), v.maxLength(256 * 1024)), dot: DotSchema })),
     error: v.optional(ErrorInfo),
   }),
-  m('ae-roots', { id: RequestId, ring: Count, indices: Indices }),
-  m('ae-roots-reply', { id: RequestId, hashes: Bytes }),
-  m('ae-hashes', { id: RequestId, lo: Position, hi: Position, level: Count, indices: Indices }),
-  m('ae-hashes-reply', { id: RequestId, hashes: Bytes }),
-  m('ae-keys', { id: RequestId, lo: Position, hi: Position, leaves: Indices }),
-  m('ae-keys-reply', { id: RequestId, keys: Keys, digests: Bytes }),
-  m('ae-pull', { keys: Keys }),
-  m('ae-push', { records: Records }),
+  // Anti-entropy (antientropy.ts, merkle.ts): a salt names one comparison; sketches and elements are 32-bit words.
+  m('ae-root', { ring: Count, root: Digest, salt: Salt, sketch: Words }),
+  m('ae-sketch', { salt: Salt, depth: Count, buckets: Indices, split: v.optional(v.literal(true)), sketch: Words }),
+  m('ae-pull', { salt: Salt, elements: Words }),
+  m('ae-push', {
+    records: Records,
+    salt: v.optional(Salt),
+    depth: v.optional(Count),
+    buckets: v.optional(Indices),
+    sketch: v.optional(Words),
+  }),
   m('handoff', { id: RequestId, record: RecordSchema }),
   m('handoff-ack', { id: RequestId, key: Key, digest: Digest }),
   m('transfer-offer', { id: RequestId, keys: Keys }),
@@ -145,8 +154,17 @@ export type MessageOf<T extends MessageType> = Extract<Message, { t: T }>;
 /** Why a message was dropped: it could not be read ('oversized', 'malformed', 'version', 'invalid'), or its sender may not send it ('refused'). */
 export type DropReason = 'oversized' | 'malformed' | 'version' | 'invalid' | 'refused';
 
+/** One encoder for every message (`encode` would allocate a 2 KiB buffer per call and return a view of it); `encode` copies out exactly the bytes written. */
+const encoder = new Encoder({ ignoreUndefined: true });
+const decoder = new Decoder();
+/**
+ * Each message type's schema. A frame whose `t` names one is checked against that schema alone:
+ * the variant would find the same one, and give the same result, after trying the others' `t`.
+ */
+const schemaOf = new Map<unknown, (typeof MessageSchema.options)[number]>(MessageSchema.options.map((o) => [o.entries.t.literal, o]));
+
 export function encodeMessage(message: Message): Uint8Array {
-  return encode([PROTOCOL_VERSION, message], { ignoreUndefined: true });
+  return encoder.encode([PROTOCOL_VERSION, message]);
 }
 
 export type Decoded = { ok: true; message: Message } | { ok: false; reason: DropReason; detail: string };
@@ -159,13 +177,17 @@ export function decodeMessage(bytes: Uint8Array): Decoded {
   }
   let raw: unknown;
   try {
-    raw = decode(bytes);
+    raw = decoder.decode(bytes);
   } catch (e) {
     return { ok: false, reason: 'malformed', detail: String(e) };
   }
   if (!Array.isArray(raw) || raw.length !== 2) return { ok: false, reason: 'malformed', detail: 'not a frame' };
   if (raw[0] !== PROTOCOL_VERSION) return { ok: false, reason: 'version', detail: `version ${String(raw[0])}` };
-  const parsed = v.safeParse(MessageSchema, raw[1]);
+  const body: unknown = raw[1];
+  const parsed = v.safeParse(
+    (typeof body === 'object' && body !== null && schemaOf.get((body as { t?: unknown }).t)) || MessageSchema,
+    body,
+  );
   if (!parsed.success) {
     return { ok: false, reason: 'invalid', detail: v.summarize(parsed.issues).slice(0, 300) };
   }
