@@ -222,6 +222,10 @@ test('a tab whose IndexedDB was evicted lost its key with its data: it cannot co
   const fresh = await openNode(context, room);
   await waitForMesh([...survivors, fresh]);
   await other.evaluate((id) => window.dynamo.remove(id), owner!);
+  // The new tab writes once it knows of the removal (else it would forward the put to the lost node).
+  await expect
+    .poll(() => fresh.evaluate((id) => window.dynamo.members().find((m) => m.id === id)?.status, owner!), { timeout: 15_000 })
+    .toBe('removed');
   const after = await fresh.evaluate(
     async (key) => (await window.dynamo.put(key, new TextEncoder().encode('after'), undefined, { w: 2 })).version.dot.node,
     key,
