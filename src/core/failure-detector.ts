@@ -23,6 +23,11 @@ export class FailureDetector {
     return this.unreachableSince.delete(id);
   }
 
+  /** True when some peer is believed unreachable. */
+  get anyUnreachable(): boolean {
+    return this.unreachableSince.size > 0;
+  }
+
   unreachable(): NodeId[] {
     return [...this.unreachableSince.keys()];
   }

@@ -5,7 +5,7 @@
  * it sends its own entries back (stage 2). Steady state costs one small message per contact.
  */
 import type { MemberEntry, Members } from './membership.js';
-import { liveMembers, membershipFingerprint } from './membership.js';
+import { membershipFingerprint, randomPeer } from './membership.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { MessageOf } from './protocol.js';
@@ -30,9 +30,9 @@ export class Gossip {
     const { ctx } = this;
     const members = ctx.members();
     const hash = this.hash(members);
-    const peers = liveMembers(members).filter((id) => id !== ctx.id);
     const targets = new Set<NodeId>();
-    if (peers.length > 0) targets.add(peers[Math.floor(ctx.random.next() * peers.length)]!);
+    const peer = randomPeer(members, ctx.id, () => ctx.random.next());
+    if (peer !== undefined) targets.add(peer);
     const seeds = this.seeds().filter((s) => s !== ctx.id);
     if (seeds.length > 0) targets.add(seeds[Math.floor(ctx.random.next() * seeds.length)]!);
     for (const to of targets) ctx.send(to, { t: 'gossip', hash, stage: 0 });

@@ -75,12 +75,43 @@ export function ringMembers(members: Members): RingMember[] {
   return [...members.values()].filter((m) => m.status === 'up');
 }
 
-/** Members worth talking to: everyone not gone for good. */
-export function liveMembers(members: Members): NodeId[] {
-  return [...members.values()].filter((m) => !isTerminal(m.status)).map((m) => m.id);
+const live = new WeakMap<Members, readonly NodeId[]>();
+
+/** Members worth talking to: everyone not gone for good. Computed once per map (maps are never changed in place). */
+export function liveMembers(members: Members): readonly NodeId[] {
+  let ids = live.get(members);
+  if (!ids) {
+    ids = [...members.values()].filter((m) => !isTerminal(m.status)).map((m) => m.id);
+    live.set(members, ids);
+  }
+  return ids;
+}
+
+/**
+ * A random live member other than `self`, or undefined when there is none (then `random` is not
+ * called): the one `random()` picks from the live members without `self`, without copying them.
+ */
+export function randomPeer(members: Members, self: NodeId, random: () => number): NodeId | undefined {
+  const ids = liveMembers(members);
+  const skip = ids.indexOf(self);
+  const count = skip < 0 ? ids.length : ids.length - 1;
+  if (count === 0) return undefined;
+  const i = Math.floor(random() * count);
+  return ids[skip >= 0 && i >= skip ? i + 1 : i];
 }
 
 const fingerprints = new WeakMap<Members, string>();
+/** Each entry's part of a fingerprint: entries are shared by the maps that hold them, and never changed. */
+const entryParts = new WeakMap<MemberEntry, string>();
+
+function entryPart(m: MemberEntry): string {
+  let part = entryParts.get(m);
+  if (part === undefined) {
+    part = `${m.id}:${m.version}:${m.status}:${hash32(contentKey(m)).toString(36)}`;
+    entryParts.set(m, part);
+  }
+  return part;
+}
 
 /** A short digest of the whole membership; equal maps have equal fingerprints. Computed once per map (maps are never changed in place). */
 export function membershipFingerprint(members: Members): string {
@@ -90,10 +121,7 @@ export function membershipFingerprint(members: Members): string {
 }
 
 function fingerprintOf(members: Members): string {
-  const parts = [...members.values()]
-    .map((m) => `${m.id}:${m.version}:${m.status}:${hash32(contentKey(m)).toString(36)}`)
-    .sort()
-    .join(',');
+  const parts = Array.from(members.values(), entryPart).sort().join(',');
   return `${members.size}-${hash32(parts).toString(36)}-${hash32(`x${parts}`).toString(36)}`;
 }
 

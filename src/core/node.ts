@@ -21,7 +21,7 @@ import { type Handler, type Handlers, handlerTable } from './handlers.js';
 import { HintedHandoff } from './handoff.js';
 import { keyPosition } from './hash.js';
 import { type Admitted, MembershipGuard, memberBytes, settingsBytes, signEntry, signNow } from './member-signing.js';
-import { isTerminal, liveMembers, type MemberEntry, type MemberStatus, type Members, withStatus } from './membership.js';
+import { isTerminal, liveMembers, type MemberEntry, type MemberStatus, type Members, randomPeer, withStatus } from './membership.js';
 import {
   type DeleteOptions,
   type GetOptions,
@@ -380,8 +380,17 @@ export class DynamoNode {
   }
 
   private probe(): void {
-    const peers = liveMembers(this.cluster.members).filter((id) => id !== this.id);
-    for (const id of probeTargets(this.detector, peers, () => this.options.random.next())) {
+    const members = this.cluster.members;
+    const random = () => this.options.random.next();
+    // With every peer reachable, the one random live peer probeTargets would pick, without copying the membership.
+    const targets = this.detector.anyUnreachable
+      ? probeTargets(
+          this.detector,
+          liveMembers(members).filter((id) => id !== this.id),
+          random,
+        )
+      : [randomPeer(members, this.id, random)].filter((id) => id !== undefined);
+    for (const id of targets) {
       void this.ctx.call(id, { t: 'ping' }, { timeoutMs: this.config.probeIntervalMs });
     }
   }

@@ -51,9 +51,9 @@ export class ReplicaStore implements StoreView {
     return { store, state };
   }
 
-  private hold(record: KeyRecord): void {
+  private hold(record: KeyRecord, digest = recordDigest(record)): void {
     if (isEmptyRecord(record)) this.records.delete(record.key);
-    else this.records.set(record.key, { record, pos: keyPosition(record.key), digest: recordDigest(record) });
+    else this.records.set(record.key, { record, pos: keyPosition(record.key), digest });
     this.changed(record.key);
   }
 
@@ -104,10 +104,11 @@ export class ReplicaStore implements StoreView {
     return this.locked(`r:${key}`, async () => {
       const current = this.get(key);
       const next = await fn(current);
-      if (bytesEqual(recordDigest(next), this.digest(key))) return current ?? next;
+      const digest = recordDigest(next);
+      if (bytesEqual(digest, this.digest(key))) return current ?? next;
       if (isEmptyRecord(next)) await this.storage.deleteRecord(key);
       else await this.storage.putRecord(next);
-      this.hold(next);
+      this.hold(next, digest);
       return next;
     });
   }

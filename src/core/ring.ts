@@ -37,12 +37,21 @@ export interface KeyRange {
 
 const ringCache = new Map<string, Ring>();
 const RING_CACHE_MAX = 64;
+/** Each member's part of a ring's fingerprint: members (entries) are shared by the nodes that know them, and never changed. */
+const memberParts = new WeakMap<RingMember, string>();
+
+function memberPart(m: RingMember): string {
+  let part = memberParts.get(m);
+  if (part === undefined) {
+    part = `${m.id}:${m.capacity}:${hash32(m.tokens.join(''))}`;
+    memberParts.set(m, part);
+  }
+  return part;
+}
 
 export function buildRing(members: readonly RingMember[], config: ClusterConfig): Ring {
   const sorted = [...members].sort((a, b) => (a.id < b.id ? -1 : 1));
-  const fingerprint = `${config.strategy}/${config.partitions}/${config.n}/${sorted
-    .map((m) => `${m.id}:${m.capacity}:${hash32(m.tokens.join(''))}`)
-    .join(',')}`;
+  const fingerprint = `${config.strategy}/${config.partitions}/${config.n}/${sorted.map(memberPart).join(',')}`;
   const cached = ringCache.get(fingerprint);
   if (cached) return cached;
   const id = hash32(fingerprint);
@@ -111,12 +120,14 @@ function walk(ring: Ring, start: number, count: number): NodeId[] {
 export function preferenceList(ring: Ring, pos: Position, count = ring.n): NodeId[] {
   if (ring.tokens.length === 0) return [];
   const start = successorIndex(ring, pos);
-  if (count === ring.n) {
-    let top = ring.topN[start];
-    if (!top) ring.topN[start] = top = walk(ring, start, ring.n);
-    return [...top];
-  }
-  return walk(ring, start, count);
+  return count === ring.n ? topAt(ring, start) : walk(ring, start, count);
+}
+
+/** The top N walking from token `start` (cached per ring). */
+function topAt(ring: Ring, start: number): NodeId[] {
+  let top = ring.topN[start];
+  if (!top) ring.topN[start] = top = walk(ring, start, ring.n);
+  return [...top];
 }
 
 const rangeCache = new WeakMap<Ring, readonly KeyRange[]>();
@@ -134,7 +145,12 @@ export function ranges(ring: Ring): readonly KeyRange[] {
 
 /** The replicas (top N) of a range: those of its upper token. */
 export function rangeReplicas(ring: Ring, range: KeyRange): NodeId[] {
-  return preferenceList(ring, range.hi);
+  // A range of this ring walks from its own token, or from the first of tokens equal to it (as
+  // successorIndex would find): no search. Nodes that go through every range of a ring ask often.
+  let start = range.index;
+  if (ring.tokens[start] !== range.hi) return preferenceList(ring, range.hi);
+  while (start > 0 && ring.tokens[start - 1] === range.hi) start--;
+  return topAt(ring, start);
 }
 
 export function inRange(pos: Position, lo: Position, hi: Position): boolean {

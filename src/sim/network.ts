@@ -89,15 +89,16 @@ export class SimNetwork {
         continue;
       }
       const delay = this.random.int(this.faults.minDelay, this.faults.maxDelay);
-      const lives = [this.life(from), this.life(to)] as const;
-      this.scheduler.schedule(delay, () => this.deliver(from, to, bytes, lives));
+      const fromLife = this.life(from);
+      const toLife = this.life(to);
+      this.scheduler.schedule(delay, () => this.deliver(from, to, bytes, fromLife, toLife));
     }
   }
 
-  private deliver(from: NodeId, to: NodeId, bytes: Uint8Array, lives: readonly [number, number]): void {
+  private deliver(from: NodeId, to: NodeId, bytes: Uint8Array, fromLife: number, toLife: number): void {
     const receive = this.receivers.get(to);
     // A partition made while the message was in flight also stops it, as does a crash of either end.
-    if (!receive || !this.canTalk(from, to) || this.life(from) !== lives[0] || this.life(to) !== lives[1]) {
+    if (!receive || !this.canTalk(from, to) || this.life(from) !== fromLife || this.life(to) !== toLife) {
       this.dropped++;
       return;
     }

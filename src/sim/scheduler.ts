@@ -38,35 +38,39 @@ export class Scheduler {
     return a.time < b.time || (a.time === b.time && a.seq < b.seq);
   }
 
+  // Sifting moves a hole and writes the event once where it belongs (no swaps: they allocated).
   private push(event: Event): void {
     const h = this.heap;
+    let i = h.length;
     h.push(event);
-    let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      const above = h[parent]!;
+      if (!this.less(event, above)) break;
+      h[i] = above;
       i = parent;
     }
+    h[i] = event;
   }
 
   private pop(): Event | undefined {
     const h = this.heap;
     const top = h[0];
     const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0 && last) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        const m = r < n && this.less(h[r]!, h[l]!) ? r : l;
+        const child = h[m]!;
+        if (!this.less(child, last)) break;
+        h[i] = child;
         i = m;
       }
+      h[i] = last;
     }
     return top;
   }

@@ -18,7 +18,7 @@ import type { KeyRecord, Version } from '../core/version.js';
 import { MemoryDisk, MemoryStorage } from '../storage/memory.js';
 import { checkFinal, checkHeld } from './checkers/history.js';
 import { type ClusterView, check } from './checkers/index.js';
-import { drainMicrotasks } from './drain.js';
+import { inTurns } from './drain.js';
 import { History, idsOf } from './history.js';
 import { Keyring } from './keyring.js';
 import { type LinkFaults, SimNetwork } from './network.js';
@@ -185,17 +185,18 @@ export class Simulation {
 
   /** Runs events until `done()` holds; drivers queue behind each other. */
   private drive(done: () => boolean, limitMs = DRIVE_LIMIT_MS): Promise<void> {
-    const run = async () => {
+    const run = () => {
       const start = this.scheduler.now;
-      await drainMicrotasks();
-      while (!done()) {
+      // One event a turn: what an event started (its promise continuations) finishes before the next.
+      return inTurns(() => {
+        if (done()) return false;
         const next = this.scheduler.peekTime();
         if (next === undefined || next - start > limitMs) {
           throw new Error(`simulation stalled at ${this.scheduler.now} ms (seed ${this.seed})`);
         }
         this.scheduler.step();
-        await drainMicrotasks();
-      }
+        return true;
+      });
     };
     const result = this.driving.then(run, run);
     this.driving = result.catch(() => undefined);

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type MemberEntry, type Members, membershipFingerprint, mergeMembers, newerEntry } from '../../src/core/membership.js';
+import {
+  liveMembers,
+  type MemberEntry,
+  type Members,
+  membershipFingerprint,
+  mergeMembers,
+  newerEntry,
+  randomPeer,
+} from '../../src/core/membership.js';
 
 const entryArb: fc.Arbitrary<MemberEntry> = fc.record({
   id: fc.constantFrom('a', 'b', 'c'),
@@ -44,5 +52,29 @@ describe('membership merge', () => {
     const removed: MemberEntry = { ...up, status: 'removed', version: 2 };
     expect(newerEntry(up, removed)).toBe(removed);
     expect(newerEntry(removed, up)).toBe(removed);
+  });
+});
+
+describe('live members', () => {
+  it('randomPeer picks what the same random number picks from the live members without the node itself', () => {
+    fc.assert(
+      fc.property(
+        gossipArb,
+        fc.constantFrom('a', 'b', 'c', 'z'),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (gossip, self, r) => {
+          const members = learn(gossip);
+          const peers = liveMembers(members).filter((id) => id !== self);
+          let calls = 0;
+          const picked = randomPeer(members, self, () => {
+            calls++;
+            return r;
+          });
+          expect(picked).toBe(peers.length > 0 ? peers[Math.floor(r * peers.length)] : undefined);
+          expect(calls).toBe(peers.length > 0 ? 1 : 0);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -240,3 +240,22 @@ describe('strategy 3 assignment', () => {
     expect(buildRing([{ ...ms[0]!, capacity: 2 }, ...ms.slice(1)], config).id).not.toBe(ring.id);
   });
 });
+
+describe('range replicas', () => {
+  it('are the preference list of the range’s upper token, for every range, also where tokens are equal', () => {
+    const t = (c: string) => c.repeat(32);
+    const equalTokens: RingMember[] = [
+      { id: 'a', capacity: 1, tokens: [t('1'), t('8')] },
+      { id: 'b', capacity: 1, tokens: [t('8'), t('c')] },
+      { id: 'c', capacity: 1, tokens: [t('1'), t('8')] },
+      { id: 'd', capacity: 1, tokens: [t('4')] },
+    ];
+    for (const ring of [
+      buildRing(members(40, 1), makeConfig({ strategy: 1 })),
+      buildRing(members(40, 3), makeConfig({ strategy: 3 })),
+      buildRing(equalTokens, makeConfig({ strategy: 1, n: 2 })),
+    ]) {
+      for (const range of ranges(ring)) expect(rangeReplicas(ring, range)).toEqual(preferenceList(ring, range.hi));
+    }
+  });
+});
