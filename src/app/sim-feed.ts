@@ -6,7 +6,7 @@
  * replaced by a fallback that keeps a hint and hands it back, and a partition that makes siblings,
  * reconciled after the heal.
  */
-import { makeConfig } from '../core/config.js';
+import { type ClusterConfig, makeConfig } from '../core/config.js';
 import { DynamoError } from '../core/errors.js';
 import type { NodeId } from '../core/ports.js';
 import { decodeMessage } from '../core/protocol.js';
@@ -25,10 +25,12 @@ export interface SimRun {
 export const CLASSROOM_LINKS = { minDelay: 8, maxDelay: 30 } as const;
 
 /** Records what a simulation's nodes send, receive, report and are. */
-class Recorder {
+export class Recorder {
   readonly events: ClusterEvent[] = [];
   sim: Simulation | undefined;
   private readonly last = new Map<NodeId, string>();
+  /** The node instance each id's events are followed on (a restart or a join makes a new one). */
+  private readonly watched = new Map<NodeId, object>();
   private readonly counts = new Map<NodeId, { keys: number; hints: number }>();
 
   private get now(): number {
@@ -44,7 +46,10 @@ class Recorder {
 
   /** Follows the node's events (again after each restart: a restarted node is a new DynamoNode). */
   watch(id: NodeId): void {
-    this.sim?.node(id)?.on((e) => {
+    const node = this.sim?.node(id);
+    if (!node || this.watched.get(id) === node) return;
+    this.watched.set(id, node);
+    node.on((e) => {
       const note = noteOf(e);
       if (note) this.events.push({ k: 'note', t: this.now, node: id, note });
       this.check(id);
@@ -56,6 +61,8 @@ class Recorder {
     const sim = this.sim;
     if (!sim) return;
     const node = sim.node(id);
+    // A node restarted or joined by code that does not say so (the swarm) is followed from its first message.
+    if (node && this.watched.get(id) !== node) this.watch(id);
     const counts = node ? { keys: node.held.size, hints: node.held.hintCount } : (this.counts.get(id) ?? { keys: 0, hints: 0 });
     this.counts.set(id, counts);
     const state: NodeState = {
@@ -74,10 +81,10 @@ class Recorder {
   }
 }
 
-const bytes = (s: string) => new TextEncoder().encode(s);
+export const bytes = (s: string) => new TextEncoder().encode(s);
 
 /** A request the scenario makes; a failure (a quorum not met) is part of the lesson, not an error. */
-async function attempt<T>(request: Promise<T>): Promise<T | undefined> {
+export async function attempt<T>(request: Promise<T>): Promise<T | undefined> {
   try {
     return await request;
   } catch (e) {
@@ -87,13 +94,11 @@ async function attempt<T>(request: Promise<T>): Promise<T | undefined> {
 }
 
 /**
- * Five nodes formed at once (as createSimulation forms them), each node's end of the simulated
- * network tapped: every node, at each boot and restart, takes its transport from
- * `network.transport(id)`, so that is where the recorder listens.
+ * Taps each node's end of the simulated network for the recorder: every node, at each boot and
+ * restart, takes its transport from `network.transport(id)`, so that is where the recorder listens.
+ * Call before the nodes boot.
  */
-async function classroomCluster(seed: number, rec: Recorder): Promise<Simulation> {
-  const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
-  const sim = new Simulation(seed, makeConfig({ n: 3, r: 2, w: 2 }), ids.slice(0, 2));
+export function record(sim: Simulation, rec: Recorder): void {
   const plain = sim.network.transport.bind(sim.network);
   sim.network.transport = (id) =>
     tapTransport(plain(id), {
@@ -101,18 +106,32 @@ async function classroomCluster(seed: number, rec: Recorder): Promise<Simulation
       received: (from, frame) => rec.message('recv', id, from, frame),
     });
   rec.sim = sim;
+}
+
+/** Nodes formed at once (as createSimulation forms them), recorded from their first message. */
+export async function recordedCluster(
+  seed: number,
+  rec: Recorder,
+  ids: readonly NodeId[],
+  config: Partial<ClusterConfig> = {},
+): Promise<Simulation> {
+  const sim = new Simulation(seed, makeConfig({ n: 3, r: 2, w: 2, ...config }), ids.slice(0, 2));
+  record(sim, rec);
   const entries = sim.initialEntries(ids);
   for (const id of ids) await sim.boot(id, entries);
+  for (const id of ids) rec.watch(id);
+  rec.checkAll();
   return sim;
 }
+
+/** Five nodes, N = 3, R = 2, W = 2. */
+const classroomCluster = (seed: number, rec: Recorder) => recordedCluster(seed, rec, ['n1', 'n2', 'n3', 'n4', 'n5']);
 
 export async function runClassroom(seed: number): Promise<SimRun> {
   const rnd = new SeededRandom(seed, 'classroom');
   const rec = new Recorder();
   const sim = await classroomCluster(seed, rec);
   const ids = sim.nodes;
-  for (const id of ids) rec.watch(id);
-  rec.checkAll();
   sim.links(CLASSROOM_LINKS);
   const client = (id: NodeId) => sim.client(id);
   const other = (...not: NodeId[]) => rnd.pick(ids.filter((id) => !not.includes(id)));

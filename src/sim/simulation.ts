@@ -39,6 +39,8 @@ export interface SimulationOptions {
   readonly config?: Partial<ClusterConfig>;
   /** Seed nodes for gossip; the first two nodes by default. */
   readonly seeds?: readonly NodeId[];
+  /** Called before any node boots (the cluster view taps the network here to draw the run). */
+  readonly prepare?: (sim: Simulation) => void;
 }
 
 export interface Client {
@@ -418,6 +420,7 @@ export async function createSimulation(options: SimulationOptions): Promise<Simu
     ...(options.strategy !== undefined ? { strategy: options.strategy } : {}),
   });
   const sim = new Simulation(options.seed, config, options.seeds ?? ids.slice(0, 2));
+  options.prepare?.(sim);
   const entries = sim.initialEntries(ids);
   for (const id of ids) await sim.boot(id, entries);
   return sim;

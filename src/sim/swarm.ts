@@ -89,8 +89,15 @@ function describeMix(m: Mix): string {
   );
 }
 
-/** Runs one seed. `config` overrides cluster settings (bench/core.ts runs the paper's plain clocks this way). */
-export async function runSwarm(seed: number, config: Partial<ClusterConfig> = {}): Promise<SwarmReport> {
+/**
+ * Runs one seed. `config` overrides cluster settings (bench/core.ts runs the paper's plain clocks
+ * this way); `prepare` sees the simulation before its nodes boot (the cluster view records it).
+ */
+export async function runSwarm(
+  seed: number,
+  config: Partial<ClusterConfig> = {},
+  prepare?: (sim: Simulation) => void,
+): Promise<SwarmReport> {
   const mix = drawMix(seed);
   const rnd = new SeededRandom(seed, 'swarm');
   const sim = await createSimulation({
@@ -101,6 +108,7 @@ export async function runSwarm(seed: number, config: Partial<ClusterConfig> = {}
     w: mix.wMin,
     strategy: mix.strategy,
     config: { clockSizeMax: mix.clockSizeMax, ...config },
+    ...(prepare ? { prepare } : {}),
   });
   sim.links({ loss: mix.loss, minDelay: 1, maxDelay: mix.maxDelay, duplicate: mix.duplicate });
   const ops = { ok: 0, failed: 0, reads: 0 };
