@@ -3,10 +3,14 @@ import type { BrowserNode } from '../browser/browser-node.js';
 import type { Identity } from '../browser/identity.js';
 import { Controller } from './controller.js';
 import { h } from './dom.js';
+import { presentFromHash } from './present.js';
+import { RoomChannel } from './room-channel.js';
+import { RoomNames } from './room-names.js';
 import { INITIAL_SCENARIO, Scenario } from './scenario.js';
 import { makeStore } from './store.js';
+import { followTabTitle } from './tab-title.js';
 import { cartView } from './views/cart.js';
-import { headerView } from './views/header.js';
+import { crashBanner, headerView } from './views/header.js';
 import { inspectorView } from './views/inspector.js';
 import { logView } from './views/log.js';
 import { membersView } from './views/members.js';
@@ -59,6 +63,9 @@ function tabs(label: string, items: { title: string; panel: HTMLElement }[]): HT
 
 export function mountApp(root: HTMLElement, bn: BrowserNode, identity: Identity): Controller {
   const config = bn.node.config;
+  const names = new RoomNames(bn.room);
+  names.ensure([bn.id]); // a tab is named when it starts: names follow the order tabs were opened in
+  const room = new RoomChannel(bn.room);
   const store = makeStore({
     self: bn.id,
     room: bn.room,
@@ -82,11 +89,21 @@ export function mountApp(root: HTMLElement, bn: BrowserNode, identity: Identity)
     revivable: [],
     dropped: 0,
     confirmingRemove: null,
+    names: names.current,
+    reports: new Map(),
+    present: presentFromHash(),
+    partition: null,
   });
-  const controller = new Controller(bn, store);
+  const controller = new Controller(bn, store, names, room);
+  followTabTitle(store);
+  const present = (on: boolean) => document.documentElement.classList.toggle('present', on);
+  present(store.getState().present);
+  store.subscribe((st) => present(st.present));
+  addEventListener('hashchange', () => store.setState({ present: presentFromHash() }));
   const scenario = new Scenario(controller);
   root.replaceChildren(
     headerView(controller),
+    crashBanner(controller),
     h(
       'main',
       { class: 'grid' },

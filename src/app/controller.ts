@@ -5,14 +5,18 @@
 import type { BrowserNode } from '../browser/browser-node.js';
 import { liveNodeIds } from '../browser/identity.js';
 import { memberStates } from '../browser/member-states.js';
+import { type Dot, EMPTY_CONTEXT, knows } from '../core/causal-context.js';
 import { decodeContext } from '../core/context.js';
 import type { NodeEvent } from '../core/events.js';
 import type { NodeId } from '../core/ports.js';
 import { listNodeDatabases } from '../storage/indexeddb.js';
 import { addItem, type Cart, decodeCart, EMPTY_CART, encodeCart, isCart, mergeCarts, removeItem } from './cart.js';
-import { nodeColors } from './colors.js';
 import { logEvent } from './log.js';
+import { shownStatus } from './member-status.js';
+import { cutFrom, type RoomChannel, type RoomMessage } from './room-channel.js';
+import type { RoomNames } from './room-names.js';
 import type { AppStore, CartState, MemberRow } from './store.js';
+import { failedWrite, type WriteTrace } from './write-trace.js';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -22,10 +26,14 @@ export class Controller {
   private cartTimer: ReturnType<typeof setTimeout> | undefined;
   /** What `stop` undoes: intervals, and subscriptions to the node. */
   private readonly undo: (() => void)[] = [];
+  /** The puts and deletes this node coordinated lately: who acknowledged, who kept hints (for a failed write's explanation). */
+  private readonly writes = new Map<string, WriteTrace>();
 
   constructor(
     readonly bn: BrowserNode,
     readonly store: AppStore,
+    readonly names: RoomNames,
+    readonly room: RoomChannel,
   ) {}
 
   start(): void {
@@ -33,7 +41,22 @@ export class Controller {
     this.undo.push(bn.node.on((e) => this.onEvent(e)));
     this.undo.push(bn.onLink(() => this.refreshMembers()));
     this.undo.push(bn.onSignaling((signaling) => this.store.setState({ signaling })));
-    this.undo.push(bn.faults.onChange(() => this.store.setState({ faults: bn.faults.state })));
+    this.undo.push(
+      bn.faults.onChange(() => {
+        this.store.setState({ faults: bn.faults.state, ...(bn.faults.isolated.size === 0 ? { partition: null } : {}) });
+        this.postFaults();
+        this.refreshMembers();
+      }),
+    );
+    this.undo.push(
+      this.names.onChange(() => {
+        this.store.setState({ names: this.names.current });
+        this.refreshMembers();
+      }),
+    );
+    this.undo.push(this.room.on((m) => this.onRoomMessage(m)));
+    this.room.post({ type: 'hello', node: bn.id });
+    this.postFaults();
     const members = setInterval(() => this.refreshMembers(), 2000);
     const revivable = setInterval(() => void this.refreshRevivable(), 5000);
     this.undo.push(
@@ -48,26 +71,114 @@ export class Controller {
 
   /** Clears every timer and subscription (the tab is going away). */
   stop(): void {
+    this.room.post({ type: 'bye', node: this.bn.id });
     for (const undo of this.undo.splice(0)) undo();
     clearTimeout(this.keysTimer);
     clearTimeout(this.inspectTimer);
     clearTimeout(this.cartTimer);
   }
 
+  private postFaults(): void {
+    const f = this.bn.faults;
+    this.room.post({ type: 'faults', node: this.bn.id, crashed: f.crashed, isolated: [...f.isolated] });
+  }
+
+  /** What the other tabs of this room in this browser say. */
+  private onRoomMessage(m: RoomMessage): void {
+    const { bn } = this;
+    const report = (node: NodeId, what: 'crashed' | 'closed' | null) => {
+      const reports = new Map(this.store.getState().reports);
+      if (what) reports.set(node, what);
+      else reports.delete(node);
+      this.store.setState({ reports });
+      this.refreshMembers();
+    };
+    switch (m.type) {
+      case 'hello':
+        this.postFaults();
+        report(m.node, null);
+        return;
+      case 'faults':
+        report(m.node, m.crashed ? 'crashed' : null);
+        return;
+      case 'bye':
+        report(m.node, 'closed');
+        return;
+      case 'changed':
+        this.onChanged(m.key, m.dots, m.node);
+        return;
+      case 'partition': {
+        const cut = cutFrom(m.groups, bn.id);
+        bn.faults.reconnect([...bn.faults.isolated].filter((id) => !cut.includes(id)));
+        bn.faults.isolate(cut);
+        this.store.setState({ partition: m.groups });
+        return;
+      }
+      case 'heal':
+        bn.faults.heal();
+        this.store.setState({ partition: null });
+        return;
+    }
+  }
+
+  /** Splits the cluster into `groups`: every tab of this room in this browser cuts itself off from the other groups. */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    this.room.post({ type: 'partition', groups }, true);
+  }
+
+  /** Heals every tab of this room in this browser: no crash, no cut, no delay, no drops. */
+  healEverywhere(): void {
+    this.room.post({ type: 'heal' }, true);
+  }
+
+  /**
+   * Versions of `key` (made by the events `dots`) were stored through `by`'s node: the cart and the
+   * inspector read the key again if they show it and do not know every one of those events.
+   */
+  private onChanged(key: string, dots: readonly Dot[], by: NodeId): void {
+    const { cart, selection } = this.store.getState();
+    const unknown = (context: string | null) => {
+      if (!context) return true;
+      try {
+        const cc = decodeContext(key, context);
+        return dots.some((d) => !knows(cc, d));
+      } catch {
+        return true;
+      }
+    };
+    if (key === cart.key && !cart.busy && unknown(cart.context)) {
+      clearTimeout(this.cartTimer);
+      const notice = `read again: ${by === this.bn.id ? 'this tab' : this.names.current.nameOf(by)} stored a version this page had not shown`;
+      this.cartTimer = setTimeout(() => void this.loadCart(key, notice), 300);
+    }
+    if (key === selection?.key) this.scheduleInspect();
+  }
+
   private onEvent(e: NodeEvent): void {
     const s = this.store.getState();
-    const logged = logEvent(s, e, this.bn.id, Date.now());
+    const logged = logEvent(s, e, this.bn.id, Date.now(), (id) => this.names.current.nameOf(id));
     if (logged) this.store.setState(logged);
+    this.traceWrite(e);
     if (e.type === 'membership' || e.type === 'reachability') {
       this.refreshMembers();
       // A cart that could not be read (too few nodes known yet) is read again once the cluster grows.
       const cart = this.store.getState().cart;
-      if (e.type === 'membership' && cart.error && !cart.busy) this.scheduleCartRetry();
+      if (e.type === 'membership' && (cart.error || cart.note) && !cart.busy) this.scheduleCartRetry();
     }
     if (e.type === 'stored') {
       this.scheduleKeys();
-      if (e.key === this.store.getState().selection?.key) this.scheduleInspect();
+      const dots = (this.bn.node.held.get(e.key)?.versions ?? []).map((v) => ({ node: v.dot.node, counter: v.dot.counter }));
+      this.room.post({ type: 'changed', node: this.bn.id, key: e.key, dots });
+      this.onChanged(e.key, dots, this.bn.id);
     }
+    if (e.type === 'hint-stored') {
+      const dots = e.versions.map((v) => ({ node: v.dot.node, counter: v.dot.counter }));
+      this.room.post({ type: 'changed', node: this.bn.id, key: e.key, dots });
+      this.onChanged(e.key, dots, this.bn.id);
+    }
+    if ((e.type === 'hint-delivered' || e.type === 'transfer' || e.type === 'repair') && e.key === s.selection?.key) this.scheduleInspect();
+    if (e.type === 'reachability' && e.reachable) this.dropFallbacksFor(e.node);
+    if (e.type === 'hint-delivered') this.dropFallbacksFor(e.target);
     if (e.type === 'dropped') this.store.setState((s) => ({ dropped: s.dropped + 1 }));
     const selected = this.store.getState().selection?.key;
     if (e.type === 'op-start' && e.key === selected) {
@@ -79,20 +190,75 @@ export class Controller {
     }
   }
 
+  /** The F badge of an owner goes once it answers again, or once its hint was handed back. */
+  private dropFallbacksFor(owner: NodeId): void {
+    const { fallbacks } = this.store.getState();
+    if (!fallbacks.has(owner)) return;
+    const next = new Map(fallbacks);
+    next.delete(owner);
+    this.store.setState({ fallbacks: next });
+  }
+
+  /** Keeps, for the puts and deletes this node coordinates, who acknowledged them and who kept hints. */
+  private traceWrite(e: NodeEvent): void {
+    if (e.type === 'op-start' && e.op !== 'get') {
+      this.writes.set(e.req, { req: e.req, key: e.key, acks: [], hints: [], forwardedTo: null });
+      for (const old of [...this.writes.keys()].slice(0, Math.max(0, this.writes.size - 50))) this.writes.delete(old);
+    } else if (e.type === 'op-forward' && e.op !== 'get' && !this.writes.has(e.req)) {
+      this.writes.set(e.req, { req: e.req, key: e.key, acks: [], hints: [], forwardedTo: e.to });
+    }
+    const trace = 'req' in e ? this.writes.get(e.req) : undefined;
+    if (!trace) return;
+    if (e.type === 'op-reply' && e.ok && !trace.acks.includes(e.from)) this.writes.set(e.req, { ...trace, acks: [...trace.acks, e.from] });
+    if (e.type === 'op-fallback' && e.hint)
+      this.writes.set(e.req, { ...trace, hints: [...trace.hints, { holder: e.fallback, owner: e.hint }] });
+  }
+
   refreshMembers(): void {
     const { node } = this.bn;
     const members = memberStates(this.bn);
-    const colors = nodeColors(members.map((m) => m.id));
+    this.names.ensure(members.map((m) => m.id));
+    const names = this.names.current;
     const ring = node.ring();
     const owned = new Map<NodeId, number>();
     for (const o of ring.owners) owned.set(o, (owned.get(o) ?? 0) + 1);
-    const rows: MemberRow[] = members.map((m) => ({ ...m, tokens: owned.get(m.id) ?? 0, color: colors.get(m.id)! }));
     const s = this.store.getState();
+    const { faults } = this.bn;
+    // In join order (A, B, C…), as the names go.
+    const order = new Map(names.ids().map((id, i) => [id, i]));
+    members.sort((x, y) => (order.get(x.id) ?? 1e9) - (order.get(y.id) ?? 1e9) || (x.id < y.id ? -1 : 1));
+    const rows: MemberRow[] = members.map((m) => {
+      const named = names.get(m.id);
+      const report = s.reports.get(m.id);
+      return {
+        ...m,
+        tokens: owned.get(m.id) ?? 0,
+        color: named?.color ?? '#8c959f',
+        name: named?.name ?? m.id.slice(0, 12),
+        text: named?.text ?? '#1b1f24',
+        shown: shownStatus({
+          self: m.self,
+          status: m.status,
+          reachable: m.reachable,
+          channel: m.channel,
+          ...(report ? { report } : {}),
+          cutByMe: faults.isolated.has(m.id),
+          selfCrashed: faults.crashed,
+        }),
+      };
+    });
     const n = node.config.n;
     // Keep the same array while nothing changed, so the views (and the element under a pointer) stay put.
     const same = JSON.stringify(rows) === JSON.stringify(s.members);
+    // An F badge stands only while its owner does not answer.
+    const answering = new Set(rows.filter((m) => m.shown.word === 'up').map((m) => m.id));
+    const fallbacks = [...s.fallbacks.keys()].some((o) => answering.has(o))
+      ? new Map([...s.fallbacks].filter(([o]) => !answering.has(o)))
+      : s.fallbacks;
     this.store.setState({
       members: same ? s.members : rows,
+      names,
+      fallbacks,
       ring,
       n,
       ...(node.settings.by ? { nBy: node.settings.by } : {}),
@@ -149,17 +315,23 @@ export class Controller {
     await this.inspect();
   }
 
-  async inspect(): Promise<void> {
+  /**
+   * Asks every node what it holds for the selected key; the context comes from `read` when the
+   * cart just read the same key ('' when nothing is stored yet).
+   */
+  async inspect(read?: string): Promise<void> {
     const selection = this.store.getState().selection;
     if (!selection) return;
     const { key } = selection;
     this.store.setState({ selection: { ...selection, loading: true } });
     const [replicas, context] = await Promise.all([
       this.bn.node.inspect(key).catch(() => null),
-      this.bn.node
-        .get(key, { r: this.store.getState().r })
-        .then((r) => ({ context: decodeContext(key, r.context) }))
-        .catch((e: unknown) => ({ error: message(e) })),
+      read !== undefined
+        ? { context: read ? decodeContext(key, read) : EMPTY_CONTEXT }
+        : this.bn.node
+            .get(key, { r: this.store.getState().r })
+            .then((r) => ({ context: decodeContext(key, r.context) }))
+            .catch((e: unknown) => ({ error: message(e) })),
     ]);
     if (this.store.getState().selection?.key !== key) return;
     this.store.setState({ selection: { key, replicas, context, loading: false } });
@@ -175,7 +347,14 @@ export class Controller {
     clearTimeout(this.cartTimer); // a read now makes a pending retry pointless
     const name = key.trim();
     if (!name) return this.setCart({ error: 'a cart needs a key' });
-    this.setCart({ key: name, busy: true, error: null, notice });
+    const before = this.store.getState();
+    const unread = before.cart.siblings === null || !!before.cart.note;
+    // The ring and the inspector follow the cart's key, so that all three show the same versions.
+    if (!before.selection || before.selection.key === before.cart.key) {
+      if (before.selection?.key !== name)
+        this.store.setState({ selection: { key: name, replicas: null, context: null, loading: true }, fallbacks: new Map() });
+    }
+    this.setCart({ key: name, busy: true, error: null, notice, note: null });
     try {
       const read = await this.bn.node.get(name, { r: this.store.getState().r });
       this.setCart({
@@ -188,8 +367,24 @@ export class Controller {
         context: read.context,
         busy: false,
       });
+      if (this.store.getState().selection?.key === name) void this.inspect(read.context);
     } catch (e) {
-      this.setCart({ busy: false, error: message(e) });
+      const s = this.store.getState();
+      const up = this.bn.node.ring().nodes.length;
+      const local = this.bn.node.held.get(name)?.versions.length ?? 0;
+      if (unread && local === 0 && up < s.r) {
+        // A new cluster too small for a read: nothing is stored yet, which is an empty cart, not an error.
+        this.setCart({
+          busy: false,
+          siblings: [],
+          context: null,
+          note: `Nothing is stored under this key yet. A full read waits for R = ${s.r} replies and ${up === 1 ? 'only this node is' : `only ${up} nodes are`} in the room: open more tabs.`,
+        });
+        if (this.store.getState().selection?.key === name) void this.inspect('');
+      } else {
+        this.setCart({ busy: false, error: message(e) });
+        if (this.store.getState().selection?.key === name) void this.inspect();
+      }
     }
     this.refreshKeys();
   }
@@ -208,12 +403,15 @@ export class Controller {
     const { key } = this.store.getState().cart;
     const w = this.store.getState().w;
     this.setCart({ busy: true, error: null });
+    const known = new Set(this.writes.keys());
     try {
       if (cart) await this.bn.node.put(key, encodeCart(cart), context, { w });
       else await this.bn.node.delete(key, context ?? '', { w });
       await this.loadCart(key, notice);
     } catch (e) {
-      this.setCart({ busy: false, error: message(e) });
+      const trace = [...this.writes.values()].filter((t) => t.key === key && !known.has(t.req)).pop();
+      const why = failedWrite(trace, (id) => this.names.current.nameOf(id));
+      this.setCart({ busy: false, error: `${message(e)}. ${why}` });
     }
   }
 

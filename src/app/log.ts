@@ -14,8 +14,14 @@ export interface LogState {
   readonly logSerial: number;
 }
 
-/** The log after `e` happened at `now` on node `self`, or undefined when `e` does not change it. */
-export function logEvent(state: LogState, e: NodeEvent, self: NodeId, now: number): LogState | undefined {
+/** The log after `e` happened at `now` on node `self`, or undefined when `e` does not change it; nodes are called by `name`. */
+export function logEvent(
+  state: LogState,
+  e: NodeEvent,
+  self: NodeId,
+  now: number,
+  name: (id: NodeId) => string = (id) => id,
+): LogState | undefined {
   let entries = state.log;
   let serial = state.logSerial;
   const add = (entry: Omit<LogEntry, 'id' | 'time'> & { id?: string }): void => {
@@ -29,7 +35,7 @@ export function logEvent(state: LogState, e: NodeEvent, self: NodeId, now: numbe
     entries = [...entries.slice(0, at), { ...entry, ...changes, nodes, lines: [...entry.lines, line] }, ...entries.slice(at + 1)];
     return true;
   };
-  const changed = logLines(e, self, now, entries, add, amend);
+  const changed = logLines(e, self, now, entries, add, amend, name);
   return changed ? { log: entries, logSerial: serial } : undefined;
 }
 
@@ -40,11 +46,12 @@ function logLines(
   entries: readonly LogEntry[],
   add: (entry: Omit<LogEntry, 'id' | 'time'> & { id?: string }) => void,
   amend: (id: string, line: LogLine, changes?: Partial<LogEntry>) => boolean,
+  name: (id: NodeId) => string,
 ): boolean {
-  const me = `${self} (this tab)`;
+  const me = `${name(self)} (this tab)`;
   switch (e.type) {
     case 'op-start': {
-      const asked = e.targets.map((t) => (t.hint ? `${t.node} (standing in for ${t.hint})` : t.node));
+      const asked = e.targets.map((t) => (t.hint ? `${name(t.node)} (standing in for ${name(t.hint)})` : name(t.node)));
       add({
         id: e.req,
         title: `${e.op} "${e.key}", coordinated by ${me}`,
@@ -56,22 +63,22 @@ function logLines(
       return true;
     }
     case 'op-forward':
-      if (!amend(e.req, { text: `no answer yet: forwarding to ${e.to}` })) {
+      if (!amend(e.req, { text: `no answer yet: forwarding to ${name(e.to)}` })) {
         add({
           id: e.req,
           title: `${e.op} "${e.key}" from ${me}`,
           key: e.key,
           nodes: [self, e.to],
-          lines: [{ text: `not among the key's top N replicas: forwarded to ${e.to} to coordinate` }],
+          lines: [{ text: `not among the key's top N replicas: forwarded to ${name(e.to)} to coordinate` }],
           done: false,
         });
       }
       return true;
     case 'op-reply':
-      return amend(e.req, { text: `${e.from} ${e.ok ? 'answered' : 'refused'}`, ...(e.ok ? {} : { tone: 'warn' as const }) });
+      return amend(e.req, { text: `${name(e.from)} ${e.ok ? 'answered' : 'refused'}`, ...(e.ok ? {} : { tone: 'warn' as const }) });
     case 'op-fallback':
       return amend(e.req, {
-        text: `${e.suspected} is slow or unreachable: asking ${e.fallback}${e.hint ? `, which keeps a hint for ${e.hint}` : ''}`,
+        text: `${name(e.suspected)} is slow or unreachable: asking ${name(e.fallback)}${e.hint ? `, which keeps a hint for ${name(e.hint)}` : ''}`,
         tone: 'warn',
       });
     case 'op-done':
@@ -79,40 +86,44 @@ function logLines(
     case 'repair': {
       const get = entries.find((x) => x.key === e.key && x.title.startsWith('get'));
       if (get && now - get.time < 10_000)
-        return amend(get.id, { text: `read repair: sent the merged versions to ${e.to}`, tone: 'warn' }, { nodes: [...get.nodes, e.to] });
+        return amend(
+          get.id,
+          { text: `read repair: sent the merged versions to ${name(e.to)}`, tone: 'warn' },
+          { nodes: [...get.nodes, e.to] },
+        );
       add({
         title: `read repair of "${e.key}"`,
         key: e.key,
         nodes: [e.to],
-        lines: [{ text: `sent the merged versions to ${e.to}` }],
+        lines: [{ text: `sent the merged versions to ${name(e.to)}` }],
         done: true,
       });
       return true;
     }
     case 'hint-stored':
       add({
-        title: `hint stored for ${e.target}`,
+        title: `hint stored for ${name(e.target)}`,
         key: e.key,
         nodes: [self, e.target],
-        lines: [{ text: `${me} keeps "${e.key}" for ${e.target}, which the coordinator could not reach` }],
+        lines: [{ text: `${me} keeps "${e.key}" for ${name(e.target)}, which the coordinator could not reach` }],
         done: true,
       });
       return true;
     case 'hint-delivered':
       add({
-        title: `hint handed over to ${e.target}`,
+        title: `hint handed over to ${name(e.target)}`,
         key: e.key,
         nodes: [self, e.target],
-        lines: [{ text: `${e.target} stored "${e.key}"; the hint is deleted here`, tone: 'ok' }],
+        lines: [{ text: `${name(e.target)} stored "${e.key}"; the hint is deleted here`, tone: 'ok' }],
         done: true,
       });
       return true;
     case 'transfer':
       add({
-        title: `range transfer to ${e.to}`,
+        title: `range transfer to ${name(e.to)}`,
         key: e.key,
         nodes: [self, e.to],
-        lines: [{ text: `${e.to} stored "${e.key}", a key it now replicates` }],
+        lines: [{ text: `${name(e.to)} stored "${e.key}", a key it now replicates` }],
         done: true,
       });
       return true;
@@ -127,7 +138,7 @@ function logLines(
       return true;
     case 'reachability':
       add({
-        title: `${e.node} is ${e.reachable ? 'reachable again' : 'unreachable'}`,
+        title: `${name(e.node)} is ${e.reachable ? 'reachable again' : 'unreachable'}`,
         nodes: [e.node],
         lines: [
           {
@@ -140,7 +151,7 @@ function logLines(
       return true;
     case 'dropped':
       add({
-        title: e.reason === 'refused' ? `message from ${e.from} refused` : `frame from ${e.from} dropped`,
+        title: e.reason === 'refused' ? `message from ${name(e.from)} refused` : `frame from ${name(e.from)} dropped`,
         nodes: [e.from],
         lines: [{ text: `${e.reason}: ${e.detail}`, tone: 'bad' }],
         done: true,

@@ -13,6 +13,8 @@ import type { VClock } from '../core/vclock.js';
 import type { FaultState } from '../net/faults.js';
 import type { SignalingStatus } from '../net/signaling-client.js';
 import type { Cart } from './cart.js';
+import type { Shown } from './member-status.js';
+import type { NodeNames } from './node-names.js';
 
 export interface MemberRow {
   readonly id: NodeId;
@@ -24,6 +26,11 @@ export interface MemberRow {
   /** Tokens (strategy 1) or partitions (strategy 3) the node owns on the ring. */
   readonly tokens: number;
   readonly color: string;
+  /** Its name in this room (A, B, C… in join order) and the ink that reads on its colour. */
+  readonly name: string;
+  readonly text: string;
+  /** Its one status, as every view shows it (member-status.ts). */
+  readonly shown: Shown;
   /** The member that removed this one (it signed the removal). */
   readonly removedBy?: NodeId;
   /** A node without a browser (`npm run node`), as it said on its proven channel. */
@@ -46,6 +53,8 @@ export interface CartState {
   readonly error: string | null;
   /** What the last action did, in a sentence (for example, which deleted items came back). */
   readonly notice: string | null;
+  /** Why the last read failed, when that is no error to a person: nothing stored yet in a cluster too small for R. */
+  readonly note?: string | null;
 }
 
 export interface Selection {
@@ -111,6 +120,14 @@ export interface AppState {
   readonly dropped: number;
   /** The member whose Remove button was pressed once and now asks for confirmation. */
   readonly confirmingRemove: NodeId | null;
+  /** Names of the room's nodes (A, B, C…), shared with the other tabs and the cluster view. */
+  readonly names: NodeNames;
+  /** What the other tabs of this browser said of themselves: crashed, or closed. */
+  readonly reports: ReadonlyMap<NodeId, 'crashed' | 'closed'>;
+  /** Presentation mode: large type and a large ring, for a projector. */
+  readonly present: boolean;
+  /** The groups of the partition the last "Partition…" made, until a heal. */
+  readonly partition: readonly (readonly NodeId[])[] | null;
 }
 
 export type AppStore = ReturnType<typeof makeStore>;

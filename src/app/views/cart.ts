@@ -5,10 +5,11 @@
  * context, so it supersedes them all.
  */
 
-import { actorNode, clockPairs, formatClock } from '../../core/vclock.js';
+import { actorNode } from '../../core/vclock.js';
 import { isCart } from '../cart.js';
 import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
+import { namedClock, namedPairs, nodeChip } from './named.js';
 import { watch } from './watch.js';
 
 export function cartView(c: Controller): HTMLElement {
@@ -49,15 +50,20 @@ export function cartView(c: Controller): HTMLElement {
 
   watch(
     c.store,
-    (st) => st.cart,
-    (cart) => {
+    (st) => ({ cart: st.cart, names: st.names }),
+    ({ cart, names }) => {
       status.textContent = cart.busy ? 'Working…' : (cart.notice ?? '');
       alert.textContent = cart.error ?? '';
       const siblings = cart.siblings;
       const conflicted = !!siblings && siblings.length > 1;
       for (const el of add.querySelectorAll('input, button')) (el as HTMLInputElement).disabled = conflicted || cart.busy;
       if (!siblings) return fill(body, h('p', { class: 'muted' }, 'Not read yet.'));
-      if (siblings.length === 0) return fill(body, h('p', { class: 'muted' }, 'This cart is empty (no version yet).'));
+      if (siblings.length === 0)
+        return fill(
+          body,
+          h('p', { class: 'empty-cart' }, 'This cart is empty (no version yet).'),
+          cart.note ? h('p', { class: 'muted', 'data-testid': 'cart-note' }, cart.note) : null,
+        );
       if (!conflicted) {
         const only = siblings[0]!;
         if (only.deleted)
@@ -70,7 +76,12 @@ export function cartView(c: Controller): HTMLElement {
           );
         return fill(
           body,
-          h('p', { class: 'muted' }, 'One version, clock ', h('code', { class: 'clock' }, formatClock(only.clock))),
+          h(
+            'p',
+            { class: 'muted one-version' },
+            'One version, clock ',
+            h('code', { class: 'clock', 'data-testid': 'cart-clock' }, namedClock(only.clock, names)),
+          ),
           only.cart.items.length === 0
             ? h('p', { class: 'muted' }, 'No items.')
             : h(
@@ -108,9 +119,15 @@ export function cartView(c: Controller): HTMLElement {
               h(
                 'ul',
                 { class: 'clock-list' },
-                clockPairs(sib.clock).map((pair) => h('li', {}, pair)),
+                namedPairs(sib.clock, names).map((pair) => h('li', {}, pair)),
               ),
-              h('p', { class: 'muted small' }, `written through ${actorNode(sib.dot.node)}, as its event ${sib.dot.counter}`),
+              h(
+                'p',
+                { class: 'muted small' },
+                'written through ',
+                nodeChip(names, actorNode(sib.dot.node)),
+                `, as its event ${sib.dot.counter}`,
+              ),
               sib.deleted
                 ? h('p', { class: 'muted' }, 'deleted (a tombstone)')
                 : isCart(sib.cart)

@@ -2,6 +2,7 @@
 import { REPLICAS_MAX } from '../../core/settings.js';
 import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
+import { setPresentHash } from '../present.js';
 import { joinButton } from './join.js';
 import { watch } from './watch.js';
 
@@ -18,9 +19,9 @@ export function headerView(c: Controller): HTMLElement {
   const quorum = h('div', { class: 'quorum', role: 'group', 'aria-label': 'Replication settings' });
   watch(
     c.store,
-    (st) => ({ self: st.self, room: st.room, origin: st.origin, signaling: st.signaling, members: st.members }),
-    ({ self, room, origin, signaling, members }) => {
-      const me = members.find((m) => m.self);
+    (st) => ({ self: st.self, room: st.room, origin: st.origin, signaling: st.signaling, names: st.names }),
+    ({ self, room, origin, signaling, names }) => {
+      const me = names.get(self);
       const how = {
         reload: 'same node as before the reload',
         revived: 'revived from its stored data',
@@ -29,8 +30,20 @@ export function headerView(c: Controller): HTMLElement {
       }[origin];
       fill(
         who,
-        h('span', { class: 'swatch big', style: `background:${me?.color ?? '#888'}` }),
-        h('span', { title: how }, 'This tab is ', h('strong', { 'data-testid': 'self-id' }, self), ' in room ', h('code', {}, room)),
+        h(
+          'span',
+          { class: 'self-badge', title: self, 'data-testid': 'self-name', style: me ? `background:${me.color};color:${me.text}` : null },
+          names.nameOf(self),
+        ),
+        h(
+          'span',
+          { title: how },
+          'This tab is node ',
+          h('strong', {}, names.nameOf(self)),
+          h('span', { class: 'muted self-id', 'data-testid': 'self-id' }, ` ${self}`),
+          ' in room ',
+          h('code', {}, room),
+        ),
         h('span', { class: `pill ${signaling}` }, `signaling ${signaling}`),
       );
     },
@@ -69,5 +82,50 @@ export function headerView(c: Controller): HTMLElement {
     },
     'Cluster view',
   );
-  return h('header', { class: 'top' }, h('h1', {}, 'Dynamo'), who, quorum, joinButton(room), clusterView);
+  const present = h('button', {
+    type: 'button',
+    class: 'present-toggle',
+    title: 'Large type and a large ring, for a projector (#present in the address)',
+    onclick: () => {
+      const on = !c.store.getState().present;
+      setPresentHash(on);
+      c.store.setState({ present: on });
+    },
+  });
+  watch(
+    c.store,
+    (st) => st.present,
+    (on) => {
+      present.textContent = on ? 'Leave presentation' : 'Presentation mode';
+      present.setAttribute('aria-pressed', String(on));
+    },
+  );
+  return h(
+    'header',
+    { class: 'top' },
+    h('h1', {}, 'Dynamo'),
+    who,
+    quorum,
+    h('div', { class: 'header-links' }, present, joinButton(room), clusterView),
+  );
+}
+
+/** Across the top of a crashed tab: it is crashed, and one click recovers it. */
+export function crashBanner(c: Controller): HTMLElement {
+  const banner = h('div', { class: 'crash-banner', role: 'alert' });
+  watch(
+    c.store,
+    (st) => st.faults.crashed,
+    (crashed) => {
+      banner.hidden = !crashed;
+      if (!crashed) return fill(banner);
+      fill(
+        banner,
+        h('strong', {}, 'This node is crashed'),
+        ': it sends nothing and answers no one; the others hold hints for it. ',
+        h('button', { type: 'button', onclick: () => c.bn.faults.heal() }, 'Recover now'),
+      );
+    },
+  );
+  return banner;
 }

@@ -1,12 +1,11 @@
 /** The key inspector: what each node holds for a key (versions, clocks, tombstones), the hints kept for others, and the context a put would use. */
 
-import { formatContext } from '../../core/causal-context.js';
 import { keyPosition } from '../../core/hash.js';
 import { preferenceList } from '../../core/ring.js';
-import { formatClock } from '../../core/vclock.js';
 import { knowledge } from '../../core/version.js';
 import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
+import { namedClock, namedContext, nodeChip } from './named.js';
 import { watch } from './watch.js';
 
 const preview = (value: Uint8Array) => {
@@ -33,8 +32,8 @@ export function inspectorView(c: Controller): HTMLElement {
   const body = h('div', { class: 'scroll inspector-body', 'aria-live': 'polite' });
   watch(
     c.store,
-    (st) => ({ selection: st.selection, ring: st.ring }),
-    ({ selection, ring }) => {
+    (st) => ({ selection: st.selection, ring: st.ring, names: st.names }),
+    ({ selection, ring, names }) => {
       if (!selection) return fill(body, h('p', { class: 'muted' }, 'Inspect a key to see every replica’s versions.'));
       if (document.activeElement !== keyInput) keyInput.value = selection.key;
       const top = ring.tokens.length ? preferenceList(ring, keyPosition(selection.key)) : [];
@@ -49,7 +48,7 @@ export function inspectorView(c: Controller): HTMLElement {
             ? h('span', { class: 'muted' }, 'reading…')
             : 'error' in ctx
               ? h('span', { class: 'error' }, ctx.error)
-              : h('code', { class: 'clock' }, formatContext(ctx.context)),
+              : h('code', { class: 'clock', 'data-testid': 'inspector-context' }, namedContext(ctx.context, names)),
         ),
         selection.replicas === null
           ? h('p', { class: 'muted' }, selection.loading ? 'Asking every node…' : 'No answer.')
@@ -74,7 +73,7 @@ export function inspectorView(c: Controller): HTMLElement {
                     h(
                       'tr',
                       {},
-                      h('td', {}, r.node),
+                      h('td', {}, nodeChip(names, r.node)),
                       h('td', {}, top.includes(r.node) ? `replica ${top.indexOf(r.node) + 1} of ${top.length}` : 'not a replica'),
                       h(
                         'td',
@@ -88,7 +87,7 @@ export function inspectorView(c: Controller): HTMLElement {
                                   h(
                                     'div',
                                     { class: 'version' },
-                                    h('code', { class: 'clock' }, formatClock(v.clock)),
+                                    h('code', { class: 'clock' }, namedClock(v.clock, names)),
                                     ' ',
                                     v.deleted ? h('em', {}, 'tombstone') : preview(v.value),
                                   ),
@@ -97,7 +96,7 @@ export function inspectorView(c: Controller): HTMLElement {
                                   'div',
                                   { class: 'muted' },
                                   r.record.versions.length === 0 ? 'tombstones reaped; has seen ' : 'has seen ',
-                                  h('code', {}, formatContext(knowledge(r.record))),
+                                  h('code', {}, namedContext(knowledge(r.record), names)),
                                 ),
                               ],
                       ),
@@ -110,8 +109,8 @@ export function inspectorView(c: Controller): HTMLElement {
                               h(
                                 'div',
                                 {},
-                                `for ${hint.target}: `,
-                                hint.record.versions.map((v) => h('code', { class: 'clock' }, formatClock(v.clock))),
+                                `for ${names.nameOf(hint.target)}: `,
+                                hint.record.versions.map((v) => h('code', { class: 'clock' }, namedClock(v.clock, names))),
                               ),
                             ),
                       ),

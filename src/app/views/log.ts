@@ -3,6 +3,13 @@ import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
 import { watch } from './watch.js';
 
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+/** To the millisecond: requests take about 100 ms. */
+const timeOf = (t: number) => {
+  const d = new Date(t);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+};
+
 export function logView(c: Controller): HTMLElement {
   const keyFilter = h('input', {
     id: 'log-key',
@@ -12,7 +19,7 @@ export function logView(c: Controller): HTMLElement {
   });
   const nodeFilter = h('input', {
     id: 'log-node',
-    placeholder: 'any node',
+    placeholder: 'any node (A, B…)',
     autocomplete: 'off',
     oninput: (e: Event) => c.setLogFilter({ node: (e.target as HTMLInputElement).value }),
   });
@@ -20,13 +27,12 @@ export function logView(c: Controller): HTMLElement {
   const count = h('span', { class: 'muted' });
   watch(
     c.store,
-    (st) => ({ log: st.log, filter: st.logFilter }),
-    ({ log, filter }) => {
+    (st) => ({ log: st.log, filter: st.logFilter, names: st.names }),
+    ({ log, filter, names }) => {
       const key = filter.key.trim();
       const node = filter.node.trim();
-      const shown = log
-        .filter((e) => (!key || (e.key ?? '').includes(key)) && (!node || e.nodes.some((n) => n.includes(node))))
-        .slice(0, 150);
+      const matches = (id: string) => names.nameOf(id) === node.toUpperCase() || id.includes(node);
+      const shown = log.filter((e) => (!key || (e.key ?? '').includes(key)) && (!node || e.nodes.some(matches))).slice(0, 150);
       count.textContent = `${shown.length} of ${log.length}`;
       fill(
         list,
@@ -34,7 +40,7 @@ export function logView(c: Controller): HTMLElement {
           h(
             'li',
             { class: `entry ${e.done ? '' : 'open'}` },
-            h('div', { class: 'entry-head' }, h('time', {}, new Date(e.time).toLocaleTimeString()), ' ', h('strong', {}, e.title)),
+            h('div', { class: 'entry-head' }, h('time', {}, timeOf(e.time)), ' ', h('strong', {}, e.title)),
             h(
               'ul',
               {},

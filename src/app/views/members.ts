@@ -5,13 +5,9 @@
  */
 import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
-import type { MemberRow } from '../store.js';
+import { nodeChip } from './named.js';
+import { partitionButton } from './partition.js';
 import { watch } from './watch.js';
-
-function statusOf(m: MemberRow): string {
-  if (m.self || m.status !== 'up') return m.status;
-  return m.reachable ? 'up' : 'unreachable';
-}
 
 export function membersView(c: Controller): HTMLElement {
   const table = h('div', { class: 'scroll members-table' });
@@ -31,7 +27,7 @@ export function membersView(c: Controller): HTMLElement {
           h(
             'tr',
             {},
-            ['Node', 'Seen from here', `Ring share`, 'Cut off', ''].map((t) => h('th', { scope: 'col' }, t)),
+            ['Node', 'Status from here', 'Ring share', 'Cut off', ''].map((t) => h('th', { scope: 'col' }, t)),
           ),
         ),
         h(
@@ -40,23 +36,26 @@ export function membersView(c: Controller): HTMLElement {
           st.members.map((m) =>
             h(
               'tr',
-              { class: statusOf(m) },
+              { class: `status-${m.shown.word.replace(' ', '-')}`, 'data-node': m.id, 'data-name': m.name },
               h(
                 'td',
                 { class: 'node-cell' },
-                h('span', { class: 'swatch', style: `background:${m.color}` }),
-                m.id,
-                m.self ? h('div', { class: 'muted' }, 'this tab') : null,
+                nodeChip(st.names, m.id),
+                m.self ? h('span', { class: 'muted' }, ' this tab') : null,
                 m.headless ? h('div', { class: 'muted', 'data-testid': 'headless' }, 'headless node') : null,
               ),
               h(
                 'td',
-                {},
-                h('div', { class: 'status-cell' }, statusOf(m)),
-                m.removedBy ? h('div', { class: 'muted' }, `removed by ${m.removedBy}`) : null,
-                m.self ? null : h('div', { class: 'muted' }, `channel ${m.channel}`),
+                { title: m.shown.why },
+                h('div', { class: `status-cell ${m.shown.tone}` }, m.shown.word === 'crashed' ? '✕ crashed' : m.shown.word),
+                m.removedBy ? h('div', { class: 'muted' }, `removed by ${st.names.nameOf(m.removedBy)}`) : null,
               ),
-              h('td', {}, `${m.tokens} ${unit}`, h('div', { class: 'muted' }, `capacity ${m.capacity}`)),
+              h(
+                'td',
+                { title: `capacity ${m.capacity}` },
+                `${m.tokens} ${unit}`,
+                m.capacity === 1 ? null : h('span', { class: 'muted' }, ` (capacity ${m.capacity})`),
+              ),
               h(
                 'td',
                 {},
@@ -64,7 +63,7 @@ export function membersView(c: Controller): HTMLElement {
                   ? ''
                   : h('input', {
                       type: 'checkbox',
-                      'aria-label': `Cut off from ${m.id}`,
+                      'aria-label': `Cut off from ${m.name}`,
                       checked: st.faults.isolated.includes(m.id),
                       onchange: (e: Event) => c.isolate(m.id, (e.target as HTMLInputElement).checked),
                     }),
@@ -80,10 +79,10 @@ export function membersView(c: Controller): HTMLElement {
                     ? st.confirmingRemove === m.id
                       ? h(
                           'button',
-                          { type: 'button', class: 'danger', 'aria-label': `Confirm removing ${m.id}`, onclick: () => c.remove(m.id) },
+                          { type: 'button', class: 'danger', 'aria-label': `Confirm removing ${m.name}`, onclick: () => c.remove(m.id) },
                           'Confirm',
                         )
-                      : h('button', { type: 'button', 'aria-label': `Remove ${m.id}`, onclick: () => c.askRemove(m.id) }, 'Remove')
+                      : h('button', { type: 'button', 'aria-label': `Remove ${m.name}`, onclick: () => c.askRemove(m.id) }, 'Remove')
                     : null,
               ),
             ),
@@ -101,8 +100,13 @@ export function membersView(c: Controller): HTMLElement {
             st.revivable.map((id) => [
               h(
                 'a',
-                { href: `?room=${encodeURIComponent(st.room)}&node=${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener' },
-                id,
+                {
+                  href: `?room=${encodeURIComponent(st.room)}&node=${encodeURIComponent(id)}`,
+                  target: '_blank',
+                  rel: 'noopener',
+                  title: id,
+                },
+                st.names.get(id) ? st.names.nameOf(id) : id,
               ),
               ' ',
             ]),
@@ -113,6 +117,7 @@ export function membersView(c: Controller): HTMLElement {
     c.store,
     (st) => ({
       members: st.members,
+      names: st.names,
       faults: st.faults,
       revivable: st.revivable,
       strategy: st.strategy,
@@ -160,7 +165,7 @@ export function membersView(c: Controller): HTMLElement {
       dropOut.textContent = `${Math.round(f.dropRate * 100)} %`;
       const parts = [
         f.crashed ? 'crashed: answers no one' : '',
-        f.isolated.length ? `cut off from ${f.isolated.join(', ')}` : '',
+        f.isolated.length ? `cut off from ${f.isolated.map((id) => c.store.getState().names.nameOf(id)).join(', ')}` : '',
         f.delayMs ? `every message sent ${f.delayMs} ms late` : '',
         f.dropRate ? `${Math.round(f.dropRate * 100)} % of messages dropped` : '',
       ].filter(Boolean);
@@ -182,11 +187,26 @@ export function membersView(c: Controller): HTMLElement {
     summary,
   );
   faults.prepend(h('div', { class: 'fault-buttons' }, crash, faults.querySelector('button:last-of-type')!));
+  const classFaults = h(
+    'div',
+    { class: 'class-faults', role: 'group', 'aria-label': 'Faults for every tab of this room in this browser' },
+    partitionButton(c),
+    h(
+      'button',
+      {
+        type: 'button',
+        title: 'Every tab of this room in this browser: no crash, no cut, no delay, no drops',
+        onclick: () => c.healEverywhere(),
+      },
+      'Heal every tab',
+    ),
+  );
   return h(
     'section',
     { class: 'panel members-panel', 'aria-labelledby': 'members-h' },
     h('div', { class: 'panel-head' }, h('h2', { id: 'members-h' }, 'Members'), revive),
     table,
+    classFaults,
     faults,
   );
 }

@@ -1,19 +1,25 @@
 /**
- * The ring: every range coloured by the node that owns it, this node's ranges marked by an outer
- * band, unreachable nodes faded and dashed, keys as dots at their MD5 positions. The selected
- * key's preference list is numbered at the ranges of its N replicas; a fallback standing in for
- * an owner is marked F.
+ * The ring: every range coloured by the node that owns it and named (A, B, C…) inside the ring,
+ * this node's ranges marked by an outer band, nodes that do not serve faded and dashed (a crashed
+ * one crossed out), keys as dots at their MD5 positions. The selected key's preference list is
+ * numbered at the ranges of its N replicas; a fallback standing in for an owner is marked F. The
+ * drawing leaves room for every badge: none is cut at the edge.
  */
 import { keyPosition } from '../../core/hash.js';
 import { preferenceList, ranges, successorIndex } from '../../core/ring.js';
-import { formatClock } from '../../core/vclock.js';
 import type { Controller } from '../controller.js';
 import { fill, h, s } from '../dom.js';
+import { serving } from '../member-status.js';
+import { namedClock, nodeChip } from './named.js';
 import { watch } from './watch.js';
 
-const SIZE = 380;
+const R = 150;
+const BAND = 18;
+const BADGE_R = 11;
+/** Badges stand out from the ring on three levels (by rank), the F badges on a fourth. */
+const badgeRadius = (level: number) => R + 24 + level * 17;
+const SIZE = 2 * (badgeRadius(3) + BADGE_R + 4);
 const C = SIZE / 2;
-const R = 126;
 
 function angle(pos: string): number {
   return (parseInt(pos.slice(0, 8), 16) / 2 ** 32) * 2 * Math.PI - Math.PI / 2;
@@ -64,10 +70,13 @@ export function ringView(c: Controller): HTMLElement {
       fallbacks: st.fallbacks,
       self: st.self,
       n: st.n,
+      names: st.names,
     }),
-    ({ ring, members, keys, selection, fallbacks, self }) => {
+    ({ ring, members, keys, selection, fallbacks, self, names }) => {
       const color = new Map(members.map((m) => [m.id, m.color]));
-      const down = new Set(members.filter((m) => !m.reachable || m.status !== 'up').map((m) => m.id));
+      const byId = new Map(members.map((m) => [m.id, m]));
+      const down = new Set(members.filter((m) => !serving(m.shown)).map((m) => m.id));
+      const label = (id: string) => `${names.nameOf(id)}${id === self ? ' (this tab)' : ''}`;
       const all = ranges(ring);
       const svg = s('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, width: SIZE, height: SIZE, role: 'img', 'aria-labelledby': 'ring-title' });
       svg.append(
@@ -77,7 +86,7 @@ export function ringView(c: Controller): HTMLElement {
           `Consistent-hash ring: ${ring.nodes.length} nodes, ${ring.tokens.length} ranges, ${keys.length} keys`,
         ),
       );
-      svg.append(s('circle', { cx: C, cy: C, r: R, fill: 'none', stroke: '#d0d7de', 'stroke-width': 16 }));
+      svg.append(s('circle', { cx: C, cy: C, r: R, fill: 'none', stroke: '#d0d7de', 'stroke-width': BAND }));
       for (const range of all) {
         const owner = ring.owners[range.index]!;
         svg.append(
@@ -87,23 +96,60 @@ export function ringView(c: Controller): HTMLElement {
               d: arc(range.lo, range.hi, R),
               fill: 'none',
               stroke: color.get(owner) ?? '#888',
-              'stroke-width': 16,
+              'stroke-width': BAND,
               opacity: down.has(owner) ? 0.3 : 1,
               'stroke-dasharray': down.has(owner) ? '4 3' : null,
             },
-            s('title', {}, `${owner}${owner === self ? ' (this tab)' : ''}${down.has(owner) ? ', unreachable from here' : ''}`),
+            s('title', {}, `${label(owner)} ${owner}${down.has(owner) ? `: ${byId.get(owner)?.shown.word}` : ''}`),
           ),
         );
         if (owner === self)
-          svg.append(s('path', { d: arc(range.lo, range.hi, R + 12), fill: 'none', stroke: '#1b1f24', 'stroke-width': 4 }));
+          svg.append(s('path', { d: arc(range.lo, range.hi, R + BAND / 2 + 4), fill: 'none', stroke: '#1b1f24', 'stroke-width': 4 }));
+      }
+      // Each node's name inside the ring, at the middle of its largest range; crossed out when it does not serve.
+      const largest = new Map<string, { mid: number; span: number }>();
+      for (const range of all) {
+        const owner = ring.owners[range.index]!;
+        const a1 = angle(range.lo);
+        let a2 = angle(range.hi);
+        if (a2 <= a1) a2 += 2 * Math.PI;
+        if (range.lo === range.hi) a2 = a1 + 2 * Math.PI;
+        const span = a2 - a1;
+        if (span > (largest.get(owner)?.span ?? -1)) largest.set(owner, { mid: (a1 + a2) / 2, span });
+      }
+      const placed: [number, number][] = [];
+      for (const [owner, { mid }] of largest) {
+        const m = byId.get(owner);
+        // Inward, step by step, until the name stands clear of the names placed before it.
+        let [x, y] = point(mid, R - 50);
+        for (let r = R - 50; r > 20 && placed.some(([px, py]) => Math.hypot(px - x, py - y) < 28); r -= 28) [x, y] = point(mid, r);
+        placed.push([x, y]);
+        const g = s(
+          'g',
+          { class: 'ring-name', 'data-node': owner, 'data-status': m?.shown.word ?? '' },
+          s('title', {}, `${label(owner)} ${owner}`),
+        );
+        g.append(s('circle', { cx: x, cy: y, r: 13, fill: color.get(owner) ?? '#888', stroke: '#1b1f24', 'stroke-width': 1 }));
+        g.append(
+          s('text', { x, y: y + 5, 'text-anchor': 'middle', class: 'ring-name-text', fill: m?.text ?? '#1b1f24' }, names.nameOf(owner)),
+        );
+        if (m && !serving(m.shown))
+          g.append(
+            s('path', {
+              d: `M ${x - 12} ${y - 12} L ${x + 12} ${y + 12} M ${x + 12} ${y - 12} L ${x - 12} ${y + 12}`,
+              stroke: m.shown.word === 'crashed' ? '#b42318' : '#57606a',
+              'stroke-width': 3.5,
+            }),
+          );
+        svg.append(g);
       }
       for (const token of ring.tokens) {
-        const [x1, y1] = point(angle(token), R - 8);
-        const [x2, y2] = point(angle(token), R + 8);
+        const [x1, y1] = point(angle(token), R - BAND / 2);
+        const [x2, y2] = point(angle(token), R + BAND / 2);
         svg.append(s('line', { x1, y1, x2, y2, stroke: 'white', 'stroke-width': 1 }));
       }
       for (const key of keys) {
-        const [x, y] = point(angle(keyPosition(key)), R - 26);
+        const [x, y] = point(angle(keyPosition(key)), R - 24);
         const dot = s(
           'circle',
           {
@@ -122,7 +168,7 @@ export function ringView(c: Controller): HTMLElement {
         const pos = keyPosition(selection.key);
         const top = preferenceList(ring, pos);
         const start = successorIndex(ring, pos);
-        const [kx, ky] = point(angle(pos), R - 26);
+        const [kx, ky] = point(angle(pos), R - 24);
         svg.append(
           s(
             'text',
@@ -139,11 +185,23 @@ export function ringView(c: Controller): HTMLElement {
           seen.add(owner);
           // Badges stand further out with their rank, so that neighbouring replicas never hide each other.
           const a = angle(ring.tokens[index]!);
-          const [x, y] = point(a, R + 26 + (seen.size - 1) * 18);
-          const [bx, by] = point(a, R + 10);
+          const [x, y] = point(a, badgeRadius((seen.size - 1) % 3));
+          const [bx, by] = point(a, R + BAND / 2);
           svg.append(s('line', { x1: bx, y1: by, x2: x, y2: y, stroke: '#1b1f24', 'stroke-width': 1 }));
-          svg.append(s('circle', { cx: x, cy: y, r: 9, fill: color.get(owner) ?? '#888', stroke: '#1b1f24', 'stroke-width': 1.5 }));
-          svg.append(s('text', { x, y: y + 4, 'text-anchor': 'middle', class: 'badge' }, String(seen.size)));
+          svg.append(
+            s(
+              'circle',
+              { cx: x, cy: y, r: BADGE_R, fill: color.get(owner) ?? '#888', stroke: '#1b1f24', 'stroke-width': 1.5 },
+              s('title', {}, `replica ${seen.size}: ${label(owner)}`),
+            ),
+          );
+          svg.append(
+            s(
+              'text',
+              { x, y: y + 5, 'text-anchor': 'middle', class: 'badge', fill: byId.get(owner)?.text ?? '#ffffff' },
+              String(seen.size),
+            ),
+          );
         }
         for (const [owner, fallback] of fallbacks) {
           // The fallback's first range clockwise from the key: where the walk found it.
@@ -151,15 +209,25 @@ export function ringView(c: Controller): HTMLElement {
           for (let i = 0; i < ring.tokens.length && at < 0; i++)
             if (ring.owners[(start + i) % ring.tokens.length] === fallback) at = (start + i) % ring.tokens.length;
           if (at < 0) continue;
-          const [x, y] = point(angle(ring.tokens[at]!), R + 26 + top.length * 18);
+          const [x, y] = point(angle(ring.tokens[at]!), badgeRadius(3));
           svg.append(
             s(
               'circle',
-              { cx: x, cy: y, r: 9, fill: 'white', stroke: color.get(fallback) ?? '#888', 'stroke-width': 3, 'stroke-dasharray': '3 2' },
-              s('title', {}, `${fallback} stands in for ${owner}`),
+              {
+                cx: x,
+                cy: y,
+                r: BADGE_R,
+                fill: 'white',
+                stroke: color.get(fallback) ?? '#888',
+                'stroke-width': 3,
+                'stroke-dasharray': '3 2',
+              },
+              s('title', {}, `${label(fallback)} stands in for ${names.nameOf(owner)}`),
             ),
           );
-          svg.append(s('text', { x, y: y + 4, 'text-anchor': 'middle', class: 'badge dark' }, 'F'));
+          svg.append(
+            s('text', { x, y: y + 5, 'text-anchor': 'middle', class: 'badge', fill: '#1b1f24', 'data-testid': 'fallback-badge' }, 'F'),
+          );
         }
       }
       fill(svgHolder, svg);
@@ -169,9 +237,10 @@ export function ringView(c: Controller): HTMLElement {
         members.map((m) =>
           h(
             'li',
-            { class: m.status === 'up' && m.reachable ? '' : 'faded' },
-            h('span', { class: 'swatch', style: `background:${m.color}` }),
-            `${m.id}${m.self ? ' (this tab)' : ''}`,
+            { class: serving(m.shown) ? '' : 'faded', title: `${m.id}: ${m.shown.why}` },
+            nodeChip(names, m.id),
+            m.self ? ' this tab' : '',
+            serving(m.shown) ? '' : h('span', { class: `status-word ${m.shown.tone}` }, ` ${m.shown.word}`),
             h('span', { class: 'muted' }, ` ${share(m.id)} of ${ring.tokens.length}`),
           ),
         ),
@@ -202,15 +271,21 @@ export function ringView(c: Controller): HTMLElement {
                   ? 'did not answer'
                   : versions.length === 0
                     ? 'holds nothing'
-                    : versions.map((v) => `${v.deleted ? 'tombstone ' : ''}${formatClock(v.clock)}`).join(' + ');
+                    : versions.map((v) => `${v.deleted ? 'tombstone ' : ''}${namedClock(v.clock, names)}`).join(' + ');
               const stand = fallbacks.get(id);
               return h(
                 'li',
                 {},
-                h('span', { class: 'swatch', style: `background:${color.get(id) ?? '#888'}` }),
-                `${id} `,
-                h('span', { class: 'muted' }, holds),
-                stand ? h('span', { class: 'warn' }, ` — unreachable; ${stand} holds a hint for it`) : null,
+                nodeChip(names, id),
+                ' ',
+                h('span', { class: 'clock' }, holds),
+                stand
+                  ? h(
+                      'span',
+                      { class: 'warn' },
+                      ` — ${byId.get(id)?.shown.word ?? 'unreachable'}; ${names.nameOf(stand)} holds a hint for it`,
+                    )
+                  : null,
               );
             }),
           ),
