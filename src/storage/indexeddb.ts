@@ -1,10 +1,17 @@
 /**
  * Storage over IndexedDB (with idb): one database per node id, with records, hints and metadata in
- * their own object stores. Every write is its own transaction and resolves only once the
- * transaction completed, so an acknowledged write is durable; a failed one (a full quota, say)
- * rejects with a clear error and, being one transaction, leaves nothing half-written.
+ * their own object stores.
+ *
+ * Group commit: writes that arrive together share one transaction. While a transaction commits,
+ * the writes that arrive wait and then go together in the next; with none committing, a write
+ * waits only for the other writes of the same task (one microtask). Every write resolves only once
+ * the transaction that holds it completed (with strict durability), so an acknowledged write is
+ * durable; a transaction that fails rejects every write in it, and leaves nothing of them written.
+ * A write then fails only if it fails on its own: after a shared transaction failed, each of its
+ * writes is tried again in a transaction of its own, so that one write over the quota does not
+ * fail the others beside it.
  */
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { type DBSchema, type IDBPDatabase, openDB, unwrap } from 'idb';
 import type { HintRecord, NodeId, Storage, StoredState } from '../core/ports.js';
 import type { KeyRecord } from '../core/version.js';
 
@@ -36,8 +43,29 @@ function explain(error: unknown): string {
   return `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
 }
 
+type StoreName = 'records' | 'hints' | 'meta';
+
+/** A write waiting for its transaction: what it does to its store, and whom to tell. */
+interface PendingWrite {
+  readonly what: string;
+  readonly store: StoreName;
+  readonly apply: (store: IDBObjectStore) => void;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Writes one transaction takes at most; the rest go in the next. */
+export const GROUP_WRITES_MAX = 128;
+
 export class IndexedDbStorage implements Storage {
-  private constructor(private readonly db: IDBPDatabase<NodeDb>) {}
+  private readonly raw: IDBDatabase;
+  private pending: PendingWrite[] = [];
+  private committing = false;
+  private scheduled = false;
+
+  private constructor(private readonly db: IDBPDatabase<NodeDb>) {
+    this.raw = unwrap(db);
+  }
 
   static async open(nodeId: NodeId, factory?: IDBFactory): Promise<IndexedDbStorage> {
     const name = DB_PREFIX + nodeId;
@@ -63,47 +91,86 @@ export class IndexedDbStorage implements Storage {
     return { records, hints, meta: new Map(meta.map((m) => [m.name, m.value])) };
   }
 
-  private async write(what: string, run: (db: IDBPDatabase<NodeDb>) => Promise<unknown>): Promise<void> {
+  /** Queues a write for the next transaction; resolves once that transaction completed. */
+  private write(what: string, store: StoreName, apply: (store: IDBObjectStore) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ what, store, apply, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.committing || this.scheduled || this.pending.length === 0) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      if (this.committing || this.pending.length === 0) return;
+      this.committing = true;
+      const group = this.pending.splice(0, GROUP_WRITES_MAX);
+      void this.commit(group).finally(() => {
+        this.committing = false;
+        this.schedule();
+      });
+    });
+  }
+
+  private async commit(group: readonly PendingWrite[]): Promise<void> {
     try {
-      await run(this.db);
+      await this.transact(group);
+      for (const w of group) w.resolve();
+      return;
     } catch (error) {
-      throw new StorageError(`IndexedDB refused to ${what}: ${explain(error)}`, { cause: error });
+      if (group.length === 1) return group[0]!.reject(refused(group[0]!, error));
+    }
+    for (const w of group) {
+      try {
+        await this.transact([w]);
+        w.resolve();
+      } catch (error) {
+        w.reject(refused(w, error));
+      }
     }
   }
 
-  putRecord(record: KeyRecord): Promise<void> {
-    return this.write(`store "${record.key}"`, async (db) => {
-      const tx = db.transaction('records', 'readwrite', STRICT);
-      await Promise.all([tx.store.put(record), tx.done]);
+  /** One transaction with every write of `group`, in order: resolves once it completed, rejects if it did not. */
+  private transact(group: readonly PendingWrite[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let tx: IDBTransaction;
+      try {
+        tx = this.raw.transaction([...new Set(group.map((w) => w.store))], 'readwrite', STRICT);
+      } catch (error) {
+        return reject(error);
+      }
+      tx.oncomplete = () => resolve();
+      tx.onabort = () => reject(tx.error ?? new DOMException('the transaction was aborted', 'AbortError'));
+      try {
+        for (const w of group) w.apply(tx.objectStore(w.store));
+      } catch (error) {
+        // A value that cannot be stored (DataCloneError): nothing of the group is written.
+        tx.onabort = () => reject(error);
+        tx.abort();
+      }
     });
+  }
+
+  putRecord(record: KeyRecord): Promise<void> {
+    return this.write(`store "${record.key}"`, 'records', (s) => s.put(record));
   }
 
   deleteRecord(key: string): Promise<void> {
-    return this.write(`delete "${key}"`, async (db) => {
-      const tx = db.transaction('records', 'readwrite', STRICT);
-      await Promise.all([tx.store.delete(key), tx.done]);
-    });
+    return this.write(`delete "${key}"`, 'records', (s) => s.delete(key));
   }
 
   putHint(hint: HintRecord): Promise<void> {
-    return this.write(`store a hint for ${hint.target}`, async (db) => {
-      const tx = db.transaction('hints', 'readwrite', STRICT);
-      await Promise.all([tx.store.put(hint), tx.done]);
-    });
+    return this.write(`store a hint for ${hint.target}`, 'hints', (s) => s.put(hint));
   }
 
   deleteHint(target: NodeId, key: string): Promise<void> {
-    return this.write(`delete a hint for ${target}`, async (db) => {
-      const tx = db.transaction('hints', 'readwrite', STRICT);
-      await Promise.all([tx.store.delete([target, key]), tx.done]);
-    });
+    return this.write(`delete a hint for ${target}`, 'hints', (s) => s.delete([target, key]));
   }
 
   putMeta(name: string, value: unknown): Promise<void> {
-    return this.write(`store ${name}`, async (db) => {
-      const tx = db.transaction('meta', 'readwrite', STRICT);
-      await Promise.all([tx.store.put({ name, value }), tx.done]);
-    });
+    return this.write(`store ${name}`, 'meta', (s) => s.put({ name, value }));
   }
 
   /** One metadata value (the node's keys, read before the node starts); undefined when absent. */
@@ -114,6 +181,10 @@ export class IndexedDbStorage implements Storage {
   close(): void {
     this.db.close();
   }
+}
+
+function refused(write: PendingWrite, error: unknown): StorageError {
+  return new StorageError(`IndexedDB refused to ${write.what}: ${explain(error)}`, { cause: error });
 }
 
 /** The node databases on this origin, for reviving a node whose tab was closed. */
