@@ -7,9 +7,16 @@ import { roomFrom } from '../browser/identity.js';
 import type { NodeId } from '../core/ports.js';
 import { LiveFeed } from './cluster-live.js';
 import { ClusterPlayer, LIVE_TIMING, SIM_TIMING, type Source } from './cluster-player.js';
+import type { Scene } from './cluster-scene.js';
 import { h } from './dom.js';
+import { narration } from './lesson-views/narration.js';
+import { ringCompare } from './lesson-views/ring-compare.js';
+import { versionGraph } from './lesson-views/version-graph.js';
+import { LESSONS, lessonById } from './lessons/index.js';
+import type { LessonRun } from './lessons/lesson.js';
 import { NodeNames } from './node-names.js';
-import { runClassroom } from './sim-feed.js';
+import { runClassroom, type SimRun } from './sim-feed.js';
+import { runSwarmRecorded } from './swarm-feed.js';
 import { clusterControls } from './views/cluster-controls.js';
 import { clusterLogView } from './views/cluster-log.js';
 import { clusterRing } from './views/cluster-ring.js';
@@ -42,7 +49,25 @@ function header(source: Source): HTMLElement {
   const what =
     source.kind === 'live'
       ? ['Live tabs of room ', h('code', {}, room)]
-      : [`Simulator, seed ${seed}`, h('span', { class: 'muted' }, ' (N = 3, R = 2, W = 2)')];
+      : source.label
+        ? [source.label]
+        : [`Simulator, seed ${seed}`, h('span', { class: 'muted' }, ' (N = 3, R = 2, W = 2)')];
+  const lessons = h(
+    'details',
+    { class: 'cv-other cv-lessons' },
+    h('summary', {}, 'Lessons'),
+    h(
+      'div',
+      { class: 'cv-other-panel' },
+      h(
+        'ol',
+        { class: 'cv-lesson-list' },
+        LESSONS.map((l) =>
+          h('li', {}, h('a', { href: `cluster.html#lesson=${l.id}` }, l.title), h('span', { class: 'muted' }, ` ${l.summary}`)),
+        ),
+      ),
+    ),
+  );
   const other = h(
     'details',
     { class: 'cv-other' },
@@ -77,13 +102,23 @@ function header(source: Source): HTMLElement {
       source.kind === 'live'
         ? h('a', { href: `./?room=${encodeURIComponent(room)}`, target: '_blank', rel: 'noopener' }, 'Open a node of this room')
         : null,
+      h('a', { href: './' }, 'Node page'),
       h('a', { href: 'sim.html' }, 'Swarm seeds'),
+      lessons,
       other,
     ),
   );
 }
 
-function mount(player: ClusterPlayer, time: (t: number) => string, fileName: () => string): void {
+/** What a lesson adds to the page: a narration bar under the controls, panels beside the ring. */
+interface Extras {
+  readonly bar?: HTMLElement;
+  readonly side?: readonly HTMLElement[];
+  readonly draws?: readonly ((scene: Scene) => void)[];
+}
+
+/** Draws the page for `player`; returns how to add a lesson's parts once its run is known. */
+function mount(player: ClusterPlayer, time: (t: number) => string, fileName: () => string): (extras: Extras) => void {
   const ring = clusterRing(player.names, player.timeline.requests);
   const controls = clusterControls(player, time);
   const nodes = nodesTable(player);
@@ -91,33 +126,47 @@ function mount(player: ClusterPlayer, time: (t: number) => string, fileName: () 
   const log = clusterLogView(player, time, fileName);
   const status = h('p', { class: 'cv-status-line', role: 'status' });
   const top = header(player.state.source);
+  const panels = h('div', { class: 'cv-panels' });
   document.body.replaceChildren(
     top,
     controls.el,
-    h('main', { class: 'cv-main' }, ring.el, h('div', { class: 'cv-side' }, status, nodes.el, legend.el, log.el)),
+    h('main', { class: 'cv-main' }, ring.el, h('div', { class: 'cv-side' }, status, panels, nodes.el, legend.el, log.el)),
   );
-  // The ring may take the screen's height less the header and the controls (see cluster.css).
+  // The ring may take the screen's height less the header, the controls and the narration (see cluster.css).
+  const above = [top, controls.el];
   const chrome = new ResizeObserver(() => {
-    document.body.style.setProperty('--chrome', `${top.offsetHeight + controls.el.offsetHeight}px`);
+    document.body.style.setProperty('--chrome', `${above.reduce((sum, el) => sum + el.offsetHeight, 0)}px`);
   });
-  for (const el of [top, controls.el]) chrome.observe(el);
+  for (const el of above) chrome.observe(el);
+  const draws: ((scene: Scene) => void)[] = [];
   player.onDraw((scene) => {
     ring.draw(scene);
     controls.draw(scene);
     nodes.draw(scene);
     legend.draw();
     log.draw(scene);
+    for (const draw of draws) draw(scene);
     const { source } = player.state;
     status.textContent =
       source.kind === 'sim' && source.status !== 'ready'
         ? source.status === 'running'
-          ? `Running seed ${source.seed}…`
+          ? `Running ${source.label ?? `seed ${source.seed}`}…`
           : `The simulation failed: ${source.error ?? ''}`
         : source.kind === 'live' && player.timeline.length === 0
           ? 'Waiting for the tabs of this room: open a node of this room (the link above).'
           : '';
   });
   player.start();
+  return (extras) => {
+    if (extras.bar) {
+      controls.el.after(extras.bar);
+      above.push(extras.bar);
+      chrome.observe(extras.bar);
+    }
+    panels.replaceChildren(...(extras.side ?? []));
+    draws.push(...(extras.draws ?? []));
+    for (const draw of extras.draws ?? []) draw(player.current);
+  };
 }
 
 function startLive(room: string): void {
@@ -144,28 +193,98 @@ function startLive(room: string): void {
   });
 }
 
-async function startSim(seed: number): Promise<void> {
-  const player = new ClusterPlayer({ kind: 'sim', seed, status: 'running' }, SIM_TIMING);
-  document.title = `Cluster view: simulator seed ${seed}`;
-  mount(player, simTime, () => `dynamo-seed-${seed}.shiviz.log`);
+/** Runs a simulation and plays it; `ready` mounts what the run adds (a lesson's narration). */
+async function playSim(
+  seed: number,
+  label: string | undefined,
+  title: string,
+  run: () => Promise<SimRun>,
+  extras: (player: ClusterPlayer, run: SimRun) => Extras = () => ({}),
+): Promise<void> {
+  const base = { kind: 'sim' as const, seed, ...(label ? { label } : {}) };
+  document.title = title;
+  const player = new ClusterPlayer({ ...base, status: 'running' }, SIM_TIMING);
+  const file = () => `dynamo-${label ? label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase() : 'seed'}-${seed}.shiviz.log`;
+  const attach = mount(player, simTime, file);
   try {
-    const run = await runClassroom(seed);
-    for (const id of run.nodes) player.names.add(id);
-    player.add(run.events);
+    const result = await run();
+    for (const id of result.nodes) player.names.add(id);
+    player.add(result.events);
     player.finish();
-    player.setSource({ kind: 'sim', seed, status: 'ready' });
+    attach(extras(player, result));
+    player.setSource({ ...base, status: 'ready' });
   } catch (e) {
-    player.setSource({ kind: 'sim', seed, status: 'failed', error: e instanceof Error ? e.message : String(e) });
+    player.setSource({ ...base, status: 'failed', error: e instanceof Error ? e.message : String(e) });
     throw e;
   }
 }
 
+const startSim = (seed: number) => playSim(seed, undefined, `Cluster view: simulator seed ${seed}`, () => runClassroom(seed));
+
+function startSwarm(seed: number): Promise<void> {
+  let setup = '';
+  return playSim(
+    seed,
+    `Swarm seed ${seed}`,
+    `Cluster view: swarm seed ${seed}`,
+    async () => {
+      const run = await runSwarmRecorded(seed);
+      setup = `${run.setup}; ${run.violations.length === 0 ? 'every invariant held' : `violations: ${run.violations.join('; ')}`}`;
+      return run;
+    },
+    () => {
+      const line = h('p', { class: 'cv-panel cv-setup', 'data-testid': 'swarm-setup' }, `Swarm seed ${seed}: ${setup}.`);
+      return { side: [line] };
+    },
+  );
+}
+
+function startLesson(id: string): Promise<void> {
+  const lesson = lessonById(id);
+  if (!lesson) {
+    document.body.textContent = `No lesson "${id}". Lessons: ${LESSONS.map((l) => l.id).join(', ')}.`;
+    return Promise.resolve();
+  }
+  return playSim(
+    lesson.seed,
+    `Lesson: ${lesson.title}`,
+    `Lesson: ${lesson.title}`,
+    () => lesson.run(),
+    (player, result) => {
+      const run = result as LessonRun;
+      const tl = player.timeline;
+      const shownAt = (at: number) => tl.entries[at]?.d ?? tl.end;
+      // A step without an event of its own begins just before the next one.
+      const starts = run.steps.map((step) => shownAt(step.at));
+      for (let i = starts.length - 2; i >= 0; i--) starts[i] = Math.min(starts[i]!, starts[i + 1]! - 0.004);
+      player.setBreaks(starts);
+      player.scrub(starts[0] ?? 0);
+      const bar = narration(player, lesson.title, run.steps, starts);
+      const panels = [
+        ...(run.graph ? [versionGraph(run.graph, shownAt)] : []),
+        ...(run.rings ? [ringCompare(run.rings, player.names)] : []),
+      ];
+      return { bar: bar.el, side: panels.map((p) => p.el), draws: [bar.draw, ...panels.map((p) => p.draw)] };
+    },
+  );
+}
+
 const params = new URLSearchParams(location.search);
-const sim = params.get('sim');
-if (sim !== null) {
-  const seed = Number(sim);
-  void startSim(Number.isSafeInteger(seed) && seed > 0 ? seed : 1);
-} else {
+const fragment = new URLSearchParams(location.hash.slice(1));
+const chosen = (name: string) => fragment.get(name) ?? params.get(name);
+const seedOf = (text: string) => {
+  const seed = Number(text);
+  return Number.isSafeInteger(seed) && seed > 0 ? seed : 1;
+};
+// A lesson or seed chosen from the page's own links changes the fragment only: start again.
+addEventListener('hashchange', () => location.reload());
+const lesson = chosen('lesson');
+const swarm = chosen('swarm');
+const sim = chosen('sim');
+if (lesson !== null) void startLesson(lesson);
+else if (swarm !== null) void startSwarm(seedOf(swarm));
+else if (sim !== null) void startSim(seedOf(sim));
+else {
   try {
     startLive(roomFrom(params));
   } catch (e) {

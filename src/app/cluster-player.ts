@@ -14,7 +14,14 @@ import { shivizLog } from './shiviz.js';
 
 export type Source =
   | { readonly kind: 'live'; readonly room: string }
-  | { readonly kind: 'sim'; readonly seed: number; readonly status: 'running' | 'ready' | 'failed'; readonly error?: string };
+  | {
+      readonly kind: 'sim';
+      readonly seed: number;
+      readonly status: 'running' | 'ready' | 'failed';
+      readonly error?: string;
+      /** What the run is when it is not the classroom run of its seed: a lesson, a swarm seed. */
+      readonly label?: string;
+    };
 
 export interface PlayerState {
   readonly source: Source;
@@ -53,6 +60,10 @@ export class ClusterPlayer {
   private frame = 0;
   private last = 0;
   private dirty = true;
+  /** Display times where playing stops by itself (a lesson's steps), ascending. */
+  private breaks: number[] = [];
+  /** Whether playing stops at each break. */
+  holdAtBreaks = true;
 
   constructor(source: Source, timing: TimelineOptions, names = new NodeNames()) {
     this.store = createStore<PlayerState>()(() => ({
@@ -95,6 +106,11 @@ export class ClusterPlayer {
   finish(): void {
     this.timeline.finish();
     this.dirty = true;
+  }
+
+  /** Playing stops by itself at each of these display times (a lesson's steps), while `holdAtBreaks`. */
+  setBreaks(ds: readonly number[]): void {
+    this.breaks = [...ds].sort((a, b) => a - b);
   }
 
   setSource(source: Source): void {
@@ -149,7 +165,10 @@ export class ClusterPlayer {
     const { source, shown } = this.state;
     const lines = this.log.lines.slice(0, this.log.count(this.d)).filter((l) => !l.kind || shown.has(l.kind));
     return shivizLog({
-      title: source.kind === 'live' ? `Dynamo, live tabs of room ${source.room}` : `Dynamo, simulator seed ${source.seed}`,
+      title:
+        source.kind === 'live'
+          ? `Dynamo, live tabs of room ${source.room}`
+          : `Dynamo, simulator${source.label ? `: ${source.label}` : ''}, seed ${source.seed}`,
       lines,
       entries: this.timeline.entries,
       d: this.d,
@@ -177,12 +196,13 @@ export class ClusterPlayer {
     const { playing, speed, shown, source } = this.state;
     const end = this.timeline.end;
     if (playing && this.timeline.length > 0) {
-      const next = advance(this.timeline, this.d, realMs, speed, shown, end);
+      const stop = this.holdAtBreaks ? this.breaks.find((b) => b > this.d) : undefined;
+      const next = advance(this.timeline, this.d, realMs, speed, shown, stop === undefined ? end : Math.min(stop, end));
       if (next !== this.d) {
         this.d = next;
         this.dirty = true;
       }
-      if (source.kind === 'sim' && this.d >= end) this.pause();
+      if ((source.kind === 'sim' && this.d >= end) || (stop !== undefined && this.d >= stop)) this.pause();
     }
     if (!this.dirty) return;
     this.dirty = false;

@@ -1,5 +1,6 @@
 /** The simulator page (sim.html): runs swarm seeds in this tab and lists what they found. */
 import { runSwarm } from '../sim/swarm.js';
+import { LESSONS } from './lessons/index.js';
 
 const form = document.querySelector<HTMLFormElement>('#swarm-form')!;
 const from = document.querySelector<HTMLInputElement>('#seed-from')!;
@@ -12,6 +13,17 @@ function cell(row: HTMLTableRowElement, text: string, className?: string): void 
   const td = row.insertCell();
   td.textContent = text;
   if (className) td.className = className;
+}
+
+// The lessons, each a narrated run in the cluster view.
+const lessons = document.querySelector<HTMLOListElement>('#lessons')!;
+for (const lesson of LESSONS) {
+  const item = document.createElement('li');
+  const link = document.createElement('a');
+  link.href = `cluster.html#lesson=${lesson.id}`;
+  link.textContent = lesson.title;
+  item.append(link, ` ${lesson.summary}`);
+  lessons.append(item);
 }
 
 form.addEventListener('submit', (event) => {
@@ -32,7 +44,12 @@ async function run(first: number, last: number): Promise<void> {
     summary.textContent = `Running seed ${seed} of ${first}–${last}…`;
     const report = await runSwarm(seed);
     const row = tbody.insertRow();
-    cell(row, String(seed));
+    const replay = row.insertCell();
+    const link = document.createElement('a');
+    link.href = `cluster.html#swarm=${seed}`;
+    link.textContent = `Seed ${seed}: watch it`;
+    link.title = `Replay seed ${seed} in the cluster view, every message drawn`;
+    replay.append(link);
     cell(row, report.setup);
     cell(row, `${report.ops.ok} / ${report.ops.failed}`);
     cell(row, `${(report.settleMs / 1000).toFixed(0)} s virtual`);

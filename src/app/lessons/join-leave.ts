@@ -56,7 +56,7 @@ export const joinLeave: Lesson = {
     }
     await s.run(300);
     s.say(
-      `A client reads every key through A, waiting for all three replicas (R = 3): ${found} of ${KEYS} keys come back with their value. Moving ranges lost nothing, and no key was ever unavailable.`,
+      `A client reads every key through A, waiting for all three replicas (R = 3): ${found} of ${KEYS} keys come back with their value. Moving ranges lost nothing.`,
     );
     return s.finish();
   },

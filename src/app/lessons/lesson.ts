@@ -42,6 +42,8 @@ export interface GraphEdge {
   readonly to: string;
   /** Who made the change, e.g. "written by Sx". */
   readonly label: string;
+  /** Drawn dashed: a relation the clocks claim that did not happen. */
+  readonly dashed?: boolean;
 }
 
 export interface VersionGraph {

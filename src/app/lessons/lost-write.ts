@@ -42,9 +42,9 @@ export const lostWrite: Lesson = {
       edges: [
         { from: 'V1', to: 'V2', label: 'client 1' },
         { from: 'V1', to: 'V3', label: 'client 2' },
-        { from: 'V2', to: 'V3', label: '' },
+        { from: 'V2', to: 'V3', label: 'clocks say', dashed: true },
       ],
-      note: `Plain vector clocks: ${X} numbered both writes with its own counter, so V3’s clock covers V2’s.`,
+      note: `Plain vector clocks: ${X} numbered both writes with its own counter, so V3’s clock covers V2’s (dashed), though V3 was written from V1 alone.`,
     };
     s.step(
       `A model of the paper’s rules: these five nodes run the paper’s plain vector clocks (the project itself uses dotted versions). The key “${key}” is kept by ${s.names(list)}. Press Play.`,
@@ -70,7 +70,7 @@ export const lostWrite: Lesson = {
     ].sort((p, q) => total(p[0] as typeof a) - total(q[0] as typeof a)) as [[typeof a, string], [typeof a, string]];
     if (first) versions.push({ id: 'V2', label: 'V2', clock: paperClock(first.clock, name), value: firstValue, row: 1, col: 0, at: s.now });
     if (second)
-      versions.push({ id: 'V3', label: 'V3', clock: paperClock(second.clock, name), value: secondValue, row: 1, col: 1, at: s.now });
+      versions.push({ id: 'V3', label: 'V3', clock: paperClock(second.clock, name), value: secondValue, row: 2, col: 1, at: s.now });
     s.say(
       `Both clients update V1 at once: one adds eggs through ${P}, the other jam through ${Q}; neither node is a replica, so both forward to ${X}. ${X} counts on from its own entry: V2 “${firstValue}” ${first ? paperClock(first.clock, name) : '(failed)'}, then V3 “${secondValue}” ${second ? paperClock(second.clock, name) : '(failed)'}. Both writes are acknowledged. But V3’s clock now covers V2’s, though V3 never saw V2.`,
     );
@@ -86,7 +86,7 @@ export const lostWrite: Lesson = {
     }
     const exact = await underDotted(this.seed, x, outsiders, key);
     s.say(
-      `A client reads the cart from all three replicas and gets ${got.map((g) => `“${g}”`).join(' and ')}. ${lost.length ? `${lost.join(' and ')} is gone: the replicas dropped it as an ancestor of the other, though its client was told it was stored. ` : ''}The same run under the project’s dotted versions (run beside this one, not drawn) returns ${exact.map((g) => `“${g}”`).join(' and ')}: each write is named by its own event (a dot), and neither is taken for the other’s past.`,
+      `A client reads the cart from all three replicas and gets ${got.map((g) => `“${g}”`).join(' and ')}. ${lost.length ? `${lost.join(' and ')} is gone, dropped as an ancestor of the other, though its client was told it was stored. ` : ''}Under the project’s dotted versions the same run (not drawn) returns ${exact.map((g) => `“${g}”`).join(' and ')}: each write has its own event (a dot).`,
     );
     return s.finish();
   },

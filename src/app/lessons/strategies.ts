@@ -82,7 +82,7 @@ export const strategies: Lesson = {
     await s.run(1500);
     const held = s.sim.nodes.map((id) => [id, s.sim.node(id)?.held.size ?? 0] as const).sort((a, b) => a[1] - b[1]);
     s.say(
-      `${KEYS} keys are written; each lands on the owner of its range and the next two nodes clockwise (N = 3). The load follows the shares: ${s.name(held.at(-1)![0])} holds ${held.at(-1)![1]} keys, ${s.name(held[0]![0])} ${held[0]![1]}.`,
+      `${KEYS} keys are written; each lands on the owner of its range and the next two nodes clockwise (N = 3). The load is uneven too: ${s.name(held.at(-1)![0])} holds ${held.at(-1)![1]} keys, ${s.name(held[0]![0])} only ${held[0]![1]} (a node holds the keys of its own ranges and of the ranges of the two nodes before each).`,
     );
 
     s.step('A sixth node, F, joins with its own 3 random tokens.');
