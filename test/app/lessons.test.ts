@@ -18,8 +18,8 @@ import { partition } from '../../src/app/lessons/partition.js';
 import { arcsOf, sharesOf, strategies } from '../../src/app/lessons/strategies.js';
 import { truncation } from '../../src/app/lessons/truncation.js';
 import { runSwarmRecorded } from '../../src/app/swarm-feed.js';
-import { runSwarm } from '../../src/sim/swarm.js';
 import { createSimulation } from '../../src/sim/index.js';
+import { runSwarm } from '../../src/sim/swarm.js';
 
 /** The run laid out as the cluster view plays it. */
 function timeline(run: LessonRun): Timeline {

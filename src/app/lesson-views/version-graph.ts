@@ -50,7 +50,7 @@ export function versionGraph(graph: VersionGraph, shownAt: (at: number) => numbe
     const x2 = pb.x + pb.w / 2;
     const y2 = pb.y;
     const g = s('g', { class: 'cv-edge', 'data-from': e.from, 'data-to': e.to });
-    g.append(s('line', { x1, y1, x2, y2: y2 - 2, 'marker-end': 'url(#cv-arrow)' }));
+    g.append(s('line', { x1, y1, x2, y2: y2 - 2, 'marker-end': 'url(#cv-arrow)', 'stroke-dasharray': e.dashed ? '7 5' : null }));
     if (e.label) {
       // Beside the edge, on its outer side: left of an edge to or from the left column, else right.
       const mx = (x1 + x2) / 2;
