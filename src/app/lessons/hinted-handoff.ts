@@ -30,9 +30,13 @@ export const hintedHandoff: Lesson = {
 
     s.step(`${C} crashes: it answers no one.`);
     s.sim.crash(c);
+    const from = s.now;
     await s.run(2500);
+    const noticed = s.rec.events
+      .slice(from)
+      .flatMap((e) => (e.k === 'note' && e.note.type === 'reachability' && e.note.node === c && !e.note.reachable ? [e.node] : []));
     s.say(
-      `${C} crashes: it answers no one. The others notice when their pings go unanswered; the cluster keeps serving ${key} from ${A} and ${B}.`,
+      `${C} crashes: it answers no one. ${noticed.length ? `${s.names([...new Set(noticed)])} notice when their pings go unanswered` : 'No one has noticed yet'}; the cluster keeps serving ${key} from ${A} and ${B}.`,
     );
 
     s.step(`The client adds eggs through ${A}, from the context of its first write.`);

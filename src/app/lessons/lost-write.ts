@@ -72,7 +72,7 @@ export const lostWrite: Lesson = {
     if (second)
       versions.push({ id: 'V3', label: 'V3', clock: paperClock(second.clock, name), value: secondValue, row: 2, col: 1, at: s.now });
     s.say(
-      `Both clients update V1 at once: one adds eggs through ${P}, the other jam through ${Q}; neither node is a replica, so both forward to ${X}. ${X} counts on from its own entry: V2 “${firstValue}” ${first ? paperClock(first.clock, name) : '(failed)'}, then V3 “${secondValue}” ${second ? paperClock(second.clock, name) : '(failed)'}. Both writes are acknowledged. But V3’s clock now covers V2’s, though V3 never saw V2.`,
+      `Both clients update V1 at once: one adds eggs through ${P}, the other jam through ${Q}; neither node is a replica, so both forward to ${X}. ${X} counts on from its own entry: V2 “${firstValue}” ${first ? paperClock(first.clock, name) : '(failed)'}, then V3 “${secondValue}” ${second ? paperClock(second.clock, name) : '(failed)'}. ${a && b ? 'Both writes are acknowledged. ' : ''}But V3’s clock now covers V2’s, though V3 never saw V2.`,
     );
     await s.run(2000);
 
