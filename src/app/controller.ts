@@ -5,7 +5,7 @@
 import type { BrowserNode } from '../browser/browser-node.js';
 import { liveNodeIds } from '../browser/identity.js';
 import { memberStates } from '../browser/member-states.js';
-import { type Dot, EMPTY_CONTEXT, knows } from '../core/causal-context.js';
+import { type Dot, dotKey, EMPTY_CONTEXT, knows } from '../core/causal-context.js';
 import { decodeContext } from '../core/context.js';
 import type { NodeEvent } from '../core/events.js';
 import type { NodeId } from '../core/ports.js';
@@ -28,6 +28,12 @@ export class Controller {
   private readonly undo: (() => void)[] = [];
   /** The puts and deletes this node coordinated lately: who acknowledged, who kept hints (for a failed write's explanation). */
   private readonly writes = new Map<string, WriteTrace>();
+  /** Numbers the inspections: only the latest one's answer is shown (an older, slower one must not overwrite it). */
+  private inspections = 0;
+  /** Events stored for the cart's key while the cart was busy: looked at again once it is not. */
+  private missed: { key: string; dots: Dot[]; by: NodeId } | null = null;
+  /** Events the cart read again for: a read that still does not show one (a hint kept aside, say) is not repeated for it. */
+  private readonly readFor = new Set<string>();
 
   constructor(
     readonly bn: BrowserNode,
@@ -138,18 +144,25 @@ export class Controller {
   private onChanged(key: string, dots: readonly Dot[], by: NodeId): void {
     const { cart, selection } = this.store.getState();
     const unknown = (context: string | null) => {
-      if (!context) return true;
+      if (!context) return dots;
       try {
         const cc = decodeContext(key, context);
-        return dots.some((d) => !knows(cc, d));
+        return dots.filter((d) => !knows(cc, d));
       } catch {
-        return true;
+        return dots;
       }
     };
-    if (key === cart.key && !cart.busy && unknown(cart.context)) {
-      clearTimeout(this.cartTimer);
-      const notice = `read again: ${by === this.bn.id ? 'this tab' : this.names.current.nameOf(by)} stored a version this page had not shown`;
-      this.cartTimer = setTimeout(() => void this.loadCart(key, notice), 300);
+    if (key === cart.key && cart.busy) {
+      this.missed = { key, dots: [...(this.missed?.key === key ? this.missed.dots : []), ...dots], by };
+    } else if (key === cart.key) {
+      const fresh = unknown(cart.context).filter((d) => !this.readFor.has(`${key}\n${dotKey(d)}`));
+      if (fresh.length > 0) {
+        for (const d of fresh) this.readFor.add(`${key}\n${dotKey(d)}`);
+        if (this.readFor.size > 5000) this.readFor.clear();
+        clearTimeout(this.cartTimer);
+        const notice = `read again: ${by === this.bn.id ? 'this tab' : this.names.current.nameOf(by)} stored a version this page had not shown`;
+        this.cartTimer = setTimeout(() => void this.loadCart(key, notice), 300);
+      }
     }
     if (key === selection?.key) this.scheduleInspect();
   }
@@ -323,6 +336,7 @@ export class Controller {
     const selection = this.store.getState().selection;
     if (!selection) return;
     const { key } = selection;
+    const serial = ++this.inspections;
     this.store.setState({ selection: { ...selection, loading: true } });
     const [replicas, context] = await Promise.all([
       this.bn.node.inspect(key).catch(() => null),
@@ -333,7 +347,7 @@ export class Controller {
             .then((r) => ({ context: decodeContext(key, r.context) }))
             .catch((e: unknown) => ({ error: message(e) })),
     ]);
-    if (this.store.getState().selection?.key !== key) return;
+    if (this.store.getState().selection?.key !== key || serial !== this.inspections) return;
     this.store.setState({ selection: { key, replicas, context, loading: false } });
   }
 
@@ -387,6 +401,9 @@ export class Controller {
       }
     }
     this.refreshKeys();
+    const missed = this.missed;
+    this.missed = null;
+    if (missed && missed.key === name && !this.store.getState().cart.busy) this.onChanged(missed.key, missed.dots, missed.by);
   }
 
   private current(): { cart: Cart; context: string | undefined } {
@@ -411,7 +428,9 @@ export class Controller {
     } catch (e) {
       const trace = [...this.writes.values()].filter((t) => t.key === key && !known.has(t.req)).pop();
       const why = failedWrite(trace, (id) => this.names.current.nameOf(id));
-      this.setCart({ busy: false, error: `${message(e)}. ${why}` });
+      // What the replicas hold now (the failed value among it, perhaps), under the failure's explanation.
+      await this.loadCart(key);
+      this.setCart({ error: `${message(e)}. ${why}` });
     }
   }
 

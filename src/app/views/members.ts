@@ -173,20 +173,37 @@ export function membersView(c: Controller): HTMLElement {
       summary.className = `fault-summary ${parts.length ? 'warn' : ''}`;
     },
   );
+  // The slow link and the dropped messages fold away: the crash and the cuts are what a class uses most.
+  const more = h(
+    'details',
+    { class: 'more-faults' },
+    h('summary', {}, 'Slow link, dropped messages'),
+    h(
+      'div',
+      { class: 'fault-sliders' },
+      h('label', { for: 'fault-delay' }, 'Slow link'),
+      delay,
+      delayOut,
+      h('label', { for: 'fault-drop' }, 'Drop messages'),
+      drop,
+      dropOut,
+    ),
+  );
   const faults = h(
     'fieldset',
     { class: 'faults' },
     h('legend', {}, 'Faults of this node (its transport)'),
-    h('label', { for: 'fault-delay' }, 'Slow link'),
-    delay,
-    delayOut,
-    h('label', { for: 'fault-drop' }, 'Drop messages'),
-    drop,
-    dropOut,
-    h('button', { type: 'button', onclick: () => c.bn.faults.heal() }, 'Heal all faults'),
+    h('div', { class: 'fault-buttons' }, crash, h('button', { type: 'button', onclick: () => c.bn.faults.heal() }, 'Heal all faults')),
+    more,
     summary,
   );
-  faults.prepend(h('div', { class: 'fault-buttons' }, crash, faults.querySelector('button:last-of-type')!));
+  watch(
+    c.store,
+    (st) => st.faults,
+    (f) => {
+      if (f.delayMs || f.dropRate) more.open = true;
+    },
+  );
   const classFaults = h(
     'div',
     { class: 'class-faults', role: 'group', 'aria-label': 'Faults for every tab of this room in this browser' },
