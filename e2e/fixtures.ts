@@ -18,12 +18,15 @@ export interface OpenOptions {
   readonly signal?: string;
   /** The room's secret (in the URL fragment, as a person would share it). */
   readonly secret?: string;
+  /** The most channels the tab keeps open (`?channels=`). */
+  readonly channels?: number;
 }
 
 export function nodeUrl(room: string, options: OpenOptions = {}): string {
   const params = new URLSearchParams({ room });
   if (options.node) params.set('node', options.node);
   if (options.signal) params.set('signal', options.signal);
+  if (options.channels !== undefined) params.set('channels', String(options.channels));
   return `/?${params}${options.secret ? `#secret=${encodeURIComponent(options.secret)}` : ''}`;
 }
 

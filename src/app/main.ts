@@ -1,7 +1,7 @@
 /** Boots this tab as a Dynamo node, exposes window.dynamo, and draws the page. */
 import { automation, type DynamoAutomation } from '../browser/automation.js';
 import { startBrowserNode } from '../browser/browser-node.js';
-import { claimIdentity, type Identity, iceServersFrom, roomFrom, secretFrom, signalingUrl } from '../browser/identity.js';
+import { channelsFrom, claimIdentity, type Identity, iceServersFrom, roomFrom, secretFrom, signalingUrl } from '../browser/identity.js';
 import { roomSecurity } from '../identity/room.js';
 import { mountApp } from './app.js';
 import { ClusterPublisher } from './cluster-publisher.js';
@@ -29,6 +29,7 @@ const started = (async () => {
     room,
     security,
     iceServers: iceServersFrom(location.hash),
+    maxChannels: channelsFrom(params),
     signalingUrl: signalingUrl(params, location),
     wrapTransport: (transport) => publisher!.tap(transport),
   });

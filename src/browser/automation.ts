@@ -35,7 +35,14 @@ export interface DynamoAutomation {
   /** The versions this node's own store holds for a key (not a quorum read). */
   stored(key: string): Version[];
   hints(): { target: NodeId; key: string }[];
-  stats(): { dropped: Record<string, number>; transport: Record<string, number>; keys: number; hints: number };
+  stats(): {
+    dropped: Record<string, number>;
+    transport: Record<string, number>;
+    /** Messages and bytes this node sent, by type. */
+    sent: Record<string, { count: number; bytes: number }>;
+    keys: number;
+    hints: number;
+  };
   /** Subscribes to the node's events (requests, replies, hints, repairs, stores); returns an unsubscribe. */
   on(listener: (event: NodeEvent) => void): () => void;
   /** The connection to the signaling/seed server: 'connecting', 'connected' or 'disconnected'. */
@@ -102,7 +109,8 @@ export function automation(started: Promise<BrowserNode>): DynamoAutomation {
       return {
         dropped: b.node.stats().dropped,
         errors: b.node.stats().errors,
-        transport: { ...b.transport.stats },
+        transport: { ...b.transport.stats, channels: b.transport.channelCount, maxChannels: b.transport.maxChannels },
+        sent: b.node.stats().sent,
         keys: b.node.held.size,
         hints: b.node.held.hintCount,
       };

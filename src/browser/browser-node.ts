@@ -6,10 +6,11 @@ import { type ClusterConfig, makeConfig } from '../core/config.js';
 import { DynamoNode } from '../core/node.js';
 import type { NodeId, Transport } from '../core/ports.js';
 import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
-import { openSignal, type RoomSecurity, sealSignal } from '../identity/room.js';
+import type { RoomSecurity } from '../identity/room.js';
 import { FaultSwitches } from '../net/faults.js';
-import { SignalingClient, type SignalingStatus } from '../net/signaling-client.js';
-import { type LinkState, WebRtcTransport } from '../net/webrtc-transport.js';
+import { startNodeLinks } from '../net/node-links.js';
+import type { SignalingClient, SignalingStatus } from '../net/signaling-client.js';
+import type { LinkState, WebRtcTransport } from '../net/webrtc-transport.js';
 import { IndexedDbStorage } from '../storage/indexeddb.js';
 import { cryptoRandom, wallClock } from './ports.js';
 
@@ -29,6 +30,8 @@ export interface BrowserNodeOptions {
   readonly iceServers?: readonly RTCIceServer[];
   /** The node's storage when the caller opened it already (it holds the keys); else opened here. */
   readonly storage?: IndexedDbStorage;
+  /** Channels the node keeps at most (16 by default). */
+  readonly maxChannels?: number;
   /** Wraps the transport the node uses, to watch what it sends and receives (the cluster view's feed). */
   readonly wrapTransport?: (transport: Transport) => Transport;
 }
@@ -60,40 +63,16 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
   const linkListeners = new Set<(peer: NodeId, state: LinkState | 'closed') => void>();
   const signalingListeners = new Set<(status: SignalingStatus) => void>();
   const faults = new FaultSwitches(() => cryptoRandom.next());
-  let transport!: WebRtcTransport;
-  let inbound: Promise<void> = Promise.resolve();
-  let outbound: Promise<void> = Promise.resolve();
-  const signaling = new SignalingClient(options.signalingUrl, options.security.serverRoom, options.keys, {
-    // Signals are sealed in a room with a secret; they are opened (and sealed) one at a time, in order.
-    onSignal: (from, data) => {
-      inbound = inbound
-        .then(async () => {
-          const opened = await openSignal(options.security, from, options.id, data);
-          if (opened) transport.onSignal(from, opened);
-          else console.warn(`signaling: a signal from ${from} was not sealed with this room's secret; ignored`);
-        })
-        .catch((e: unknown) => console.warn(`signaling: a signal from ${from} could not be handled: ${String(e)}`));
-    },
-    onStatus: (status) => {
-      for (const l of signalingListeners) l(status);
-    },
-    onError: (message) => console.warn(`signaling: ${message}`),
-    // Dialling a member that is not there cannot succeed: give up now rather than at the connect timeout.
-    onUnknownPeer: (peer) => transport.abandonDial(peer),
-  });
-  transport = new WebRtcTransport({
-    id: options.id,
+  const { transport, signaling } = startNodeLinks({
     keys: options.keys,
     security: options.security,
-    ...(options.iceServers ? { iceServers: options.iceServers } : {}),
+    signalingUrl: options.signalingUrl,
     faults,
-    signal: (to, data) => {
-      outbound = outbound
-        .then(async () => {
-          signaling.signal(to, await sealSignal(options.security, options.id, to, data));
-        })
-        .catch((e: unknown) => console.warn(`signaling: a signal to ${to} could not be sent: ${String(e)}`));
-      return signaling.status === 'connected';
+    log: (line) => console.warn(line),
+    ...(options.iceServers ? { iceServers: options.iceServers } : {}),
+    ...(options.maxChannels !== undefined ? { maxChannels: options.maxChannels } : {}),
+    onStatus: (status) => {
+      for (const l of signalingListeners) l(status);
     },
     onLinkChange: (peer, state) => {
       for (const l of linkListeners) l(peer, state);
@@ -110,7 +89,9 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     verifier: webCryptoVerifier,
     cluster: options.security.serverRoom,
     seeds: () => signaling.members,
+    linked: (peer) => transport.linked(peer),
   });
+  transport.setKeep(() => started.rangePeers());
   return {
     id: options.id,
     room: options.room,

@@ -10,6 +10,7 @@
 
 import { ROOM_PATTERN } from '../../signaling/protocol.js';
 import { generateNodeKeys, KEY_NODE_ID, keyMatchesId, type NodeKeys } from '../identity/keys.js';
+import { parseChannelCap } from '../net/channels.js';
 import { IndexedDbStorage } from '../storage/indexeddb.js';
 
 const SESSION_KEY = 'dynamo-node-id';
@@ -119,6 +120,12 @@ export function iceServersFrom(hash: string): RTCIceServer[] {
     if (!/^(stun|turns?):/.test(entry.trim())) throw new Error(`"${entry}" is not a stun: or turn: address`);
     return { urls: entry.trim() };
   });
+}
+
+/** The most channels this tab keeps open (`?channels=N`; 16 when not given). */
+export function channelsFrom(params: URLSearchParams): number | undefined {
+  const given = params.get('channels');
+  return given === null ? undefined : parseChannelCap(given);
 }
 
 /** The room's secret, from the URL fragment (`#secret=…`), which the browser never sends to any server. */

@@ -14,7 +14,9 @@
  * and not by this node, for keys of ranges both replicate; and a record of a key it has just sent
  * that sender, merged there.
  */
+
 import { batches, chunks, wireRecord } from './batch.js';
+import { preferLinked } from './gossip.js';
 import { Grants } from './grants.js';
 import { keyPosition } from './hash.js';
 import {
@@ -218,7 +220,8 @@ export class AntiEntropy {
     const now = ctx.clock.now();
     const peers = [...this.peersIn(ring).keys()].filter((p) => ctx.detector.reachable(p) && !this.isActive(p, now)).sort();
     if (peers.length === 0) return;
-    const peer = peers[Math.floor(ctx.random.next() * peers.length)]!;
+    const random = () => ctx.random.next();
+    const peer = preferLinked(ctx.linked, peers, ctx.id, random) ?? peers[Math.floor(random() * peers.length)]!;
     const salt = Math.floor(ctx.random.next() * 2 ** 32);
     const sums = sketchBuckets(inBuckets(this.placed(peer, salt), 0, [0]), [0], SMALL_CAP);
     this.open(peer, salt, ring).sent.set(sentKey(0, 0, SMALL_CAP), sums);

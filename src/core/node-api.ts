@@ -23,6 +23,12 @@ export interface NodeOptions {
   readonly cluster?: string;
   /** Nodes every node gossips with each round (Dynamo 4.8.2): a list, or a function for a list that changes. */
   readonly seeds?: readonly NodeId[] | (() => readonly NodeId[]);
+  /**
+   * Whether a channel to `peer` is open now, where a transport keeps channels to only some peers
+   * (a partial mesh): gossip and probes then mostly pick peers they have a channel with, so that
+   * they do not open and close channels every round. Absent: every peer is as good as any other.
+   */
+  readonly linked?: (peer: NodeId) => boolean;
   /** Relative capacity: strategy 1 gives a node `tokensPerCapacity * capacity` tokens. */
   readonly capacity?: number;
   /** Members known before any gossip, for a cluster formed all at once. */

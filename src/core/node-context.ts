@@ -34,6 +34,8 @@ export interface NodeContext {
   readonly detector: FailureDetector;
   ring(): Ring;
   members(): Members;
+  /** Whether a channel to `peer` is open now, where the transport keeps only some (node-api.ts `linked`). */
+  readonly linked?: (peer: NodeId) => boolean;
   /** The key's preference list: its top N first, then fallbacks, `count` nodes in all. */
   preferenceList(key: string, count?: number): NodeId[];
   send(to: NodeId, message: Message): void;

@@ -16,7 +16,7 @@ import { DynamoError } from './errors.js';
 import type { NodeEvent } from './events.js';
 import { FailureDetector, probeTargets } from './failure-detector.js';
 import { Forwarding } from './forwarding.js';
-import { Gossip } from './gossip.js';
+import { Gossip, preferLinked } from './gossip.js';
 import { type Handler, type Handlers, handlerTable } from './handlers.js';
 import { HintedHandoff } from './handoff.js';
 import { keyPosition } from './hash.js';
@@ -38,7 +38,7 @@ import { Reaper } from './reaper.js';
 import { ReplicaHandlers, type ReplicaView } from './replica-handlers.js';
 import { ReplicaStore, type StoreView } from './replica-store.js';
 import { checkKey } from './requests.js';
-import { preferenceList, type Ring } from './ring.js';
+import { preferenceList, type Ring, rangeReplicas, ranges } from './ring.js';
 import { Rpc } from './rpc.js';
 import { type ClusterSettings, REPLICAS_MAX } from './settings.js';
 import { Timers } from './timers.js';
@@ -52,6 +52,9 @@ export type { StoreView } from './replica-store.js';
 
 /** Node ids: no '~', which separates a node from its epoch in an actor (dot-source.ts). */
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Each ring's range peers, per node (rings are never changed in place). */
+const rangePeerCache = new WeakMap<Ring, Map<NodeId, NodeId[]>>();
 
 export class DynamoNode {
   readonly id: NodeId;
@@ -111,6 +114,7 @@ export class DynamoNode {
       detector: this.detector,
       ring: () => node.cluster.ring,
       members: () => node.cluster.members,
+      ...(options.linked ? { linked: options.linked } : {}),
       preferenceList: (key, count) => node.preferenceList(key, count),
       send: (to, message) => node.send(to, message),
       call: (to, request, opts) => (node.stopped ? Promise.resolve(null) : node.rpc.call(to, request, opts)),
@@ -123,6 +127,7 @@ export class DynamoNode {
       typeof seeds === 'function' ? seeds : () => seeds,
       (from, entries, s) => this.heardFromCluster(from, entries, s),
       () => this.cluster.settings,
+      options.linked,
     );
     this.handoff = new HintedHandoff(this.ctx, () => this.departing);
     this.antiEntropy = new AntiEntropy(this.ctx);
@@ -269,6 +274,28 @@ export class DynamoNode {
     return this.cluster.ring;
   }
 
+  /**
+   * The peers this node shares key ranges with (the other replicas of its ranges), those it shares
+   * most with first: a partial mesh keeps channels to them open (issue 12).
+   */
+  rangePeers(): NodeId[] {
+    const ring = this.cluster.ring;
+    let cached = rangePeerCache.get(ring)?.get(this.id);
+    if (!cached) {
+      const shared = new Map<NodeId, number>();
+      for (const range of ranges(ring)) {
+        const replicas = rangeReplicas(ring, range);
+        if (!replicas.includes(this.id)) continue;
+        for (const r of replicas) if (r !== this.id) shared.set(r, (shared.get(r) ?? 0) + 1);
+      }
+      cached = [...shared].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id);
+      const perNode = rangePeerCache.get(ring) ?? new Map<NodeId, NodeId[]>();
+      perNode.set(this.id, cached);
+      rangePeerCache.set(ring, perNode);
+    }
+    return [...cached];
+  }
+
   /** The key's preference list: top N first, then fallbacks; `count` nodes in all. */
   preferenceList(key: string, count?: number): NodeId[] {
     return preferenceList(this.cluster.ring, keyPosition(key), count ?? this.config.n);
@@ -389,7 +416,9 @@ export class DynamoNode {
           liveMembers(members).filter((id) => id !== this.id),
           random,
         )
-      : [randomPeer(members, this.id, random)].filter((id) => id !== undefined);
+      : [preferLinked(this.options.linked, liveMembers(members), this.id, random) ?? randomPeer(members, this.id, random)].filter(
+          (id) => id !== undefined,
+        );
     for (const id of targets) {
       void this.ctx.call(id, { t: 'ping' }, { timeoutMs: this.config.probeIntervalMs });
     }

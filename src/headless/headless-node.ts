@@ -14,10 +14,11 @@ import type { ClusterConfig } from '../core/config.js';
 import { DynamoNode } from '../core/node.js';
 import type { NodeId, Storage } from '../core/ports.js';
 import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
-import { openSignal, type RoomSecurity, sealSignal } from '../identity/room.js';
+import type { RoomSecurity } from '../identity/room.js';
 import { FaultSwitches } from '../net/faults.js';
-import { SignalingClient, type WebSocketConstructor } from '../net/signaling-client.js';
-import { WebRtcTransport } from '../net/webrtc-transport.js';
+import { startNodeLinks } from '../net/node-links.js';
+import type { SignalingClient, WebSocketConstructor } from '../net/signaling-client.js';
+import type { WebRtcTransport } from '../net/webrtc-transport.js';
 
 /** `@roamhq/wrtc` is CommonJS whose exports Node cannot name from ESM: required, typed by its own declarations. */
 const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as typeof import('@roamhq/wrtc');
@@ -30,6 +31,8 @@ export interface HeadlessNodeOptions {
   readonly config?: ClusterConfig;
   /** Where warnings and errors go (one line each). */
   readonly log?: (line: string) => void;
+  /** Channels the node keeps at most (16 by default). */
+  readonly maxChannels?: number;
 }
 
 export interface HeadlessNode {
@@ -67,61 +70,32 @@ export async function startHeadlessNode(options: HeadlessNodeOptions): Promise<H
   let lastProblem = 'no answer yet';
   let everJoined = false;
   let stopped = false;
-  let transport!: WebRtcTransport;
-  let inbound: Promise<void> = Promise.resolve();
-  let outbound: Promise<void> = Promise.resolve();
   const joinWaiters = new Set<() => void>();
-  const signaling = new SignalingClient(
-    options.signalingUrl,
-    security.serverRoom,
-    keys,
-    {
-      // As in a tab: signals are sealed in a room with a secret, and opened (and sealed) one at a time, in order.
-      onSignal: (from, data) => {
-        inbound = inbound
-          .then(async () => {
-            const opened = await openSignal(security, from, id, data);
-            if (opened) transport.onSignal(from, opened);
-            else log(`signaling: a signal from ${from} was not sealed with this room's secret; ignored`);
-          })
-          .catch((e: unknown) => log(`signaling: a signal from ${from} could not be handled: ${String(e)}`));
-      },
-      onStatus: (status) => {
-        if (status === 'connected') {
-          if (everJoined) log(`signaling: back in room ${security.room} at ${options.signalingUrl}`);
-          everJoined = true;
-          for (const wake of joinWaiters) wake();
-        } else if (status === 'disconnected' && everJoined && !stopped) {
-          log(`signaling: lost ${options.signalingUrl}; retrying (open channels keep working)`);
-        }
-      },
-      onError: (message) => {
-        lastProblem = message;
-        if (everJoined) log(`signaling: ${message}`);
-      },
-      onUnknownPeer: (peer) => transport.abandonDial(peer),
-    },
-    {
-      WebSocket: webSocketReporting((message) => {
-        lastProblem = message;
-      }, 5_000),
-    },
-  );
-  transport = new WebRtcTransport({
-    id,
+  const { transport, signaling } = startNodeLinks({
     keys,
     security,
+    signalingUrl: options.signalingUrl,
     faults,
+    log,
     wrtc,
     headless: true,
-    signal: (to, data) => {
-      outbound = outbound
-        .then(async () => {
-          signaling.signal(to, await sealSignal(security, id, to, data));
-        })
-        .catch((e: unknown) => log(`signaling: a signal to ${to} could not be sent: ${String(e)}`));
-      return signaling.status === 'connected';
+    ...(options.maxChannels !== undefined ? { maxChannels: options.maxChannels } : {}),
+    onStatus: (status) => {
+      if (status === 'connected') {
+        if (everJoined) log(`signaling: back in room ${security.room} at ${options.signalingUrl}`);
+        everJoined = true;
+        for (const wake of joinWaiters) wake();
+      } else if (status === 'disconnected' && everJoined && !stopped) {
+        log(`signaling: lost ${options.signalingUrl}; retrying (open channels keep working, and signals go through members)`);
+      }
     },
+    onError: (message) => {
+      lastProblem = message;
+      if (everJoined) log(`signaling: ${message}`);
+    },
+    WebSocket: webSocketReporting((message) => {
+      lastProblem = message;
+    }, 5_000),
   });
   let node: DynamoNode;
   try {
@@ -137,7 +111,9 @@ export async function startHeadlessNode(options: HeadlessNodeOptions): Promise<H
       // Membership signatures cover the room as the signaling server knows it, as a tab's do.
       cluster: security.serverRoom,
       seeds: () => signaling.members,
+      linked: (peer) => transport.linked(peer),
     });
+    transport.setKeep(() => node.rangePeers());
   } catch (error) {
     transport.closeAll();
     signaling.close();

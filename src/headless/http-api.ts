@@ -71,7 +71,16 @@ async function route(hn: HeadlessNode, req: IncomingMessage, res: ServerResponse
       channel: m.id === hn.id ? 'self' : hn.transport.linkState(m.id),
       headless: m.id === hn.id || hn.transport.peerIsHeadless(m.id),
     }));
-    return reply(res, 200, { id: hn.id, room: hn.room, signaling: hn.signaling.status, live: liveMembers(node.members()).length, members });
+    const transport = { ...hn.transport.stats, channels: hn.transport.channelCount, maxChannels: hn.transport.maxChannels };
+    return reply(res, 200, {
+      id: hn.id,
+      room: hn.room,
+      signaling: hn.signaling.status,
+      live: liveMembers(node.members()).length,
+      members,
+      transport,
+      sent: node.stats().sent,
+    });
   }
   const keyed = /^\/(keys|stored)\/(.+)$/.exec(url.pathname);
   if (!keyed) return reply(res, 404, { error: 'not-found', message: `no route ${req.method} ${url.pathname}` });

@@ -14,15 +14,17 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { ROOM_PATTERN } from '../../signaling/protocol.js';
+import { DEFAULT_MAX_CHANNELS, parseChannelCap } from '../net/channels.js';
 import type { HeadlessNode } from './headless-node.js';
 
-const USAGE = `usage: dynamo-node --room ROOM --data DIR [--signal ws://HOST:PORT] [--secret-file FILE] [--http [HOST:]PORT] [--join-timeout SECONDS]
+const USAGE = `usage: dynamo-node --room ROOM --data DIR [--signal ws://HOST:PORT] [--secret-file FILE] [--http [HOST:]PORT] [--join-timeout SECONDS] [--channels N]
   --room R          the room to join (letters, digits, _ or -); may be left out when DIR already holds a node
   --data DIR        where the node's key, room and data live (created if missing; must be empty or hold this room's node)
   --signal URL      the signaling/seed server (default ws://127.0.0.1:8787, or DYNAMO_SIGNAL)
   --secret-file F   the room's secret, read from a file (or the DYNAMO_SECRET environment variable)
   --http [H:]PORT   a local HTTP API for scripts and tests (127.0.0.1 unless H is given; 0 for any free port)
-  --join-timeout S  give up when the signaling server cannot be reached within S seconds at start (default 5)`;
+  --join-timeout S  give up when the signaling server cannot be reached within S seconds at start (default 5)
+  --channels N      data channels to keep open at most (default 16); others are opened when needed`;
 
 /** Bad input: one line on stderr and this exit code. */
 class Exit extends Error {
@@ -62,6 +64,12 @@ function parse(argv: string[]) {
   if (signalUrl.protocol !== 'ws:' && signalUrl.protocol !== 'wss:') throw usage(`--signal "${signal}" is not a ws:// or wss:// URL`);
   const joinTimeout = Number(v['join-timeout'] ?? '5');
   if (!Number.isFinite(joinTimeout) || joinTimeout <= 0) throw usage('--join-timeout must be a positive number of seconds');
+  let channels = DEFAULT_MAX_CHANNELS;
+  try {
+    if (v.channels !== undefined) channels = parseChannelCap(v.channels);
+  } catch (error) {
+    throw usage(`--${(error as Error).message}`);
+  }
   let http: { host: string; port: number } | undefined;
   if (v.http !== undefined) {
     const m = /^(?:(.+):)?(\d{1,5})$/.exec(v.http);
@@ -69,7 +77,7 @@ function parse(argv: string[]) {
     if (!m || port > 65535) throw usage(`--http "${v.http}" is not [HOST:]PORT`);
     http = { host: m[1] ?? '127.0.0.1', port };
   }
-  return { room: v.room, data: v.data, signal, secretFile: v['secret-file'], joinTimeoutMs: joinTimeout * 1000, http };
+  return { room: v.room, data: v.data, signal, secretFile: v['secret-file'], joinTimeoutMs: joinTimeout * 1000, http, channels };
 }
 
 function parseOptions(argv: string[]) {
@@ -84,6 +92,7 @@ function parseOptions(argv: string[]) {
       'secret-file': { type: 'string' },
       http: { type: 'string' },
       'join-timeout': { type: 'string' },
+      channels: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -144,6 +153,7 @@ async function main(argv: string[]): Promise<void> {
       signalingUrl: args.signal,
       storage,
       log: (line) => console.error(`dynamo-node: ${line}`),
+      maxChannels: args.channels,
     });
   } catch (error) {
     await closeStorage();

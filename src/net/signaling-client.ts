@@ -62,6 +62,11 @@ export class SignalingClient {
     return [...this.memberSet];
   }
 
+  /** Whether the server, connected now, has `id` in the room (so a signal to it can go through the server). */
+  reaches(id: string): boolean {
+    return this.status === 'connected' && this.memberSet.has(id);
+  }
+
   private setStatus(status: SignalingStatus): void {
     this.status = status;
     this.events.onStatus?.(status);

@@ -14,6 +14,15 @@
  * `headless: true` to its proof, so that tabs can show it as such (`peerIsHeadless`); the field is
  * not signed, but it comes on the channel the proof authenticates, so only that peer can send it.
  *
+ * A node keeps at most `maxChannels` channels (16 by default; issue 12's partial mesh): opening
+ * one more, to send or because a peer offered, closes the least recently used, sparing the peers
+ * the node shares key ranges with (`setKeep`) and channels with messages waiting. Nothing else
+ * changes for the core: a closed channel is not a failure, and the next message dials again.
+ *
+ * While the signaling server is away, signals can go through members instead (relay.ts):
+ * `relaySignal` sends a signed signal over every open channel, a member with a channel to the
+ * addressee hands it on, and the addressee's `onRelayedSignal` gets it once its signature checks out.
+ *
  * simple-peer expects Node globals (`global`, `process`, `Buffer`); vite.config.ts aliases it to
  * its prebuilt browser bundle, simplepeer.min.js, which carries its own shims.
  */
@@ -21,8 +30,10 @@ import SimplePeer from 'simple-peer';
 import type { NodeId, Transport, TransportReceiver } from '../core/ports.js';
 import type { NodeKeys } from '../identity/keys.js';
 import { channelProof, checkChannelProof, type RoomSecurity, sdpFingerprint } from '../identity/room.js';
+import { CHANNELS_MAX, DEFAULT_MAX_CHANNELS } from './channels.js';
 import { FaultSwitches } from './faults.js';
 import { chunkFrame, Reassembler } from './framing.js';
+import { encodeRelayFrame, isRelayFrame, makeRelayFrame, NonceWindow, openRelayFrame, parseRelayFrame } from './relay.js';
 
 export type LinkState = 'dialling' | 'open';
 
@@ -44,7 +55,18 @@ export interface WebRtcTransportOptions {
   readonly wrtc?: SimplePeer.Options['wrtc'];
   /** Whether this node runs without a browser (a headless node): said to each peer beside the proof. */
   readonly headless?: boolean;
+  /** Channels (open or being opened) this node keeps at most; the least recently used goes first. */
+  readonly maxChannels?: number;
+  /** A signal that came through a member (relay.ts), its origin's signature checked. */
+  readonly onRelayedSignal?: (from: NodeId, signal: Record<string, unknown>) => void;
+  /** Wall-clock milliseconds (relayed signals carry their time); Date.now by default. */
+  readonly now?: () => number;
 }
+
+/** A channel used within this long is busy: closed to make room only when no idle one is left. */
+const IDLE_MS = 2000;
+/** Relay frames one link may ask this node to hand on in a second. */
+const RELAYS_PER_SECOND_MAX = 64;
 
 export interface TransportStats {
   framesSent: number;
@@ -53,6 +75,12 @@ export interface TransportStats {
   /** Messages not sent: queue full, channel failed before it opened, or a fault switch. */
   dropped: number;
   connects: number;
+  /** Channels closed to stay within the cap. */
+  evicted: number;
+  /** Signals this node sent through members, handed on for others, and received through members. */
+  relaysSent: number;
+  relaysForwarded: number;
+  relaysReceived: number;
 }
 
 interface Link {
@@ -69,6 +97,10 @@ interface Link {
   /** Whether our own proof went out: nothing else may be written before it. */
   proofSent: boolean;
   early: Uint8Array[];
+  /** When a message last went to or came from the peer on this link. */
+  lastUsed: number;
+  /** Relay frames handed on for this peer in the current second, and when that second began. */
+  relayBudget: { second: number; count: number };
 }
 
 /** Frames a peer may send right behind its proof, before it is checked. */
@@ -83,7 +115,18 @@ function fingerprints(sp: SimplePeer.Instance): { local: string; remote: string 
 
 export class WebRtcTransport implements Transport {
   readonly faults: FaultSwitches;
-  readonly stats: TransportStats = { framesSent: 0, framesReceived: 0, bytesSent: 0, dropped: 0, connects: 0 };
+  readonly stats: TransportStats = {
+    framesSent: 0,
+    framesReceived: 0,
+    bytesSent: 0,
+    dropped: 0,
+    connects: 0,
+    evicted: 0,
+    relaysSent: 0,
+    relaysForwarded: 0,
+    relaysReceived: 0,
+  };
+  readonly maxChannels: number;
   private readonly links = new Map<NodeId, Link>();
   /** Where frames go; until a node listens, what arrives is counted and dropped. */
   private receiver: TransportReceiver | undefined;
@@ -92,11 +135,35 @@ export class WebRtcTransport implements Transport {
   private readonly connectTimeoutMs: number;
   /** Peers whose proof said they run without a browser. */
   private readonly headlessPeers = new Set<NodeId>();
+  /** The peers whose channels are spared when one must close (those the node shares key ranges with). */
+  private keep: () => readonly NodeId[] = () => [];
+  private readonly nonces = new NonceWindow();
+  private readonly now: () => number;
 
   constructor(private readonly options: WebRtcTransportOptions) {
     this.faults = options.faults ?? new FaultSwitches();
     this.queueBytesMax = options.queueBytesMax ?? 16 * 1024 * 1024;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.maxChannels = Math.min(CHANNELS_MAX, Math.max(1, options.maxChannels ?? DEFAULT_MAX_CHANNELS));
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Which peers' channels to spare when one must close, those to spare most first; asked each
+   * time one must. At most three quarters of the cap are spared, so that room is left for the rest.
+   */
+  setKeep(keep: () => readonly NodeId[]): void {
+    this.keep = keep;
+  }
+
+  /** Whether a channel to `peer` is open (a message to it goes out without dialling). */
+  linked(peer: NodeId): boolean {
+    return this.links.get(peer)?.state === 'open';
+  }
+
+  /** Channels open or being opened. */
+  get channelCount(): number {
+    return this.links.size;
   }
 
   listen(receiver: TransportReceiver): () => void {
@@ -138,6 +205,7 @@ export class WebRtcTransport implements Transport {
 
   private enqueue(to: NodeId, frame: Uint8Array): void {
     const link = this.links.get(to) ?? this.dial(to);
+    link.lastUsed = this.now();
     if (link.queuedBytes + frame.length > this.queueBytesMax) {
       this.stats.dropped++;
       return;
@@ -164,8 +232,11 @@ export class WebRtcTransport implements Transport {
       proof: 'awaited',
       proofSent: false,
       early: [],
+      lastUsed: this.now(),
+      relayBudget: { second: 0, count: 0 },
     };
     this.links.set(peer, link);
+    this.makeRoomFor(link);
     link.timer = setTimeout(() => {
       if (this.links.get(peer) === link && link.state !== 'open') this.close(link, 'no channel within the connect timeout');
     }, this.connectTimeoutMs);
@@ -323,6 +394,13 @@ export class WebRtcTransport implements Transport {
 
   private deliver(link: Link, frame: Uint8Array): void {
     if (!this.faults.passes(link.peer)) return;
+    link.lastUsed = this.now();
+    if (isRelayFrame(frame)) {
+      this.onRelayFrame(link, frame).catch((e: unknown) =>
+        this.receiver?.dropped(link.peer, 'malformed', `a relayed signal from ${link.peer} could not be handled: ${String(e)}`),
+      );
+      return;
+    }
     this.stats.framesReceived++;
     if (this.receiver) this.receiver.frame(link.peer, frame);
     else this.stats.dropped++;
@@ -360,6 +438,84 @@ export class WebRtcTransport implements Transport {
     link.queue = [];
     link.sp?.destroy();
     this.options.onLinkChange?.(link.peer, 'closed');
+  }
+
+  /**
+   * Makes room for `fresh` within the cap: closes the least recently used other channels, idle
+   * ones first (unused for IDLE_MS, nothing waiting), and of those first the peers not in the keep set.
+   */
+  private makeRoomFor(fresh: Link): void {
+    if (this.links.size <= this.maxChannels) return;
+    const keep = new Set(this.keep().slice(0, Math.floor((this.maxChannels * 3) / 4)));
+    const now = this.now();
+    // Busy: used within IDLE_MS, or with messages waiting. Idle channels go first, then those not kept.
+    const busy = (l: Link) => l.queue.length > 0 || now - l.lastUsed < IDLE_MS;
+    const victims = [...this.links.values()]
+      .filter((l) => l !== fresh)
+      .sort((a, b) => Number(busy(a)) - Number(busy(b)) || Number(keep.has(a.peer)) - Number(keep.has(b.peer)) || a.lastUsed - b.lastUsed);
+    for (const victim of victims) {
+      if (this.links.size <= this.maxChannels) break;
+      this.stats.evicted++;
+      this.close(victim, 'closed to stay within the channel cap');
+    }
+  }
+
+  /**
+   * Sends a signal to `to` through members (relay.ts): signed by this node, over every open
+   * channel (the addressee's own, if there is one, included). False when no channel is open.
+   */
+  async relaySignal(to: NodeId, signal: Record<string, unknown>): Promise<boolean> {
+    const open = [...this.links.values()].filter((l) => l.state === 'open' && l.proofSent);
+    if (open.length === 0) return false;
+    const nonce = crypto.getRandomValues(new Uint8Array(12));
+    const frame = await makeRelayFrame(this.options.keys, to, signal, this.now(), nonce);
+    for (const link of open) this.writeFrame(link, frame);
+    this.stats.relaysSent++;
+    return true;
+  }
+
+  /** Writes one frame on an open link (never dials): relay frames go only where channels are. */
+  private writeFrame(link: Link, frame: Uint8Array): void {
+    if (this.links.get(link.peer) !== link || link.state !== 'open' || !this.faults.passes(link.peer)) return;
+    if (link.queuedBytes + frame.length > this.queueBytesMax) {
+      this.stats.dropped++;
+      return;
+    }
+    for (const chunk of chunkFrame(this.nextMessageId++, frame)) {
+      link.queue.push(chunk);
+      link.queuedBytes += chunk.length;
+    }
+    this.flush(link);
+  }
+
+  /** A relay frame on a proven channel: ours to open, or to hand on to its addressee if we have a channel to it. */
+  private async onRelayFrame(link: Link, bytes: Uint8Array): Promise<void> {
+    const frame = parseRelayFrame(bytes);
+    if (typeof frame === 'string') return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${frame}`);
+    const now = this.now();
+    const second = Math.floor(now / 1000);
+    if (link.relayBudget.second !== second) link.relayBudget = { second, count: 0 };
+    if (++link.relayBudget.count > RELAYS_PER_SECOND_MAX) {
+      return this.receiver?.dropped(
+        link.peer,
+        'refused',
+        `${link.peer} sent more than ${RELAYS_PER_SECOND_MAX} relayed signals in a second`,
+      );
+    }
+    if (frame.to !== this.options.id) {
+      const next = this.links.get(frame.to);
+      if (frame.hops < 1 || !next || next === link || next.state !== 'open') return;
+      if (!this.nonces.fresh(`via/${frame.from}/${frame.nonce}`, now)) return;
+      this.writeFrame(next, encodeRelayFrame({ ...frame, hops: frame.hops - 1 }));
+      this.stats.relaysForwarded++;
+      return;
+    }
+    const signal = await openRelayFrame(frame, this.options.id, now);
+    if (typeof signal === 'string') return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${signal}`);
+    // The same signal may come along several paths: taken once.
+    if (!this.nonces.fresh(`to/${frame.from}/${frame.nonce}`, now)) return;
+    this.stats.relaysReceived++;
+    this.options.onRelayedSignal?.(frame.from, signal);
   }
 
   /** Closes the channel to one peer, as a network failure would; the next message dials again. */
