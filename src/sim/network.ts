@@ -4,6 +4,11 @@
  * partitions, and crashed nodes that receive nothing. Like a data channel, a link belongs to the
  * two nodes' current lives: what was in flight when either end crashed is never delivered to a
  * restarted node.
+ *
+ * With a channel cap (`capChannels`, issue 12's partial mesh), it also models what a data channel
+ * costs: a message to a peer with no channel waits for one to open (DIAL_MS), and a node holds
+ * at most `cap` channels, closing the least recently used (idle ones, then those it does not keep)
+ * to open another, as src/net/webrtc-transport.ts does.
  */
 import type { NodeId, Transport, TransportReceiver } from '../core/ports.js';
 import type { SeededRandom } from './random.js';
@@ -20,6 +25,22 @@ export interface LinkFaults {
 
 export const GOOD_LINKS: LinkFaults = { loss: 0, minDelay: 1, maxDelay: 5, duplicate: 0 };
 
+/** Time to open a data channel in the model: offer, answer and ICE through the server, then the DTLS handshake. */
+export const DIAL_MS = 30;
+/** A channel used within this long is busy: closed for room only when no idle one is left (as in the real transport). */
+const IDLE_MS = 2000;
+
+/** What the channel model counts. */
+export interface ChannelStats {
+  readonly cap: number;
+  /** Channels open now, per node. */
+  readonly open: ReadonlyMap<NodeId, number>;
+  /** The most any node held at once. */
+  readonly most: number;
+  readonly opened: number;
+  readonly evicted: number;
+}
+
 export class SimNetwork {
   private faults: LinkFaults = GOOD_LINKS;
   /** Node -> partition group; nodes in different groups cannot talk. Empty when healed. */
@@ -32,6 +53,13 @@ export class SimNetwork {
   bytes = 0;
   /** A running digest of every delivery (time, ends, size): equal for equal runs. */
   trace = 0x811c9dc5;
+  /** The channel model, when capped: per node, its channels' peers and when each was last used. */
+  private cap = 0;
+  private readonly channels = new Map<NodeId, Map<NodeId, number>>();
+  /** When the channel between a pair (key `a\0b`, a < b) is open; later than now while it is being opened. */
+  private readonly openAt = new Map<string, number>();
+  private readonly keeps = new Map<NodeId, () => readonly NodeId[]>();
+  private channelCounts = { most: 0, opened: 0, evicted: 0 };
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -58,6 +86,73 @@ export class SimNetwork {
 
   private life(id: NodeId): number {
     return this.lives.get(id) ?? 0;
+  }
+
+  /** Models data channels from now on: at most `cap` per node, opened on demand (see above). */
+  capChannels(cap: number): void {
+    if (!Number.isInteger(cap) || cap < 1) throw new Error('capChannels: cap must be a positive integer');
+    this.cap = cap;
+  }
+
+  /** The peers node `id` spares when it must close a channel (its range peers), those it spares most first. */
+  setKeep(id: NodeId, keep: () => readonly NodeId[]): void {
+    this.keeps.set(id, keep);
+  }
+
+  /** Whether `a` has a channel to `b` open now (always, without a cap). */
+  linked(a: NodeId, b: NodeId): boolean {
+    if (this.cap === 0) return true;
+    const at = this.openAt.get(pairKey(a, b));
+    return at !== undefined && at <= this.scheduler.now && this.channels.get(a)?.has(b) === true;
+  }
+
+  channelStats(): ChannelStats {
+    return { cap: this.cap, open: new Map([...this.channels].map(([id, peers]) => [id, peers.size])), ...this.channelCounts };
+  }
+
+  /** How long a message from `from` to `to` waits for a channel: 0 when one is open, else until it opens. */
+  private channelWait(from: NodeId, to: NodeId): number {
+    const now = this.scheduler.now;
+    const key = pairKey(from, to);
+    const mine = this.channels.get(from) ?? new Map<NodeId, number>();
+    const theirs = this.channels.get(to) ?? new Map<NodeId, number>();
+    this.channels.set(from, mine);
+    this.channels.set(to, theirs);
+    if (mine.has(to) && theirs.has(from)) {
+      mine.set(to, now);
+      theirs.set(from, now);
+      return Math.max(0, (this.openAt.get(key) ?? now) - now);
+    }
+    mine.set(to, now);
+    theirs.set(from, now);
+    this.openAt.set(key, now + DIAL_MS);
+    this.channelCounts.opened++;
+    this.makeRoom(from, to);
+    this.makeRoom(to, from);
+    this.channelCounts.most = Math.max(this.channelCounts.most, mine.size, theirs.size);
+    return DIAL_MS;
+  }
+
+  /** Closes node `id`'s least recently used channels (not the one to `fresh`) until it is within the cap. */
+  private makeRoom(id: NodeId, fresh: NodeId): void {
+    const mine = this.channels.get(id)!;
+    if (mine.size <= this.cap) return;
+    const now = this.scheduler.now;
+    const keep = new Set((this.keeps.get(id)?.() ?? []).slice(0, Math.floor((this.cap * 3) / 4)));
+    const busy = (peer: NodeId) => now - mine.get(peer)! < IDLE_MS;
+    const victims = [...mine.keys()]
+      .filter((p) => p !== fresh)
+      .sort(
+        (a, b) =>
+          Number(busy(a)) - Number(busy(b)) || Number(keep.has(a)) - Number(keep.has(b)) || mine.get(a)! - mine.get(b)! || (a < b ? -1 : 1),
+      );
+    for (const peer of victims) {
+      if (mine.size <= this.cap) break;
+      mine.delete(peer);
+      this.channels.get(peer)?.delete(id);
+      this.openAt.delete(pairKey(id, peer));
+      this.channelCounts.evicted++;
+    }
   }
 
   links(faults: Partial<LinkFaults>): void {
@@ -88,7 +183,8 @@ export class SimNetwork {
         this.dropped++;
         continue;
       }
-      const delay = this.random.int(this.faults.minDelay, this.faults.maxDelay);
+      const delay =
+        this.random.int(this.faults.minDelay, this.faults.maxDelay) + (this.cap > 0 && i === 0 ? this.channelWait(from, to) : 0);
       const fromLife = this.life(from);
       const toLife = this.life(to);
       this.scheduler.schedule(delay, () => this.deliver(from, to, bytes, fromLife, toLife));
@@ -108,4 +204,8 @@ export class SimNetwork {
       Math.imul(this.trace ^ (this.scheduler.now + bytes.length * 31 + from.length * 7 + to.charCodeAt(to.length - 1)), 0x01000193) >>> 0;
     receive.frame(from, bytes);
   }
+}
+
+function pairKey(a: NodeId, b: NodeId): string {
+  return a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
 }

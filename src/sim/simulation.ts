@@ -39,6 +39,8 @@ export interface SimulationOptions {
   readonly config?: Partial<ClusterConfig>;
   /** Seed nodes for gossip; the first two nodes by default. */
   readonly seeds?: readonly NodeId[];
+  /** Data channels per node, when modelled (issue 12's partial mesh; see network.ts): none by default. */
+  readonly channelCap?: number;
   /** Called before any node boots (the cluster view taps the network here to draw the run). */
   readonly prepare?: (sim: Simulation) => void;
 }
@@ -149,10 +151,12 @@ export class Simulation {
       signer: this.keyring.signerFor(id),
       verifier: this.keyring,
       seeds: this.seeds,
+      ...(this.network.channelStats().cap > 0 ? { linked: (peer: NodeId) => this.network.linked(id, peer) } : {}),
       capacity,
       ...(initialMembers ? { initialMembers } : {}),
     });
     s.node = node;
+    this.network.setKeep(id, () => node.rangePeers());
   }
 
   /** The client API of one node. Awaiting a request advances virtual time until it completes. */
@@ -420,6 +424,7 @@ export async function createSimulation(options: SimulationOptions): Promise<Simu
     ...(options.strategy !== undefined ? { strategy: options.strategy } : {}),
   });
   const sim = new Simulation(options.seed, config, options.seeds ?? ids.slice(0, 2));
+  if (options.channelCap !== undefined) sim.network.capChannels(options.channelCap);
   options.prepare?.(sim);
   const entries = sim.initialEntries(ids);
   for (const id of ids) await sim.boot(id, entries);
