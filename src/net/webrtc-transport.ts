@@ -65,6 +65,8 @@ export interface WebRtcTransportOptions {
 
 /** A channel used within this long is busy: closed to make room only when no idle one is left. */
 const IDLE_MS = 2000;
+/** How often dials held for want of a free channel look for one. */
+const PROMOTE_MS = 250;
 /** Relay frames one link may ask this node to hand on in a second. */
 const RELAYS_PER_SECOND_MAX = 64;
 
@@ -99,6 +101,11 @@ interface Link {
   early: Uint8Array[];
   /** When a message last went to or came from the peer on this link. */
   lastUsed: number;
+  /**
+   * Waiting for room under the cap: no connection yet (nothing negotiated, nothing signalled), and
+   * not counted. Messages queue; the dial starts when a channel is free, or gives up at the timeout.
+   */
+  held: boolean;
   /** Relay frames handed on for this peer in the current second, and when that second began. */
   relayBudget: { second: number; count: number };
 }
@@ -138,6 +145,8 @@ export class WebRtcTransport implements Transport {
   /** The peers whose channels are spared when one must close (those the node shares key ranges with). */
   private keep: () => readonly NodeId[] = () => [];
   private readonly nonces = new NonceWindow();
+  private promotion: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
   private readonly now: () => number;
 
   constructor(private readonly options: WebRtcTransportOptions) {
@@ -161,9 +170,11 @@ export class WebRtcTransport implements Transport {
     return this.links.get(peer)?.state === 'open';
   }
 
-  /** Channels open or being opened. */
+  /** Channels open or being opened (not dials held for want of room). */
   get channelCount(): number {
-    return this.links.size;
+    let count = 0;
+    for (const l of this.links.values()) if (!l.held) count++;
+    return count;
   }
 
   listen(receiver: TransportReceiver): () => void {
@@ -233,10 +244,10 @@ export class WebRtcTransport implements Transport {
       proofSent: false,
       early: [],
       lastUsed: this.now(),
+      held: false,
       relayBudget: { second: 0, count: 0 },
     };
     this.links.set(peer, link);
-    this.makeRoomFor(link);
     link.timer = setTimeout(() => {
       if (this.links.get(peer) === link && link.state !== 'open') this.close(link, 'no channel within the connect timeout');
     }, this.connectTimeoutMs);
@@ -247,9 +258,33 @@ export class WebRtcTransport implements Transport {
   /** Starts a channel to `peer`: offers if this id is the smaller, else asks the peer to offer. */
   private dial(peer: NodeId): Link {
     const link = this.newLink(peer);
-    if (this.options.id < peer) this.attach(link, this.newPeer(true));
-    else this.options.signal(peer, { kind: 'hello' });
+    if (this.makeRoom(link, false)) this.start(link);
+    else {
+      link.held = true;
+      this.schedulePromotion();
+    }
     return link;
+  }
+
+  private start(link: Link): void {
+    link.held = false;
+    if (this.options.id < link.peer) this.attach(link, this.newPeer(true));
+    else this.options.signal(link.peer, { kind: 'hello' });
+  }
+
+  /** Starts held dials for which there is room now, oldest first; looks again later while any wait. */
+  private schedulePromotion(): void {
+    if (this.promotion !== undefined || this.stopped) return;
+    this.promotion = setTimeout(() => {
+      this.promotion = undefined;
+      const held = [...this.links.values()].filter((l) => l.held).sort((a, b) => a.lastUsed - b.lastUsed);
+      for (const link of held) {
+        if (this.links.get(link.peer) !== link || !link.held) continue;
+        if (!this.makeRoom(link, false)) break;
+        this.start(link);
+      }
+      if ([...this.links.values()].some((l) => l.held)) this.schedulePromotion();
+    }, PROMOTE_MS);
   }
 
   /** A signal relayed by the signaling server. */
@@ -259,6 +294,7 @@ export class WebRtcTransport implements Transport {
       // The peer has no channel to us (it may have just started) and asks us, the smaller id, to
       // offer one. An offer of ours still under way may have gone to its previous life: offer again.
       if (this.options.id > from) return;
+      if (!this.roomForPeer(link, from)) return;
       this.replace(link, from);
       this.attach(this.links.get(from)!, this.newPeer(true));
       return;
@@ -266,6 +302,7 @@ export class WebRtcTransport implements Transport {
     // Channels are never renegotiated: a renegotiation would change the DTLS session the proof covered.
     if (data.type === 'renegotiate' || 'transceiverRequest' in data) return;
     if (data.type === 'offer') {
+      if (!this.roomForPeer(link, from)) return;
       link = this.replace(link, from);
       this.attach(link, this.newPeer(false));
     }
@@ -438,26 +475,43 @@ export class WebRtcTransport implements Transport {
     link.queue = [];
     link.sp?.destroy();
     this.options.onLinkChange?.(link.peer, 'closed');
+    // A channel is free: a dial held for want of one may start.
+    if (!link.held && [...this.links.values()].some((l) => l.held)) this.schedulePromotion();
+  }
+
+  /** Whether a channel from `peer` (who offers, or asks us to) fits: in place of our link to it, or in room made for it. */
+  private roomForPeer(existing: Link | undefined, peer: NodeId): boolean {
+    if (existing && !existing.held) return true;
+    // Placeholder for the count: the peer's channel is about to exist.
+    const probe = { peer } as Link;
+    if (this.makeRoom(probe, true)) return true;
+    this.receiver?.dropped(peer, 'refused', `a channel from ${peer} not taken: ${this.maxChannels} channels open and all being opened`);
+    return false;
   }
 
   /**
-   * Makes room for `fresh` within the cap: closes the least recently used other channels, idle
-   * ones first (unused for IDLE_MS, nothing waiting), and of those first the peers not in the keep set.
+   * Makes room for a channel to `fresh.peer` within the cap: true when there is room, closing one
+   * open channel if it must: idle ones first (unused for IDLE_MS, nothing waiting), and of those
+   * the peers not in the keep set first, least recently used first. For a channel a peer opens to
+   * us (`incoming`) a busy open channel may go too: the peer has no other way to reach us. A
+   * channel still being opened is never closed to make room: tearing down a half-negotiated
+   * connection gains nothing and is where WebRTC implementations are least robust.
    */
-  private makeRoomFor(fresh: Link): void {
-    if (this.links.size <= this.maxChannels) return;
+  private makeRoom(fresh: Link, incoming: boolean): boolean {
+    let active = 0;
+    for (const l of this.links.values()) if (!l.held && l !== fresh && l.peer !== fresh.peer) active++;
+    if (active < this.maxChannels) return true;
     const keep = new Set(this.keep().slice(0, Math.floor((this.maxChannels * 3) / 4)));
     const now = this.now();
-    // Busy: used within IDLE_MS, or with messages waiting. Idle channels go first, then those not kept.
     const busy = (l: Link) => l.queue.length > 0 || now - l.lastUsed < IDLE_MS;
     const victims = [...this.links.values()]
-      .filter((l) => l !== fresh)
+      .filter((l) => l.state === 'open' && l.peer !== fresh.peer && (incoming || !busy(l)))
       .sort((a, b) => Number(busy(a)) - Number(busy(b)) || Number(keep.has(a.peer)) - Number(keep.has(b.peer)) || a.lastUsed - b.lastUsed);
-    for (const victim of victims) {
-      if (this.links.size <= this.maxChannels) break;
-      this.stats.evicted++;
-      this.close(victim, 'closed to stay within the channel cap');
-    }
+    const victim = victims[0];
+    if (!victim) return false;
+    this.stats.evicted++;
+    this.close(victim, 'closed to stay within the channel cap');
+    return true;
   }
 
   /**
@@ -526,6 +580,8 @@ export class WebRtcTransport implements Transport {
 
   /** Closes every channel (when the node stops). */
   closeAll(): void {
+    this.stopped = true;
+    clearTimeout(this.promotion);
     for (const link of [...this.links.values()]) this.close(link, 'transport closed');
   }
 }
