@@ -164,6 +164,22 @@ test('plain vector clocks lose a write: the lost version is struck through in th
   await expectNoHorizontalOverflow(page);
   await shot(page, 'lesson-lost-write-end-1024x768');
   await page.context().close();
+
+  // 150% zoom on a 1280x800 screen: 853x533 CSS pixels at a device scale of 1.5.
+  const context = await browser.newContext({ viewport: { width: 853, height: 533 }, deviceScaleFactor: 1.5 });
+  await context.routeWebSocket(/.*/, () => {});
+  const zoomed = await context.newPage();
+  await zoomed.goto('/cluster.html#lesson=figure3');
+  await expect(zoomed.getByTestId('lesson-step')).toHaveText('Step 1 of 7', { timeout: 30_000 });
+  const next = zoomed.getByRole('button', { name: 'Next step →' });
+  while (await next.isEnabled()) await next.click();
+  await zoomed.getByLabel('Speed').selectOption({ label: '×10' });
+  await playStep(zoomed);
+  await expect(zoomed.getByTestId('version-node')).toHaveCount(5);
+  await drawn(zoomed);
+  await expectNoHorizontalOverflow(zoomed);
+  await shot(zoomed, 'lesson-figure3-150-percent');
+  await context.close();
 });
 
 test('every lesson opens from sim.html, and its last step reads without overflow at 1920x1080 and 1024x768', async ({ browser }) => {
