@@ -150,3 +150,27 @@ describe('a swarm seed recorded for the cluster view', () => {
     expect(recorded.nodes).toEqual(plain.sim.nodes);
   });
 });
+
+describe('the player stops at each step of a lesson', () => {
+  it('playing from a step’s start stops at the next one, paused; unticked, it plays to the end', async () => {
+    const { ClusterPlayer } = await import('../../src/app/cluster-player.js');
+    const run = await figure3.run();
+    const player = new ClusterPlayer({ kind: 'sim', seed: figure3.seed, status: 'ready' }, SIM_TIMING);
+    player.add(run.events);
+    player.finish();
+    const starts = run.steps.map((s) => player.timeline.entries[s.at]!.d);
+    player.setBreaks(starts);
+    player.scrub(starts[0]!);
+    for (const next of starts.slice(1)) {
+      player.play();
+      for (let i = 0; i < 10_000 && player.state.playing; i++) player.tick(50);
+      expect(player.state.playing).toBe(false);
+      expect(player.d).toBe(next);
+    }
+    player.holdAtBreaks = false;
+    player.scrub(starts[1]!);
+    player.play();
+    for (let i = 0; i < 10_000 && player.state.playing; i++) player.tick(50);
+    expect(player.d).toBe(player.timeline.end);
+  });
+});
