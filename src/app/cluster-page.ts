@@ -193,7 +193,7 @@ function startLive(room: string): void {
   });
 }
 
-/** Runs a simulation and plays it; `ready` mounts what the run adds (a lesson's narration). */
+/** Runs a simulation and plays it; `extras` says what the run adds to the page (a lesson's narration and panels). */
 async function playSim(
   seed: number,
   label: string | undefined,
