@@ -83,7 +83,7 @@ function decoded(marks: readonly Mark[]): (Omit<Mark, 'bytes'> & { t?: string; d
     const msg = d.message as { t: string; key?: string; record?: { key: string } };
     const key = msg.key ?? msg.record?.key ?? m.key;
     if (msg.t !== 'write' && msg.t !== 'write-reply') return { ...m, t: msg.t, ...(key ? { key } : {}) };
-    const rounds = 20;
+    const rounds = 100;
     let t0 = performance.now();
     for (let i = 0; i < rounds; i++) decodeMessage(bytes);
     const decodeUs = ((performance.now() - t0) / rounds) * 1000;
