@@ -64,7 +64,6 @@ function tabs(label: string, items: { title: string; panel: HTMLElement }[]): HT
 export function mountApp(root: HTMLElement, bn: BrowserNode, identity: Identity): Controller {
   const config = bn.node.config;
   const names = new RoomNames(bn.room);
-  names.ensure([bn.id]); // a tab is named when it starts: names follow the order tabs were opened in
   const room = new RoomChannel(bn.room);
   const store = makeStore({
     self: bn.id,

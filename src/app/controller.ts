@@ -18,6 +18,9 @@ import type { RoomNames } from './room-names.js';
 import type { AppStore, CartState, MemberRow } from './store.js';
 import { failedWrite, type WriteTrace } from './write-trace.js';
 
+/** A tab names itself after this long whatever happens (the signaling server may be away). */
+const NAME_ANYWAY_MS = 10_000;
+
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export class Controller {
@@ -34,6 +37,8 @@ export class Controller {
   private missed: { key: string; dots: Dot[]; by: NodeId } | null = null;
   /** Events the cart read again for: a read that still does not show one (a hint kept aside, say) is not repeated for it. */
   private readonly readFor = new Set<string>();
+  /** When this tab started: it names itself once the signaling server told it who is in the room (or after a while without). */
+  private readonly startedAt = Date.now();
 
   constructor(
     readonly bn: BrowserNode,
@@ -64,6 +69,11 @@ export class Controller {
     this.room.post({ type: 'hello', node: bn.id });
     this.postFaults();
     const members = setInterval(() => this.refreshMembers(), 2000);
+    this.undo.push(
+      bn.onSignaling((status) => {
+        if (status === 'connected') this.refreshMembers();
+      }),
+    );
     const revivable = setInterval(() => void this.refreshRevivable(), 5000);
     this.undo.push(
       () => clearInterval(members),
@@ -230,7 +240,17 @@ export class Controller {
   refreshMembers(): void {
     const { node } = this.bn;
     const members = memberStates(this.bn);
-    this.names.ensure(members.map((m) => m.id));
+    // Join order: the nodes already in the room (as the signaling server welcomed this tab, or as
+    // membership says) come before it, by id when no tab of this browser named them first; so a
+    // lone tab of a room on another machine does not call itself A as well.
+    const { signaling } = this.bn;
+    const before = [...new Set([...members.map((m) => m.id), ...(signaling.status === 'connected' ? signaling.members : [])])]
+      .filter((id) => id !== this.bn.id)
+      .sort();
+    const named = this.names.current.get(this.bn.id) !== undefined;
+    if (named || signaling.status === 'connected' || Date.now() - this.startedAt > NAME_ANYWAY_MS)
+      this.names.ensure([...before, this.bn.id]);
+    else this.names.ensure(before);
     const names = this.names.current;
     const ring = node.ring();
     const owned = new Map<NodeId, number>();
