@@ -45,7 +45,7 @@ const percent = (x: number) => `${Math.round(x * 100)}%`;
 export const strategies: Lesson = {
   id: 'strategies',
   title: 'Strategy 1 (a few random tokens) next to strategy 3 (equal partitions)',
-  summary: 'The paper’s Figure 2: with 3 random tokens each, shares of the ring are uneven; with Q equal partitions, even.',
+  summary: 'The paper’s Figure 2: with 3 random tokens each, shares of the ring are uneven; with Q equal partitions, far closer to even.',
   seed: 16,
   async run() {
     const s = await Script.start(this.seed, ['n1', 'n2', 'n3', 'n4', 'n5'], { strategy: 1, tokensPerCapacity: TOKENS });
