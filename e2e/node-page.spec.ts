@@ -6,12 +6,26 @@
  * presentation mode; screenshots at 1024x768, 1280x800, 1920x1080 and 150% zoom, each checked for
  * horizontal overflow. window.dynamo only waits for the tabs to find each other and picks keys.
  */
-import { expect, type Page, test } from '@playwright/test';
+import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { formCluster, idOf, openNode, preferenceList, uniqueRoom, waitForMesh } from './fixtures.js';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 // Three or four tabs with WebRTC between them take long to form on a busy two-core machine.
 test.describe.configure({ timeout: 240_000 });
+
+/**
+ * The dev server's reload socket (on the app's port; signaling has a port of its own) is answered
+ * by a mock that says nothing, so that an edit to a source file mid-run does not reload a tab.
+ */
+const quietReloads = (context: BrowserContext, baseURL: string | undefined) =>
+  context.routeWebSocket(
+    (url) => url.port === new URL(baseURL ?? 'http://127.0.0.1:5190').port,
+    () => {},
+  );
+
+test.beforeEach(async ({ context, baseURL }) => {
+  await quietReloads(context, baseURL);
+});
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/screens/${name}.png` });
 
@@ -197,6 +211,7 @@ test('a partition of the whole class in one gesture, {A,B} | {C,D}, and a heal i
 test('presentation mode and every screen size: large type, a large ring, nothing wider than the window', async ({
   context,
   browser,
+  baseURL,
 }, info) => {
   const room = uniqueRoom(info);
   const pages = await formCluster(context, room, 3);
@@ -246,6 +261,7 @@ test('presentation mode and every screen size: large type, a large ring, nothing
   // 150% zoom on a 1280x800 screen: 853x533 CSS pixels at a device scale of 1.5, in both modes.
   // Another browser context is another browser: it names the nodes it finds in the room before itself.
   const zoomed = await browser.newContext({ viewport: { width: 853, height: 533 }, deviceScaleFactor: 1.5 });
+  await quietReloads(zoomed, baseURL);
   const z = await openNode(zoomed, room);
   await expect(z.getByTestId('self-name')).toHaveText('D');
   await openCart(z, key);

@@ -8,6 +8,14 @@ import { formCluster, uniqueRoom } from './fixtures.js';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 
+// The dev server's reload socket (the app's port; signaling has its own) says nothing: an edit elsewhere mid-run reloads no tab.
+test.beforeEach(async ({ context, baseURL }) => {
+  await context.routeWebSocket(
+    (url) => url.port === new URL(baseURL ?? 'http://127.0.0.1:5190').port,
+    () => {},
+  );
+});
+
 const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/screens/${name}.png` });
 
 async function openCart(page: Page, key: string): Promise<void> {

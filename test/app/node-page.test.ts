@@ -88,4 +88,16 @@ describe('clocks with named actors', () => {
       '[(B,1)] and the single event (A,4)',
     );
   });
+  it('puts the entries in join order, whatever the ids’ order', () => {
+    const late = new NodeNames(['node-z', 'node-a']);
+    expect(
+      namedClock(
+        [
+          { node: 'node-a', counter: 1, time: 0 },
+          { node: 'node-z', counter: 3, time: 0 },
+        ],
+        late,
+      ),
+    ).toBe('[(A,3), (B,1)]');
+  });
 });

@@ -23,13 +23,20 @@ export function nodeChip(names: NodeNames, id: NodeId, suffix = ''): HTMLElement
   );
 }
 
-/** Each entry as a person reads it, actors named: "(A,2)"; an epoch shows only where one node appears twice. */
+/**
+ * Each entry as a person reads it, actors named: "(A,2)"; an epoch shows only where one node
+ * appears twice. Entries go in the nodes' join order (A before B), as a class reads them.
+ */
 export function namedPairs(clock: VClock, names: NodeNames): string[] {
   const labels = actorLabels(clock);
-  return clock.map((e, i) => {
-    const node = actorNode(e.node);
-    return `(${names.nameOf(node)}${labels[i]!.slice(node.length)},${e.counter})`;
-  });
+  const order = new Map(names.ids().map((id, i) => [id, i]));
+  return clock
+    .map((e, i) => {
+      const node = actorNode(e.node);
+      return { rank: order.get(node) ?? order.size, text: `(${names.nameOf(node)}${labels[i]!.slice(node.length)},${e.counter})` };
+    })
+    .sort((a, b) => a.rank - b.rank || (a.text < b.text ? -1 : 1))
+    .map((p) => p.text);
 }
 
 export function namedClock(clock: VClock, names: NodeNames): string {
