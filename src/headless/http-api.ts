@@ -80,6 +80,7 @@ async function route(hn: HeadlessNode, req: IncomingMessage, res: ServerResponse
       members,
       transport,
       sent: node.stats().sent,
+      dropped: node.stats().dropped,
     });
   }
   const keyed = /^\/(keys|stored)\/(.+)$/.exec(url.pathname);

@@ -67,6 +67,8 @@ export interface WebRtcTransportOptions {
 const IDLE_MS = 2000;
 /** How often dials held for want of a free channel look for one. */
 const PROMOTE_MS = 250;
+/** How long a dial waits for an idle channel before it may close a busy one (the least recently used). */
+const HELD_MS = 1000;
 /** Relay frames one link may ask this node to hand on in a second. */
 const RELAYS_PER_SECOND_MAX = 64;
 
@@ -106,6 +108,8 @@ interface Link {
    * not counted. Messages queue; the dial starts when a channel is free, or gives up at the timeout.
    */
   held: boolean;
+  /** When the dial began to wait for room. */
+  heldSince: number;
   /** Relay frames handed on for this peer in the current second, and when that second began. */
   relayBudget: { second: number; count: number };
 }
@@ -245,6 +249,7 @@ export class WebRtcTransport implements Transport {
       early: [],
       lastUsed: this.now(),
       held: false,
+      heldSince: 0,
       relayBudget: { second: 0, count: 0 },
     };
     this.links.set(peer, link);
@@ -261,6 +266,7 @@ export class WebRtcTransport implements Transport {
     if (this.makeRoom(link, false)) this.start(link);
     else {
       link.held = true;
+      link.heldSince = this.now();
       this.schedulePromotion();
     }
     return link;
@@ -280,7 +286,8 @@ export class WebRtcTransport implements Transport {
       const held = [...this.links.values()].filter((l) => l.held).sort((a, b) => a.lastUsed - b.lastUsed);
       for (const link of held) {
         if (this.links.get(link.peer) !== link || !link.held) continue;
-        if (!this.makeRoom(link, false)) break;
+        // A dial that waited HELD_MS for an idle channel may take a busy one's place, as a peer's offer may.
+        if (!this.makeRoom(link, this.now() - link.heldSince >= HELD_MS, false)) continue;
         this.start(link);
       }
       if ([...this.links.values()].some((l) => l.held)) this.schedulePromotion();
@@ -479,34 +486,34 @@ export class WebRtcTransport implements Transport {
     if (!link.held && [...this.links.values()].some((l) => l.held)) this.schedulePromotion();
   }
 
-  /** Whether a channel from `peer` (who offers, or asks us to) fits: in place of our link to it, or in room made for it. */
+  /** Makes room for a channel from `peer` (who offers, or asks us to offer): in place of our link to it, or by closing another. */
   private roomForPeer(existing: Link | undefined, peer: NodeId): boolean {
     if (existing && !existing.held) return true;
     // Placeholder for the count: the peer's channel is about to exist.
-    const probe = { peer } as Link;
-    if (this.makeRoom(probe, true)) return true;
-    this.receiver?.dropped(peer, 'refused', `a channel from ${peer} not taken: ${this.maxChannels} channels open and all being opened`);
-    return false;
+    return this.makeRoom({ peer } as Link, true);
   }
 
   /**
    * Makes room for a channel to `fresh.peer` within the cap: true when there is room, closing one
-   * open channel if it must: idle ones first (unused for IDLE_MS, nothing waiting), and of those
-   * the peers not in the keep set first, least recently used first. For a channel a peer opens to
-   * us (`incoming`) a busy open channel may go too: the peer has no other way to reach us. A
-   * channel still being opened is never closed to make room: tearing down a half-negotiated
-   * connection gains nothing and is where WebRTC implementations are least robust.
+   * other channel if it must. Idle open channels go first (unused for IDLE_MS, nothing waiting),
+   * of those first the peers not in the keep set, least recently used first. A dial that waited
+   * HELD_MS for that, and a peer that opens a channel to us (`urgent`), may also close a busy open
+   * channel; a peer's channel, as a last resort, one of ours still being opened, the one waiting
+   * for the peer's offer first: the peer has no other way to reach us, and two nodes whose cap is
+   * full of channels they are opening to each other must never wait on each other for good.
    */
-  private makeRoom(fresh: Link, incoming: boolean): boolean {
+  private makeRoom(fresh: Link, urgent: boolean, incoming = urgent): boolean {
     let active = 0;
     for (const l of this.links.values()) if (!l.held && l !== fresh && l.peer !== fresh.peer) active++;
     if (active < this.maxChannels) return true;
     const keep = new Set(this.keep().slice(0, Math.floor((this.maxChannels * 3) / 4)));
     const now = this.now();
     const busy = (l: Link) => l.queue.length > 0 || now - l.lastUsed < IDLE_MS;
+    // Lower is closed first: idle open, busy open (urgent only), being opened (a peer's channel only).
+    const rank = (l: Link) => (l.state === 'open' ? (busy(l) ? 1 : 0) : l.sp ? 3 : 2);
     const victims = [...this.links.values()]
-      .filter((l) => l.state === 'open' && l.peer !== fresh.peer && (incoming || !busy(l)))
-      .sort((a, b) => Number(busy(a)) - Number(busy(b)) || Number(keep.has(a.peer)) - Number(keep.has(b.peer)) || a.lastUsed - b.lastUsed);
+      .filter((l) => !l.held && l.peer !== fresh.peer && l !== fresh && rank(l) <= (incoming ? 3 : urgent ? 1 : 0))
+      .sort((a, b) => rank(a) - rank(b) || Number(keep.has(a.peer)) - Number(keep.has(b.peer)) || a.lastUsed - b.lastUsed);
     const victim = victims[0];
     if (!victim) return false;
     this.stats.evicted++;
