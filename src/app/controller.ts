@@ -33,6 +33,7 @@ export class Controller {
   private readonly writes = new Map<string, WriteTrace>();
   /** Numbers the inspections: only the latest one's answer is shown (an older, slower one must not overwrite it). */
   private inspections = 0;
+  private inspectRetries = 0;
   /** Events stored for the cart's key while the cart was busy: looked at again once it is not. */
   private missed: { key: string; dots: Dot[]; by: NodeId } | null = null;
   /** Events the cart read again for: a read that still does not show one (a hint kept aside, say) is not repeated for it. */
@@ -369,6 +370,19 @@ export class Controller {
     ]);
     if (this.store.getState().selection?.key !== key || serial !== this.inspections) return;
     this.store.setState({ selection: { key, replicas, context, loading: false } });
+    // A replica that is up but did not answer in time (a busy machine) is asked again, a few times.
+    const up = new Set(
+      this.store
+        .getState()
+        .members.filter((m) => m.shown.word === 'up')
+        .map((m) => m.id),
+    );
+    const missing = (replicas ?? []).some((r) => !r.answered && up.has(r.node));
+    this.inspectRetries = missing ? this.inspectRetries + 1 : 0;
+    if (missing && this.inspectRetries <= 3) {
+      clearTimeout(this.inspectTimer);
+      this.inspectTimer = setTimeout(() => void this.inspect(), 2000);
+    }
   }
 
   // ---- the cart ----
