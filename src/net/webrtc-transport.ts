@@ -67,6 +67,8 @@ export interface WebRtcTransportOptions {
 const IDLE_MS = 2000;
 /** How often dials held for want of a free channel look for one. */
 const PROMOTE_MS = 250;
+/** A busy channel open for less than this is closed to make room only for a peer's channel, and only when nothing else can go. */
+const MIN_OPEN_MS = 5000;
 /** How long a dial waits for an idle channel before it may close a busy one (the least recently used). */
 const HELD_MS = 1000;
 /** Relay frames one link may ask this node to hand on in a second. */
@@ -110,6 +112,8 @@ interface Link {
   held: boolean;
   /** When the dial began to wait for room. */
   heldSince: number;
+  /** When the channel opened (its peer's proof checked out). */
+  openedAt: number;
   /** Relay frames handed on for this peer in the current second, and when that second began. */
   relayBudget: { second: number; count: number };
 }
@@ -250,6 +254,7 @@ export class WebRtcTransport implements Transport {
       lastUsed: this.now(),
       held: false,
       heldSince: 0,
+      openedAt: 0,
       relayBudget: { second: 0, count: 0 },
     };
     this.links.set(peer, link);
@@ -410,6 +415,7 @@ export class WebRtcTransport implements Transport {
     else this.headlessPeers.delete(link.peer);
     clearTimeout(link.timer);
     link.state = 'open';
+    link.openedAt = this.now();
     this.stats.connects++;
     this.options.onLinkChange?.(link.peer, 'open');
     for (const early of link.early.splice(0)) this.deliver(link, early);
@@ -509,10 +515,15 @@ export class WebRtcTransport implements Transport {
     const keep = new Set(this.keep().slice(0, Math.floor((this.maxChannels * 3) / 4)));
     const now = this.now();
     const busy = (l: Link) => l.queue.length > 0 || now - l.lastUsed < IDLE_MS;
-    // Lower is closed first: idle open, busy open (urgent only), being opened (a peer's channel only).
-    const rank = (l: Link) => (l.state === 'open' ? (busy(l) ? 1 : 0) : l.sp ? 3 : 2);
+    // Lower is closed first: idle open; busy open, open for MIN_OPEN_MS at least (urgent only); then,
+    // for a peer's channel only, ours being opened, and last an open one younger than that.
+    const rank = (l: Link) => {
+      if (l.state !== 'open') return l.sp ? 3 : 2;
+      if (!busy(l)) return 0;
+      return now - l.openedAt >= MIN_OPEN_MS ? 1 : 4;
+    };
     const victims = [...this.links.values()]
-      .filter((l) => !l.held && l.peer !== fresh.peer && l !== fresh && rank(l) <= (incoming ? 3 : urgent ? 1 : 0))
+      .filter((l) => !l.held && l.peer !== fresh.peer && l !== fresh && rank(l) <= (incoming ? 4 : urgent ? 1 : 0))
       .sort((a, b) => rank(a) - rank(b) || Number(keep.has(a.peer)) - Number(keep.has(b.peer)) || a.lastUsed - b.lastUsed);
     const victim = victims[0];
     if (!victim) return false;
