@@ -50,6 +50,7 @@ export function inspectorView(c: Controller): HTMLElement {
               ? h('span', { class: 'error' }, ctx.error)
               : h('code', { class: 'clock', 'data-testid': 'inspector-context' }, namedContext(ctx.context, names)),
         ),
+        selection.loading && selection.replicas ? h('p', { class: 'muted' }, 'Asking every node again…') : null,
         selection.replicas === null
           ? h('p', { class: 'muted' }, selection.loading ? 'Asking every node…' : 'No answer.')
           : h(

@@ -256,7 +256,16 @@ export function ringView(c: Controller): HTMLElement {
         const held = new Map((selection.replicas ?? []).map((r) => [r.node, r]));
         fill(
           prefs,
-          h('p', {}, h('strong', {}, 'Preference list of '), h('code', {}, selection.key), ` (top N = ${list.length})`),
+          h(
+            'p',
+            {},
+            h('strong', {}, 'Preference list of '),
+            h('code', {}, selection.key),
+            ` (top N = ${list.length})`,
+            selection.loading && selection.replicas
+              ? h('span', { class: 'muted', 'data-testid': 'asking' }, ' · asking every node again…')
+              : null,
+          ),
           h(
             'ol',
             { class: 'pref-list' },
