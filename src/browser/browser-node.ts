@@ -3,6 +3,7 @@
  * the signaling server as its seed list.
  */
 import { type ClusterConfig, makeConfig } from '../core/config.js';
+import { isTerminal } from '../core/membership.js';
 import { DynamoNode } from '../core/node.js';
 import type { NodeId, Transport } from '../core/ports.js';
 import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
@@ -92,6 +93,11 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     linked: (peer) => transport.linked(peer),
   });
   transport.setKeep(() => started.rangePeers());
+  // Signals relayed through members are taken only from members this node knows (a new node comes through the server).
+  transport.setRelayAdmission((peer) => {
+    const member = started.members().get(peer);
+    return member !== undefined && !isTerminal(member.status);
+  });
   return {
     id: options.id,
     room: options.room,

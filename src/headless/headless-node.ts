@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { BROWSER_CONFIG } from '../browser/browser-node.js';
 import { cryptoRandom, wallClock } from '../browser/ports.js';
 import type { ClusterConfig } from '../core/config.js';
+import { isTerminal } from '../core/membership.js';
 import { DynamoNode } from '../core/node.js';
 import type { NodeId, Storage } from '../core/ports.js';
 import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
@@ -114,6 +115,11 @@ export async function startHeadlessNode(options: HeadlessNodeOptions): Promise<H
       linked: (peer) => transport.linked(peer),
     });
     transport.setKeep(() => node.rangePeers());
+    // Signals relayed through members are taken only from members this node knows (a new node comes through the server).
+    transport.setRelayAdmission((peer) => {
+      const member = node.members().get(peer);
+      return member !== undefined && !isTerminal(member.status);
+    });
   } catch (error) {
     transport.closeAll();
     signaling.close();

@@ -128,22 +128,36 @@ export async function openRelayFrame(frame: RelayFrame, self: string, now: numbe
   return signal as Record<string, unknown>;
 }
 
-/** Nonces seen lately, so that a signal relayed along two paths (or replayed) is taken once. */
+/**
+ * Nonces seen lately, so that a signal relayed along two paths (or replayed) is taken once. A
+ * nonce is kept for twice the freshness window; when the window is full of nonces still kept, a
+ * new one is refused rather than an old one forgotten (forgetting would let it be replayed).
+ */
 export class NonceWindow {
   private readonly seen = new Map<string, number>();
 
   constructor(
     private readonly keepMs = 2 * RELAY_FRESH_MS,
-    private readonly max = 8192,
+    private readonly max = 65_536,
   ) {}
 
-  /** True the first time `id` is seen within the window. */
-  fresh(id: string, now: number): boolean {
+  private expire(now: number): void {
     for (const [old, at] of this.seen) {
-      if (now - at <= this.keepMs && this.seen.size < this.max) break;
+      if (now - at <= this.keepMs) break;
       this.seen.delete(old);
     }
-    if (this.seen.has(id)) return false;
+  }
+
+  /** Whether `id` was seen within the window (it is not recorded). */
+  has(id: string, now: number): boolean {
+    this.expire(now);
+    return this.seen.has(id);
+  }
+
+  /** True the first time `id` is seen within the window, and only while there is room to remember it. */
+  fresh(id: string, now: number): boolean {
+    this.expire(now);
+    if (this.seen.has(id) || this.seen.size >= this.max) return false;
     this.seen.set(id, now);
     return true;
   }

@@ -33,7 +33,7 @@ import { channelProof, checkChannelProof, type RoomSecurity, sdpFingerprint } fr
 import { CHANNELS_MAX, DEFAULT_MAX_CHANNELS } from './channels.js';
 import { FaultSwitches } from './faults.js';
 import { chunkFrame, Reassembler } from './framing.js';
-import { encodeRelayFrame, isRelayFrame, makeRelayFrame, NonceWindow, openRelayFrame, parseRelayFrame } from './relay.js';
+import { encodeRelayFrame, isRelayFrame, makeRelayFrame, NonceWindow, openRelayFrame, parseRelayFrame, RELAY_HOPS_MAX } from './relay.js';
 
 export type LinkState = 'dialling' | 'open';
 
@@ -87,6 +87,8 @@ export interface TransportStats {
   relaysSent: number;
   relaysForwarded: number;
   relaysReceived: number;
+  /** Signals to hand on to a peer this node has no open channel to (not an error: another member may have one). */
+  relaysUnroutable: number;
 }
 
 interface Link {
@@ -140,6 +142,7 @@ export class WebRtcTransport implements Transport {
     relaysSent: 0,
     relaysForwarded: 0,
     relaysReceived: 0,
+    relaysUnroutable: 0,
   };
   readonly maxChannels: number;
   private readonly links = new Map<NodeId, Link>();
@@ -152,7 +155,10 @@ export class WebRtcTransport implements Transport {
   private readonly headlessPeers = new Set<NodeId>();
   /** The peers whose channels are spared when one must close (those the node shares key ranges with). */
   private keep: () => readonly NodeId[] = () => [];
-  private readonly nonces = new NonceWindow();
+  /** Nonces of signals handed on, and of signals received: apart, so that one cannot crowd out the other. */
+  private admitRelayFrom: (id: NodeId) => boolean = () => false;
+  private readonly forwarded = new NonceWindow();
+  private readonly received = new NonceWindow();
   private promotion: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private readonly now: () => number;
@@ -171,6 +177,11 @@ export class WebRtcTransport implements Transport {
    */
   setKeep(keep: () => readonly NodeId[]): void {
     this.keep = keep;
+  }
+
+  /** Which origins' relayed signals to take (members this node knows); until told, none. */
+  setRelayAdmission(admit: (id: NodeId) => boolean): void {
+    this.admitRelayFrom = admit;
   }
 
   /** Whether a channel to `peer` is open (a message to it goes out without dialling). */
@@ -223,6 +234,7 @@ export class WebRtcTransport implements Transport {
   }
 
   private enqueue(to: NodeId, frame: Uint8Array): void {
+    if (this.stopped) return;
     const link = this.links.get(to) ?? this.dial(to);
     link.lastUsed = this.now();
     if (link.queuedBytes + frame.length > this.queueBytesMax) {
@@ -279,6 +291,11 @@ export class WebRtcTransport implements Transport {
 
   private start(link: Link): void {
     link.held = false;
+    // The connect timeout counts from the dial's start, not from when it began to wait for room.
+    clearTimeout(link.timer);
+    link.timer = setTimeout(() => {
+      if (this.links.get(link.peer) === link && link.state !== 'open') this.close(link, 'no channel within the connect timeout');
+    }, this.connectTimeoutMs);
     if (this.options.id < link.peer) this.attach(link, this.newPeer(true));
     else this.options.signal(link.peer, { kind: 'hello' });
   }
@@ -288,12 +305,16 @@ export class WebRtcTransport implements Transport {
     if (this.promotion !== undefined || this.stopped) return;
     this.promotion = setTimeout(() => {
       this.promotion = undefined;
-      const held = [...this.links.values()].filter((l) => l.held).sort((a, b) => a.lastUsed - b.lastUsed);
-      for (const link of held) {
-        if (this.links.get(link.peer) !== link || !link.held) continue;
-        // A dial that waited HELD_MS for an idle channel may take a busy one's place, as a peer's offer may.
-        if (!this.makeRoom(link, this.now() - link.heldSince >= HELD_MS, false)) continue;
-        this.start(link);
+      try {
+        const held = [...this.links.values()].filter((l) => l.held).sort((a, b) => a.lastUsed - b.lastUsed);
+        for (const link of held) {
+          if (this.links.get(link.peer) !== link || !link.held) continue;
+          // A dial that waited HELD_MS for an idle channel may take a busy one's place, as a peer's offer may.
+          if (!this.makeRoom(link, this.now() - link.heldSince >= HELD_MS, false)) continue;
+          this.start(link);
+        }
+      } catch (e) {
+        this.receiver?.dropped(this.options.id, 'malformed', `starting a held dial failed: ${String(e)}`);
       }
       if ([...this.links.values()].some((l) => l.held)) this.schedulePromotion();
     }, PROMOTE_MS);
@@ -301,6 +322,7 @@ export class WebRtcTransport implements Transport {
 
   /** A signal relayed by the signaling server. */
   onSignal(from: NodeId, data: Record<string, unknown>): void {
+    if (this.stopped) return;
     let link = this.links.get(from);
     if (data.kind === 'hello') {
       // The peer has no channel to us (it may have just started) and asks us, the smaller id, to
@@ -416,6 +438,7 @@ export class WebRtcTransport implements Transport {
     clearTimeout(link.timer);
     link.state = 'open';
     link.openedAt = this.now();
+    link.lastUsed = link.openedAt;
     this.stats.connects++;
     this.options.onLinkChange?.(link.peer, 'open');
     for (const early of link.early.splice(0)) this.deliver(link, early);
@@ -496,7 +519,9 @@ export class WebRtcTransport implements Transport {
   private roomForPeer(existing: Link | undefined, peer: NodeId): boolean {
     if (existing && !existing.held) return true;
     // Placeholder for the count: the peer's channel is about to exist.
-    return this.makeRoom({ peer } as Link, true);
+    if (this.makeRoom({ peer } as Link, true)) return true;
+    this.receiver?.dropped(peer, 'refused', `a channel from ${peer} not taken: ${this.maxChannels} channels and none can be closed`);
+    return false;
   }
 
   /**
@@ -562,8 +587,7 @@ export class WebRtcTransport implements Transport {
 
   /** A relay frame on a proven channel: ours to open, or to hand on to its addressee if we have a channel to it. */
   private async onRelayFrame(link: Link, bytes: Uint8Array): Promise<void> {
-    const frame = parseRelayFrame(bytes);
-    if (typeof frame === 'string') return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${frame}`);
+    if (this.stopped) return;
     const now = this.now();
     const second = Math.floor(now / 1000);
     if (link.relayBudget.second !== second) link.relayBudget = { second, count: 0 };
@@ -574,18 +598,34 @@ export class WebRtcTransport implements Transport {
         `${link.peer} sent more than ${RELAYS_PER_SECOND_MAX} relayed signals in a second`,
       );
     }
+    const frame = parseRelayFrame(bytes);
+    if (typeof frame === 'string') return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${frame}`);
     if (frame.to !== this.options.id) {
+      // Signals pass through one member at most, so a frame to hand on comes from its origin itself,
+      // whose proven channel vouches for it: nothing else is handed on.
+      if (frame.hops !== RELAY_HOPS_MAX || frame.from !== link.peer) {
+        return this.receiver?.dropped(link.peer, 'refused', `${link.peer} asked to hand on a relayed signal it did not make`);
+      }
       const next = this.links.get(frame.to);
-      if (frame.hops < 1 || !next || next === link || next.state !== 'open') return;
-      if (!this.nonces.fresh(`via/${frame.from}/${frame.nonce}`, now)) return;
+      if (!next || next === link || next.state !== 'open') {
+        this.stats.relaysUnroutable++;
+        return;
+      }
+      if (!this.forwarded.fresh(`${frame.from}/${frame.nonce}`, now)) return;
       this.writeFrame(next, encodeRelayFrame({ ...frame, hops: frame.hops - 1 }));
       this.stats.relaysForwarded++;
       return;
     }
+    // Only members are heard through members (a brand-new node comes through the server).
+    if (!this.admitRelayFrom(frame.from)) {
+      return this.receiver?.dropped(link.peer, 'refused', `a relayed signal from ${frame.from}, not a member this node knows`);
+    }
+    // The same signal may come along several paths: taken once, and checked once.
+    const nonce = `${frame.from}/${frame.nonce}`;
+    if (this.received.has(nonce, now)) return;
     const signal = await openRelayFrame(frame, this.options.id, now);
     if (typeof signal === 'string') return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${signal}`);
-    // The same signal may come along several paths: taken once.
-    if (!this.nonces.fresh(`to/${frame.from}/${frame.nonce}`, now)) return;
+    if (this.stopped || !this.received.fresh(nonce, now)) return;
     this.stats.relaysReceived++;
     this.options.onRelayedSignal?.(frame.from, signal);
   }

@@ -67,10 +67,14 @@ describe('relayed signals', () => {
     expect(parseRelayFrame(huge)).toMatch(/bytes >/);
   });
 
-  it('keep a bounded window of nonces', () => {
+  it('keep a bounded window of nonces, refusing new ones rather than forgetting one still in the window', () => {
     const window = new NonceWindow(1000, 3);
-    for (let i = 0; i < 10; i++) expect(window.fresh(`n${i}`, NOW)).toBe(true);
-    expect(window.fresh('n9', NOW)).toBe(false);
-    expect(window.fresh('n0', NOW)).toBe(true);
+    for (let i = 0; i < 3; i++) expect(window.fresh(`n${i}`, NOW)).toBe(true);
+    expect(window.fresh('n3', NOW)).toBe(false);
+    expect(window.fresh('n0', NOW + 10)).toBe(false);
+    expect(window.has('n0', NOW + 10)).toBe(true);
+    // Once they leave the window, there is room again.
+    expect(window.fresh('n4', NOW + 1001)).toBe(true);
+    expect(window.has('n0', NOW + 1001)).toBe(false);
   });
 });
