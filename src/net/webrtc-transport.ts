@@ -65,6 +65,10 @@ export interface WebRtcTransportOptions {
 
 /** A channel used within this long is busy: closed to make room only when no idle one is left. */
 const IDLE_MS = 2000;
+/** How long the member a peer's relayed signals came through is the way to answer it. */
+const RELAY_ROUTE_MS = 30_000;
+/** Origins whose way back is remembered at once. */
+const RELAY_ROUTES_MAX = 1024;
 /** How often dials held for want of a free channel look for one. */
 const PROMOTE_MS = 250;
 /** A busy channel open for less than this is closed to make room only for a peer's channel, and only when nothing else can go. */
@@ -157,6 +161,8 @@ export class WebRtcTransport implements Transport {
   private keep: () => readonly NodeId[] = () => [];
   /** Nonces of signals handed on, and of signals received: apart, so that one cannot crowd out the other. */
   private admitRelayFrom: (id: NodeId) => boolean = () => false;
+  /** Through which member each origin's relayed signals came last, and when: the way back. */
+  private readonly cameVia = new Map<NodeId, { peer: NodeId; at: number }>();
   private readonly forwarded = new NonceWindow();
   private readonly received = new NonceWindow();
   private promotion: ReturnType<typeof setTimeout> | undefined;
@@ -566,7 +572,10 @@ export class WebRtcTransport implements Transport {
     if (open.length === 0) return false;
     const nonce = crypto.getRandomValues(new Uint8Array(12));
     const frame = await makeRelayFrame(this.options.keys, to, signal, this.now(), nonce);
-    for (const link of open) this.writeFrame(link, frame);
+    // A peer whose signals came lately through a member is answered through that member alone.
+    const via = this.cameVia.get(to);
+    const through = via && this.now() - via.at < RELAY_ROUTE_MS ? open.filter((l) => l.peer === via.peer) : [];
+    for (const link of through.length > 0 ? through : open) this.writeFrame(link, frame);
     this.stats.relaysSent++;
     return true;
   }
@@ -627,6 +636,8 @@ export class WebRtcTransport implements Transport {
     if (typeof signal === 'string') return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${signal}`);
     if (this.stopped || !this.received.fresh(nonce, now)) return;
     this.stats.relaysReceived++;
+    if (this.cameVia.size >= RELAY_ROUTES_MAX) this.cameVia.clear();
+    this.cameVia.set(frame.from, { peer: link.peer, at: now });
     this.options.onRelayedSignal?.(frame.from, signal);
   }
 
