@@ -196,10 +196,15 @@ test('every lesson opens from sim.html, and its last step reads without overflow
     await link.click();
     await expect(page.getByTestId('lesson-step')).toHaveText(/^Step 1 of \d+$/, { timeout: 30_000 });
     // The teacher jumps from step to step with "Next step".
+    // Each click waits for the step it moves to, so that no click lands on a button that just turned disabled.
     const next = page.getByRole('button', { name: 'Next step →' });
-    while (await next.isEnabled()) await next.click();
-    const [, last, total] = /Step (\d+) of (\d+)/.exec((await page.getByTestId('lesson-step').textContent()) ?? '')!;
+    for (let [n, total] = await stepShown(page); n < total; [n, total] = await stepShown(page)) {
+      await next.click();
+      await expect(page.getByTestId('lesson-step')).toHaveText(`Step ${n + 1} of ${total}`, { timeout: 30_000 });
+    }
+    const [last, total] = await stepShown(page);
     expect(last).toBe(total);
+    await expect(next).toBeDisabled();
     // Played to its end from there.
     await page.getByLabel('Speed').selectOption({ label: '×10' });
     await playStep(page);
