@@ -4,19 +4,11 @@
  * ShiViz. Screenshots at 1024x768, 1280x800, 1920x1080 and 150% zoom go to test-results/screens/,
  * each checked for horizontal overflow.
  */
+
 import { readFile } from 'node:fs/promises';
 import { type Browser, expect, type Locator, type Page, test } from '@playwright/test';
 import { formCluster, idOf, uniqueRoom } from './fixtures.js';
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/screens/${name}.png` });
-
-async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  expect(scroll).toBeLessThanOrEqual(client);
-}
+import { expectNoHorizontalOverflow, shot } from './screens.js';
 
 interface DotSeen {
   readonly id: string;

@@ -4,17 +4,9 @@
  * seed links, each opening that swarm seed as a replay. Screenshots at 1024x768 and 1920x1080 go to
  * test-results/screens/lesson-*.png, each checked for horizontal overflow.
  */
+
 import { type Browser, expect, type Page, test } from '@playwright/test';
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/screens/${name}.png` });
-
-async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  expect(scroll).toBeLessThanOrEqual(client);
-}
+import { expectNoHorizontalOverflow, shot } from './screens.js';
 
 /** Resolves once the page has drawn a frame or two (the view draws on animation frames). */
 function drawn(page: Page): Promise<void> {

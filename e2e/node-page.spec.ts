@@ -6,8 +6,10 @@
  * presentation mode; screenshots at 1024x768, 1280x800, 1920x1080 and 150% zoom, each checked for
  * horizontal overflow. window.dynamo only waits for the tabs to find each other and picks keys.
  */
+
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { formCluster, idOf, openNode, preferenceList, uniqueRoom, waitForMesh } from './fixtures.js';
+import { expectNoHorizontalOverflow, shot } from './screens.js';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 // Three or four tabs with WebRTC between them take long to form on a busy two-core machine.
@@ -26,16 +28,6 @@ const quietReloads = (context: BrowserContext, baseURL: string | undefined) =>
 test.beforeEach(async ({ context, baseURL }) => {
   await quietReloads(context, baseURL);
 });
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/screens/${name}.png` });
-
-async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  expect(scroll).toBeLessThanOrEqual(client);
-}
 
 /** The name the tab gives itself in its header (A, B, C…). */
 const nameOf = async (page: Page) => (await page.getByTestId('self-name').textContent()) ?? '';
