@@ -27,6 +27,8 @@ export class Controller {
   private keysTimer: ReturnType<typeof setTimeout> | undefined;
   private inspectTimer: ReturnType<typeof setTimeout> | undefined;
   private cartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Counts the cart's reads: only the latest one's result is shown (an earlier one may finish later). */
+  private cartReads = 0;
   /** What `stop` undoes: intervals, and subscriptions to the node. */
   private readonly undo: (() => void)[] = [];
   /** The puts and deletes this node coordinated lately: who acknowledged, who kept hints (for a failed write's explanation). */
@@ -403,8 +405,10 @@ export class Controller {
         this.store.setState({ selection: { key: name, replicas: null, context: null, loading: true }, fallbacks: new Map() });
     }
     this.setCart({ key: name, busy: true, error: null, notice, note: null });
+    const readNo = ++this.cartReads;
     try {
       const read = await this.bn.node.get(name, { r: this.store.getState().r });
+      if (readNo !== this.cartReads) return; // a later read (after a write, say) is the one to show
       this.setCart({
         siblings: read.versions.map((v) => ({
           clock: v.clock,
@@ -417,6 +421,7 @@ export class Controller {
       });
       if (this.store.getState().selection?.key === name) void this.inspect(read.context);
     } catch (e) {
+      if (readNo !== this.cartReads) return;
       const s = this.store.getState();
       const up = this.bn.node.ring().nodes.length;
       const local = this.bn.node.held.get(name)?.versions.length ?? 0;
@@ -453,6 +458,9 @@ export class Controller {
   private async write(cart: Cart | null, context: string | undefined, notice: string): Promise<void> {
     const { key } = this.store.getState().cart;
     const w = this.store.getState().w;
+    // The write reads the cart back when it ends: a re-read due now, or one in flight, would only race it.
+    clearTimeout(this.cartTimer);
+    this.cartReads++;
     this.setCart({ busy: true, error: null });
     const known = new Set(this.writes.keys());
     try {
