@@ -11,8 +11,9 @@ import type { NodeEvent } from '../core/events.js';
 import type { NodeId } from '../core/ports.js';
 import { listNodeDatabases } from '../storage/indexeddb.js';
 import { addItem, type Cart, decodeCart, EMPTY_CART, encodeCart, isCart, mergeCarts, removeItem } from './cart.js';
-import { logEvent } from './log.js';
+import { FrameBatch, nextFrame, type Schedule } from './frame-batch.js';
 import { shownStatus } from './member-status.js';
+import { pageEvents } from './page-events.js';
 import { cutFrom, type RoomChannel, type RoomMessage } from './room-channel.js';
 import type { RoomNames } from './room-names.js';
 import type { AppStore, CartState, MemberRow } from './store.js';
@@ -42,13 +43,18 @@ export class Controller {
   private readonly readFor = new Set<string>();
   /** When this tab started: it names itself once the signaling server told it who is in the room (or after a while without). */
   private readonly startedAt = Date.now();
+  /** The node's events since the last frame, each with when it happened: the page handles them once a frame, off the request path. */
+  private readonly events: FrameBatch<{ e: NodeEvent; at: number }>;
 
   constructor(
     readonly bn: BrowserNode,
     readonly store: AppStore,
     readonly names: RoomNames,
     readonly room: RoomChannel,
-  ) {}
+    schedule: Schedule = nextFrame(),
+  ) {
+    this.events = new FrameBatch((batch) => this.onEvents(batch), schedule);
+  }
 
   start(): void {
     const { bn } = this;
@@ -180,49 +186,44 @@ export class Controller {
     if (key === selection?.key) this.scheduleInspect();
   }
 
+  /**
+   * Called inside the node's emit, so on the path of its requests: only what must not wait is done
+   * here (a write's trace, for a failed put's explanation; telling the other tabs a key changed);
+   * the rest is queued for the next frame.
+   */
   private onEvent(e: NodeEvent): void {
-    const s = this.store.getState();
-    const logged = logEvent(s, e, this.bn.id, Date.now(), (id) => this.names.current.nameOf(id));
-    if (logged) this.store.setState(logged);
     this.traceWrite(e);
-    if (e.type === 'membership' || e.type === 'reachability') {
-      this.refreshMembers();
-      // A cart that could not be read (too few nodes known yet) is read again once the cluster grows.
-      const cart = this.store.getState().cart;
-      if (e.type === 'membership' && (cart.error || cart.note) && !cart.busy) this.scheduleCartRetry();
-    }
-    if (e.type === 'stored') {
-      this.scheduleKeys();
-      const dots = (this.bn.node.held.get(e.key)?.versions ?? []).map((v) => ({ node: v.dot.node, counter: v.dot.counter }));
+    if (e.type === 'stored' || e.type === 'hint-stored') {
+      const versions = e.type === 'stored' ? (this.bn.node.held.get(e.key)?.versions ?? []) : e.versions;
+      const dots = versions.map((v) => ({ node: v.dot.node, counter: v.dot.counter }));
       this.room.post({ type: 'changed', node: this.bn.id, key: e.key, dots });
       this.onChanged(e.key, dots, this.bn.id);
+      if (e.type === 'stored') this.scheduleKeys();
     }
-    if (e.type === 'hint-stored') {
-      const dots = e.versions.map((v) => ({ node: v.dot.node, counter: v.dot.counter }));
-      this.room.post({ type: 'changed', node: this.bn.id, key: e.key, dots });
-      this.onChanged(e.key, dots, this.bn.id);
-    }
-    if ((e.type === 'hint-delivered' || e.type === 'transfer' || e.type === 'repair') && e.key === s.selection?.key) this.scheduleInspect();
-    if (e.type === 'reachability' && e.reachable) this.dropFallbacksFor(e.node);
-    if (e.type === 'hint-delivered') this.dropFallbacksFor(e.target);
-    if (e.type === 'dropped') this.store.setState((s) => ({ dropped: s.dropped + 1 }));
-    const selected = this.store.getState().selection?.key;
-    if (e.type === 'op-start' && e.key === selected) {
-      this.store.setState({ fallbacks: new Map(e.targets.flatMap((t) => (t.hint ? [[t.hint, t.node] as const] : []))) });
-    }
-    if (e.type === 'op-fallback' && e.hint) {
-      const entry = this.store.getState().log.find((x) => x.id === e.req);
-      if (entry?.key === selected) this.store.setState((s) => ({ fallbacks: new Map([...s.fallbacks, [e.hint!, e.fallback]]) }));
-    }
+    this.events.push({ e, at: Date.now() });
   }
 
-  /** The F badge of an owner goes once it answers again, or once its hint was handed back. */
-  private dropFallbacksFor(owner: NodeId): void {
-    const { fallbacks } = this.store.getState();
-    if (!fallbacks.has(owner)) return;
-    const next = new Map(fallbacks);
-    next.delete(owner);
-    this.store.setState({ fallbacks: next });
+  /** The node's events since the last frame, in the order they happened: one pass, one store update. */
+  private onEvents(batch: readonly { e: NodeEvent; at: number }[]): void {
+    const s = this.store.getState();
+    const next = pageEvents(
+      { log: s.log, logSerial: s.logSerial, selected: s.selection?.key, fallbacks: s.fallbacks },
+      batch,
+      this.bn.id,
+      (id) => this.names.current.nameOf(id),
+      (e, error) => console.error('the page could not handle a node event', e, error),
+    );
+    if (next.log !== s.log || next.dropped || next.fallbacks !== s.fallbacks)
+      this.store.setState((now) => ({
+        ...(next.log !== s.log ? { log: next.log, logSerial: next.logSerial } : {}),
+        ...(next.dropped ? { dropped: now.dropped + next.dropped } : {}),
+        ...(next.fallbacks !== s.fallbacks ? { fallbacks: next.fallbacks } : {}),
+      }));
+    if (next.members) this.refreshMembers();
+    // A cart that could not be read (too few nodes known yet) is read again once the cluster grows.
+    const cart = this.store.getState().cart;
+    if (next.membership && (cart.error || cart.note) && !cart.busy) this.scheduleCartRetry();
+    if (next.inspect) this.scheduleInspect();
   }
 
   /** Keeps, for the puts and deletes this node coordinates, who acknowledged them and who kept hints. */
@@ -329,7 +330,9 @@ export class Controller {
     keys.add(s.cart.key);
     if (s.selection) keys.add(s.selection.key);
     if (s.scenario.key) keys.add(s.scenario.key);
-    this.store.setState({ keys: [...keys].sort().slice(0, 500) });
+    const next = [...keys].sort().slice(0, 500);
+    // The same array while the keys are the same: the ring and the key list then stay as they are.
+    if (next.length !== s.keys.length || next.some((k, i) => k !== s.keys[i])) this.store.setState({ keys: next });
   }
 
   async refreshRevivable(): Promise<void> {
