@@ -1,7 +1,12 @@
 /** The message log, newest first, filterable by key and node; a fixed-height list so that streaming never moves the page. */
 import type { Controller } from '../controller.js';
-import { fill, h } from '../dom.js';
+import { h } from '../dom.js';
+import type { LogEntry } from '../store.js';
+import { elementsOf, reconcile } from './keyed.js';
 import { watch } from './watch.js';
+
+/** The log streams while requests run: drawn at most four times a second, each entry built once. */
+const DRAW_EVERY_MS = 250;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 /** To the millisecond: requests take about 100 ms. */
@@ -25,6 +30,18 @@ export function logView(c: Controller): HTMLElement {
   });
   const list = h('ol', { class: 'log scroll', 'aria-label': 'Messages of gets and puts, newest first' });
   const count = h('span', { class: 'muted' });
+  const entryElement = elementsOf((e: LogEntry) =>
+    h(
+      'li',
+      { class: `entry ${e.done ? '' : 'open'}` },
+      h('div', { class: 'entry-head' }, h('time', {}, timeOf(e.time)), ' ', h('strong', {}, e.title)),
+      h(
+        'ul',
+        {},
+        e.lines.map((l) => h('li', { class: l.tone ?? '' }, l.text)),
+      ),
+    ),
+  );
   watch(
     c.store,
     (st) => ({ log: st.log, filter: st.logFilter, names: st.names }),
@@ -34,22 +51,9 @@ export function logView(c: Controller): HTMLElement {
       const matches = (id: string) => names.nameOf(id) === node.toUpperCase() || id.includes(node);
       const shown = log.filter((e) => (!key || (e.key ?? '').includes(key)) && (!node || e.nodes.some(matches))).slice(0, 150);
       count.textContent = `${shown.length} of ${log.length}`;
-      fill(
-        list,
-        shown.map((e) =>
-          h(
-            'li',
-            { class: `entry ${e.done ? '' : 'open'}` },
-            h('div', { class: 'entry-head' }, h('time', {}, timeOf(e.time)), ' ', h('strong', {}, e.title)),
-            h(
-              'ul',
-              {},
-              e.lines.map((l) => h('li', { class: l.tone ?? '' }, l.text)),
-            ),
-          ),
-        ),
-      );
+      reconcile(list, shown.map(entryElement));
     },
+    { everyMs: DRAW_EVERY_MS },
   );
   return h(
     'section',

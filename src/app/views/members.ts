@@ -5,6 +5,8 @@
  */
 import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
+import type { MemberRow } from '../store.js';
+import { reconcile } from './keyed.js';
 import { nodeChip } from './named.js';
 import { partitionButton } from './partition.js';
 import { watch } from './watch.js';
@@ -13,83 +15,39 @@ export function membersView(c: Controller): HTMLElement {
   const table = h('div', { class: 'scroll members-table' });
   const revive = h('div', { class: 'revive' });
 
+  const tbody = h('tbody', {});
+  table.append(
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Node', 'Status from here', 'Ring share', 'Cut off', ''].map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
+      tbody,
+    ),
+  );
+  // Each member's row is built again only when something it shows changed; the others stay as they are.
+  const rows = new Map<string, { row: HTMLTableRowElement; shows: string; names: unknown }>();
   const render = () => {
     const st = c.store.getState();
     const unit = st.strategy === 1 ? 'tokens' : 'partitions';
-    fill(
-      table,
-      h(
-        'table',
-        {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['Node', 'Status from here', 'Ring share', 'Cut off', ''].map((t) => h('th', { scope: 'col' }, t)),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          st.members.map((m) =>
-            h(
-              'tr',
-              { class: `status-${m.shown.word.replace(' ', '-')}`, 'data-node': m.id, 'data-name': m.name },
-              h(
-                'td',
-                { class: 'node-cell' },
-                nodeChip(st.names, m.id),
-                m.self ? h('span', { class: 'muted' }, ' this tab') : null,
-                m.headless ? h('div', { class: 'muted', 'data-testid': 'headless' }, 'headless node') : null,
-              ),
-              h(
-                'td',
-                { title: m.shown.why },
-                h('div', { class: `status-cell ${m.shown.tone}` }, m.shown.word === 'crashed' ? '✕ crashed' : m.shown.word),
-                m.removedBy ? h('div', { class: 'muted' }, `removed by ${st.names.nameOf(m.removedBy)}`) : null,
-              ),
-              h(
-                'td',
-                { title: `capacity ${m.capacity}` },
-                `${m.tokens} ${unit}`,
-                m.capacity === 1 ? null : h('span', { class: 'muted' }, ` (capacity ${m.capacity})`),
-              ),
-              h(
-                'td',
-                {},
-                m.self
-                  ? ''
-                  : h('input', {
-                      type: 'checkbox',
-                      'aria-label': `Cut off from ${m.name}`,
-                      checked: st.faults.isolated.includes(m.id),
-                      onchange: (e: Event) => c.isolate(m.id, (e.target as HTMLInputElement).checked),
-                    }),
-              ),
-              h(
-                'td',
-                {},
-                m.self
-                  ? m.status === 'up'
-                    ? h('button', { type: 'button', onclick: () => c.leave() }, 'Leave')
-                    : null
-                  : m.status === 'up' || m.status === 'leaving'
-                    ? st.confirmingRemove === m.id
-                      ? h(
-                          'button',
-                          { type: 'button', class: 'danger', 'aria-label': `Confirm removing ${m.name}`, onclick: () => c.remove(m.id) },
-                          'Confirm',
-                        )
-                      : h('button', { type: 'button', 'aria-label': `Remove ${m.name}`, onclick: () => c.askRemove(m.id) }, 'Remove')
-                    : null,
-              ),
-            ),
-          ),
-        ),
-      ),
-    );
+    const wanted = st.members.map((m) => {
+      const shows = JSON.stringify([m, unit, st.faults.isolated.includes(m.id), st.confirmingRemove === m.id]);
+      const had = rows.get(m.id);
+      if (had && had.shows === shows && had.names === st.names) return had.row;
+      const row = memberRow(c, m, unit);
+      rows.set(m.id, { row, shows, names: st.names });
+      return row;
+    });
+    const present = new Set(st.members.map((m) => m.id));
+    for (const id of [...rows.keys()]) if (!present.has(id)) rows.delete(id);
+    reconcile(tbody, wanted);
     fill(
       revive,
       h('a', { href: `?room=${encodeURIComponent(st.room)}`, target: '_blank', rel: 'noopener' }, 'Join: open a new node tab'),
@@ -225,5 +183,61 @@ export function membersView(c: Controller): HTMLElement {
     table,
     classFaults,
     faults,
+  );
+}
+
+function memberRow(c: Controller, m: MemberRow, unit: string): HTMLTableRowElement {
+  const st = c.store.getState();
+  return h(
+    'tr',
+    { class: `status-${m.shown.word.replace(' ', '-')}`, 'data-node': m.id, 'data-name': m.name },
+    h(
+      'td',
+      { class: 'node-cell' },
+      nodeChip(st.names, m.id),
+      m.self ? h('span', { class: 'muted' }, ' this tab') : null,
+      m.headless ? h('div', { class: 'muted', 'data-testid': 'headless' }, 'headless node') : null,
+    ),
+    h(
+      'td',
+      { title: m.shown.why },
+      h('div', { class: `status-cell ${m.shown.tone}` }, m.shown.word === 'crashed' ? '✕ crashed' : m.shown.word),
+      m.removedBy ? h('div', { class: 'muted' }, `removed by ${st.names.nameOf(m.removedBy)}`) : null,
+    ),
+    h(
+      'td',
+      { title: `capacity ${m.capacity}` },
+      `${m.tokens} ${unit}`,
+      m.capacity === 1 ? null : h('span', { class: 'muted' }, ` (capacity ${m.capacity})`),
+    ),
+    h(
+      'td',
+      {},
+      m.self
+        ? ''
+        : h('input', {
+            type: 'checkbox',
+            'aria-label': `Cut off from ${m.name}`,
+            checked: st.faults.isolated.includes(m.id),
+            onchange: (e: Event) => c.isolate(m.id, (e.target as HTMLInputElement).checked),
+          }),
+    ),
+    h(
+      'td',
+      {},
+      m.self
+        ? m.status === 'up'
+          ? h('button', { type: 'button', onclick: () => c.leave() }, 'Leave')
+          : null
+        : m.status === 'up' || m.status === 'leaving'
+          ? st.confirmingRemove === m.id
+            ? h(
+                'button',
+                { type: 'button', class: 'danger', 'aria-label': `Confirm removing ${m.name}`, onclick: () => c.remove(m.id) },
+                'Confirm',
+              )
+            : h('button', { type: 'button', 'aria-label': `Remove ${m.name}`, onclick: () => c.askRemove(m.id) }, 'Remove')
+          : null,
+    ),
   );
 }

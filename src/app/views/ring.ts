@@ -10,6 +10,8 @@ import { preferenceList, ranges, successorIndex } from '../../core/ring.js';
 import type { Controller } from '../controller.js';
 import { fill, h, s } from '../dom.js';
 import { serving } from '../member-status.js';
+import type { AppState } from '../store.js';
+import { reconcile } from './keyed.js';
 import { namedClock, nodeChip } from './named.js';
 import { watch } from './watch.js';
 
@@ -60,36 +62,37 @@ export function ringView(c: Controller): HTMLElement {
     h('button', { type: 'submit' }, 'Show on ring'),
   );
 
+  // One drawing, in layers redrawn apart: the ring itself (when the ring or its members change),
+  // the keys (when keys come and go: one dot each, kept), and the chosen key's preference list.
+  const svg = s('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, width: SIZE, height: SIZE, role: 'img', 'aria-labelledby': 'ring-title' });
+  const title = s('title', { id: 'ring-title' });
+  let ringLayer = s('g', {});
+  const keysLayer = s('g', {});
+  let selectionLayer = s('g', {});
+  svg.append(title, ringLayer, keysLayer, selectionLayer);
+  svgHolder.append(svg);
+  const retitle = () => {
+    const { ring, keys } = c.store.getState();
+    title.textContent = `Consistent-hash ring: ${ring.nodes.length} nodes, ${ring.tokens.length} ranges, ${keys.length} keys`;
+  };
+  const facts = (members: AppState['members'], names: AppState['names'], self: string) => ({
+    color: new Map(members.map((m) => [m.id, m.color])),
+    byId: new Map(members.map((m) => [m.id, m])),
+    down: new Set(members.filter((m) => !serving(m.shown)).map((m) => m.id)),
+    label: (id: string) => `${names.nameOf(id)}${id === self ? ' (this tab)' : ''}`,
+  });
+
   watch(
     c.store,
-    (st) => ({
-      ring: st.ring,
-      members: st.members,
-      keys: st.keys,
-      selection: st.selection,
-      fallbacks: st.fallbacks,
-      self: st.self,
-      n: st.n,
-      names: st.names,
-    }),
-    ({ ring, members, keys, selection, fallbacks, self, names }) => {
-      const color = new Map(members.map((m) => [m.id, m.color]));
-      const byId = new Map(members.map((m) => [m.id, m]));
-      const down = new Set(members.filter((m) => !serving(m.shown)).map((m) => m.id));
-      const label = (id: string) => `${names.nameOf(id)}${id === self ? ' (this tab)' : ''}`;
+    (st) => ({ ring: st.ring, members: st.members, self: st.self, names: st.names }),
+    ({ ring, members, self, names }) => {
+      const { color, byId, down, label } = facts(members, names, self);
       const all = ranges(ring);
-      const svg = s('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, width: SIZE, height: SIZE, role: 'img', 'aria-labelledby': 'ring-title' });
-      svg.append(
-        s(
-          'title',
-          { id: 'ring-title' },
-          `Consistent-hash ring: ${ring.nodes.length} nodes, ${ring.tokens.length} ranges, ${keys.length} keys`,
-        ),
-      );
-      svg.append(s('circle', { cx: C, cy: C, r: R, fill: 'none', stroke: '#d0d7de', 'stroke-width': BAND }));
+      const layer = s('g', {});
+      layer.append(s('circle', { cx: C, cy: C, r: R, fill: 'none', stroke: '#d0d7de', 'stroke-width': BAND }));
       for (const range of all) {
         const owner = ring.owners[range.index]!;
-        svg.append(
+        layer.append(
           s(
             'path',
             {
@@ -104,7 +107,7 @@ export function ringView(c: Controller): HTMLElement {
           ),
         );
         if (owner === self)
-          svg.append(s('path', { d: arc(range.lo, range.hi, R + BAND / 2 + 4), fill: 'none', stroke: '#1b1f24', 'stroke-width': 4 }));
+          layer.append(s('path', { d: arc(range.lo, range.hi, R + BAND / 2 + 4), fill: 'none', stroke: '#1b1f24', 'stroke-width': 4 }));
       }
       // Each node's name inside the ring, at the middle of its largest range; crossed out when it does not serve.
       const largest = new Map<string, { mid: number; span: number }>();
@@ -141,96 +144,16 @@ export function ringView(c: Controller): HTMLElement {
               'stroke-width': 3.5,
             }),
           );
-        svg.append(g);
+        layer.append(g);
       }
       for (const token of ring.tokens) {
         const [x1, y1] = point(angle(token), R - BAND / 2);
         const [x2, y2] = point(angle(token), R + BAND / 2);
-        svg.append(s('line', { x1, y1, x2, y2, stroke: 'white', 'stroke-width': 1 }));
+        layer.append(s('line', { x1, y1, x2, y2, stroke: 'white', 'stroke-width': 1 }));
       }
-      for (const key of keys) {
-        const [x, y] = point(angle(keyPosition(key)), R - 24);
-        const dot = s(
-          'circle',
-          {
-            cx: x,
-            cy: y,
-            r: key === selection?.key ? 6 : 3,
-            fill: key === selection?.key ? '#1b1f24' : '#57606a',
-            class: 'key-dot',
-            onclick: () => void c.select(key),
-          },
-          s('title', {}, key),
-        );
-        svg.append(dot);
-      }
-      if (selection && ring.tokens.length > 0) {
-        const pos = keyPosition(selection.key);
-        const top = preferenceList(ring, pos);
-        const start = successorIndex(ring, pos);
-        const [kx, ky] = point(angle(pos), R - 24);
-        svg.append(
-          s(
-            'text',
-            { x: C, y: C - 8, 'text-anchor': 'middle', class: 'ring-key-label' },
-            selection.key.length > 28 ? `${selection.key.slice(0, 27)}…` : selection.key,
-          ),
-        );
-        svg.append(s('line', { x1: C, y1: C, x2: kx, y2: ky, stroke: '#1b1f24', 'stroke-width': 1, 'stroke-dasharray': '2 2' }));
-        const seen = new Set<string>();
-        for (let i = 0; i < ring.tokens.length && seen.size < top.length; i++) {
-          const index = (start + i) % ring.tokens.length;
-          const owner = ring.owners[index]!;
-          if (seen.has(owner)) continue;
-          seen.add(owner);
-          // Badges stand further out with their rank, so that neighbouring replicas never hide each other.
-          const a = angle(ring.tokens[index]!);
-          const [x, y] = point(a, badgeRadius((seen.size - 1) % 3));
-          const [bx, by] = point(a, R + BAND / 2);
-          svg.append(s('line', { x1: bx, y1: by, x2: x, y2: y, stroke: '#1b1f24', 'stroke-width': 1 }));
-          svg.append(
-            s(
-              'circle',
-              { cx: x, cy: y, r: BADGE_R, fill: color.get(owner) ?? '#888', stroke: '#1b1f24', 'stroke-width': 1.5 },
-              s('title', {}, `replica ${seen.size}: ${label(owner)}`),
-            ),
-          );
-          svg.append(
-            s(
-              'text',
-              { x, y: y + 5, 'text-anchor': 'middle', class: 'badge', fill: byId.get(owner)?.text ?? '#ffffff' },
-              String(seen.size),
-            ),
-          );
-        }
-        for (const [owner, fallback] of fallbacks) {
-          // The fallback's first range clockwise from the key: where the walk found it.
-          let at = -1;
-          for (let i = 0; i < ring.tokens.length && at < 0; i++)
-            if (ring.owners[(start + i) % ring.tokens.length] === fallback) at = (start + i) % ring.tokens.length;
-          if (at < 0) continue;
-          const [x, y] = point(angle(ring.tokens[at]!), badgeRadius(3));
-          svg.append(
-            s(
-              'circle',
-              {
-                cx: x,
-                cy: y,
-                r: BADGE_R,
-                fill: 'white',
-                stroke: color.get(fallback) ?? '#888',
-                'stroke-width': 3,
-                'stroke-dasharray': '3 2',
-              },
-              s('title', {}, `${label(fallback)} stands in for ${names.nameOf(owner)}`),
-            ),
-          );
-          svg.append(
-            s('text', { x, y: y + 5, 'text-anchor': 'middle', class: 'badge', fill: '#1b1f24', 'data-testid': 'fallback-badge' }, 'F'),
-          );
-        }
-      }
-      fill(svgHolder, svg);
+      ringLayer.replaceWith(layer);
+      ringLayer = layer;
+      retitle();
       const share = (id: string) => ring.owners.filter((o) => o === id).length;
       fill(
         legend,
@@ -245,10 +168,128 @@ export function ringView(c: Controller): HTMLElement {
           ),
         ),
       );
-      fill(
-        datalist,
-        keys.map((k) => h('option', { value: k })),
+    },
+  );
+
+  const dots = new Map<string, { dot: SVGCircleElement; option: HTMLOptionElement; chosen: boolean }>();
+  watch(
+    c.store,
+    (st) => ({ keys: st.keys, chosen: st.selection?.key }),
+    ({ keys, chosen }) => {
+      for (const key of keys) {
+        const had = dots.get(key);
+        if (had && had.chosen === (key === chosen)) continue;
+        const [x, y] = point(angle(keyPosition(key)), R - 24);
+        const dot = s(
+          'circle',
+          {
+            cx: x,
+            cy: y,
+            r: key === chosen ? 6 : 3,
+            fill: key === chosen ? '#1b1f24' : '#57606a',
+            class: 'key-dot',
+            onclick: () => void c.select(key),
+          },
+          s('title', {}, key),
+        );
+        had?.dot.replaceWith(dot);
+        dots.set(key, { dot, option: had?.option ?? h('option', { value: key }), chosen: key === chosen });
+      }
+      const known = new Set(keys);
+      for (const key of [...dots.keys()]) if (!known.has(key)) dots.delete(key);
+      reconcile(
+        keysLayer,
+        keys.map((k) => dots.get(k)!.dot),
       );
+      reconcile(
+        datalist,
+        keys.map((k) => dots.get(k)!.option),
+      );
+      retitle();
+    },
+  );
+
+  watch(
+    c.store,
+    (st) => ({
+      ring: st.ring,
+      members: st.members,
+      selection: st.selection,
+      fallbacks: st.fallbacks,
+      self: st.self,
+      names: st.names,
+    }),
+    ({ ring, members, selection, fallbacks, self, names }) => {
+      const { color, byId, label } = facts(members, names, self);
+      const layer = s('g', {});
+      if (selection && ring.tokens.length > 0) {
+        const pos = keyPosition(selection.key);
+        const top = preferenceList(ring, pos);
+        const start = successorIndex(ring, pos);
+        const [kx, ky] = point(angle(pos), R - 24);
+        layer.append(
+          s(
+            'text',
+            { x: C, y: C - 8, 'text-anchor': 'middle', class: 'ring-key-label' },
+            selection.key.length > 28 ? `${selection.key.slice(0, 27)}…` : selection.key,
+          ),
+        );
+        layer.append(s('line', { x1: C, y1: C, x2: kx, y2: ky, stroke: '#1b1f24', 'stroke-width': 1, 'stroke-dasharray': '2 2' }));
+        const seen = new Set<string>();
+        for (let i = 0; i < ring.tokens.length && seen.size < top.length; i++) {
+          const index = (start + i) % ring.tokens.length;
+          const owner = ring.owners[index]!;
+          if (seen.has(owner)) continue;
+          seen.add(owner);
+          // Badges stand further out with their rank, so that neighbouring replicas never hide each other.
+          const a = angle(ring.tokens[index]!);
+          const [x, y] = point(a, badgeRadius((seen.size - 1) % 3));
+          const [bx, by] = point(a, R + BAND / 2);
+          layer.append(s('line', { x1: bx, y1: by, x2: x, y2: y, stroke: '#1b1f24', 'stroke-width': 1 }));
+          layer.append(
+            s(
+              'circle',
+              { cx: x, cy: y, r: BADGE_R, fill: color.get(owner) ?? '#888', stroke: '#1b1f24', 'stroke-width': 1.5 },
+              s('title', {}, `replica ${seen.size}: ${label(owner)}`),
+            ),
+          );
+          layer.append(
+            s(
+              'text',
+              { x, y: y + 5, 'text-anchor': 'middle', class: 'badge', fill: byId.get(owner)?.text ?? '#ffffff' },
+              String(seen.size),
+            ),
+          );
+        }
+        for (const [owner, fallback] of fallbacks) {
+          // The fallback's first range clockwise from the key: where the walk found it.
+          let at = -1;
+          for (let i = 0; i < ring.tokens.length && at < 0; i++)
+            if (ring.owners[(start + i) % ring.tokens.length] === fallback) at = (start + i) % ring.tokens.length;
+          if (at < 0) continue;
+          const [x, y] = point(angle(ring.tokens[at]!), badgeRadius(3));
+          layer.append(
+            s(
+              'circle',
+              {
+                cx: x,
+                cy: y,
+                r: BADGE_R,
+                fill: 'white',
+                stroke: color.get(fallback) ?? '#888',
+                'stroke-width': 3,
+                'stroke-dasharray': '3 2',
+              },
+              s('title', {}, `${label(fallback)} stands in for ${names.nameOf(owner)}`),
+            ),
+          );
+          layer.append(
+            s('text', { x, y: y + 5, 'text-anchor': 'middle', class: 'badge', fill: '#1b1f24', 'data-testid': 'fallback-badge' }, 'F'),
+          );
+        }
+      }
+      selectionLayer.replaceWith(layer);
+      selectionLayer = layer;
       if (!selection) fill(prefs, h('p', { class: 'muted' }, 'Choose a key (or click a dot) to see its preference list.'));
       else {
         const pos = keyPosition(selection.key);
