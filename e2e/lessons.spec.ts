@@ -46,6 +46,20 @@ async function playStep(page: Page): Promise<void> {
 }
 
 /**
+ * Jumps with "Next step" to the lesson's last step, as a teacher does. Each click waits for the
+ * step it moves to, so that no click lands on a button that has just turned disabled (clicking
+ * while the button "is enabled" raced with the last step's redraw, and a CI run timed out on it).
+ */
+async function jumpToLastStep(page: Page): Promise<void> {
+  const next = page.getByRole('button', { name: 'Next step →' });
+  for (let [n, total] = await stepShown(page); n < total; [n, total] = await stepShown(page)) {
+    await next.click();
+    await expect(page.getByTestId('lesson-step')).toHaveText(`Step ${n + 1} of ${total}`, { timeout: 30_000 });
+  }
+  await expect(next).toBeDisabled();
+}
+
+/**
  * Plays the lesson on from the step shown, a step at a time, as a teacher presses Play after
  * reading each caption; returns the captions read.
  */
@@ -163,8 +177,7 @@ test('plain vector clocks lose a write: the lost version is struck through in th
   const zoomed = await context.newPage();
   await zoomed.goto('/cluster.html#lesson=figure3');
   await expect(zoomed.getByTestId('lesson-step')).toHaveText('Step 1 of 7', { timeout: 30_000 });
-  const next = zoomed.getByRole('button', { name: 'Next step →' });
-  while (await next.isEnabled()) await next.click();
+  await jumpToLastStep(zoomed);
   await zoomed.getByLabel('Speed').selectOption({ label: '×10' });
   await playStep(zoomed);
   await expect(zoomed.getByTestId('version-node')).toHaveCount(5);
@@ -188,15 +201,9 @@ test('every lesson opens from sim.html, and its last step reads without overflow
     await link.click();
     await expect(page.getByTestId('lesson-step')).toHaveText(/^Step 1 of \d+$/, { timeout: 30_000 });
     // The teacher jumps from step to step with "Next step".
-    // Each click waits for the step it moves to, so that no click lands on a button that just turned disabled.
-    const next = page.getByRole('button', { name: 'Next step →' });
-    for (let [n, total] = await stepShown(page); n < total; [n, total] = await stepShown(page)) {
-      await next.click();
-      await expect(page.getByTestId('lesson-step')).toHaveText(`Step ${n + 1} of ${total}`, { timeout: 30_000 });
-    }
+    await jumpToLastStep(page);
     const [last, total] = await stepShown(page);
     expect(last).toBe(total);
-    await expect(next).toBeDisabled();
     // Played to its end from there.
     await page.getByLabel('Speed').selectOption({ label: '×10' });
     await playStep(page);
