@@ -14,10 +14,19 @@
  * `headless: true` to its proof, so that tabs can show it as such (`peerIsHeadless`); the field is
  * not signed, but it comes on the channel the proof authenticates, so only that peer can send it.
  *
- * A node keeps at most `maxChannels` channels (16 by default; issue 12's partial mesh): opening
- * one more, to send or because a peer offered, closes the least recently used, sparing the peers
- * the node shares key ranges with (`setKeep`) and channels with messages waiting. Nothing else
- * changes for the core: a closed channel is not a failure, and the next message dials again.
+ * A node keeps at most `maxChannels` channels (16 by default; issue 12's partial mesh). Each node
+ * tells the peers it has channels with which peers it has channels with (a links frame, when they
+ * change), and a message for a peer it has no channel to goes through a member that said it has
+ * one (forward.ts: signed by the origin, handed on once): a channel of its own is opened as well
+ * only when one is free, and a peer's offer is declined when none is free and the peer can be
+ * reached through a member. Only when no member can hand a message on does opening a channel close
+ * another: the least recently used, sparing the peers the node shares key ranges with (`setKeep`)
+ * and channels with messages waiting. Without this, in a room larger than the cap (where Dynamo's
+ * messages reach nearly every peer) each channel opened closed another, and channels churned faster
+ * than they opened. Nothing else changes for the core: a closed channel is not a failure, and the
+ * next message goes through a member or dials again. Messages to a peer arrive in the order sent
+ * while they take one path; one sent on a channel just opened may overtake one sent through a
+ * member just before (the core never relies on order: the simulator reorders).
  *
  * While the signaling server is away, signals can go through members instead (relay.ts):
  * `relaySignal` sends a signed signal over every open channel, a member with a channel to the
@@ -32,6 +41,17 @@ import type { NodeKeys } from '../identity/keys.js';
 import { channelProof, checkChannelProof, type RoomSecurity, sdpFingerprint } from '../identity/room.js';
 import { CHANNELS_MAX, DEFAULT_MAX_CHANNELS } from './channels.js';
 import { FaultSwitches } from './faults.js';
+import {
+  checkForwardFrame,
+  encodeLinksFrame,
+  isForwardFrame,
+  isLinksFrame,
+  makeForwardFrame,
+  newSession,
+  parseForwardFrame,
+  parseLinksFrame,
+  SeqWindow,
+} from './forward.js';
 import { chunkFrame, Reassembler } from './framing.js';
 import { encodeRelayFrame, isRelayFrame, makeRelayFrame, NonceWindow, openRelayFrame, parseRelayFrame, RELAY_HOPS_MAX } from './relay.js';
 
@@ -77,6 +97,14 @@ const MIN_OPEN_MS = 5000;
 const HELD_MS = 1000;
 /** Relay frames one link may ask this node to hand on in a second. */
 const RELAYS_PER_SECOND_MAX = 64;
+/** Forwarded messages one link may send this node in a second (to take or to hand on). */
+const FORWARDS_PER_SECOND_MAX = 1024;
+/** Links frames one link may send in a second (a node sends one when its channels change, at most every ADVERTISE_MS). */
+const LINKS_PER_SECOND_MAX = 16;
+/** How long a peer whose channel could not be opened is reached only through members, when one can hand messages on. */
+const FAILED_DIAL_MS = 30_000;
+/** How long after a change of its channels a node tells its peers which it has (changes meanwhile go in the same frame). */
+const ADVERTISE_MS = 100;
 
 export interface TransportStats {
   framesSent: number;
@@ -93,6 +121,14 @@ export interface TransportStats {
   relaysReceived: number;
   /** Signals to hand on to a peer this node has no open channel to (not an error: another member may have one). */
   relaysUnroutable: number;
+  /** Messages this node sent through a member (no channel of its own, and none free), handed on for others, and received through members. */
+  forwardsSent: number;
+  forwardsHandedOn: number;
+  forwardsReceived: number;
+  /** Messages to hand on to a peer whose channel had closed meanwhile (the origin learns it from the next links frame). */
+  forwardsUnroutable: number;
+  /** Channels a peer offered that this node did not take: no channel free, and the peer reachable through a member. */
+  channelsDeclined: number;
 }
 
 interface Link {
@@ -122,6 +158,11 @@ interface Link {
   openedAt: number;
   /** Relay frames handed on for this peer in the current second, and when that second began. */
   relayBudget: { second: number; count: number };
+  /** The same for forwarded messages, and for links frames. */
+  forwardBudget: { second: number; count: number };
+  linksBudget: { second: number; count: number };
+  /** The peers this peer said it has channels open to (its last links frame): where it can hand a message on. */
+  routes: ReadonlySet<NodeId>;
 }
 
 /** Frames a peer may send right behind its proof, before it is checked. */
@@ -147,6 +188,11 @@ export class WebRtcTransport implements Transport {
     relaysForwarded: 0,
     relaysReceived: 0,
     relaysUnroutable: 0,
+    forwardsSent: 0,
+    forwardsHandedOn: 0,
+    forwardsReceived: 0,
+    forwardsUnroutable: 0,
+    channelsDeclined: 0,
   };
   readonly maxChannels: number;
   private readonly links = new Map<NodeId, Link>();
@@ -165,6 +211,18 @@ export class WebRtcTransport implements Transport {
   private readonly cameVia = new Map<NodeId, { peer: NodeId; at: number }>();
   private readonly forwarded = new NonceWindow();
   private readonly received = new NonceWindow();
+  /** This transport's forwarding session and the last sequence number used in it. */
+  private readonly session = newSession(crypto.getRandomValues(new Uint8Array(12)));
+  private seq = 0;
+  /** Forwarded messages taken, per origin session: each once. */
+  private readonly seqs = new SeqWindow();
+  /** Per addressee, the forwarded message being signed last: the next waits for it, so that they leave in order. */
+  private readonly forwarding = new Map<NodeId, Promise<void>>();
+  /** Through which member each origin's forwarded messages came last, and when: the way back. */
+  private readonly forwardedVia = new Map<NodeId, { peer: NodeId; at: number }>();
+  private advertise: ReturnType<typeof setTimeout> | undefined;
+  /** When a dial to each peer last ended without a channel (the peer may have declined it): not tried again for a while when a member can hand messages on. */
+  private readonly failedDials = new Map<NodeId, number>();
   private promotion: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private readonly now: () => number;
@@ -175,6 +233,8 @@ export class WebRtcTransport implements Transport {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.maxChannels = Math.min(CHANNELS_MAX, Math.max(1, options.maxChannels ?? DEFAULT_MAX_CHANNELS));
     this.now = options.now ?? Date.now;
+    // A crash or a cut-off ends this node's use as a way to the peers concerned: its peers are told.
+    this.faults.onChange(() => this.scheduleAdvertise());
   }
 
   /**
@@ -241,7 +301,18 @@ export class WebRtcTransport implements Transport {
 
   private enqueue(to: NodeId, frame: Uint8Array): void {
     if (this.stopped) return;
-    const link = this.links.get(to) ?? this.dial(to);
+    const existing = this.links.get(to);
+    if (existing?.state !== 'open') {
+      // No channel of its own: through a member that said it has one, rather than closing another
+      // channel to open this one (or waiting for it to open). A channel of its own is opened as
+      // well when one is free.
+      if (this.routeTo(to)) {
+        this.forward(to, frame);
+        if (!existing && this.channelCount < this.maxChannels && !this.dialFailedLately(to)) this.dial(to);
+        return;
+      }
+    }
+    const link = existing ?? this.dial(to);
     link.lastUsed = this.now();
     if (link.queuedBytes + frame.length > this.queueBytesMax) {
       this.stats.dropped++;
@@ -274,6 +345,9 @@ export class WebRtcTransport implements Transport {
       heldSince: 0,
       openedAt: 0,
       relayBudget: { second: 0, count: 0 },
+      forwardBudget: { second: 0, count: 0 },
+      linksBudget: { second: 0, count: 0 },
+      routes: new Set(),
     };
     this.links.set(peer, link);
     link.timer = setTimeout(() => {
@@ -315,6 +389,8 @@ export class WebRtcTransport implements Transport {
         const held = [...this.links.values()].filter((l) => l.held).sort((a, b) => a.lastUsed - b.lastUsed);
         for (const link of held) {
           if (this.links.get(link.peer) !== link || !link.held) continue;
+          // A peer reachable through a member gets a channel only when one is free: none is closed for it.
+          if (this.routeTo(link.peer) && this.channelCount >= this.maxChannels) continue;
           // A dial that waited HELD_MS for an idle channel may take a busy one's place, as a peer's offer may.
           if (!this.makeRoom(link, this.now() - link.heldSince >= HELD_MS, false)) continue;
           this.start(link);
@@ -447,6 +523,7 @@ export class WebRtcTransport implements Transport {
     link.lastUsed = link.openedAt;
     this.stats.connects++;
     this.options.onLinkChange?.(link.peer, 'open');
+    this.scheduleAdvertise();
     for (const early of link.early.splice(0)) this.deliver(link, early);
     this.flush(link);
   }
@@ -478,6 +555,16 @@ export class WebRtcTransport implements Transport {
       this.onRelayFrame(link, frame).catch((e: unknown) =>
         this.receiver?.dropped(link.peer, 'malformed', `a relayed signal from ${link.peer} could not be handled: ${String(e)}`),
       );
+      return;
+    }
+    if (isForwardFrame(frame)) {
+      this.onForwardFrame(link, frame).catch((e: unknown) =>
+        this.receiver?.dropped(link.peer, 'malformed', `a forwarded message from ${link.peer} could not be handled: ${String(e)}`),
+      );
+      return;
+    }
+    if (isLinksFrame(frame)) {
+      this.onLinksFrame(link, frame);
       return;
     }
     this.stats.framesReceived++;
@@ -512,11 +599,16 @@ export class WebRtcTransport implements Transport {
   private close(link: Link, _why: string): void {
     if (this.links.get(link.peer) !== link) return;
     this.links.delete(link.peer);
+    if (link.state !== 'open' && !link.held) {
+      if (this.failedDials.size >= 4096) this.failedDials.clear();
+      this.failedDials.set(link.peer, this.now());
+    }
     clearTimeout(link.timer);
     if (link.queue.length > 0) this.stats.dropped += link.queue.length;
     link.queue = [];
     link.sp?.destroy();
     this.options.onLinkChange?.(link.peer, 'closed');
+    if (link.state === 'open') this.scheduleAdvertise();
     // A channel is free: a dial held for want of one may start.
     if (!link.held && [...this.links.values()].some((l) => l.held)) this.schedulePromotion();
   }
@@ -524,6 +616,12 @@ export class WebRtcTransport implements Transport {
   /** Makes room for a channel from `peer` (who offers, or asks us to offer): in place of our link to it, or by closing another. */
   private roomForPeer(existing: Link | undefined, peer: NodeId): boolean {
     if (existing && !existing.held) return true;
+    // A peer this node can reach through a member (and which can reach it the same way) gets a
+    // channel only when one is free: closing another for it would only move the want elsewhere.
+    if (this.channelCount >= this.maxChannels && this.routeTo(peer)) {
+      this.stats.channelsDeclined++;
+      return false;
+    }
     // Placeholder for the count: the peer's channel is about to exist.
     if (this.makeRoom({ peer } as Link, true)) return true;
     this.receiver?.dropped(peer, 'refused', `a channel from ${peer} not taken: ${this.maxChannels} channels and none can be closed`);
@@ -581,8 +679,9 @@ export class WebRtcTransport implements Transport {
   }
 
   /** Writes one frame on an open link (never dials): relay frames go only where channels are. */
-  private writeFrame(link: Link, frame: Uint8Array): void {
-    if (this.links.get(link.peer) !== link || link.state !== 'open' || !this.faults.passes(link.peer)) return;
+  private writeFrame(link: Link, frame: Uint8Array, despiteFaults = false): void {
+    if (this.links.get(link.peer) !== link || link.state !== 'open') return;
+    if (!despiteFaults && !this.faults.passes(link.peer)) return;
     if (link.queuedBytes + frame.length > this.queueBytesMax) {
       this.stats.dropped++;
       return;
@@ -641,6 +740,151 @@ export class WebRtcTransport implements Transport {
     this.options.onRelayedSignal?.(frame.from, signal);
   }
 
+  private dialFailedLately(peer: NodeId): boolean {
+    const at = this.failedDials.get(peer);
+    return at !== undefined && this.now() - at < FAILED_DIAL_MS;
+  }
+
+  /**
+   * An open channel to a member that said it has one open to `to`: the member `to`'s forwarded
+   * messages came through lately first, then the one with the least waiting. Undefined when none.
+   */
+  private routeTo(to: NodeId): Link | undefined {
+    const usable = (l: Link | undefined): l is Link =>
+      !!l && l.state === 'open' && l.proofSent && l.peer !== to && l.routes.has(to) && this.faults.passes(l.peer);
+    const back = this.forwardedVia.get(to);
+    if (back && this.now() - back.at < RELAY_ROUTE_MS) {
+      const link = this.links.get(back.peer);
+      if (usable(link)) return link;
+    }
+    let best: Link | undefined;
+    for (const l of this.links.values()) if (usable(l) && (!best || l.queuedBytes < best.queuedBytes)) best = l;
+    return best;
+  }
+
+  /**
+   * Sends `frame` to `to` through a member (forward.ts): numbered now, signed, then written to the
+   * member that has a channel to `to` when the signature is ready; messages to one addressee leave
+   * in the order they were sent.
+   */
+  private forward(to: NodeId, frame: Uint8Array): void {
+    const seq = ++this.seq;
+    this.stats.framesSent++;
+    this.stats.bytesSent += frame.length;
+    const previous = this.forwarding.get(to) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        const bytes = await makeForwardFrame(this.options.keys, to, this.session, seq, this.now(), frame);
+        const via = this.routeTo(to);
+        if (this.stopped) return;
+        if (!via) {
+          this.stats.dropped++;
+          return;
+        }
+        this.writeFrame(via, bytes);
+        via.lastUsed = this.now();
+        this.stats.forwardsSent++;
+      })
+      .catch((e: unknown) => {
+        this.stats.dropped++;
+        this.receiver?.dropped(to, 'malformed', `a message to ${to} could not be forwarded: ${String(e)}`);
+      })
+      .finally(() => {
+        if (this.forwarding.get(to) === next) this.forwarding.delete(to);
+      });
+    this.forwarding.set(to, next);
+  }
+
+  /** Tells every peer with an open channel which peers this node has channels open to, shortly after they change. */
+  private scheduleAdvertise(): void {
+    if (this.advertise !== undefined || this.stopped) return;
+    this.advertise = setTimeout(() => {
+      this.advertise = undefined;
+      // A crashed node (fault switch) carries nothing, as if its channels had closed, and a node cut
+      // off from a peer carries nothing to it: it says so even to those its switches silence.
+      const { crashed, isolated } = this.faults;
+      const open = [...this.links.values()].filter((l) => l.state === 'open' && l.proofSent);
+      const carried = crashed ? [] : open.filter((l) => !isolated.has(l.peer));
+      const frame = encodeLinksFrame(carried.map((l) => l.peer));
+      for (const link of open) if (crashed || !isolated.has(link.peer)) this.writeFrame(link, frame, true);
+    }, ADVERTISE_MS);
+  }
+
+  /** Counts one frame against a link's budget for the current second: false when the budget is spent. */
+  private withinBudget(budget: { second: number; count: number }, max: number): boolean {
+    const second = Math.floor(this.now() / 1000);
+    if (budget.second !== second) {
+      budget.second = second;
+      budget.count = 0;
+    }
+    return ++budget.count <= max;
+  }
+
+  /** A peer's links frame: the peers it can hand a message on to. */
+  private onLinksFrame(link: Link, bytes: Uint8Array): void {
+    if (!this.withinBudget(link.linksBudget, LINKS_PER_SECOND_MAX)) {
+      this.receiver?.dropped(link.peer, 'refused', `${link.peer} sent more than ${LINKS_PER_SECOND_MAX} links frames in a second`);
+      return;
+    }
+    const peers = parseLinksFrame(bytes);
+    if (typeof peers === 'string') {
+      this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${peers}`);
+      return;
+    }
+    link.routes = new Set(peers.filter((p) => p !== link.peer && p !== this.options.id));
+  }
+
+  /** A forwarded message on a proven channel: ours to take, or to hand on to its addressee if we have a channel to it. */
+  private async onForwardFrame(link: Link, bytes: Uint8Array): Promise<void> {
+    if (this.stopped) return;
+    if (!this.withinBudget(link.forwardBudget, FORWARDS_PER_SECOND_MAX)) {
+      return this.receiver?.dropped(
+        link.peer,
+        'refused',
+        `${link.peer} sent more than ${FORWARDS_PER_SECOND_MAX} forwarded messages in a second`,
+      );
+    }
+    const frame = parseForwardFrame(bytes);
+    if (typeof frame === 'string') return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${frame}`);
+    const { from, to } = frame.header;
+    if (to !== this.options.id) {
+      // Messages pass through one member at most, so a message to hand on comes from its origin
+      // itself, whose proven channel vouches for it: nothing else is handed on.
+      if (from !== link.peer) {
+        return this.receiver?.dropped(link.peer, 'refused', `${link.peer} asked to hand on a forwarded message it did not make`);
+      }
+      const next = this.links.get(to);
+      if (!next || next === link || next.state !== 'open') {
+        this.stats.forwardsUnroutable++;
+        // The origin's view of our channels is out of date: tell it (and the others) again.
+        this.scheduleAdvertise();
+        return;
+      }
+      this.writeFrame(next, bytes);
+      next.lastUsed = this.now();
+      this.stats.forwardsHandedOn++;
+      return;
+    }
+    // The origin has a proven channel to the member that handed the message on (it hands on only
+    // its peer's own messages), so it got into the room as any node with a channel does; the core
+    // then admits its messages as it would on a channel of its own (a node that is joining included).
+    // A fault switch cutting this node off from the origin applies as if the message had come on the origin's own channel.
+    if (!this.faults.passes(from)) return;
+    const now = this.now();
+    const why = await checkForwardFrame(frame, this.options.id, now);
+    if (why !== null) return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${why}`);
+    if (this.stopped) return;
+    if (!this.seqs.take(from, frame.header.session, frame.header.seq, now)) {
+      return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: a forwarded message of ${from} taken before (replayed)`);
+    }
+    if (this.forwardedVia.size >= RELAY_ROUTES_MAX) this.forwardedVia.clear();
+    this.forwardedVia.set(from, { peer: link.peer, at: now });
+    this.stats.forwardsReceived++;
+    this.stats.framesReceived++;
+    if (this.receiver) this.receiver.frame(from, frame.payload);
+    else this.stats.dropped++;
+  }
+
   /** Closes the channel to one peer, as a network failure would; the next message dials again. */
   dropChannel(peer: NodeId): void {
     const link = this.links.get(peer);
@@ -651,6 +895,7 @@ export class WebRtcTransport implements Transport {
   closeAll(): void {
     this.stopped = true;
     clearTimeout(this.promotion);
+    clearTimeout(this.advertise);
     for (const link of [...this.links.values()]) this.close(link, 'transport closed');
   }
 }

@@ -8,7 +8,10 @@
  * With a channel cap (`capChannels`, issue 12's partial mesh), it also models what a data channel
  * costs: a message to a peer with no channel waits for one to open (DIAL_MS), and a node holds
  * at most `cap` channels, closing the least recently used (idle ones, then those it does not keep)
- * to open another, as src/net/webrtc-transport.ts does.
+ * to open another, as src/net/webrtc-transport.ts does. Like the transport, a message for a peer
+ * the sender has no channel to goes through a peer that has channels to both, when there is one
+ * (one more hop): a channel of its own is opened then only when both ends have room, and one is
+ * closed to make room only when no peer can hand the message on.
  */
 import type { NodeId, Transport, TransportReceiver } from '../core/ports.js';
 import type { SeededRandom } from './random.js';
@@ -39,6 +42,8 @@ export interface ChannelStats {
   readonly most: number;
   readonly opened: number;
   readonly evicted: number;
+  /** Messages sent through a peer with a channel to the addressee, for want of a channel of the sender's own. */
+  readonly forwarded: number;
 }
 
 export class SimNetwork {
@@ -59,7 +64,7 @@ export class SimNetwork {
   /** When the channel between a pair (key `a\0b`, a < b) is open; later than now while it is being opened. */
   private readonly openAt = new Map<string, number>();
   private readonly keeps = new Map<NodeId, () => readonly NodeId[]>();
-  private channelCounts = { most: 0, opened: 0, evicted: 0 };
+  private channelCounts = { most: 0, opened: 0, evicted: 0, forwarded: 0 };
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -118,19 +123,54 @@ export class SimNetwork {
     const theirs = this.channels.get(to) ?? new Map<NodeId, number>();
     this.channels.set(from, mine);
     this.channels.set(to, theirs);
-    if (mine.has(to) && theirs.has(from)) {
+    const channel = mine.has(to) && theirs.has(from);
+    const openAt = this.openAt.get(key) ?? now;
+    if (channel && openAt <= now) {
       mine.set(to, now);
       theirs.set(from, now);
-      return Math.max(0, (this.openAt.get(key) ?? now) - now);
+      return 0;
     }
+    const via = this.through(from, to);
+    if (via !== undefined) {
+      mine.set(via, now);
+      this.channels.get(via)!.set(from, now);
+      this.channels.get(via)!.set(to, now);
+      theirs.set(via, now);
+      this.channelCounts.forwarded++;
+      // A channel of its own too, when both ends have room: none is closed for a peer that can be reached without.
+      if (!channel && mine.size < this.cap && theirs.size < this.cap) this.open(from, to);
+      return this.random.int(this.faults.minDelay, this.faults.maxDelay);
+    }
+    if (channel) {
+      mine.set(to, now);
+      theirs.set(from, now);
+      return openAt - now;
+    }
+    this.open(from, to);
+    return DIAL_MS;
+  }
+
+  /** Starts a channel between `from` and `to` (open in DIAL_MS), closing others beyond the cap at both ends. */
+  private open(from: NodeId, to: NodeId): void {
+    const now = this.scheduler.now;
+    const mine = this.channels.get(from)!;
+    const theirs = this.channels.get(to)!;
     mine.set(to, now);
     theirs.set(from, now);
-    this.openAt.set(key, now + DIAL_MS);
+    this.openAt.set(pairKey(from, to), now + DIAL_MS);
     this.channelCounts.opened++;
     this.makeRoom(from, to);
     this.makeRoom(to, from);
     this.channelCounts.most = Math.max(this.channelCounts.most, mine.size, theirs.size);
-    return DIAL_MS;
+  }
+
+  /** A live peer with channels open to both `from` and `to`, on their side of any partition: the first of `from`'s. */
+  private through(from: NodeId, to: NodeId): NodeId | undefined {
+    for (const via of this.channels.get(from)!.keys()) {
+      if (via === to || !this.receivers.has(via) || !this.linked(from, via) || !this.linked(via, to)) continue;
+      if (this.canTalk(from, via) && this.canTalk(via, to)) return via;
+    }
+    return undefined;
   }
 
   /** Closes node `id`'s least recently used channels (not the one to `fresh`) until it is within the cap. */

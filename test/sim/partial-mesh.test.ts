@@ -1,6 +1,7 @@
 /**
  * The partial mesh in the simulator (issue 12): each node holds at most a few channels, opened on
- * demand and closed least recently used first (network.ts models what src/net/webrtc-transport.ts
+ * demand, with messages for a peer without one handed on by a member that has one, and closed
+ * least recently used first when none can (network.ts models what src/net/webrtc-transport.ts
  * does). Gossip still spreads joins to every node, no node is taken for unreachable because no
  * channel is open to it, and the swarm's history checker finds no lost write.
  */
@@ -26,6 +27,23 @@ describe('partial mesh (simulated channel cap)', () => {
     const channels = sim.network.channelStats();
     expect(channels.most).toBeLessThanOrEqual(6);
     expect(channels.evicted).toBeGreaterThan(0);
+    expect(sim.violations()).toEqual([]);
+  });
+
+  it('13 nodes with 6 channels each: once formed, messages go through members and no channel is closed to open another', async () => {
+    const sim = await createSimulation({ seed: 13, nodes: 10, channelCap: 6 });
+    for (let i = 11; i <= 13; i++) await sim.join(`n${i}`);
+    await sim.run(30_000);
+    const formed = sim.network.channelStats();
+    const client = sim.tracked('n5');
+    for (let i = 0; i < 100; i++) await client.put(`k${i % 20}`);
+    await sim.run(30_000);
+    const after = sim.network.channelStats();
+    // Without forwarding each of the 12 peers' replica traffic dials, closing another channel: hundreds of closings in these 30 s.
+    expect(after.forwarded - formed.forwarded, 'messages handed on by a member').toBeGreaterThan(100);
+    expect(after.evicted - formed.evicted, 'channels closed to open another, once formed').toBeLessThanOrEqual(5);
+    expect(after.most).toBeLessThanOrEqual(6);
+    expect((await sim.settle()).converged).toBe(true);
     expect(sim.violations()).toEqual([]);
   });
 
