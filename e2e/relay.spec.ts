@@ -1,11 +1,12 @@
 /**
- * Signals through members (issue 12, part 3), over real WebRTC between Chromium tabs: with the
- * signaling server stopped, two members with no channel between them open one through a third
- * that has a channel to each, and then serve writes to each other.
+ * Signals and messages through members (issue 12), over real WebRTC between Chromium tabs: with
+ * the signaling server stopped, two members with no channel between them open one through a third
+ * that has a channel to each, and then serve writes to each other; and in a room larger than the
+ * channel cap, messages for a peer without a channel go through a member that has one.
  */
 import { expect, type Page, test } from '@playwright/test';
 import { startSignalingServer } from '../signaling/server.js';
-import { formCluster, get, idOf, put, uniqueRoom } from './fixtures.js';
+import { formCluster, get, idOf, openNode, put, uniqueRoom } from './fixtures.js';
 
 const PORT = 8798;
 
@@ -47,4 +48,87 @@ test('with the signaling server stopped, two tabs with no channel open one throu
   } finally {
     await server?.close();
   }
+});
+
+/** A forwarded frame (src/net/forward.ts) made by hand: a header naming `from` and `to`, a signature that is not one. */
+function forgedForward(from: string, to: string): number[] {
+  const header = new TextEncoder().encode(
+    JSON.stringify({ from, to, session: 'AAAAAAAAAAAAAAAA', seq: 1, at: Date.now(), key: 'AAAA', sig: 'AAAA' }),
+  );
+  return [0xff, 0x46, header.length >> 8, header.length & 0xff, ...header, 0x93, 1, 2, 3];
+}
+
+test('four tabs keeping two channels each: one room, messages through members, every put read everywhere; a forged forwarded message is refused', async ({
+  context,
+}, info) => {
+  const room = uniqueRoom(info);
+  const pages: Page[] = [];
+  for (let i = 0; i < 4; i++) pages.push(await openNode(context, room, { channels: 2 }));
+  const ids = await Promise.all(pages.map(idOf));
+  // Every tab sees all four up and reachable, with at most two channels each.
+  for (const page of pages) {
+    await expect
+      .poll(
+        async () => {
+          const members = await page.evaluate(() => window.dynamo.members());
+          return ids.filter((id) => members.some((m) => m.id === id && m.status === 'up' && m.reachable)).length;
+        },
+        { timeout: 45_000 },
+      )
+      .toBe(4);
+  }
+  for (const [i, page] of pages.entries()) {
+    await expect
+      .poll(
+        () =>
+          put(page, `through-${i}`, `from tab ${i}`).then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+  }
+  for (const page of pages) {
+    for (let i = 0; i < pages.length; i++) {
+      await expect
+        .poll(
+          () =>
+            get(page, `through-${i}`).then(
+              (r) => r.values,
+              () => [],
+            ),
+          { timeout: 30_000 },
+        )
+        .toEqual([`from tab ${i}`]);
+    }
+  }
+  const figures = await Promise.all(pages.map(transport));
+  for (const t of figures) expect(t.channels).toBeLessThanOrEqual(2);
+  const sum = (name: string) => figures.reduce((n, t) => n + (t[name] ?? 0), 0);
+  expect(sum('forwardsSent'), 'messages sent through a member').toBeGreaterThan(0);
+  expect(sum('forwardsHandedOn'), 'messages a member handed on').toBeGreaterThan(0);
+  expect(sum('forwardsReceived'), 'messages received through a member').toBeGreaterThan(0);
+
+  // A member may hand on only what its peer made, and a message is taken only with its origin's signature.
+  const a = pages[0]!;
+  const members = await a.evaluate(() => window.dynamo.members());
+  const neighbour = members.find((m) => m.channel === 'open')!.id;
+  const q = pages[ids.indexOf(neighbour)]!;
+  const other = ids.find((id) => id !== ids[0] && id !== neighbour)!;
+  const refused = () => q.evaluate(() => window.dynamo.stats().dropped.refused ?? 0);
+  const before = await refused();
+  await a.evaluate(([peer, bytes]) => window.dynamo.sendRaw(peer, new Uint8Array(bytes)), [
+    neighbour,
+    forgedForward(other, ids[3] === neighbour ? ids[2]! : ids[3]!),
+  ] as const);
+  await expect.poll(refused).toBe(before + 1);
+  await a.evaluate(([peer, bytes]) => window.dynamo.sendRaw(peer, new Uint8Array(bytes)), [
+    neighbour,
+    forgedForward(other, neighbour),
+  ] as const);
+  await expect.poll(refused).toBe(before + 2);
+  // And the room still serves.
+  await put(a, 'after-forgeries', 'still here');
+  expect((await get(pages[3]!, 'after-forgeries')).values).toEqual(['still here']);
 });
