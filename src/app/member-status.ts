@@ -3,8 +3,9 @@
  * table, on the ring and in its legend. Membership says whether a node is in the cluster (up,
  * leaving, left, removed); this tab's failure detector says whether it answers; the tabs of this
  * browser say whether a tab crashed or was closed; this tab's own switches say whom it cut off.
- * A data channel that is closed for now is not unreachability: the node is dialled again, and
- * only a request that times out makes it unreachable.
+ * A data channel that is closed for now is not unreachability: the node is dialled again, or
+ * reached through a member that has a channel to it (the partial mesh), and only a request that
+ * times out makes it unreachable.
  */
 import type { MemberStatus } from '../core/membership.js';
 
@@ -15,6 +16,8 @@ export interface StatusInput {
   readonly status: MemberStatus;
   readonly reachable: boolean;
   readonly channel: 'open' | 'dialling' | 'closed' | 'self';
+  /** With no channel of its own open: the member (its name) messages to it go through now, if any. */
+  readonly through?: string;
   /** What its tab in this browser said of itself, if it is one. */
   readonly report?: 'crashed' | 'closed';
   /** This tab cut itself off from it. */
@@ -45,6 +48,12 @@ export function shownStatus(m: StatusInput): Shown {
       word: 'unreachable',
       tone: 'bad',
       why: 'a request to it timed out; it is unreachable from here until a message arrives from it',
+    };
+  if (m.channel !== 'open' && m.through)
+    return {
+      word: 'up',
+      tone: 'ok',
+      why: `no data channel of its own (a node keeps a few and reaches the rest through members): messages to it go through ${m.through}`,
     };
   if (m.channel !== 'open')
     return {

@@ -11,11 +11,18 @@ export interface MemberState {
   /** As this node sees it (failure detection is local). */
   readonly reachable: boolean;
   readonly channel: LinkState | 'closed' | 'self';
+  /** With no channel of its own open: the member messages to it go through now (the partial mesh), if any. */
+  readonly through?: NodeId;
   readonly capacity: number;
   /** The member that removed it, when another member did (its signature is on the entry). */
   readonly removedBy?: NodeId;
   /** A node without a browser (`dynamo-node`), as it said on its channel to this tab. */
   readonly headless?: boolean;
+}
+
+function through(bn: BrowserNode, id: NodeId): { through?: NodeId } {
+  const via = id === bn.id ? undefined : bn.transport.throughMember(id);
+  return via ? { through: via } : {};
 }
 
 export function memberStates(bn: BrowserNode): MemberState[] {
@@ -26,6 +33,7 @@ export function memberStates(bn: BrowserNode): MemberState[] {
       status: m.status,
       reachable: bn.node.reachable(m.id),
       channel: m.id === bn.id ? ('self' as const) : bn.transport.linkState(m.id),
+      ...through(bn, m.id),
       capacity: m.capacity,
       ...(m.status === 'removed' && m.by ? { removedBy: m.by } : {}),
       ...(bn.transport.peerIsHeadless(m.id) ? { headless: true } : {}),

@@ -69,6 +69,7 @@ async function route(hn: HeadlessNode, req: IncomingMessage, res: ServerResponse
       status: m.status,
       reachable: node.reachable(m.id),
       channel: m.id === hn.id ? 'self' : hn.transport.linkState(m.id),
+      ...(m.id === hn.id ? {} : { through: hn.transport.throughMember(m.id) }),
       headless: m.id === hn.id || hn.transport.peerIsHeadless(m.id),
     }));
     const transport = { ...hn.transport.stats, channels: hn.transport.channelCount, maxChannels: hn.transport.maxChannels };

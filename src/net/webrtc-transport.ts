@@ -279,6 +279,11 @@ export class WebRtcTransport implements Transport {
     return this.headlessPeers.has(peer);
   }
 
+  /** The member a message to `peer` goes through now (no channel of its own is open), if any. */
+  throughMember(peer: NodeId): NodeId | undefined {
+    return this.links.get(peer)?.state === 'open' ? undefined : this.routeTo(peer)?.peer;
+  }
+
   linkState(peer: NodeId): LinkState | 'closed' {
     return this.links.get(peer)?.state ?? 'closed';
   }

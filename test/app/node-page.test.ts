@@ -15,6 +15,13 @@ describe('shownStatus: one word, one meaning', () => {
     expect(shownStatus({ ...peer, channel: 'open', reachable: false }).word).toBe('unreachable');
     expect(shownStatus(peer).word).toBe('up');
   });
+  it('a peer reached through a member (the partial mesh) is up, and says through whom; unless it does not answer', () => {
+    const via = shownStatus({ ...peer, channel: 'closed', through: 'C' });
+    expect(via.word).toBe('up');
+    expect(via.why).toMatch(/go through C/);
+    expect(shownStatus({ ...peer, channel: 'closed', through: 'C', reachable: false }).word).toBe('unreachable');
+    expect(shownStatus({ ...peer, channel: 'closed', through: 'C', cutByMe: true }).word).toBe('cut off');
+  });
   it('what a tab says of itself comes first: crashed, or closed', () => {
     expect(shownStatus({ ...peer, report: 'crashed', reachable: true }).word).toBe('crashed');
     expect(shownStatus({ ...peer, report: 'closed', channel: 'closed' }).word).toBe('tab closed');
@@ -35,6 +42,12 @@ describe('the tabs’ messages', () => {
     });
     expect(parseRoomMessage({ v: 1, type: 'changed', node: 'a', key: 'k', dots: [{ node: 'a~1', counter: 2 }] })?.type).toBe('changed');
     expect(parseRoomMessage({ v: 1, type: 'changed', node: 'a', key: 'k', dots: [{ node: 'a', counter: 'x' }] })).toBeUndefined();
+    expect(parseRoomMessage({ v: 1, type: 'showing', node: 'a', keys: ['cart:shared', 'k'] })).toEqual({
+      type: 'showing',
+      node: 'a',
+      keys: ['cart:shared', 'k'],
+    });
+    expect(parseRoomMessage({ v: 1, type: 'showing', node: 'a', keys: [1] })).toBeUndefined();
     expect(parseRoomMessage({ v: 2, type: 'heal' })).toBeUndefined();
     expect(parseRoomMessage({ v: 1, type: 'faults', node: 'a', crashed: 'yes', isolated: [] })).toBeUndefined();
     expect(parseRoomMessage('heal')).toBeUndefined();
