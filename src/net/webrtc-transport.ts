@@ -29,8 +29,9 @@
  * member just before (the core never relies on order: the simulator reorders).
  *
  * While the signaling server is away, signals can go through members instead (relay.ts):
- * `relaySignal` sends a signed signal over every open channel, a member with a channel to the
- * addressee hands it on, and the addressee's `onRelayedSignal` gets it once its signature checks out.
+ * `relaySignal` sends a signed signal to a member that said it has a channel to the addressee (or,
+ * when none did, over every open channel), that member hands it on, and the addressee's
+ * `onRelayedSignal` gets it once its signature checks out.
  *
  * simple-peer expects Node globals (`global`, `process`, `Buffer`); vite.config.ts aliases it to
  * its prebuilt browser bundle, simplepeer.min.js, which carries its own shims.
@@ -675,9 +676,14 @@ export class WebRtcTransport implements Transport {
     if (open.length === 0) return false;
     const nonce = crypto.getRandomValues(new Uint8Array(12));
     const frame = await makeRelayFrame(this.options.keys, to, signal, this.now(), nonce);
-    // A peer whose signals came lately through a member is answered through that member alone.
+    // A peer whose signals came lately through a member is answered through that member alone; else
+    // a member that said it has a channel to the peer (its links frame) is the one; else every channel.
     const via = this.cameVia.get(to);
-    const through = via && this.now() - via.at < RELAY_ROUTE_MS ? open.filter((l) => l.peer === via.peer) : [];
+    let through = via && this.now() - via.at < RELAY_ROUTE_MS ? open.filter((l) => l.peer === via.peer) : [];
+    if (through.length === 0) {
+      const route = this.routeTo(to);
+      if (route) through = [route];
+    }
     for (const link of through.length > 0 ? through : open) this.writeFrame(link, frame);
     this.stats.relaysSent++;
     return true;
