@@ -22,6 +22,8 @@ import { failedWrite, type WriteTrace } from './write-trace.js';
 /** A tab names itself after this long whatever happens (the signaling server may be away). */
 const NAME_ANYWAY_MS = 10_000;
 
+const dotsOf = (versions: readonly { readonly dot: Dot }[]): Dot[] => versions.map((v) => ({ node: v.dot.node, counter: v.dot.counter }));
+
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export class Controller {
@@ -43,6 +45,10 @@ export class Controller {
   private readonly readFor = new Set<string>();
   /** When this tab started: it names itself once the signaling server told it who is in the room (or after a while without). */
   private readonly startedAt = Date.now();
+  /** The keys each other tab of this room in this browser shows: a store of one of these is announced to them. */
+  private readonly shownElsewhere = new Map<NodeId, readonly string[]>();
+  /** The keys this page shows, as last told to the other tabs. */
+  private showingNow = '';
   /** The node's events since the last frame, each with when it happened: the page handles them once a frame, off the request path. */
   private readonly events: FrameBatch<{ e: NodeEvent; at: number }>;
 
@@ -77,6 +83,8 @@ export class Controller {
     this.undo.push(this.room.on((m) => this.onRoomMessage(m)));
     this.room.post({ type: 'hello', node: bn.id });
     this.postFaults();
+    this.postShowing();
+    this.undo.push(this.store.subscribe(() => this.postShowing(true)));
     const members = setInterval(() => this.refreshMembers(), 2000);
     this.undo.push(
       bn.onSignaling((status) => {
@@ -103,6 +111,27 @@ export class Controller {
     clearTimeout(this.cartTimer);
   }
 
+  /** The keys this page shows: a store of any of them in another tab makes it read again. */
+  private showing(): string[] {
+    const { cart, selection } = this.store.getState();
+    return [...new Set([cart.key, ...(selection ? [selection.key] : [])])];
+  }
+
+  /** Tells the other tabs which keys this page shows (`ifChanged`: only when they changed since it last did). */
+  private postShowing(ifChanged = false): void {
+    const keys = this.showing();
+    const now = keys.join('\n');
+    if (ifChanged && now === this.showingNow) return;
+    this.showingNow = now;
+    this.room.post({ type: 'showing', node: this.bn.id, keys });
+  }
+
+  /** Tells the other tabs that versions of `key` (made by `dots`) were stored here, if any of them shows it. */
+  private announce(key: string, dots: readonly Dot[], to?: readonly string[]): void {
+    const shown = to ? to.includes(key) : [...this.shownElsewhere.values()].some((keys) => keys.includes(key));
+    if (shown) this.room.post({ type: 'changed', node: this.bn.id, key, dots });
+  }
+
   private postFaults(): void {
     const f = this.bn.faults;
     this.room.post({ type: 'faults', node: this.bn.id, crashed: f.crashed, isolated: [...f.isolated] });
@@ -121,12 +150,23 @@ export class Controller {
     switch (m.type) {
       case 'hello':
         this.postFaults();
+        this.postShowing();
         report(m.node, null);
         return;
+      case 'showing': {
+        this.shownElsewhere.set(m.node, m.keys);
+        // What this node already holds of the keys it now shows: it may have been stored before this tab knew they were shown.
+        for (const key of m.keys) {
+          const held = bn.node.held.get(key);
+          if (held) this.announce(key, dotsOf(held.versions), m.keys);
+        }
+        return;
+      }
       case 'faults':
         report(m.node, m.crashed ? 'crashed' : null);
         return;
       case 'bye':
+        this.shownElsewhere.delete(m.node);
         report(m.node, 'closed');
         return;
       case 'changed':
@@ -194,9 +234,8 @@ export class Controller {
   private onEvent(e: NodeEvent): void {
     this.traceWrite(e);
     if (e.type === 'stored' || e.type === 'hint-stored') {
-      const versions = e.type === 'stored' ? (this.bn.node.held.get(e.key)?.versions ?? []) : e.versions;
-      const dots = versions.map((v) => ({ node: v.dot.node, counter: v.dot.counter }));
-      this.room.post({ type: 'changed', node: this.bn.id, key: e.key, dots });
+      const dots = dotsOf(e.type === 'stored' ? (this.bn.node.held.get(e.key)?.versions ?? []) : e.versions);
+      this.announce(e.key, dots);
       this.onChanged(e.key, dots, this.bn.id);
       if (e.type === 'stored') this.scheduleKeys();
     }
@@ -278,6 +317,7 @@ export class Controller {
           status: m.status,
           reachable: m.reachable,
           channel: m.channel,
+          ...(m.through ? { through: names.get(m.through)?.name ?? m.through } : {}),
           ...(report ? { report } : {}),
           cutByMe: faults.isolated.has(m.id),
           selfCrashed: faults.crashed,

@@ -1,7 +1,9 @@
 /**
  * What the node pages of one room in this browser tell each other over a BroadcastChannel: each
- * tab's own faults (so a crashed or closed tab shows as such on every screen), the keys whose
- * versions changed in a tab (so every page showing that key reads it again), and the class-wide
+ * tab's own faults (so a crashed or closed tab shows as such on every screen), the keys each page
+ * shows and, for those only, the keys whose versions changed in a tab (so every page showing that
+ * key reads it again; a message per store of every key would cost each tab more main-thread time
+ * than its node's own work on a put), and the class-wide
  * fault gestures: a partition into groups, applied by every tab at once, and a heal.
  * Anything that does not parse is dropped here, never passed on.
  */
@@ -14,6 +16,8 @@ export type RoomMessage =
   | { readonly type: 'hello'; readonly node: NodeId }
   /** The tab is closing (a failure, not a departure). */
   | { readonly type: 'bye'; readonly node: NodeId }
+  /** The keys this tab's page shows (its cart's, its ring's and inspector's): only stores of these are worth a 'changed'. */
+  | { readonly type: 'showing'; readonly node: NodeId; readonly keys: readonly string[] }
   /** Versions of `key` (the events `dots` made) were stored in this tab's node, as a replica or as a hint. */
   | { readonly type: 'changed'; readonly node: NodeId; readonly key: string; readonly dots: readonly Dot[] }
   /** Every tab cuts itself off from every node outside its own group. */
@@ -41,6 +45,8 @@ export function parseRoomMessage(data: unknown): RoomMessage | undefined {
     case 'hello':
     case 'bye':
       return node ? { type: m.type, node } : undefined;
+    case 'showing':
+      return node && isIds(m.keys) && m.keys.length <= 16 ? { type: 'showing', node, keys: m.keys } : undefined;
     case 'changed':
       return node && typeof m.key === 'string' && isDots(m.dots) ? { type: 'changed', node, key: m.key, dots: m.dots } : undefined;
     case 'partition':
