@@ -53,7 +53,16 @@ test('with the signaling server stopped, two tabs with no channel open one throu
 /** A forwarded frame (src/net/forward.ts) made by hand: a header naming `from` and `to`, a signature that is not one. */
 function forgedForward(from: string, to: string): number[] {
   const header = new TextEncoder().encode(
-    JSON.stringify({ from, to, session: 'AAAAAAAAAAAAAAAA', seq: 1, at: Date.now(), key: 'AAAA', sig: 'AAAA' }),
+    JSON.stringify({
+      from,
+      to,
+      toSession: 'AAAAAAAAAAAAAAAA',
+      session: 'AAAAAAAAAAAAAAAA',
+      seq: 1,
+      at: Date.now(),
+      key: 'AAAA',
+      sig: 'AAAA',
+    }),
   );
   return [0xff, 0x46, header.length >> 8, header.length & 0xff, ...header, 0x93, 1, 2, 3];
 }

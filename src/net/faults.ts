@@ -26,6 +26,11 @@ export class FaultSwitches {
     return this.dropRate <= 0 || this.random() >= this.dropRate;
   }
 
+  /** Whether `peer` is blocked for good while the switches stay as they are (a crash or a cut-off); nothing is rolled. */
+  blocks(peer: NodeId): boolean {
+    return this.crashed || this.isolated.has(peer);
+  }
+
   crash(): void {
     this.crashed = true;
     this.changed();

@@ -7,13 +7,16 @@
  * peer would close one channel for each it opens, and channels would churn faster than they open.
  *
  * The member in the middle is proven (it came on a channel) but must not be able to speak for the
- * origin, so the origin signs each forwarded message with its node key, over the origin, the
- * addressee, its session and sequence number, the time and the message itself. The addressee checks
- * that the key is the origin's (ids are derived from keys), the signature, that the time is fresh
- * and that the (session, sequence number) was not seen before: a forged, changed or replayed
- * message is refused and counted. The addressee then takes it as from the origin, exactly as if it
- * had come on the origin's own channel; fault switches (a tab cut off from the origin) apply to the
- * origin, so that forwarding never carries a message across a partition.
+ * origin, so the origin signs each forwarded message with its node key, over the room, the origin,
+ * the addressee and the addressee's session (so that it is good for this life of the addressee
+ * only: a restarted node has a new one), the origin's session and sequence number, the time and the
+ * message itself. The addressee checks that the origin is a member it knows, that the key is the
+ * origin's (ids are derived from keys), the signature, its own session, that the time is fresh and
+ * that the (session, sequence number) was not seen before: a forged, changed or replayed message is
+ * refused and counted. The addressee then takes it as from the origin, exactly as if it had come on
+ * the origin's own channel; fault switches (a tab cut off from the origin) apply to the origin, so
+ * that forwarding never carries a message across a partition. Sessions are learned from links
+ * frames: each names the sender's own session and, for each peer it has a channel to, that peer's.
  *
  * On a channel, a forwarded frame is told from a protocol frame by its first two bytes, 0xFF 0x46,
  * and a links frame by 0xFF 0x4C: the core's frames are encoded arrays, which never start with 0xFF.
@@ -26,18 +29,24 @@ export const FORWARD_MAGIC = [0xff, 0x46] as const;
 export const LINKS_MAGIC = [0xff, 0x4c] as const;
 /** How far a forwarded message's time may be from the addressee's clock (machines' clocks differ a little). */
 export const FORWARD_FRESH_MS = 60_000;
-/** The largest header of a forwarded frame (ids, session, key and signature take about 350 bytes). */
+/** The largest header of a forwarded frame (ids, sessions, key and signature take about 380 bytes). */
 export const FORWARD_HEADER_BYTES_MAX = 1024;
+/** What a forwarded frame adds to the message it carries, at most: the reassembler takes messages this much larger. */
+export const FORWARD_OVERHEAD_MAX = 4 + FORWARD_HEADER_BYTES_MAX;
+/** Sessions of one origin kept at once: a new one beyond is refused (an honest node starts a few in two minutes at most). */
+export const SESSIONS_PER_ORIGIN_MAX = 4;
 /** Sequence numbers behind the highest seen that are still taken (once each): frames may overtake one another on two paths. */
 export const SEQ_WINDOW = 1024;
 
-const PURPOSE = 'dynamo/forwarded-message/1';
-const SESSION = /^[A-Za-z0-9_-]{16}$/;
+const PURPOSE = 'dynamo/forwarded-message/2';
+export const SESSION = /^[A-Za-z0-9_-]{16}$/;
 
 export interface ForwardHeader {
   readonly from: string;
   readonly to: string;
-  /** The origin's forwarding session (random, one per transport): sequence numbers count within it. */
+  /** The addressee's session, as its links frames said: the message is good for that life of it only. */
+  readonly toSession: string;
+  /** The origin's session (random, one per transport): sequence numbers count within it, per addressee. */
   readonly session: string;
   readonly seq: number;
   readonly at: number;
@@ -58,8 +67,10 @@ export function isLinksFrame(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === LINKS_MAGIC[0] && bytes[1] === LINKS_MAGIC[1];
 }
 
-function covered(h: Pick<ForwardHeader, 'from' | 'to' | 'session' | 'seq' | 'at'>, payload: Uint8Array): Uint8Array {
-  return signedBytes(PURPOSE, h.from, h.to, h.session, String(h.seq), String(h.at), payload);
+type Signed = Pick<ForwardHeader, 'from' | 'to' | 'toSession' | 'session' | 'seq' | 'at'>;
+
+function covered(room: string, h: Signed, payload: Uint8Array): Uint8Array {
+  return signedBytes(PURPOSE, room, h.from, h.to, h.toSession, h.session, String(h.seq), String(h.at), payload);
 }
 
 /** A new forwarding session's name: 12 random bytes. */
@@ -68,20 +79,24 @@ export function newSession(random: Uint8Array): string {
   return toBase64Url(random);
 }
 
-/** A forwarded frame of `payload` from `keys`' node to `to`, signed, ready to write on a channel to a member that has one to `to`. */
+/**
+ * A forwarded frame of `payload` from `keys`' node to `to` (in its session `toSession`), in room
+ * `room` (its name on the server), signed, ready to write on a channel to a member that has one to `to`.
+ */
 export async function makeForwardFrame(
   keys: NodeKeys,
-  to: string,
+  room: string,
+  to: { id: string; session: string },
   session: string,
   seq: number,
   now: number,
   payload: Uint8Array,
 ): Promise<Uint8Array> {
-  const body = { from: keys.id, to, session, seq, at: now };
+  const body: Signed = { from: keys.id, to: to.id, toSession: to.session, session, seq, at: now };
   const header: ForwardHeader = {
     ...body,
     key: toBase64Url(keys.publicKey),
-    sig: toBase64Url(await sign(keys, covered(body, payload))),
+    sig: toBase64Url(await sign(keys, covered(room, body, payload))),
   };
   const text = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(4 + text.length + payload.length);
@@ -109,16 +124,17 @@ export function parseForwardFrame(bytes: Uint8Array): ForwardFrame | string {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'forwarded frame header is not an object';
   const f = raw as Record<string, unknown>;
-  for (const name of ['from', 'to', 'session', 'key', 'sig'] as const) {
+  for (const name of ['from', 'to', 'toSession', 'session', 'key', 'sig'] as const) {
     if (typeof f[name] !== 'string') return `forwarded frame without a string ${name}`;
   }
   if (!KEY_NODE_ID.test(f.from as string) || !KEY_NODE_ID.test(f.to as string)) return 'forwarded frame names a malformed node id';
-  if (!SESSION.test(f.session as string)) return 'forwarded frame with a malformed session';
+  if (!SESSION.test(f.session as string) || !SESSION.test(f.toSession as string)) return 'forwarded frame with a malformed session';
   if (!Number.isSafeInteger(f.seq) || (f.seq as number) < 1) return 'forwarded frame with a sequence number out of bounds';
   if (typeof f.at !== 'number' || !Number.isFinite(f.at)) return 'forwarded frame without a time';
   const header: ForwardHeader = {
     from: f.from as string,
     to: f.to as string,
+    toSession: f.toSession as string,
     session: f.session as string,
     seq: f.seq as number,
     at: f.at,
@@ -129,32 +145,40 @@ export function parseForwardFrame(bytes: Uint8Array): ForwardFrame | string {
 }
 
 /**
- * Checks a forwarded frame addressed to this node: the key is the origin's, the signature is good,
- * the time is fresh. Returns null when it is good, or a string saying why it is refused. Never throws.
- * (Whether it was seen before is `SeqWindow`'s to say, after this.)
+ * Checks a forwarded frame addressed to this node (`self`, in its session `session`, in room
+ * `room`): the key is the origin's, the signature is good, the time is fresh. Returns null when it
+ * is good, or a string saying why it is refused. Never throws. (Whether it was seen before is
+ * `SeqWindow`'s to say, after this.)
  */
-export async function checkForwardFrame(frame: ForwardFrame, self: string, now: number): Promise<string | null> {
+export async function checkForwardFrame(
+  frame: ForwardFrame,
+  room: string,
+  self: { id: string; session: string },
+  now: number,
+): Promise<string | null> {
   const h = frame.header;
-  if (h.to !== self) return 'forwarded message addressed to another node';
+  if (h.to !== self.id) return 'forwarded message addressed to another node';
+  if (h.toSession !== self.session) return 'forwarded message for an earlier life of this node (another session)';
   if (Math.abs(now - h.at) > FORWARD_FRESH_MS) return 'forwarded message is stale (or from a clock far off)';
   const key = fromBase64Url(h.key);
   const sig = fromBase64Url(h.sig);
   if (!key || !sig) return 'forwarded message with a malformed key or signature';
   if (nodeIdOf(key) !== h.from) return 'forwarded message whose key is not its origin node';
-  if (!(await verify(key, covered(h, frame.payload), sig))) return 'forwarded message with a bad signature';
+  if (!(await verify(key, covered(room, h, frame.payload), sig))) return 'forwarded message with a bad signature';
   return null;
 }
 
 /**
  * Which (origin, session, sequence number) were taken, so that a forwarded message replayed by the
- * member in the middle (or come along two paths) is taken once: per session, the highest number
- * seen and a window of SEQ_WINDOW below it (as IPsec's anti-replay window). A number below the
- * window is refused. A session is kept for twice the freshness window after it was last used; when
- * `max` sessions are kept, a new one is refused rather than an old one forgotten (forgetting would
- * let its messages be replayed).
+ * member in the middle (or come along two paths) is taken once: per origin session, the highest
+ * number seen and a window of SEQ_WINDOW below it, one bit each (as IPsec's anti-replay window). A
+ * number below the window is refused. A session is kept for twice the freshness window after it
+ * was last used; when `max` sessions are kept in all, or SESSIONS_PER_ORIGIN_MAX of one origin, a
+ * new one is refused rather than an old one forgotten (forgetting would let its messages be replayed).
  */
 export class SeqWindow {
-  private readonly sessions = new Map<string, { top: number; seen: Uint8Array; at: number }>();
+  private readonly sessions = new Map<string, { origin: string; top: number; seen: Uint8Array; at: number }>();
+  private readonly perOrigin = new Map<string, number>();
 
   constructor(
     private readonly keepMs = 2 * FORWARD_FRESH_MS,
@@ -165,6 +189,9 @@ export class SeqWindow {
     for (const [name, s] of this.sessions) {
       if (now - s.at <= this.keepMs) break;
       this.sessions.delete(name);
+      const left = (this.perOrigin.get(s.origin) ?? 1) - 1;
+      if (left > 0) this.perOrigin.set(s.origin, left);
+      else this.perOrigin.delete(s.origin);
     }
   }
 
@@ -174,16 +201,25 @@ export class SeqWindow {
     const name = `${origin}/${session}`;
     let s = this.sessions.get(name);
     if (!s) {
-      if (this.sessions.size >= this.max) return false;
-      s = { top: 0, seen: new Uint8Array(SEQ_WINDOW), at: now };
+      if (this.sessions.size >= this.max || (this.perOrigin.get(origin) ?? 0) >= SESSIONS_PER_ORIGIN_MAX) return false;
+      s = { origin, top: 0, seen: new Uint8Array(SEQ_WINDOW / 8), at: now };
+      this.perOrigin.set(origin, (this.perOrigin.get(origin) ?? 0) + 1);
     }
+    const bit = (n: number) => [(n % SEQ_WINDOW) >> 3, 1 << (n % 8)] as const;
     if (seq <= s.top - SEQ_WINDOW) return false;
     if (seq > s.top) {
       // Slide the window: numbers between the old top and the new one were not seen yet.
-      for (let n = Math.max(s.top + 1, seq - SEQ_WINDOW + 1); n <= seq; n++) s.seen[n % SEQ_WINDOW] = 0;
+      for (let n = Math.max(s.top + 1, seq - SEQ_WINDOW + 1); n <= seq; n++) {
+        const [byte, mask] = bit(n);
+        s.seen[byte]! &= ~mask;
+      }
       s.top = seq;
-    } else if (s.seen[seq % SEQ_WINDOW] === 1) return false;
-    s.seen[seq % SEQ_WINDOW] = 1;
+    } else {
+      const [byte, mask] = bit(seq);
+      if (s.seen[byte]! & mask) return false;
+    }
+    const [byte, mask] = bit(seq);
+    s.seen[byte]! |= mask;
     // Most recently used last, so that expiry can stop at the first one still kept.
     this.sessions.delete(name);
     s.at = now;
@@ -192,27 +228,44 @@ export class SeqWindow {
   }
 }
 
-/** A links frame: the peers this node has channels open to. */
-export function encodeLinksFrame(peers: readonly string[]): Uint8Array {
-  const text = new TextEncoder().encode(JSON.stringify(peers));
+/** What a links frame says: the sender's session, and the peers it has channels open to, each with its session. */
+export interface LinksFrame {
+  readonly session: string;
+  readonly peers: ReadonlyMap<string, string>;
+}
+
+export function encodeLinksFrame(session: string, peers: readonly (readonly [string, string])[]): Uint8Array {
+  const text = new TextEncoder().encode(JSON.stringify({ s: session, p: peers }));
   const out = new Uint8Array(2 + text.length);
   out.set(LINKS_MAGIC, 0);
   out.set(text, 2);
   return out;
 }
 
-/** The peers a links frame names, or a string saying why it is refused. */
-export function parseLinksFrame(bytes: Uint8Array): string[] | string {
+/** The largest links frame: CHANNELS_MAX pairs of an id (29 characters) and a session (16), quoted and bracketed. */
+export const LINKS_FRAME_BYTES_MAX = 2 + 64 + CHANNELS_MAX * 56;
+
+/** A links frame's session and peers, or a string saying why it is refused. */
+export function parseLinksFrame(bytes: Uint8Array): LinksFrame | string {
   if (!isLinksFrame(bytes)) return 'not a links frame';
-  // CHANNELS_MAX ids of 29 characters, quoted and separated.
-  if (bytes.length > 2 + CHANNELS_MAX * 32 + 2) return `links frame of ${bytes.length} bytes is too long`;
+  if (bytes.length > LINKS_FRAME_BYTES_MAX) return `links frame of ${bytes.length} bytes is too long`;
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(2)));
   } catch {
     return 'links frame is not JSON';
   }
-  if (!Array.isArray(raw) || raw.length > CHANNELS_MAX) return 'links frame is not a list of at most the channel bound';
-  if (!raw.every((id) => typeof id === 'string' && KEY_NODE_ID.test(id))) return 'links frame names a malformed node id';
-  return raw as string[];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'links frame is not an object';
+  const { s: session, p: list } = raw as { s?: unknown; p?: unknown };
+  if (typeof session !== 'string' || !SESSION.test(session)) return 'links frame with a malformed session';
+  if (!Array.isArray(list) || list.length > CHANNELS_MAX) return 'links frame without a list of at most the channel bound';
+  const peers = new Map<string, string>();
+  for (const pair of list) {
+    if (!Array.isArray(pair) || pair.length !== 2) return 'links frame with an entry that is not [id, session]';
+    const [id, theirs] = pair as unknown[];
+    if (typeof id !== 'string' || !KEY_NODE_ID.test(id)) return 'links frame names a malformed node id';
+    if (typeof theirs !== 'string' || !SESSION.test(theirs)) return 'links frame with a malformed session';
+    peers.set(id, theirs);
+  }
+  return { session, peers };
 }

@@ -15,18 +15,22 @@
  * not signed, but it comes on the channel the proof authenticates, so only that peer can send it.
  *
  * A node keeps at most `maxChannels` channels (16 by default; issue 12's partial mesh). Each node
- * tells the peers it has channels with which peers it has channels with (a links frame, when they
- * change), and a message for a peer it has no channel to goes through a member that said it has
- * one (forward.ts: signed by the origin, handed on once): a channel of its own is opened as well
- * only when one is free, and a peer's offer is declined when none is free and the peer can be
- * reached through a member. Only when no member can hand a message on does opening a channel close
- * another: the least recently used, sparing the peers the node shares key ranges with (`setKeep`)
- * and channels with messages waiting. Without this, in a room larger than the cap (where Dynamo's
- * messages reach nearly every peer) each channel opened closed another, and channels churned faster
- * than they opened. Nothing else changes for the core: a closed channel is not a failure, and the
- * next message goes through a member or dials again. Messages to a peer arrive in the order sent
- * while they take one path; one sent on a channel just opened may overtake one sent through a
- * member just before (the core never relies on order: the simulator reorders).
+ * tells the peers it has channels with its session (this life of it) and which peers it has
+ * channels with (a links frame, when they change). Below the cap a node dials whom it sends to.
+ * When its channels are all taken (or its dial waits for room, or the peer declined its channel
+ * lately), a message for a peer it has no channel to goes through a member that said it has one
+ * (forward.ts: signed by the origin for the addressee's session, handed on once); a member that
+ * hands nothing back for ROUTE_SUSPECT_MS is given up for another. A node whose channels are all
+ * taken declines a peer's offer when it can reach the peer through a member, and says so (a
+ * 'declined' signal), so that the peer sends through a member at once. Only when no member can hand
+ * a message on does opening a channel close another: the least recently used idle one, sparing the
+ * peers the node shares key ranges with (`setKeep`) and channels with messages waiting. Without
+ * this, in a room larger than the cap (where Dynamo's messages reach nearly every peer) each
+ * channel opened closed another, and channels churned faster than they opened. Nothing else
+ * changes for the core: a closed channel is not a failure, and the next message goes through a
+ * member or dials again. Messages to a peer arrive in the order sent while they take one path; one
+ * sent on a channel just opened may overtake one sent through a member just before (the core never
+ * relies on order: the simulator reorders).
  *
  * While the signaling server is away, signals can go through members instead (relay.ts):
  * `relaySignal` sends a signed signal to a member that said it has a channel to the addressee (or,
@@ -37,6 +41,7 @@
  * its prebuilt browser bundle, simplepeer.min.js, which carries its own shims.
  */
 import SimplePeer from 'simple-peer';
+import { MESSAGE_BYTES_MAX } from '../core/limits.js';
 import type { NodeId, Transport, TransportReceiver } from '../core/ports.js';
 import type { NodeKeys } from '../identity/keys.js';
 import { channelProof, checkChannelProof, type RoomSecurity, sdpFingerprint } from '../identity/room.js';
@@ -45,6 +50,7 @@ import { FaultSwitches } from './faults.js';
 import {
   checkForwardFrame,
   encodeLinksFrame,
+  FORWARD_OVERHEAD_MAX,
   isForwardFrame,
   isLinksFrame,
   makeForwardFrame,
@@ -98,14 +104,22 @@ const MIN_OPEN_MS = 5000;
 const HELD_MS = 1000;
 /** Relay frames one link may ask this node to hand on in a second. */
 const RELAYS_PER_SECOND_MAX = 64;
-/** Forwarded messages one link may send this node in a second (to take or to hand on). */
+/** Forwarded messages one origin may have this node hand on, or take, in a second. */
 const FORWARDS_PER_SECOND_MAX = 1024;
 /** Links frames one link may send in a second (a node sends one when its channels change, at most every ADVERTISE_MS). */
 const LINKS_PER_SECOND_MAX = 16;
-/** How long a peer whose channel could not be opened is reached only through members, when one can hand messages on. */
-const FAILED_DIAL_MS = 30_000;
+/** How long a peer that declined our channel (its channels all taken) is reached through members, without dialling it again. */
+const DECLINED_MS = 30_000;
 /** How long after a change of its channels a node tells its peers which it has (changes meanwhile go in the same frame). */
 const ADVERTISE_MS = 100;
+/**
+ * A member that a message to a peer went through, when nothing at all has come back from that peer
+ * for this long since: another member is tried (or a channel of its own dialled), in case this one
+ * drops what it should hand on, or has lost its channel.
+ */
+const ROUTE_SUSPECT_MS = 3000;
+/** Entries kept in the per-peer maps (routes suspected, sequence numbers, budgets) before they are cleared. */
+const PER_PEER_MAX = 4096;
 
 export interface TransportStats {
   framesSent: number;
@@ -122,22 +136,30 @@ export interface TransportStats {
   relaysReceived: number;
   /** Signals to hand on to a peer this node has no open channel to (not an error: another member may have one). */
   relaysUnroutable: number;
-  /** Messages this node sent through a member (no channel of its own, and none free), handed on for others, and received through members. */
+  /**
+   * Messages this node sent through a member (no channel of its own to the addressee, none free or
+   * the addressee's none free), handed on for others, and received through members.
+   */
   forwardsSent: number;
   forwardsHandedOn: number;
   forwardsReceived: number;
   /** Messages to hand on to a peer whose channel had closed meanwhile (the origin learns it from the next links frame). */
   forwardsUnroutable: number;
-  /** Channels a peer offered that this node did not take: no channel free, and the peer reachable through a member. */
+  /** Channels a peer offered that this node declined: none free, and the peer reachable through a member. */
   channelsDeclined: number;
+  /** Routes given up because nothing came back from the addressee (ROUTE_SUSPECT_MS). */
+  routesSuspected: number;
 }
 
 interface Link {
   readonly peer: NodeId;
   sp: SimplePeer.Instance | undefined;
   state: LinkState;
+  /** Whole frames waiting to be written (chunked when written), and their bytes. */
   queue: Uint8Array[];
   queuedBytes: number;
+  /** The chunks of the frame being written, left when the channel asked to wait for 'drain'. */
+  chunks: Uint8Array[];
   waitingForDrain: boolean;
   readonly reassembler: Reassembler;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -159,11 +181,13 @@ interface Link {
   openedAt: number;
   /** Relay frames handed on for this peer in the current second, and when that second began. */
   relayBudget: { second: number; count: number };
-  /** The same for forwarded messages, and for links frames. */
+  /** The same for forwarded messages the peer asks this node to hand on, and for links frames. */
   forwardBudget: { second: number; count: number };
   linksBudget: { second: number; count: number };
-  /** The peers this peer said it has channels open to (its last links frame): where it can hand a message on. */
-  routes: ReadonlySet<NodeId>;
+  /** The peer's session, from its links frames (forwarded messages for it are signed for that session). */
+  session: string | undefined;
+  /** The peers this peer said it has channels open to, each with its session (its last links frame): where it can hand a message on. */
+  routes: ReadonlyMap<NodeId, string>;
 }
 
 /** Frames a peer may send right behind its proof, before it is checked. */
@@ -194,6 +218,7 @@ export class WebRtcTransport implements Transport {
     forwardsReceived: 0,
     forwardsUnroutable: 0,
     channelsDeclined: 0,
+    routesSuspected: 0,
   };
   readonly maxChannels: number;
   private readonly links = new Map<NodeId, Link>();
@@ -212,18 +237,22 @@ export class WebRtcTransport implements Transport {
   private readonly cameVia = new Map<NodeId, { peer: NodeId; at: number }>();
   private readonly forwarded = new NonceWindow();
   private readonly received = new NonceWindow();
-  /** This transport's forwarding session and the last sequence number used in it. */
-  private readonly session = newSession(crypto.getRandomValues(new Uint8Array(12)));
-  private seq = 0;
+  /** This transport's session (this life of the node: messages forwarded to it are signed for it), and per addressee the last sequence number used in it. */
+  private session = newSession(crypto.getRandomValues(new Uint8Array(12)));
+  private readonly seqTo = new Map<NodeId, number>();
   /** Forwarded messages taken, per origin session: each once. */
   private readonly seqs = new SeqWindow();
-  /** Per addressee, the forwarded message being signed last: the next waits for it, so that they leave in order. */
-  private readonly forwarding = new Map<NodeId, Promise<void>>();
+  /** Per addressee, the forwarded message being signed last (the next waits for it, so that they leave in order), and the bytes waiting. */
+  private readonly forwarding = new Map<NodeId, { last: Promise<void>; bytes: number }>();
   /** Through which member each origin's forwarded messages came last, and when: the way back. */
   private readonly forwardedVia = new Map<NodeId, { peer: NodeId; at: number }>();
+  /** Per addressee: since when messages went through a member with nothing back from it, which member, and members given up. */
+  private readonly awaiting = new Map<NodeId, { since: number; via: NodeId; given: Set<NodeId> }>();
+  /** Per origin, forwarded messages taken this second. */
+  private readonly originBudget = new Map<NodeId, { second: number; count: number }>();
+  /** Peers that declined a channel from this node lately (their channels all taken), and when. */
+  private readonly declinedBy = new Map<NodeId, number>();
   private advertise: ReturnType<typeof setTimeout> | undefined;
-  /** When a dial to each peer last ended without a channel (the peer may have declined it): not tried again for a while when a member can hand messages on. */
-  private readonly failedDials = new Map<NodeId, number>();
   private promotion: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private readonly now: () => number;
@@ -280,9 +309,11 @@ export class WebRtcTransport implements Transport {
     return this.headlessPeers.has(peer);
   }
 
-  /** The member a message to `peer` goes through now (no channel of its own is open), if any. */
+  /** The member a message to `peer` goes through now (no channel of its own is open, and it would go through one), if any. */
   throughMember(peer: NodeId): NodeId | undefined {
-    return this.links.get(peer)?.state === 'open' ? undefined : this.routeTo(peer)?.peer;
+    const link = this.links.get(peer);
+    if (link?.state === 'open' || !this.forwards(peer, link)) return undefined;
+    return this.routeTo(peer)?.link.peer;
   }
 
   linkState(peer: NodeId): LinkState | 'closed' {
@@ -308,15 +339,11 @@ export class WebRtcTransport implements Transport {
   private enqueue(to: NodeId, frame: Uint8Array): void {
     if (this.stopped) return;
     const existing = this.links.get(to);
-    if (existing?.state !== 'open') {
-      // No channel of its own: through a member that said it has one, rather than closing another
-      // channel to open this one (or waiting for it to open). A channel of its own is opened as
-      // well when one is free.
-      if (this.routeTo(to)) {
-        this.forward(to, frame);
-        if (!existing && this.channelCount < this.maxChannels && !this.dialFailedLately(to)) this.dial(to);
-        return;
-      }
+    // No channel of its own, none to be had without closing another, and a member that said it has
+    // one: through that member, rather than closing a channel to open this one.
+    if (existing?.state !== 'open' && this.forwards(to, existing)) {
+      this.forward(to, frame);
+      return;
     }
     const link = existing ?? this.dial(to);
     link.lastUsed = this.now();
@@ -324,13 +351,25 @@ export class WebRtcTransport implements Transport {
       this.stats.dropped++;
       return;
     }
-    for (const chunk of chunkFrame(this.nextMessageId++, frame)) {
-      link.queue.push(chunk);
-      link.queuedBytes += chunk.length;
-    }
+    link.queue.push(frame);
+    link.queuedBytes += frame.length;
     this.stats.framesSent++;
     this.stats.bytesSent += frame.length;
     this.flush(link);
+  }
+
+  /**
+   * Whether a message to `to`, which has no open channel (`link` is its dial, if any), goes through
+   * a member: when a member said it has a channel to `to`, and this node's channels are all taken
+   * (or its dial waits for room), or `to` declined a channel from this node lately. Below the cap a
+   * node dials, as a room smaller than the cap has a channel between every pair.
+   */
+  private forwards(to: NodeId, link: Link | undefined): boolean {
+    if (link && !link.held) return false;
+    const declined = this.declinedBy.get(to);
+    const full =
+      link !== undefined || this.channelCount >= this.maxChannels || (declined !== undefined && this.now() - declined < DECLINED_MS);
+    return full && this.routeTo(to) !== undefined;
   }
 
   private newLink(peer: NodeId): Link {
@@ -340,8 +379,10 @@ export class WebRtcTransport implements Transport {
       state: 'dialling',
       queue: [],
       queuedBytes: 0,
+      chunks: [],
       waitingForDrain: false,
-      reassembler: new Reassembler(),
+      // A forwarded message is the largest message and its header.
+      reassembler: new Reassembler({ frameBytesMax: MESSAGE_BYTES_MAX + FORWARD_OVERHEAD_MAX }),
       timer: undefined,
       proof: 'awaited',
       proofSent: false,
@@ -353,7 +394,8 @@ export class WebRtcTransport implements Transport {
       relayBudget: { second: 0, count: 0 },
       forwardBudget: { second: 0, count: 0 },
       linksBudget: { second: 0, count: 0 },
-      routes: new Set(),
+      session: undefined,
+      routes: new Map(),
     };
     this.links.set(peer, link);
     link.timer = setTimeout(() => {
@@ -395,8 +437,11 @@ export class WebRtcTransport implements Transport {
         const held = [...this.links.values()].filter((l) => l.held).sort((a, b) => a.lastUsed - b.lastUsed);
         for (const link of held) {
           if (this.links.get(link.peer) !== link || !link.held) continue;
-          // A peer reachable through a member gets a channel only when one is free: none is closed for it.
-          if (this.routeTo(link.peer) && this.channelCount >= this.maxChannels) continue;
+          // A peer now reachable through a member gets no channel closed for it: what waited goes through the member.
+          if (this.channelCount >= this.maxChannels && this.routeTo(link.peer)) {
+            this.reroute(link);
+            continue;
+          }
           // A dial that waited HELD_MS for an idle channel may take a busy one's place, as a peer's offer may.
           if (!this.makeRoom(link, this.now() - link.heldSince >= HELD_MS, false)) continue;
           this.start(link);
@@ -412,6 +457,13 @@ export class WebRtcTransport implements Transport {
   onSignal(from: NodeId, data: Record<string, unknown>): void {
     if (this.stopped) return;
     let link = this.links.get(from);
+    if (data.kind === 'declined') {
+      // The peer's channels are all taken and it reaches us through a member: so do we, for a while.
+      if (this.declinedBy.size >= PER_PEER_MAX) this.declinedBy.clear();
+      this.declinedBy.set(from, this.now());
+      if (link && link.state !== 'open') this.reroute(link);
+      return;
+    }
     if (data.kind === 'hello') {
       // The peer has no channel to us (it may have just started) and asks us, the smaller id, to
       // offer one. An offer of ours still under way may have gone to its previous life: offer again.
@@ -555,22 +607,29 @@ export class WebRtcTransport implements Transport {
   }
 
   private deliver(link: Link, frame: Uint8Array): void {
-    if (!this.faults.passes(link.peer)) return;
-    link.lastUsed = this.now();
-    if (isRelayFrame(frame)) {
-      this.onRelayFrame(link, frame).catch((e: unknown) =>
-        this.receiver?.dropped(link.peer, 'malformed', `a relayed signal from ${link.peer} could not be handled: ${String(e)}`),
-      );
+    // A links frame says what the peer's channels are, not what it says: taken whatever the switches
+    // (a node healed from a crash or a cut-off would otherwise route on what it knew before).
+    if (isLinksFrame(frame)) {
+      this.onLinksFrame(link, frame);
       return;
     }
+    // A forwarded message is judged against the switches by its origin, at the addressee; the member
+    // in the middle only carries it (a crash or a cut-off from it stops it, a drop rate does not).
     if (isForwardFrame(frame)) {
+      if (this.faults.blocks(link.peer)) return;
+      link.lastUsed = this.now();
       this.onForwardFrame(link, frame).catch((e: unknown) =>
         this.receiver?.dropped(link.peer, 'malformed', `a forwarded message from ${link.peer} could not be handled: ${String(e)}`),
       );
       return;
     }
-    if (isLinksFrame(frame)) {
-      this.onLinksFrame(link, frame);
+    if (!this.faults.passes(link.peer)) return;
+    link.lastUsed = this.now();
+    this.heardFrom(link.peer);
+    if (isRelayFrame(frame)) {
+      this.onRelayFrame(link, frame).catch((e: unknown) =>
+        this.receiver?.dropped(link.peer, 'malformed', `a relayed signal from ${link.peer} could not be handled: ${String(e)}`),
+      );
       return;
     }
     this.stats.framesReceived++;
@@ -581,37 +640,53 @@ export class WebRtcTransport implements Transport {
   private flush(link: Link): void {
     const sp = link.sp;
     if (link.state !== 'open' || !link.proofSent || !sp || link.waitingForDrain) return;
-    while (link.queue.length > 0) {
-      const chunk = link.queue.shift()!;
-      link.queuedBytes -= chunk.length;
-      let ok: boolean;
-      try {
-        ok = sp.write(chunk);
-      } catch {
-        this.close(link, 'write failed');
-        return;
+    for (;;) {
+      if (link.chunks.length === 0) {
+        const frame = link.queue.shift();
+        if (!frame) return;
+        link.queuedBytes -= frame.length;
+        link.chunks = chunkFrame(this.nextMessageId++, frame);
       }
-      if (!ok) {
-        link.waitingForDrain = true;
-        sp.once('drain', () => {
-          link.waitingForDrain = false;
-          this.flush(link);
-        });
-        return;
+      while (link.chunks.length > 0) {
+        const chunk = link.chunks.shift()!;
+        let ok: boolean;
+        try {
+          ok = sp.write(chunk);
+        } catch {
+          this.close(link, 'write failed');
+          return;
+        }
+        if (!ok) {
+          link.waitingForDrain = true;
+          sp.once('drain', () => {
+            link.waitingForDrain = false;
+            this.flush(link);
+          });
+          return;
+        }
       }
+    }
+  }
+
+  /** A dial given up for a way through a member: what waited for it goes through the member (or is dropped, counted, when none has one). */
+  private reroute(link: Link): void {
+    const waiting = link.queue;
+    link.queue = [];
+    link.queuedBytes = 0;
+    this.close(link, 'reached through a member instead');
+    for (const frame of waiting) {
+      if (this.routeTo(link.peer)) this.forward(link.peer, frame);
+      else this.stats.dropped++;
     }
   }
 
   private close(link: Link, _why: string): void {
     if (this.links.get(link.peer) !== link) return;
     this.links.delete(link.peer);
-    if (link.state !== 'open' && !link.held) {
-      if (this.failedDials.size >= 4096) this.failedDials.clear();
-      this.failedDials.set(link.peer, this.now());
-    }
     clearTimeout(link.timer);
     if (link.queue.length > 0) this.stats.dropped += link.queue.length;
     link.queue = [];
+    link.chunks = [];
     link.sp?.destroy();
     this.options.onLinkChange?.(link.peer, 'closed');
     if (link.state === 'open') this.scheduleAdvertise();
@@ -626,6 +701,8 @@ export class WebRtcTransport implements Transport {
     // channel only when one is free: closing another for it would only move the want elsewhere.
     if (this.channelCount >= this.maxChannels && this.routeTo(peer)) {
       this.stats.channelsDeclined++;
+      // Said, so that the peer sends through a member at once instead of waiting for a channel.
+      this.options.signal(peer, { kind: 'declined' });
       return false;
     }
     // Placeholder for the count: the peer's channel is about to exist.
@@ -682,26 +759,30 @@ export class WebRtcTransport implements Transport {
     let through = via && this.now() - via.at < RELAY_ROUTE_MS ? open.filter((l) => l.peer === via.peer) : [];
     if (through.length === 0) {
       const route = this.routeTo(to);
-      if (route) through = [route];
+      if (route) through = [route.link];
     }
-    for (const link of through.length > 0 ? through : open) this.writeFrame(link, frame);
+    for (const link of through.length > 0 ? through : open) this.writeFrame(link, frame, 'roll');
     this.stats.relaysSent++;
     return true;
   }
 
-  /** Writes one frame on an open link (never dials): relay frames go only where channels are. */
-  private writeFrame(link: Link, frame: Uint8Array, despiteFaults = false): void {
-    if (this.links.get(link.peer) !== link || link.state !== 'open') return;
-    if (!despiteFaults && !this.faults.passes(link.peer)) return;
+  /**
+   * Writes one frame on an open link (never dials): relay, links and forwarded frames go only where
+   * channels are. `faults` says how the fault switches apply: rolled as for a message ('roll'), only
+   * a crash or a cut-off ('block'), or not at all ('none'). False when it was not written.
+   */
+  private writeFrame(link: Link, frame: Uint8Array, faults: 'roll' | 'block' | 'none'): boolean {
+    if (this.links.get(link.peer) !== link || link.state !== 'open') return false;
+    if (faults === 'roll' && !this.faults.passes(link.peer)) return false;
+    if (faults === 'block' && this.faults.blocks(link.peer)) return false;
     if (link.queuedBytes + frame.length > this.queueBytesMax) {
       this.stats.dropped++;
-      return;
+      return false;
     }
-    for (const chunk of chunkFrame(this.nextMessageId++, frame)) {
-      link.queue.push(chunk);
-      link.queuedBytes += chunk.length;
-    }
+    link.queue.push(frame);
+    link.queuedBytes += frame.length;
     this.flush(link);
+    return true;
   }
 
   /** A relay frame on a proven channel: ours to open, or to hand on to its addressee if we have a channel to it. */
@@ -731,7 +812,7 @@ export class WebRtcTransport implements Transport {
         return;
       }
       if (!this.forwarded.fresh(`${frame.from}/${frame.nonce}`, now)) return;
-      this.writeFrame(next, encodeRelayFrame({ ...frame, hops: frame.hops - 1 }));
+      this.writeFrame(next, encodeRelayFrame({ ...frame, hops: frame.hops - 1 }), 'roll');
       this.stats.relaysForwarded++;
       return;
     }
@@ -751,77 +832,136 @@ export class WebRtcTransport implements Transport {
     this.options.onRelayedSignal?.(frame.from, signal);
   }
 
-  private dialFailedLately(peer: NodeId): boolean {
-    const at = this.failedDials.get(peer);
-    return at !== undefined && this.now() - at < FAILED_DIAL_MS;
-  }
-
   /**
-   * An open channel to a member that said it has one open to `to`: the member `to`'s forwarded
-   * messages came through lately first, then the one with the least waiting. Undefined when none.
+   * A way to `to` through a member: an open channel to a member whose last links frame named `to`
+   * (and `to`'s session), that this node's switches do not block and that was not given up for `to`
+   * (nothing came back through it): the member `to`'s forwarded messages came through lately first,
+   * then the one with the least waiting. Undefined when there is none.
    */
-  private routeTo(to: NodeId): Link | undefined {
-    const usable = (l: Link | undefined): l is Link =>
-      !!l && l.state === 'open' && l.proofSent && l.peer !== to && l.routes.has(to) && this.faults.passes(l.peer);
-    const back = this.forwardedVia.get(to);
-    if (back && this.now() - back.at < RELAY_ROUTE_MS) {
-      const link = this.links.get(back.peer);
-      if (usable(link)) return link;
+  private routeTo(to: NodeId): { link: Link; session: string } | undefined {
+    const now = this.now();
+    let waiting = this.awaiting.get(to);
+    if (waiting && now - waiting.since >= ROUTE_SUSPECT_MS) {
+      // Nothing came back from `to` since messages went through this member: try another.
+      waiting.given.add(waiting.via);
+      waiting.since = now;
+      this.stats.routesSuspected++;
     }
+    const usable = (l: Link | undefined): l is Link =>
+      !!l &&
+      l.state === 'open' &&
+      l.proofSent &&
+      l.peer !== to &&
+      l.routes.has(to) &&
+      !this.faults.blocks(l.peer) &&
+      !(waiting?.given.has(l.peer) ?? false);
+    const back = this.forwardedVia.get(to);
     let best: Link | undefined;
-    for (const l of this.links.values()) if (usable(l) && (!best || l.queuedBytes < best.queuedBytes)) best = l;
-    return best;
+    if (back && now - back.at < RELAY_ROUTE_MS) {
+      const link = this.links.get(back.peer);
+      if (usable(link)) best = link;
+    }
+    if (!best) for (const l of this.links.values()) if (usable(l) && (!best || l.queuedBytes < best.queuedBytes)) best = l;
+    if (!best && waiting && waiting.given.size > 0) {
+      // Every member was given up: start again with all of them (each may have been only slow).
+      this.awaiting.delete(to);
+      waiting = undefined;
+    }
+    return best ? { link: best, session: best.routes.get(to)! } : undefined;
   }
 
   /**
-   * Sends `frame` to `to` through a member (forward.ts): numbered now, signed, then written to the
-   * member that has a channel to `to` when the signature is ready; messages to one addressee leave
-   * in the order they were sent.
+   * Sends `frame` to `to` through a member (forward.ts): numbered now, signed for `to`'s session,
+   * then written to a member that has a channel to that life of `to`; messages to one addressee
+   * leave in the order they were sent. Bytes waiting to be signed count against the queue bound.
    */
   private forward(to: NodeId, frame: Uint8Array): void {
-    const seq = ++this.seq;
+    const pending = this.forwarding.get(to) ?? { last: Promise.resolve(), bytes: 0 };
+    if (pending.bytes + frame.length > this.queueBytesMax) {
+      this.stats.dropped++;
+      return;
+    }
+    if (this.seqTo.size >= PER_PEER_MAX && !this.seqTo.has(to)) {
+      // A new session starts the numbers again: each (session, addressee, number) is used once.
+      this.session = newSession(crypto.getRandomValues(new Uint8Array(12)));
+      this.seqTo.clear();
+      this.scheduleAdvertise();
+    }
+    const seq = (this.seqTo.get(to) ?? 0) + 1;
+    this.seqTo.set(to, seq);
+    const session = this.session;
+    pending.bytes += frame.length;
     this.stats.framesSent++;
     this.stats.bytesSent += frame.length;
-    const previous = this.forwarding.get(to) ?? Promise.resolve();
-    const next = previous
+    const last = pending.last
       .then(async () => {
-        const bytes = await makeForwardFrame(this.options.keys, to, this.session, seq, this.now(), frame);
-        const via = this.routeTo(to);
-        if (this.stopped) return;
-        if (!via) {
+        const route = this.routeTo(to);
+        if (!route || this.stopped) {
           this.stats.dropped++;
           return;
         }
-        this.writeFrame(via, bytes);
-        via.lastUsed = this.now();
+        const bytes = await makeForwardFrame(
+          this.options.keys,
+          this.options.security.serverRoom,
+          { id: to, session: route.session },
+          session,
+          seq,
+          this.now(),
+          frame,
+        );
+        // The member chosen may have lost its channel meanwhile: any member with one to the same life of `to` will do.
+        const now = this.routeTo(to);
+        if (this.stopped || !now || now.session !== route.session || !this.writeFrame(now.link, bytes, 'block')) {
+          this.stats.dropped++;
+          return;
+        }
+        now.link.lastUsed = this.now();
         this.stats.forwardsSent++;
+        if (!this.awaiting.has(to)) {
+          if (this.awaiting.size >= PER_PEER_MAX) this.awaiting.clear();
+          this.awaiting.set(to, { since: this.now(), via: now.link.peer, given: new Set() });
+        } else this.awaiting.get(to)!.via = now.link.peer;
       })
       .catch((e: unknown) => {
         this.stats.dropped++;
         this.receiver?.dropped(to, 'malformed', `a message to ${to} could not be forwarded: ${String(e)}`);
       })
       .finally(() => {
-        if (this.forwarding.get(to) === next) this.forwarding.delete(to);
+        pending.bytes -= frame.length;
+        if (this.forwarding.get(to) === pending && pending.bytes === 0) this.forwarding.delete(to);
       });
-    this.forwarding.set(to, next);
+    pending.last = last;
+    this.forwarding.set(to, pending);
   }
 
-  /** Tells every peer with an open channel which peers this node has channels open to, shortly after they change. */
+  /** Something came from `to` (on its channel or through a member): the way to it works. */
+  private heardFrom(peer: NodeId): void {
+    this.awaiting.delete(peer);
+  }
+
+  /**
+   * Tells every peer with an open channel this node's session and which peers it has channels
+   * open to (each with its session), shortly after they change. A crashed node (fault switch)
+   * carries nothing, as if its channels had closed, and a node cut off from a peer carries nothing
+   * to it, and tells it so (an empty list): it says so even to those its switches silence.
+   */
   private scheduleAdvertise(): void {
     if (this.advertise !== undefined || this.stopped) return;
     this.advertise = setTimeout(() => {
       this.advertise = undefined;
-      // A crashed node (fault switch) carries nothing, as if its channels had closed, and a node cut
-      // off from a peer carries nothing to it: it says so even to those its switches silence.
       const { crashed, isolated } = this.faults;
       const open = [...this.links.values()].filter((l) => l.state === 'open' && l.proofSent);
-      const carried = crashed ? [] : open.filter((l) => !isolated.has(l.peer));
-      const frame = encodeLinksFrame(carried.map((l) => l.peer));
-      for (const link of open) if (crashed || !isolated.has(link.peer)) this.writeFrame(link, frame, true);
+      const carried = crashed ? [] : open.filter((l) => !isolated.has(l.peer) && l.session !== undefined);
+      const frame = encodeLinksFrame(
+        this.session,
+        carried.map((l) => [l.peer, l.session!] as const),
+      );
+      const none = encodeLinksFrame(this.session, []);
+      for (const link of open) this.writeFrame(link, crashed || isolated.has(link.peer) ? none : frame, 'none');
     }, ADVERTISE_MS);
   }
 
-  /** Counts one frame against a link's budget for the current second: false when the budget is spent. */
+  /** Counts one frame against a budget for the current second: false when the budget is spent. */
   private withinBudget(budget: { second: number; count: number }, max: number): boolean {
     const second = Math.floor(this.now() / 1000);
     if (budget.second !== second) {
@@ -831,65 +971,84 @@ export class WebRtcTransport implements Transport {
     return ++budget.count <= max;
   }
 
-  /** A peer's links frame: the peers it can hand a message on to. */
+  /** A peer's links frame: its session, and the peers it can hand a message on to. */
   private onLinksFrame(link: Link, bytes: Uint8Array): void {
     if (!this.withinBudget(link.linksBudget, LINKS_PER_SECOND_MAX)) {
       this.receiver?.dropped(link.peer, 'refused', `${link.peer} sent more than ${LINKS_PER_SECOND_MAX} links frames in a second`);
       return;
     }
-    const peers = parseLinksFrame(bytes);
-    if (typeof peers === 'string') {
-      this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${peers}`);
+    const links = parseLinksFrame(bytes);
+    if (typeof links === 'string') {
+      this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${links}`);
       return;
     }
-    link.routes = new Set(peers.filter((p) => p !== link.peer && p !== this.options.id));
+    // Our peers learn this peer's session from our next links frame.
+    if (link.session !== links.session) {
+      link.session = links.session;
+      this.scheduleAdvertise();
+    }
+    const routes = new Map(links.peers);
+    routes.delete(link.peer);
+    routes.delete(this.options.id);
+    link.routes = routes;
   }
 
   /** A forwarded message on a proven channel: ours to take, or to hand on to its addressee if we have a channel to it. */
   private async onForwardFrame(link: Link, bytes: Uint8Array): Promise<void> {
     if (this.stopped) return;
-    if (!this.withinBudget(link.forwardBudget, FORWARDS_PER_SECOND_MAX)) {
-      return this.receiver?.dropped(
-        link.peer,
-        'refused',
-        `${link.peer} sent more than ${FORWARDS_PER_SECOND_MAX} forwarded messages in a second`,
-      );
-    }
     const frame = parseForwardFrame(bytes);
     if (typeof frame === 'string') return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${frame}`);
     const { from, to } = frame.header;
     if (to !== this.options.id) {
       // Messages pass through one member at most, so a message to hand on comes from its origin
-      // itself, whose proven channel vouches for it: nothing else is handed on.
+      // itself, whose proven channel vouches for it: nothing else is handed on. The budget is the origin's (this link's).
       if (from !== link.peer) {
         return this.receiver?.dropped(link.peer, 'refused', `${link.peer} asked to hand on a forwarded message it did not make`);
       }
+      if (!this.withinBudget(link.forwardBudget, FORWARDS_PER_SECOND_MAX)) {
+        return this.receiver?.dropped(
+          link.peer,
+          'refused',
+          `${link.peer} asked to hand on more than ${FORWARDS_PER_SECOND_MAX} forwarded messages in a second`,
+        );
+      }
       const next = this.links.get(to);
-      if (!next || next === link || next.state !== 'open') {
+      if (!next || next === link || next.state !== 'open' || this.faults.blocks(to) || !this.writeFrame(next, bytes, 'none')) {
         this.stats.forwardsUnroutable++;
         // The origin's view of our channels is out of date: tell it (and the others) again.
         this.scheduleAdvertise();
         return;
       }
-      this.writeFrame(next, bytes);
       next.lastUsed = this.now();
       this.stats.forwardsHandedOn++;
       return;
     }
-    // The origin has a proven channel to the member that handed the message on (it hands on only
-    // its peer's own messages), so it got into the room as any node with a channel does; the core
-    // then admits its messages as it would on a channel of its own (a node that is joining included).
-    // A fault switch cutting this node off from the origin applies as if the message had come on the origin's own channel.
+    // Only members are heard through members (a node joining reaches the others on channels of its
+    // own: it has room for them), each within its own budget, whichever member it came through.
+    const through = `a forwarded message from ${from} through ${link.peer}`;
+    if (!this.admitRelayFrom(from)) return this.receiver?.dropped(link.peer, 'refused', `${through}: not a member this node knows`);
+    let budget = this.originBudget.get(from);
+    if (!budget) {
+      if (this.originBudget.size >= PER_PEER_MAX) this.originBudget.clear();
+      budget = { second: 0, count: 0 };
+      this.originBudget.set(from, budget);
+    }
+    if (!this.withinBudget(budget, FORWARDS_PER_SECOND_MAX)) {
+      return this.receiver?.dropped(link.peer, 'refused', `${through}: more than ${FORWARDS_PER_SECOND_MAX} from it in a second`);
+    }
+    // A fault switch cutting this node off from the origin applies as if the message had come on the
+    // origin's own channel (and a drop rate is rolled once, as for a message on a channel).
     if (!this.faults.passes(from)) return;
     const now = this.now();
-    const why = await checkForwardFrame(frame, this.options.id, now);
-    if (why !== null) return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${why}`);
-    if (this.stopped) return;
+    const why = await checkForwardFrame(frame, this.options.security.serverRoom, { id: this.options.id, session: this.session }, now);
+    if (why !== null) return this.receiver?.dropped(link.peer, 'refused', `${through}: ${why}`);
+    if (this.stopped || this.faults.blocks(from)) return;
     if (!this.seqs.take(from, frame.header.session, frame.header.seq, now)) {
-      return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: a forwarded message of ${from} taken before (replayed)`);
+      return this.receiver?.dropped(link.peer, 'refused', `${through}: taken before (replayed), or too many sessions of it`);
     }
     if (this.forwardedVia.size >= RELAY_ROUTES_MAX) this.forwardedVia.clear();
     this.forwardedVia.set(from, { peer: link.peer, at: now });
+    this.heardFrom(from);
     this.stats.forwardsReceived++;
     this.stats.framesReceived++;
     if (this.receiver) this.receiver.frame(from, frame.payload);

@@ -9,9 +9,10 @@
  * costs: a message to a peer with no channel waits for one to open (DIAL_MS), and a node holds
  * at most `cap` channels, closing the least recently used (idle ones, then those it does not keep)
  * to open another, as src/net/webrtc-transport.ts does. Like the transport, a message for a peer
- * the sender has no channel to goes through a peer that has channels to both, when there is one
- * (one more hop): a channel of its own is opened then only when both ends have room, and one is
- * closed to make room only when no peer can hand the message on.
+ * the sender has no channel to, when one end has all its channels taken, goes through a peer that
+ * has channels to both, when there is one (one more hop), and a channel is closed to make room only
+ * when no peer can hand the message on. (The model knows every channel at once; the transport
+ * learns them from links frames, 100 ms late, and gives up a member that hands nothing back.)
  */
 import type { NodeId, Transport, TransportReceiver } from '../core/ports.js';
 import type { SeededRandom } from './random.js';
@@ -125,26 +126,21 @@ export class SimNetwork {
     this.channels.set(to, theirs);
     const channel = mine.has(to) && theirs.has(from);
     const openAt = this.openAt.get(key) ?? now;
-    if (channel && openAt <= now) {
+    if (channel) {
       mine.set(to, now);
       theirs.set(from, now);
-      return 0;
+      return Math.max(0, openAt - now);
     }
-    const via = this.through(from, to);
+    // No channel, and none to be had without closing another at one end (the transport's decline):
+    // through a peer with channels to both, when there is one.
+    const via = mine.size >= this.cap || theirs.size >= this.cap ? this.through(from, to) : undefined;
     if (via !== undefined) {
       mine.set(via, now);
       this.channels.get(via)!.set(from, now);
       this.channels.get(via)!.set(to, now);
       theirs.set(via, now);
       this.channelCounts.forwarded++;
-      // A channel of its own too, when both ends have room: none is closed for a peer that can be reached without.
-      if (!channel && mine.size < this.cap && theirs.size < this.cap) this.open(from, to);
       return this.random.int(this.faults.minDelay, this.faults.maxDelay);
-    }
-    if (channel) {
-      mine.set(to, now);
-      theirs.set(from, now);
-      return openAt - now;
     }
     this.open(from, to);
     return DIAL_MS;
