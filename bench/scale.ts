@@ -107,6 +107,7 @@ async function simulated(nodes: number, byJoins: boolean) {
     },
     channelsOpened: stats.opened,
     channelsClosedForCap: stats.evicted,
+    messagesThroughMembers: stats.forwarded,
     gossipBytesPerNodePerSecond: round(gossipPerNodePerSecond, 0),
     putVirtualMs: summary(latencies),
     wallSeconds: round((performance.now() - wallStart) / 1000, 1),
@@ -119,13 +120,21 @@ interface Figures {
   channels: number;
   gossipBytes: number;
   live: number;
+  /** Messages this node sent through a member, and channels it closed to stay within the cap. */
+  forwarded: number;
+  evicted: number;
 }
 
 async function tabFigures(page: Page): Promise<Figures> {
   return page.evaluate(() => {
-    const s = window.dynamo.stats() as unknown as { transport: { channels: number }; sent?: Record<string, { bytes: number }> };
+    const s = window.dynamo.stats() as unknown as {
+      transport: { channels: number; forwardsSent?: number; evicted?: number };
+      sent?: Record<string, { bytes: number }>;
+    };
     return {
       channels: s.transport.channels,
+      forwarded: s.transport.forwardsSent ?? 0,
+      evicted: s.transport.evicted ?? 0,
       gossipBytes: s.sent?.gossip?.bytes ?? 0,
       live: window.dynamo.members().filter((m) => m.status === 'up').length,
     };
@@ -135,10 +144,16 @@ async function tabFigures(page: Page): Promise<Figures> {
 async function headlessFigures(node: RunningNode): Promise<Figures> {
   const s = (await (await fetch(`${node.api}/status`)).json()) as {
     live: number;
-    transport: { channels: number };
+    transport: { channels: number; forwardsSent?: number; evicted?: number };
     sent: Record<string, { bytes: number }>;
   };
-  return { channels: s.transport.channels, gossipBytes: s.sent.gossip?.bytes ?? 0, live: s.live };
+  return {
+    channels: s.transport.channels,
+    gossipBytes: s.sent.gossip?.bytes ?? 0,
+    live: s.live,
+    forwarded: s.transport.forwardsSent ?? 0,
+    evicted: s.transport.evicted ?? 0,
+  };
 }
 
 async function putLatencies(page: Page, count: number, prefix: string): Promise<number[]> {
@@ -220,6 +235,8 @@ async function realRoom() {
       channelCap: DEFAULT_MAX_CHANNELS,
       formSeconds,
       channelsPerNode: { mean: round(channels.reduce((a, b) => a + b, 0) / channels.length, 1), max: Math.max(...channels) },
+      channelsClosedForCap: after.reduce((n, f) => n + f.evicted, 0),
+      messagesThroughMembers: after.reduce((n, f) => n + f.forwarded, 0),
       gossipBytesPerNodePerSecond: round(gossipPerNode, 0),
       putMs: { ...summary(puts), failed: PUTS - puts.length },
       fiveTabsPutMs: fivePuts,
