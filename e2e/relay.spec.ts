@@ -67,7 +67,7 @@ function forgedForward(from: string, to: string): number[] {
   return [0xff, 0x46, header.length >> 8, header.length & 0xff, ...header, 0x93, 1, 2, 3];
 }
 
-test('four tabs keeping two channels each: one room, messages through members, every put read everywhere; a forged forwarded message is refused', async ({
+test('four tabs keeping two channels each: one room, messages through members, every put read everywhere; a forged forwarded message is refused; a one-sided cut-off is routed around', async ({
   context,
 }, info) => {
   const room = uniqueRoom(info);
@@ -140,4 +140,27 @@ test('four tabs keeping two channels each: one room, messages through members, e
   // And the room still serves.
   await put(a, 'after-forgeries', 'still here');
   expect((await get(pages[3]!, 'after-forgeries')).values).toEqual(['still here']);
+
+  // A one-sided cut-off: Q drops everything to and from A (Q's switch alone). A's messages for the
+  // others no longer go through Q (Q tells A it carries nothing for it, and a member that hands
+  // nothing back is given up), so a put from A that needs both other replicas is acknowledged.
+  await q.evaluate((peer) => window.dynamo.isolate([peer]), ids[0]!);
+  let key = '';
+  for (let i = 0; !key; i++) {
+    const list = await a.evaluate((k) => window.dynamo.preferenceList(k), `around-${i}`);
+    if (!list.includes(neighbour)) key = `around-${i}`;
+  }
+  await expect
+    .poll(
+      () =>
+        put(a, key, 'around the cut', undefined, 3).then(
+          () => true,
+          () => false,
+        ),
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+  const reader = pages.find((p) => p !== a && p !== q)!;
+  expect((await get(reader, key)).values).toEqual(['around the cut']);
+  await q.evaluate(() => window.dynamo.heal());
 });
