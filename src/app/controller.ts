@@ -447,7 +447,15 @@ export class Controller {
       if (before.selection?.key !== name)
         this.store.setState({ selection: { key: name, replicas: null, context: null, loading: true }, fallbacks: new Map() });
     }
-    this.setCart({ key: name, busy: true, error: null, notice, note: null });
+    // Another key's versions are not this one's: nothing is shown (or added to) until it is read.
+    this.setCart({
+      key: name,
+      busy: true,
+      error: null,
+      notice,
+      note: null,
+      ...(name !== before.cart.key ? { siblings: null, context: null } : {}),
+    });
     const readNo = ++this.cartReads;
     try {
       const read = await this.bn.node.get(name, { r: this.store.getState().r });
@@ -504,7 +512,7 @@ export class Controller {
     // The write reads the cart back when it ends: a re-read due now, or one in flight, would only race it.
     clearTimeout(this.cartTimer);
     this.cartReads++;
-    this.setCart({ busy: true, error: null });
+    this.setCart({ busy: true, writing: true, error: null });
     const known = new Set(this.writes.keys());
     try {
       if (cart) await this.bn.node.put(key, encodeCart(cart), context, { w });
@@ -516,6 +524,8 @@ export class Controller {
       // What the replicas hold now (the failed value among it, perhaps), under the failure's explanation.
       await this.loadCart(key);
       this.setCart({ error: `${message(e)}. ${why}` });
+    } finally {
+      this.setCart({ writing: false });
     }
   }
 

@@ -49,7 +49,10 @@ export interface CartState {
   readonly key: string;
   readonly siblings: readonly Sibling[] | null;
   readonly context: string | null;
+  /** A read or a write of the cart is under way ("Working…"). */
   readonly busy: boolean;
+  /** A write of the cart is under way: adding and removing wait for it (a read alone does not hold them up). */
+  readonly writing?: boolean;
   readonly error: string | null;
   /** What the last action did, in a sentence (for example, which deleted items came back). */
   readonly notice: string | null;

@@ -56,7 +56,10 @@ export function cartView(c: Controller): HTMLElement {
       alert.textContent = cart.error ?? '';
       const siblings = cart.siblings;
       const conflicted = !!siblings && siblings.length > 1;
-      for (const el of add.querySelectorAll('input, button')) (el as HTMLInputElement).disabled = conflicted || cart.busy;
+      // Held while a write is under way, or before this key was read; not while a read is (another
+      // tab's write makes this one read again, and a click must not be lost to it).
+      const hold = conflicted || !!cart.writing || siblings === null;
+      for (const el of add.querySelectorAll('input, button')) (el as HTMLInputElement).disabled = hold;
       if (!siblings) return fill(body, h('p', { class: 'muted' }, 'Not read yet.'));
       if (siblings.length === 0)
         return fill(
