@@ -6,6 +6,7 @@
  */
 import type { NodeEvent } from '../core/events.js';
 import type { NodeId } from '../core/ports.js';
+import { namedText } from './node-names.js';
 import { LOG_ENTRIES_MAX, type LogEntry, type LogLine } from './store.js';
 
 export interface LogState {
@@ -82,7 +83,7 @@ function logLines(
         tone: 'warn',
       });
     case 'op-done':
-      return amend(e.req, { text: e.ok ? `done: ${e.detail}` : e.detail, tone: e.ok ? 'ok' : 'bad' }, { done: true });
+      return amend(e.req, { text: namedText(e.ok ? `done: ${e.detail}` : e.detail, name), tone: e.ok ? 'ok' : 'bad' }, { done: true });
     case 'repair': {
       const get = entries.find((x) => x.key === e.key && x.title.startsWith('get'));
       if (get && now - get.time < 10_000)
@@ -153,7 +154,7 @@ function logLines(
       add({
         title: e.reason === 'refused' ? `message from ${name(e.from)} refused` : `frame from ${name(e.from)} dropped`,
         nodes: [e.from],
-        lines: [{ text: `${e.reason}: ${e.detail}`, tone: 'bad' }],
+        lines: [{ text: `${e.reason}: ${namedText(e.detail, name)}`, tone: 'bad' }],
         done: true,
       });
       return true;
@@ -161,7 +162,7 @@ function logLines(
       add({
         title: `error while ${e.where}`,
         nodes: [self],
-        lines: [{ text: `${e.message} (the node keeps serving)`, tone: 'bad' }],
+        lines: [{ text: `${namedText(e.message, name)} (the node keeps serving)`, tone: 'bad' }],
         done: true,
       });
       return true;

@@ -46,6 +46,17 @@ export function textOn(background: string): string {
   return (l + 0.05) / (ink + 0.05) >= 1.05 / (l + 0.05) ? PAGE_MARKS[0] : '#ffffff';
 }
 
+/** A node id in a text the core wrote (an error's message, a refusal's detail). */
+const NODE_ID_IN_TEXT = /\bnode-[0-9a-f]{24}\b/g;
+
+/**
+ * `text` (written by the core, naming nodes by id) with each node id replaced by its name, as the
+ * page says it aloud (`nameOf`: "C", or a short id for a node without a name yet).
+ */
+export function namedText(text: string, nameOf: (id: NodeId) => string): string {
+  return text.replace(NODE_ID_IN_TEXT, (id) => nameOf(id));
+}
+
 /** Names in join order; a node keeps its name for the life of the registry. */
 export class NodeNames {
   private readonly byId = new Map<NodeId, NodeName>();

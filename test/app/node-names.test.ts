@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KIND_STYLES } from '../../src/app/kind-styles.js';
-import { NODE_COLORS, NodeNames, nameAt, PAGE_MARKS, textOn } from '../../src/app/node-names.js';
+import { logEvent } from '../../src/app/log.js';
+import { NODE_COLORS, NodeNames, nameAt, namedText, PAGE_MARKS, textOn } from '../../src/app/node-names.js';
 
 /** Machado, Oliveira and Fernandes (2009), severity 1: linear RGB to what a dichromat sees. */
 const CVD: Record<string, number[][]> = {
@@ -81,5 +82,37 @@ describe('node names and colours', () => {
     const contrast = (a: string, b: string) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
     for (const color of NODE_COLORS) expect(contrast(color, textOn(color))).toBeGreaterThan(3);
     for (const { color } of Object.values(KIND_STYLES)) expect(contrast(color, textOn(color))).toBeGreaterThan(4.5);
+  });
+});
+
+describe('namedText: the core’s texts with names a class can say', () => {
+  it('replaces every node id it knows by its name, and others by a short id, leaving the rest alone', () => {
+    const a = `node-${'a'.repeat(24)}`;
+    const b = `node-${'b'.repeat(24)}`;
+    const stranger = `node-${'c'.repeat(24)}`;
+    const names = new NodeNames([a, b]);
+    const text = `put of "cart:1" failed: ${b} did not answer within 900 ms; ${a} and ${stranger} did, node-123 is no id`;
+    expect(namedText(text, (id) => names.nameOf(id))).toBe(
+      `put of "cart:1" failed: B did not answer within 900 ms; A and ${stranger.slice(0, 12)} did, node-123 is no id`,
+    );
+  });
+});
+
+describe('the node page’s log names nodes in what the core wrote', () => {
+  it('a refusal’s detail and a failed request’s reason say names, not ids', () => {
+    const a = `node-${'a'.repeat(24)}`;
+    const b = `node-${'b'.repeat(24)}`;
+    const names = new NodeNames([a, b]);
+    const name = (id: string) => names.nameOf(id);
+    const refused = logEvent(
+      { log: [], logSerial: 0 },
+      { type: 'dropped', from: b, reason: 'refused', detail: `a forwarded message from ${a} through ${b}: bad signature` },
+      a,
+      0,
+      name,
+    );
+    expect(refused?.log[0]?.lines[0]?.text).toBe('refused: a forwarded message from A through B: bad signature');
+    const failed = logEvent({ log: [], logSerial: 0 }, { type: 'error', where: 'gossip', message: `${b} sent nonsense` }, a, 0, name);
+    expect(failed?.log[0]?.lines[0]?.text).toBe('B sent nonsense (the node keeps serving)');
   });
 });

@@ -9,6 +9,7 @@ import { actorNode } from '../../core/vclock.js';
 import { isCart } from '../cart.js';
 import type { Controller } from '../controller.js';
 import { fill, h } from '../dom.js';
+import { namedText } from '../node-names.js';
 import { namedClock, namedPairs, nodeChip } from './named.js';
 import { watch } from './watch.js';
 
@@ -53,7 +54,7 @@ export function cartView(c: Controller): HTMLElement {
     (st) => ({ cart: st.cart, names: st.names }),
     ({ cart, names }) => {
       status.textContent = cart.busy ? 'Working…' : (cart.notice ?? '');
-      alert.textContent = cart.error ?? '';
+      alert.textContent = namedText(cart.error ?? '', (id) => names.nameOf(id));
       const siblings = cart.siblings;
       const conflicted = !!siblings && siblings.length > 1;
       // Held while a write is under way, or before this key was read; not while a read is (another
