@@ -216,14 +216,34 @@ async function realRoom() {
     });
     for (let t = 0; t < TABS_PER_BROWSER; t++) for (const b of browsers) pages.push(await openTab(b, room, signal));
     await Promise.all(starting);
-    const figures = async () => [...(await Promise.all(pages.map(tabFigures))), ...(await Promise.all(nodes.map(headlessFigures)))];
-    await waitFor(async () => (await figures()).every((f) => f.live === total), 300_000);
+    // A headless node that died (the WebRTC library for Node has crashed with SIGSEGV here, an
+    // upstream bug) is a crashed node to the others, as Dynamo takes it: the rest are measured, and it is reported.
+    const alive = (n: RunningNode) => n.child.exitCode === null && n.child.signalCode === null;
+    const figures = async () => [
+      ...(await Promise.all(pages.map(tabFigures))),
+      ...(await Promise.all(nodes.filter(alive).map(headlessFigures))),
+    ];
+    try {
+      await waitFor(async () => (await figures()).every((f) => f.live === total), 300_000);
+    } catch (e) {
+      // Say what each node saw, and which headless nodes are gone (a crash of the WebRTC library, say).
+      const seen = await Promise.all([
+        ...pages.map((p) => tabFigures(p).catch((x: unknown) => String(x))),
+        ...nodes.map((n) =>
+          n.child.exitCode !== null || n.child.signalCode
+            ? `exited (${n.child.signalCode ?? n.child.exitCode})`
+            : headlessFigures(n).catch((x: unknown) => String(x)),
+        ),
+      ]);
+      console.error(`the room of ${total} did not form; what each node saw:\n${seen.map((f) => JSON.stringify(f)).join('\n')}`);
+      throw e;
+    }
     const formSeconds = round((performance.now() - began) / 1000, 1);
     const gossipBefore = (await figures()).reduce((n, f) => n + f.gossipBytes, 0);
     const windowMs = quick ? 10_000 : 30_000;
     await new Promise((r) => setTimeout(r, windowMs));
     const after = await figures();
-    const gossipPerNode = (after.reduce((n, f) => n + f.gossipBytes, 0) - gossipBefore) / total / (windowMs / 1000);
+    const gossipPerNode = (after.reduce((n, f) => n + f.gossipBytes, 0) - gossipBefore) / after.length / (windowMs / 1000);
     await putLatencies(pages[0]!, 20, 'warm');
     const puts = await putLatencies(pages[0]!, PUTS, 'thirty');
     const channels = after.map((f) => f.channels);
@@ -232,6 +252,7 @@ async function realRoom() {
       tabs: BROWSERS * TABS_PER_BROWSER,
       browsers: BROWSERS,
       headless: HEADLESS,
+      headlessDied: nodes.filter((n) => !alive(n)).map((n) => `${n.id}: ${n.child.signalCode ?? n.child.exitCode}`),
       channelCap: DEFAULT_MAX_CHANNELS,
       formSeconds,
       channelsPerNode: { mean: round(channels.reduce((a, b) => a + b, 0) / channels.length, 1), max: Math.max(...channels) },
