@@ -53,6 +53,8 @@ export interface DynamoAutomation {
   sendRaw(peer: NodeId, bytes: Uint8Array): void;
   /** Test hook: closes the data channel to a peer, as a network failure would. */
   dropChannel(peer: NodeId): void;
+  /** Test hook: the transport's session (what forwarded messages to this node are signed for). */
+  transportSession(): string;
 }
 
 /** Built before the node starts, so that `window.dynamo.ready` exists from the first moment. */
@@ -120,5 +122,6 @@ export function automation(started: Promise<BrowserNode>): DynamoAutomation {
     sendMessage: (peer, message) => need().transport.send(peer, encodeMessage(message)),
     sendRaw: (peer, bytes) => need().transport.sendRaw(peer, bytes),
     dropChannel: (peer) => need().transport.dropChannel(peer),
+    transportSession: () => need().transport.sessionName,
   };
 }

@@ -228,14 +228,19 @@ export class SeqWindow {
   }
 }
 
-/** What a links frame says: the sender's session, and the peers it has channels open to, each with its session. */
+/**
+ * What a links frame says: the sender's session, the peers it has channels open to, each with its
+ * session, and whether the sender cut itself off from the receiver (a fault switch): then the
+ * receiver is no way to the sender for anyone, and says so no more.
+ */
 export interface LinksFrame {
   readonly session: string;
   readonly peers: ReadonlyMap<string, string>;
+  readonly cut: boolean;
 }
 
-export function encodeLinksFrame(session: string, peers: readonly (readonly [string, string])[]): Uint8Array {
-  const text = new TextEncoder().encode(JSON.stringify({ s: session, p: peers }));
+export function encodeLinksFrame(session: string, peers: readonly (readonly [string, string])[], cut = false): Uint8Array {
+  const text = new TextEncoder().encode(JSON.stringify(cut ? { s: session, p: peers, c: true } : { s: session, p: peers }));
   const out = new Uint8Array(2 + text.length);
   out.set(LINKS_MAGIC, 0);
   out.set(text, 2);
@@ -256,7 +261,8 @@ export function parseLinksFrame(bytes: Uint8Array): LinksFrame | string {
     return 'links frame is not JSON';
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'links frame is not an object';
-  const { s: session, p: list } = raw as { s?: unknown; p?: unknown };
+  const { s: session, p: list, c: cut } = raw as { s?: unknown; p?: unknown; c?: unknown };
+  if (cut !== undefined && cut !== true) return 'links frame with a malformed cut flag';
   if (typeof session !== 'string' || !SESSION.test(session)) return 'links frame with a malformed session';
   if (!Array.isArray(list) || list.length > CHANNELS_MAX) return 'links frame without a list of at most the channel bound';
   const peers = new Map<string, string>();
@@ -267,5 +273,5 @@ export function parseLinksFrame(bytes: Uint8Array): LinksFrame | string {
     if (typeof theirs !== 'string' || !SESSION.test(theirs)) return 'links frame with a malformed session';
     peers.set(id, theirs);
   }
-  return { session, peers };
+  return { session, peers, cut: cut === true };
 }

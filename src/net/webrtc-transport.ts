@@ -188,6 +188,10 @@ interface Link {
   session: string | undefined;
   /** The peers this peer said it has channels open to, each with its session (its last links frame): where it can hand a message on. */
   routes: ReadonlyMap<NodeId, string>;
+  /** The peer cut itself off from this node (its links frame said so): this node is no way to it for the others. */
+  cutUs: boolean;
+  /** Forwarded messages addressed to this node that came on this link this second (checked before their signatures are). */
+  carryBudget: { second: number; count: number };
 }
 
 /** Frames a peer may send right behind its proof, before it is checked. */
@@ -309,11 +313,16 @@ export class WebRtcTransport implements Transport {
     return this.headlessPeers.has(peer);
   }
 
+  /** This life of the node's session, as its links frames say (messages forwarded to it are signed for it). */
+  get sessionName(): string {
+    return this.session;
+  }
+
   /** The member a message to `peer` goes through now (no channel of its own is open, and it would go through one), if any. */
   throughMember(peer: NodeId): NodeId | undefined {
     const link = this.links.get(peer);
-    if (link?.state === 'open' || !this.forwards(peer, link)) return undefined;
-    return this.routeTo(peer)?.link.peer;
+    if (link?.state === 'open' || !this.forwards(peer, link, false)) return undefined;
+    return this.routeTo(peer, false)?.link.peer;
   }
 
   linkState(peer: NodeId): LinkState | 'closed' {
@@ -364,12 +373,12 @@ export class WebRtcTransport implements Transport {
    * (or its dial waits for room), or `to` declined a channel from this node lately. Below the cap a
    * node dials, as a room smaller than the cap has a channel between every pair.
    */
-  private forwards(to: NodeId, link: Link | undefined): boolean {
+  private forwards(to: NodeId, link: Link | undefined, judge = true): boolean {
     if (link && !link.held) return false;
     const declined = this.declinedBy.get(to);
     const full =
       link !== undefined || this.channelCount >= this.maxChannels || (declined !== undefined && this.now() - declined < DECLINED_MS);
-    return full && this.routeTo(to) !== undefined;
+    return full && this.routeTo(to, judge) !== undefined;
   }
 
   private newLink(peer: NodeId): Link {
@@ -396,6 +405,8 @@ export class WebRtcTransport implements Transport {
       linksBudget: { second: 0, count: 0 },
       session: undefined,
       routes: new Map(),
+      cutUs: false,
+      carryBudget: { second: 0, count: 0 },
     };
     this.links.set(peer, link);
     link.timer = setTimeout(() => {
@@ -838,34 +849,39 @@ export class WebRtcTransport implements Transport {
    * (nothing came back through it): the member `to`'s forwarded messages came through lately first,
    * then the one with the least waiting. Undefined when there is none.
    */
-  private routeTo(to: NodeId): { link: Link; session: string } | undefined {
+  private routeTo(to: NodeId, judge = true): { link: Link; session: string } | undefined {
     const now = this.now();
-    let waiting = this.awaiting.get(to);
-    if (waiting && now - waiting.since >= ROUTE_SUSPECT_MS) {
+    const waiting = this.awaiting.get(to);
+    // `judge` false: a look only (the members table asks), which gives no member up.
+    if (judge && waiting && now - waiting.since >= ROUTE_SUSPECT_MS) {
       // Nothing came back from `to` since messages went through this member: try another.
       waiting.given.add(waiting.via);
       waiting.since = now;
       this.stats.routesSuspected++;
     }
-    const usable = (l: Link | undefined): l is Link =>
-      !!l &&
-      l.state === 'open' &&
-      l.proofSent &&
-      l.peer !== to &&
-      l.routes.has(to) &&
-      !this.faults.blocks(l.peer) &&
-      !(waiting?.given.has(l.peer) ?? false);
-    const back = this.forwardedVia.get(to);
-    let best: Link | undefined;
-    if (back && now - back.at < RELAY_ROUTE_MS) {
-      const link = this.links.get(back.peer);
-      if (usable(link)) best = link;
-    }
-    if (!best) for (const l of this.links.values()) if (usable(l) && (!best || l.queuedBytes < best.queuedBytes)) best = l;
+    const pick = (given: ReadonlySet<NodeId> | undefined): Link | undefined => {
+      const usable = (l: Link | undefined): l is Link =>
+        !!l &&
+        l.state === 'open' &&
+        l.proofSent &&
+        l.peer !== to &&
+        l.routes.has(to) &&
+        !this.faults.blocks(l.peer) &&
+        !(given?.has(l.peer) ?? false);
+      const back = this.forwardedVia.get(to);
+      if (back && now - back.at < RELAY_ROUTE_MS) {
+        const link = this.links.get(back.peer);
+        if (usable(link)) return link;
+      }
+      let best: Link | undefined;
+      for (const l of this.links.values()) if (usable(l) && (!best || l.queuedBytes < best.queuedBytes)) best = l;
+      return best;
+    };
+    let best = pick(waiting?.given);
     if (!best && waiting && waiting.given.size > 0) {
       // Every member was given up: start again with all of them (each may have been only slow).
-      this.awaiting.delete(to);
-      waiting = undefined;
+      if (judge) this.awaiting.delete(to);
+      best = pick(undefined);
     }
     return best ? { link: best, session: best.routes.get(to)! } : undefined;
   }
@@ -951,13 +967,15 @@ export class WebRtcTransport implements Transport {
       this.advertise = undefined;
       const { crashed, isolated } = this.faults;
       const open = [...this.links.values()].filter((l) => l.state === 'open' && l.proofSent);
-      const carried = crashed ? [] : open.filter((l) => !isolated.has(l.peer) && l.session !== undefined);
+      // A peer that cut itself off from this node is no way to it for the others either.
+      const carried = crashed ? [] : open.filter((l) => !isolated.has(l.peer) && !l.cutUs && l.session !== undefined);
       const frame = encodeLinksFrame(
         this.session,
         carried.map((l) => [l.peer, l.session!] as const),
       );
       const none = encodeLinksFrame(this.session, []);
-      for (const link of open) this.writeFrame(link, crashed || isolated.has(link.peer) ? none : frame, 'none');
+      const cut = encodeLinksFrame(this.session, [], true);
+      for (const link of open) this.writeFrame(link, isolated.has(link.peer) ? cut : crashed ? none : frame, 'none');
     }, ADVERTISE_MS);
   }
 
@@ -982,9 +1000,10 @@ export class WebRtcTransport implements Transport {
       this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${links}`);
       return;
     }
-    // Our peers learn this peer's session from our next links frame.
-    if (link.session !== links.session) {
+    // Our peers learn this peer's session from our next links frame, and whether it cut itself off from us.
+    if (link.session !== links.session || link.cutUs !== links.cut) {
       link.session = links.session;
+      link.cutUs = links.cut;
       this.scheduleAdvertise();
     }
     const routes = new Map(links.peers);
@@ -1024,9 +1043,24 @@ export class WebRtcTransport implements Transport {
       return;
     }
     // Only members are heard through members (a node joining reaches the others on channels of its
-    // own: it has room for them), each within its own budget, whichever member it came through.
+    // own: it has room for them). What one member carries is bounded before any signature is
+    // checked; what one origin sends, once its signature is (so that no one can spend another's).
     const through = `a forwarded message from ${from} through ${link.peer}`;
     if (!this.admitRelayFrom(from)) return this.receiver?.dropped(link.peer, 'refused', `${through}: not a member this node knows`);
+    if (!this.withinBudget(link.carryBudget, FORWARDS_PER_SECOND_MAX)) {
+      return this.receiver?.dropped(
+        link.peer,
+        'refused',
+        `${link.peer} carried more than ${FORWARDS_PER_SECOND_MAX} forwarded messages in a second`,
+      );
+    }
+    // A fault switch cutting this node off from the origin applies as if the message had come on the
+    // origin's own channel (and a drop rate is rolled once, as for a message on a channel).
+    if (!this.faults.passes(from)) return;
+    const now = this.now();
+    const why = await checkForwardFrame(frame, this.options.security.serverRoom, { id: this.options.id, session: this.session }, now);
+    if (why !== null) return this.receiver?.dropped(link.peer, 'refused', `${through}: ${why}`);
+    if (this.stopped || this.faults.blocks(from)) return;
     let budget = this.originBudget.get(from);
     if (!budget) {
       if (this.originBudget.size >= PER_PEER_MAX) this.originBudget.clear();
@@ -1036,13 +1070,6 @@ export class WebRtcTransport implements Transport {
     if (!this.withinBudget(budget, FORWARDS_PER_SECOND_MAX)) {
       return this.receiver?.dropped(link.peer, 'refused', `${through}: more than ${FORWARDS_PER_SECOND_MAX} from it in a second`);
     }
-    // A fault switch cutting this node off from the origin applies as if the message had come on the
-    // origin's own channel (and a drop rate is rolled once, as for a message on a channel).
-    if (!this.faults.passes(from)) return;
-    const now = this.now();
-    const why = await checkForwardFrame(frame, this.options.security.serverRoom, { id: this.options.id, session: this.session }, now);
-    if (why !== null) return this.receiver?.dropped(link.peer, 'refused', `${through}: ${why}`);
-    if (this.stopped || this.faults.blocks(from)) return;
     if (!this.seqs.take(from, frame.header.session, frame.header.seq, now)) {
       return this.receiver?.dropped(link.peer, 'refused', `${through}: taken before (replayed), or too many sessions of it`);
     }

@@ -171,8 +171,16 @@ describe('links frames', () => {
     const ids = await Promise.all([generateNodeKeys(), generateNodeKeys()]).then((k) => k.map((x) => x.id));
     const pairs = ids.map((id) => [id, THEIRS] as const);
     const read = parseLinksFrame(encodeLinksFrame(SESSION, pairs));
-    expect(typeof read === 'string' ? read : { session: read.session, peers: [...read.peers] }).toEqual({ session: SESSION, peers: pairs });
-    expect(parseLinksFrame(encodeLinksFrame(SESSION, []))).toEqual({ session: SESSION, peers: new Map() });
+    expect(typeof read === 'string' ? read : { session: read.session, peers: [...read.peers], cut: read.cut }).toEqual({
+      session: SESSION,
+      peers: pairs,
+      cut: false,
+    });
+    expect(parseLinksFrame(encodeLinksFrame(SESSION, []))).toEqual({ session: SESSION, peers: new Map(), cut: false });
+    // A node that cut itself off from the receiver says so (the receiver is then no way to it for others).
+    expect(parseLinksFrame(encodeLinksFrame(SESSION, [], true))).toEqual({ session: SESSION, peers: new Map(), cut: true });
+    const raw = (o: unknown) => new Uint8Array([0xff, 0x4c, ...new TextEncoder().encode(JSON.stringify(o))]);
+    expect(parseLinksFrame(raw({ s: SESSION, p: [], c: 'yes' }))).toMatch(/malformed cut flag/);
     expect(parseLinksFrame(encodeLinksFrame('x', []))).toMatch(/malformed session/);
     expect(parseLinksFrame(encodeLinksFrame(SESSION, [['node-1', THEIRS]]))).toMatch(/malformed node id/);
     expect(parseLinksFrame(encodeLinksFrame(SESSION, [[ids[0]!, 'x']]))).toMatch(/malformed session/);
