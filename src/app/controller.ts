@@ -32,6 +32,8 @@ export class Controller {
   private cartTimer: ReturnType<typeof setTimeout> | undefined;
   /** Counts the cart's reads: only the latest one's result is shown (an earlier one may finish later). */
   private cartReads = 0;
+  /** The cart's writes under way (two may overlap: Remove is not held while one runs). */
+  private cartWrites = 0;
   /** What `stop` undoes: intervals, and subscriptions to the node. */
   private readonly undo: (() => void)[] = [];
   /** The puts and deletes this node coordinated lately: who acknowledged, who kept hints (for a failed write's explanation). */
@@ -512,6 +514,7 @@ export class Controller {
     // The write reads the cart back when it ends: a re-read due now, or one in flight, would only race it.
     clearTimeout(this.cartTimer);
     this.cartReads++;
+    this.cartWrites++;
     this.setCart({ busy: true, writing: true, error: null });
     const known = new Set(this.writes.keys());
     try {
@@ -525,7 +528,8 @@ export class Controller {
       await this.loadCart(key);
       this.setCart({ error: `${message(e)}. ${why}` });
     } finally {
-      this.setCart({ writing: false });
+      this.cartWrites--;
+      this.setCart({ writing: this.cartWrites > 0 });
     }
   }
 

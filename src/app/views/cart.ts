@@ -57,9 +57,10 @@ export function cartView(c: Controller): HTMLElement {
       alert.textContent = namedText(cart.error ?? '', (id) => names.nameOf(id));
       const siblings = cart.siblings;
       const conflicted = !!siblings && siblings.length > 1;
-      // Held while a write is under way, or before this key was read; not while a read is (another
-      // tab's write makes this one read again, and a click must not be lost to it).
-      const hold = conflicted || !!cart.writing || siblings === null;
+      // Held while a write is under way, or while this key's first read is; not while a later read
+      // is (another tab's write makes this one read again, and a click must not be lost to it), nor
+      // after a read failed (a put needs no read: Dynamo stays writable).
+      const hold = conflicted || !!cart.writing || (siblings === null && cart.busy);
       for (const el of add.querySelectorAll('input, button')) (el as HTMLInputElement).disabled = hold;
       if (!siblings) return fill(body, h('p', { class: 'muted' }, 'Not read yet.'));
       if (siblings.length === 0)
