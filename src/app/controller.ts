@@ -12,6 +12,7 @@ import type { NodeId } from '../core/ports.js';
 import { listNodeDatabases } from '../storage/indexeddb.js';
 import { addItem, type Cart, decodeCart, EMPTY_CART, encodeCart, isCart, mergeCarts, removeItem } from './cart.js';
 import { FrameBatch, nextFrame, type Schedule } from './frame-batch.js';
+import { logEvent } from './log.js';
 import { shownStatus } from './member-status.js';
 import { pageEvents } from './page-events.js';
 import { cutFrom, type RoomChannel, type RoomMessage } from './room-channel.js';
@@ -247,16 +248,31 @@ export class Controller {
   /** The node's events since the last frame, in the order they happened: one pass, one store update. */
   private onEvents(batch: readonly { e: NodeEvent; at: number }[]): void {
     const s = this.store.getState();
+    const failures: string[] = [];
     const next = pageEvents(
       { log: s.log, logSerial: s.logSerial, selected: s.selection?.key, fallbacks: s.fallbacks },
       batch,
       this.bn.id,
       (id) => this.names.current.nameOf(id),
-      (e, error) => console.error('the page could not handle a node event', e, error),
+      (e, error) => {
+        console.error('the page could not handle a node event', e, error);
+        failures.push(`${e.type}: ${error instanceof Error ? error.message : String(error)}`);
+      },
     );
-    if (next.log !== s.log || next.dropped || next.fallbacks !== s.fallbacks)
+    // An event the page could not handle is said in its log (the node itself is not affected).
+    let { log, logSerial } = next;
+    for (const message of failures.splice(0)) {
+      const logged = logEvent(
+        { log, logSerial },
+        { type: 'error', where: 'the page handled a node event', message },
+        this.bn.id,
+        Date.now(),
+      );
+      if (logged) ({ log, logSerial } = logged);
+    }
+    if (log !== s.log || next.dropped || next.fallbacks !== s.fallbacks)
       this.store.setState((now) => ({
-        ...(next.log !== s.log ? { log: next.log, logSerial: next.logSerial } : {}),
+        ...(log !== s.log ? { log, logSerial } : {}),
         ...(next.dropped ? { dropped: now.dropped + next.dropped } : {}),
         ...(next.fallbacks !== s.fallbacks ? { fallbacks: next.fallbacks } : {}),
       }));
