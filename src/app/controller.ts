@@ -112,6 +112,7 @@ export class Controller {
     clearTimeout(this.keysTimer);
     clearTimeout(this.inspectTimer);
     clearTimeout(this.cartTimer);
+    this.events.close();
   }
 
   /** The keys this page shows: a store of any of them in another tab makes it read again. */
@@ -536,13 +537,16 @@ export class Controller {
     try {
       if (cart) await this.bn.node.put(key, encodeCart(cart), context, { w });
       else await this.bn.node.delete(key, context ?? '', { w });
-      await this.loadCart(key, notice);
+      // Read back, unless the person opened another key meanwhile (the cart would jump back to this one).
+      if (this.store.getState().cart.key === key) await this.loadCart(key, notice);
     } catch (e) {
       const trace = [...this.writes.values()].filter((t) => t.key === key && !known.has(t.req)).pop();
       const why = failedWrite(trace, (id) => this.names.current.nameOf(id));
       // What the replicas hold now (the failed value among it, perhaps), under the failure's explanation.
-      await this.loadCart(key);
-      this.setCart({ error: `${message(e)}. ${why}` });
+      if (this.store.getState().cart.key === key) {
+        await this.loadCart(key);
+        this.setCart({ error: `${message(e)}. ${why}` });
+      }
     } finally {
       this.cartWrites--;
       this.setCart({ writing: this.cartWrites > 0 });

@@ -11,6 +11,7 @@ export type Schedule = (run: () => void) => void;
 export class FrameBatch<T> {
   private queue: T[] = [];
   private scheduled = false;
+  private closed = false;
 
   constructor(
     private readonly process: (items: readonly T[]) => void,
@@ -19,6 +20,7 @@ export class FrameBatch<T> {
 
   /** Queues `item`; the first item since the last flush asks for one. */
   push(item: T): void {
+    if (this.closed) return;
     this.queue.push(item);
     if (this.scheduled) return;
     this.scheduled = true;
@@ -28,7 +30,7 @@ export class FrameBatch<T> {
   /** Hands over everything queued now (also when someone needs it before the frame). Items pushed meanwhile wait for the next. */
   flush(): void {
     this.scheduled = false;
-    if (this.queue.length === 0) return;
+    if (this.closed || this.queue.length === 0) return;
     const items = this.queue;
     this.queue = [];
     this.process(items);
@@ -36,6 +38,12 @@ export class FrameBatch<T> {
 
   get size(): number {
     return this.queue.length;
+  }
+
+  /** Drops what is queued and handles nothing more (the page is going away). */
+  close(): void {
+    this.closed = true;
+    this.queue = [];
   }
 }
 

@@ -66,6 +66,20 @@ describe('FrameBatch', () => {
     clock.frame();
     expect(calls).toEqual([['a'], ['b']]);
   });
+
+  it('closed, it drops what waits and hands nothing over again (a page going away)', () => {
+    const clock = manual();
+    const calls: string[][] = [];
+    const batch = new FrameBatch<string>((items) => calls.push([...items]), clock.schedule);
+    batch.push('a');
+    batch.close();
+    clock.frame();
+    batch.push('b');
+    batch.flush();
+    clock.frame();
+    expect(calls).toEqual([]);
+    expect(batch.size).toBe(0);
+  });
 });
 
 describe('nextFrame', () => {
