@@ -83,6 +83,38 @@ test('tabs are named A, B, C in the order they open, in their titles, favicons a
   expect(await a.evaluate((room) => JSON.parse(localStorage.getItem(`dynamo-cluster-names:${room}`) ?? '[]'), room)).toEqual(ids);
 });
 
+test('a tab on another machine (another browser, its own storage) names the room’s nodes as the first machine does', async ({
+  context,
+  browser,
+  baseURL,
+}, info) => {
+  const room = uniqueRoom(info);
+  // Opened one after the other (so that the server hears them join in this order), named A, B on the first machine.
+  const a = await openNode(context, room);
+  await expect(a).toHaveTitle(/^A · Dynamo node/);
+  const b = await openNode(context, room);
+  await expect(b).toHaveTitle(/^B · Dynamo node/);
+  const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...(baseURL ? { baseURL } : {}) });
+  try {
+    await quietReloads(other, baseURL);
+    const c = await openNode(other, room);
+    await waitForMesh([a, b, c]);
+    // Nothing in the second machine's storage named them: it names them as the first one did, and itself C.
+    await expect(c).toHaveTitle(/^C · Dynamo node/);
+    const ids = await Promise.all([a, b, c].map(idOf));
+    for (const [j, name] of ['A', 'B', 'C'].entries()) {
+      for (const page of [a, c]) {
+        await expect(page.getByRole('region', { name: 'Members' }).locator(`tr[data-name="${name}"] .node-chip`)).toHaveAttribute(
+          'title',
+          ids[j]!,
+        );
+      }
+    }
+  } finally {
+    await other.close();
+  }
+});
+
 test('another tab’s write shows in the cart, the preference list and the key inspector without a reload, with the same clock', async ({
   context,
 }, info) => {

@@ -302,13 +302,14 @@ export class Controller {
   refreshMembers(): void {
     const { node } = this.bn;
     const members = memberStates(this.bn);
-    // Join order: the nodes already in the room (as the signaling server welcomed this tab, or as
-    // membership says) come before it, by id when no tab of this browser named them first; so a
-    // lone tab of a room on another machine does not call itself A as well.
+    // Join order: the nodes already in the room come before it, when no tab of this browser named
+    // them first: in the order they joined the signaling server's room (its welcome lists them so,
+    // and every machine hears the same), then any that only membership knows, by id. So a lone tab
+    // of a room on another machine does not call itself A as well, and names the others as the
+    // first machine does.
     const { signaling } = this.bn;
-    const before = [...new Set([...members.map((m) => m.id), ...(signaling.status === 'connected' ? signaling.members : [])])]
-      .filter((id) => id !== this.bn.id)
-      .sort();
+    const joined = signaling.status === 'connected' ? signaling.members : [];
+    const before = [...new Set([...joined, ...members.map((m) => m.id).sort()])].filter((id) => id !== this.bn.id);
     const named = this.names.current.get(this.bn.id) !== undefined;
     if (named || signaling.status === 'connected' || Date.now() - this.startedAt > NAME_ANYWAY_MS)
       this.names.ensure([...before, this.bn.id]);
