@@ -111,7 +111,8 @@ test('four tabs keeping two channels each: one room, messages through members, e
         .poll(
           () =>
             get(page, `through-${i}`).then(
-              (r) => r.values,
+              // Every version holds the value (a put retried after a failure that was applied somewhere leaves a sibling of it, as Dynamo may).
+              (r) => [...new Set(r.values)],
               () => [],
             ),
           { timeout: 30_000 },
@@ -168,7 +169,8 @@ test('four tabs keeping two channels each: one room, messages through members, e
     )
     .toBe(true);
   const reader = pages.find((p) => p !== a && p !== q)!;
-  expect((await get(reader, key)).values).toEqual(['around the cut']);
+  // (The put was retried until acknowledged: an attempt that failed but was applied leaves a sibling with the same value.)
+  expect([...new Set((await get(reader, key)).values)]).toEqual(['around the cut']);
   await q.evaluate(() => window.dynamo.heal());
 
   // The other way round: A cuts itself off from Q. Q tells no one else it is a way to A, so a third
