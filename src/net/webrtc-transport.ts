@@ -800,9 +800,7 @@ export class WebRtcTransport implements Transport {
   private async onRelayFrame(link: Link, bytes: Uint8Array): Promise<void> {
     if (this.stopped) return;
     const now = this.now();
-    const second = Math.floor(now / 1000);
-    if (link.relayBudget.second !== second) link.relayBudget = { second, count: 0 };
-    if (++link.relayBudget.count > RELAYS_PER_SECOND_MAX) {
+    if (!this.withinBudget(link.relayBudget, RELAYS_PER_SECOND_MAX)) {
       return this.receiver?.dropped(
         link.peer,
         'refused',

@@ -66,21 +66,26 @@ async function carry(nodes: Map<string, Node>): Promise<void> {
   }
 }
 
+/** A — M — X: channels between A and M and between M and X, each told which the others have. */
+async function line() {
+  const [a, m, x] = await Promise.all([generateNodeKeys(), generateNodeKeys(), generateNodeKeys()]);
+  const nodes = new Map([
+    [a.id, transport(a)],
+    [m.id, transport(m)],
+    [x.id, transport(x)],
+  ]);
+  const [A, M, X] = [nodes.get(a.id)!, nodes.get(m.id)!, nodes.get(x.id)!];
+  connect(A, M, a.id, m.id);
+  connect(M, X, m.id, x.id);
+  // A change of switches makes each say which channels it has.
+  for (const t of [A, M, X]) t.faults.heal();
+  await carry(nodes);
+  return { a, m, x, A, M, X, nodes };
+}
+
 describe('routes through members', () => {
   it('a member with channels to both is a way between them, and is none to a peer that cut itself off from it', async () => {
-    const [a, m, x] = await Promise.all([generateNodeKeys(), generateNodeKeys(), generateNodeKeys()]);
-    const nodes = new Map([
-      [a.id, transport(a)],
-      [m.id, transport(m)],
-      [x.id, transport(x)],
-    ]);
-    const [A, M, X] = [nodes.get(a.id)!, nodes.get(m.id)!, nodes.get(x.id)!];
-    connect(A, M, a.id, m.id);
-    connect(M, X, m.id, x.id);
-    A.faults.heal(); // a change of switches makes each say which channels it has
-    M.faults.heal();
-    X.faults.heal();
-    await carry(nodes);
+    const { a, m, x, A, X, nodes } = await line();
     expect(X.routeTo(a.id)?.link.peer).toBe(m.id);
     expect(A.routeTo(x.id)?.link.peer).toBe(m.id);
 
@@ -97,17 +102,7 @@ describe('routes through members', () => {
   });
 
   it('a member after which nothing came back is given up for another, and tried again when it is the only way', async () => {
-    const [a, m, x] = await Promise.all([generateNodeKeys(), generateNodeKeys(), generateNodeKeys()]);
-    const nodes = new Map([
-      [a.id, transport(a)],
-      [m.id, transport(m)],
-      [x.id, transport(x)],
-    ]);
-    const [A, M, X] = [nodes.get(a.id)!, nodes.get(m.id)!, nodes.get(x.id)!];
-    connect(A, M, a.id, m.id);
-    connect(M, X, m.id, x.id);
-    for (const t of [A, M, X]) t.faults.heal();
-    await carry(nodes);
+    const { a, m, X } = await line();
     // X sent through M 4 s ago and nothing came back from A since: M is given up, but it is the only
     // way, so it is the way (rather than none, which would make X close a channel to dial A).
     X.awaiting.set(a.id, { since: Date.now() - 4000, via: m.id, given: new Set() });
