@@ -232,6 +232,80 @@ test('a partition of the whole class in one gesture, {A,B} | {C,D}, and a heal i
   await expect(a.getByRole('list', { name: 'Items in the cart' })).toContainText('bread');
 });
 
+test('the class’s faults across machines: one gesture partitions the machines that follow, a heal in one, a crash shown everywhere', async ({
+  context,
+  browser,
+  baseURL,
+}, info) => {
+  const room = uniqueRoom(info);
+  // Three machines (browser contexts, each its own storage and BroadcastChannel): A and B on the
+  // teacher's, C and D on one that follows the class's faults, E on one that does not.
+  const a = await openNode(context, room);
+  await expect(a).toHaveTitle(/^A · /);
+  const b = await openNode(context, room);
+  await expect(b).toHaveTitle(/^B · /);
+  const machines = await Promise.all(
+    [0, 1].map(async () => {
+      const m = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...(baseURL ? { baseURL } : {}) });
+      await quietReloads(m, baseURL);
+      return m;
+    }),
+  );
+  try {
+    const c = await openNode(machines[0]!, room);
+    await expect(c).toHaveTitle(/^C · /);
+    const d = await openNode(machines[0]!, room);
+    await expect(d).toHaveTitle(/^D · /);
+    const e = await openNode(machines[1]!, room);
+    await expect(e).toHaveTitle(/^E · /);
+    const pages = [a, b, c, d, e];
+    await waitForMesh(pages);
+    // Ticked in one tab, the machine's other tab follows too.
+    await c.getByLabel("Follow the class's faults").check();
+    await expect(d.getByLabel("Follow the class's faults")).toBeChecked();
+    await expect(e.getByLabel("Follow the class's faults")).not.toBeChecked();
+
+    await a.getByRole('button', { name: 'Partition…' }).click();
+    const dialog = a.getByRole('dialog', { name: 'Partition the cluster' });
+    for (const name of ['A', 'C']) await dialog.getByLabel(`${name} in group 1`).check();
+    for (const name of ['B', 'D', 'E']) await dialog.getByLabel(`${name} in group 2`).check();
+    await expect(dialog.getByText('Groups: {A,C} | {B,D,E}')).toBeVisible();
+    await dialog.getByRole('button', { name: 'Split every tab into these groups' }).click();
+
+    // C and D, on a machine that follows, cut themselves off from the other group, D from C on its own machine included.
+    await expect
+      .poll(() => statuses(c), { message: 'the members as C shows them' })
+      .toMatchObject({ A: 'up', B: 'cut off', D: 'cut off', E: 'cut off' });
+    await expect
+      .poll(() => statuses(d), { message: 'the members as D shows them' })
+      .toMatchObject({ A: 'cut off', B: 'up', C: 'cut off', E: 'up' });
+    for (const page of [c, d]) await expect(page.getByTestId('partition-now')).toHaveText('partitioned: {A,C} | {B,D,E}');
+    await expect(c.locator('.log-panel')).toContainText('A asked the class for a partition: {A,C} | {B,D,E}');
+    await expect(c.locator('.log-panel')).toContainText("followed (Follow the class's faults is on)");
+    await shot(c, 'node-class-partition-follower');
+    // E does not follow: it cuts itself off from no one, and says what it was asked.
+    await expect(e.locator('.log-panel')).toContainText('A asked the class for a partition: {A,C} | {B,D,E}');
+    await expect(e.locator('.log-panel')).toContainText("not followed: Follow the class's faults is off in this browser");
+    await expect(e.locator('.members-panel tbody input[type="checkbox"]:checked')).toHaveCount(0);
+    await expect(e.getByTestId('partition-now')).toHaveText('');
+
+    // One heal from the teacher's machine ends it on the followers too.
+    await a.getByRole('button', { name: 'Heal every tab' }).click();
+    for (const page of pages) {
+      await expect.poll(() => statuses(page), { timeout: 15_000 }).toEqual({ A: 'up', B: 'up', C: 'up', D: 'up', E: 'up' });
+    }
+    await expect(c.getByTestId('partition-now')).toHaveText('');
+
+    // A crash on the teacher's machine is a crash on every screen, not merely a node gone quiet.
+    await b.getByRole('button', { name: 'Crash this node' }).click();
+    for (const page of [c, e]) await expect(statusIn(page, 'B')).toHaveText('✕ crashed', { timeout: 10_000 });
+    await b.getByRole('button', { name: 'Recover now' }).click();
+    for (const page of [c, e]) await expect(statusIn(page, 'B')).toHaveText('up', { timeout: 15_000 });
+  } finally {
+    for (const m of machines) await m.close();
+  }
+});
+
 test('presentation mode and every screen size: large type, a large ring, nothing wider than the window', async ({
   context,
   browser,

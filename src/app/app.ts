@@ -1,7 +1,7 @@
 /** The node page: one store, one controller, and the views laid out for a 1280x800 screen or a projector. */
 import type { BrowserNode } from '../browser/browser-node.js';
 import type { Identity } from '../browser/identity.js';
-import { Controller } from './controller.js';
+import { Controller, followsClass } from './controller.js';
 import { h } from './dom.js';
 import { presentFromHash } from './present.js';
 import { RoomChannel } from './room-channel.js';
@@ -91,6 +91,7 @@ export function mountApp(root: HTMLElement, bn: BrowserNode, identity: Identity)
     names: names.current,
     reports: new Map(),
     present: presentFromHash(),
+    followClass: followsClass(bn.room),
     partition: null,
   });
   const controller = new Controller(bn, store, names, room);

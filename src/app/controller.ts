@@ -9,6 +9,7 @@ import { type Dot, dotKey, EMPTY_CONTEXT, knows } from '../core/causal-context.j
 import { decodeContext } from '../core/context.js';
 import type { NodeEvent } from '../core/events.js';
 import type { NodeId } from '../core/ports.js';
+import type { ClassCommand } from '../net/class-faults.js';
 import { listNodeDatabases } from '../storage/indexeddb.js';
 import { addItem, type Cart, decodeCart, EMPTY_CART, encodeCart, isCart, mergeCarts, removeItem } from './cart.js';
 import { FrameBatch, nextFrame, type Schedule } from './frame-batch.js';
@@ -17,13 +18,26 @@ import { shownStatus } from './member-status.js';
 import { pageEvents } from './page-events.js';
 import { cutFrom, type RoomChannel, type RoomMessage } from './room-channel.js';
 import type { RoomNames } from './room-names.js';
-import type { AppStore, CartState, MemberRow } from './store.js';
+import { type AppStore, type CartState, LOG_ENTRIES_MAX, type LogEntry, type LogLine, type MemberRow } from './store.js';
+import { groupsText } from './views/partition.js';
 import { failedWrite, type WriteTrace } from './write-trace.js';
 
 /** A tab names itself after this long whatever happens (the signaling server may be away). */
 const NAME_ANYWAY_MS = 10_000;
 
 const dotsOf = (versions: readonly { readonly dot: Dot }[]): Dot[] => versions.map((v) => ({ node: v.dot.node, counter: v.dot.counter }));
+
+/** Where a browser keeps whether its tabs of `room` follow the class's faults. */
+export const followKey = (room: string) => `dynamo-follow-class:${room}`;
+
+/** Whether this browser's tabs of `room` follow the class's faults (off unless someone turned it on). */
+export function followsClass(room: string): boolean {
+  try {
+    return localStorage.getItem(followKey(room)) === '1';
+  } catch {
+    return false;
+  }
+}
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -52,6 +66,10 @@ export class Controller {
   private readonly shownElsewhere = new Map<NodeId, readonly string[]>();
   /** The keys this page shows, as last told to the other tabs. */
   private showingNow = '';
+  /** The other tabs of this room in this browser (their faults come over the BroadcastChannel). */
+  private readonly tabsHere = new Set<NodeId>();
+  /** Whether this node was crashed when its switches last changed: a change is told to the room. */
+  private wasCrashed = false;
   /** The node's events since the last frame, each with when it happened: the page handles them once a frame, off the request path. */
   private readonly events: FrameBatch<{ e: NodeEvent; at: number }>;
 
@@ -70,13 +88,26 @@ export class Controller {
     this.undo.push(bn.node.on((e) => this.onEvent(e)));
     this.undo.push(bn.onLink(() => this.refreshMembers()));
     this.undo.push(bn.onSignaling((signaling) => this.store.setState({ signaling })));
+    this.wasCrashed = bn.faults.crashed;
     this.undo.push(
       bn.faults.onChange(() => {
         this.store.setState({ faults: bn.faults.state, ...(bn.faults.isolated.size === 0 ? { partition: null } : {}) });
         this.postFaults();
         this.refreshMembers();
+        // Every screen of the class shows a crash: the room is told, not only this browser's tabs.
+        if (bn.faults.crashed !== this.wasCrashed) {
+          this.wasCrashed = bn.faults.crashed;
+          this.sendClass({ op: bn.faults.crashed ? 'crashed' : 'recovered' });
+        }
       }),
     );
+    this.undo.push(bn.transport.classFaults.on((from, command) => this.onClassCommand(from, command)));
+    // The Follow setting is this browser's for the room: a change in another of its tabs applies here too.
+    const onStorage = (e: StorageEvent) => {
+      if (e.key === followKey(bn.room)) this.store.setState({ followClass: e.newValue === '1' });
+    };
+    addEventListener('storage', onStorage);
+    this.undo.push(() => removeEventListener('storage', onStorage));
     this.undo.push(
       this.names.onChange(() => {
         this.store.setState({ names: this.names.current });
@@ -141,16 +172,21 @@ export class Controller {
     this.room.post({ type: 'faults', node: this.bn.id, crashed: f.crashed, isolated: [...f.isolated] });
   }
 
+  /** What a node said of itself: crashed, its tab closed, or neither. */
+  private report(node: NodeId, what: 'crashed' | 'closed' | null): void {
+    const reports = new Map(this.store.getState().reports);
+    if (what) reports.set(node, what);
+    else reports.delete(node);
+    this.store.setState({ reports });
+    this.refreshMembers();
+  }
+
   /** What the other tabs of this room in this browser say. */
   private onRoomMessage(m: RoomMessage): void {
     const { bn } = this;
-    const report = (node: NodeId, what: 'crashed' | 'closed' | null) => {
-      const reports = new Map(this.store.getState().reports);
-      if (what) reports.set(node, what);
-      else reports.delete(node);
-      this.store.setState({ reports });
-      this.refreshMembers();
-    };
+    const report = (node: NodeId, what: 'crashed' | 'closed' | null) => this.report(node, what);
+    if (m.type === 'bye') this.tabsHere.delete(m.node);
+    else if ('node' in m) this.tabsHere.add(m.node);
     switch (m.type) {
       case 'hello':
         this.postFaults();
@@ -176,13 +212,9 @@ export class Controller {
       case 'changed':
         this.onChanged(m.key, m.dots, m.node);
         return;
-      case 'partition': {
-        const cut = cutFrom(m.groups, bn.id);
-        bn.faults.reconnect([...bn.faults.isolated].filter((id) => !cut.includes(id)));
-        bn.faults.isolate(cut);
-        this.store.setState({ partition: m.groups });
+      case 'partition':
+        this.applyPartition(m.groups);
         return;
-      }
       case 'heal':
         bn.faults.heal();
         this.store.setState({ partition: null });
@@ -190,14 +222,89 @@ export class Controller {
     }
   }
 
-  /** Splits the cluster into `groups`: every tab of this room in this browser cuts itself off from the other groups. */
-  partition(groups: readonly (readonly NodeId[])[]): void {
-    this.room.post({ type: 'partition', groups }, true);
+  /** Cuts this node off from every node outside its group (and from nothing else). */
+  private applyPartition(groups: readonly (readonly NodeId[])[]): void {
+    const { faults } = this.bn;
+    const cut = cutFrom(groups, this.bn.id);
+    faults.reconnect([...faults.isolated].filter((id) => !cut.includes(id)));
+    faults.isolate(cut);
+    this.store.setState({ partition: groups });
   }
 
-  /** Heals every tab of this room in this browser: no crash, no cut, no delay, no drops. */
+  /**
+   * A member's class command (class-faults.ts), from another machine: news of its crash or recovery
+   * is shown; a partition or a heal is followed only when the person at this tab said so. Those
+   * from this browser's tabs came over the BroadcastChannel already.
+   */
+  private onClassCommand(from: NodeId, command: ClassCommand): void {
+    if (command.op === 'crashed' || command.op === 'recovered') {
+      this.report(from, command.op === 'crashed' ? 'crashed' : null);
+      return;
+    }
+    if (this.tabsHere.has(from)) return;
+    const name = (id: NodeId) => this.names.current.nameOf(id);
+    const what = command.op === 'heal' ? 'a heal of every fault' : `a partition: ${groupsText(command.groups, name)}`;
+    const follow = this.store.getState().followClass;
+    if (follow && command.op === 'heal') {
+      this.bn.faults.heal();
+      this.store.setState({ partition: null });
+    } else if (follow && command.op === 'partition') {
+      this.applyPartition(command.groups);
+    }
+    const outside = command.op === 'partition' && !command.groups.some((g) => g.includes(this.bn.id));
+    this.addLog(
+      `${name(from)} asked the class for ${what}`,
+      follow
+        ? {
+            text: outside
+              ? `followed: this node is in none of the groups (it joined after they were chosen), so it cuts itself off from no one`
+              : `followed (Follow the class's faults is on)`,
+            tone: 'warn',
+          }
+        : { text: `not followed: Follow the class's faults is off in this browser`, tone: 'warn' },
+      [from],
+    );
+  }
+
+  /** Sends a class command to the whole room; a failure is said in the log. */
+  private sendClass(command: ClassCommand): void {
+    this.bn.transport.classFaults.send(command).catch((e: unknown) => {
+      this.addLog(`could not tell the class of ${command.op}`, { text: message(e), tone: 'bad' }, []);
+    });
+  }
+
+  /** A line of the page's own in the log (not a node event). */
+  private addLog(title: string, line: LogLine, nodes: readonly NodeId[]): void {
+    this.store.setState((s) => {
+      const serial = s.logSerial + 1;
+      const entry: LogEntry = { id: `e${serial}`, time: Date.now(), title, nodes: [this.bn.id, ...nodes], lines: [line], done: true };
+      return { log: [entry, ...s.log].slice(0, LOG_ENTRIES_MAX), logSerial: serial };
+    });
+  }
+
+  /**
+   * Splits the cluster into `groups`: every tab of this room in this browser cuts itself off from
+   * the other groups, and so does every node on another machine that follows the class's faults.
+   */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    this.room.post({ type: 'partition', groups }, true);
+    this.sendClass({ op: 'partition', groups });
+  }
+
+  /** Heals every tab of this room in this browser (no crash, no cut, no delay, no drops), and the class's followers elsewhere. */
   healEverywhere(): void {
     this.room.post({ type: 'heal' }, true);
+    this.sendClass({ op: 'heal' });
+  }
+
+  /** Whether this tab follows partitions and heals that members on other machines send (kept for the room in this browser). */
+  setFollowClass(on: boolean): void {
+    this.store.setState({ followClass: on });
+    try {
+      localStorage.setItem(followKey(this.bn.room), on ? '1' : '0');
+    } catch (e) {
+      this.addLog('could not keep the Follow setting for the next visit', { text: message(e), tone: 'warn' }, []);
+    }
   }
 
   /**

@@ -129,6 +129,8 @@ export interface AppState {
   readonly reports: ReadonlyMap<NodeId, 'crashed' | 'closed'>;
   /** Presentation mode: large type and a large ring, for a projector. */
   readonly present: boolean;
+  /** Whether this tab follows partitions and heals that members on other machines send ("Follow the class's faults"). */
+  readonly followClass: boolean;
   /** The groups of the partition the last "Partition…" made, until a heal. */
   readonly partition: readonly (readonly NodeId[])[] | null;
 }

@@ -37,6 +37,10 @@
  * when none did, over every open channel), that member hands it on, and the addressee's
  * `onRelayedSignal` gets it once its signature checks out.
  *
+ * The class's faults (class-faults.ts) travel as class frames on every open channel, each handed
+ * on once by every member, whatever the fault switches: a teacher's partition and heal reach the
+ * whole room, and each node decides whether to follow them.
+ *
  * simple-peer expects Node globals (`global`, `process`, `Buffer`); vite.config.ts aliases it to
  * its prebuilt browser bundle, simplepeer.min.js, which carries its own shims.
  */
@@ -46,6 +50,7 @@ import type { NodeId, Transport, TransportReceiver } from '../core/ports.js';
 import type { NodeKeys } from '../identity/keys.js';
 import { channelProof, checkChannelProof, type RoomSecurity, sdpFingerprint } from '../identity/room.js';
 import { CHANNELS_MAX, DEFAULT_MAX_CHANNELS } from './channels.js';
+import { ClassFaults, isClassFrame } from './class-faults.js';
 import { FaultSwitches } from './faults.js';
 import {
   checkForwardFrame,
@@ -225,6 +230,8 @@ export class WebRtcTransport implements Transport {
     routesSuspected: 0,
   };
   readonly maxChannels: number;
+  /** The class's faults (class-faults.ts): a teacher's partitions and heals, and crash news, sent to and taken from the whole room. */
+  readonly classFaults: ClassFaults;
   private readonly links = new Map<NodeId, Link>();
   /** Where frames go; until a node listens, what arrives is counted and dropped. */
   private receiver: TransportReceiver | undefined;
@@ -269,6 +276,19 @@ export class WebRtcTransport implements Transport {
     this.now = options.now ?? Date.now;
     // A crash or a cut-off ends this node's use as a way to the peers concerned: its peers are told.
     this.faults.onChange(() => this.scheduleAdvertise());
+    this.classFaults = new ClassFaults({
+      keys: options.keys,
+      room: options.security.serverRoom,
+      now: () => this.now(),
+      admit: (id) => this.admitRelayFrom(id),
+      // Whatever the switches say: a heal must reach a node that is cut off or crashed.
+      spread: (frame, except) => {
+        for (const link of [...this.links.values()]) {
+          if (link.peer !== except && link.state === 'open' && link.proofSent) this.writeFrame(link, frame, 'none');
+        }
+      },
+      refused: (peer, detail) => this.receiver?.dropped(peer, 'refused', detail),
+    });
   }
 
   /**
@@ -622,6 +642,16 @@ export class WebRtcTransport implements Transport {
     // (a node healed from a crash or a cut-off would otherwise route on what it knew before).
     if (isLinksFrame(frame)) {
       this.onLinksFrame(link, frame);
+      return;
+    }
+    // The class's commands pass whatever the switches are, as between the tabs of one browser.
+    if (isClassFrame(frame)) {
+      if (this.stopped) return;
+      this.classFaults
+        .receive(link.peer, frame)
+        .catch((e: unknown) =>
+          this.receiver?.dropped(link.peer, 'malformed', `a class command from ${link.peer} could not be handled: ${String(e)}`),
+        );
       return;
     }
     // A forwarded message is judged against the switches by its origin, at the addressee; the member

@@ -4,67 +4,9 @@
  * by hand to the other end. What is checked is what links frames make of routes: a member is a way
  * to a peer it has a channel to, and stops being one when the peer cut itself off from it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { generateNodeKeys, type NodeKeys } from '../../src/identity/keys.js';
-import type { RoomSecurity } from '../../src/identity/room.js';
-import { WebRtcTransport } from '../../src/net/webrtc-transport.js';
-
-const security: RoomSecurity = { room: 'r', serverRoom: 'r', secret: undefined };
-
-/** The transport's private parts this test drives: its links, and a link's queue of written frames. */
-interface Inside {
-  newLink(peer: string): { timer: ReturnType<typeof setTimeout>; state: string; proof: string; proofSent: boolean; queue: Uint8Array[] };
-  deliver(link: unknown, frame: Uint8Array): void;
-  routeTo(to: string): { link: { peer: string } } | undefined;
-  awaiting: Map<string, { since: number; via: string; given: Set<string> }>;
-  stats: { routesSuspected: number };
-  links: Map<string, { queue: Uint8Array[]; queuedBytes: number }>;
-}
-
-type Node = Inside & Pick<WebRtcTransport, 'faults'>;
-
-const made: WebRtcTransport[] = [];
-afterEach(() => {
-  for (const t of made.splice(0)) t.closeAll();
-});
-
-function transport(keys: NodeKeys): Node {
-  const t = new WebRtcTransport({ id: keys.id, keys, security, signal: () => true, maxChannels: 1 });
-  made.push(t);
-  return t as unknown as Node;
-}
-
-/** A channel between `a` and `b`, open at both ends (no WebRTC under it: frames stay queued until carried). */
-function connect(a: Node, b: Node, aId: string, bId: string): void {
-  for (const [t, peer] of [
-    [a, bId],
-    [b, aId],
-  ] as const) {
-    const link = t.newLink(peer);
-    clearTimeout(link.timer);
-    Object.assign(link, { state: 'open', proof: 'proven', proofSent: true });
-  }
-}
-
-/** Carries every frame written, each to the other end of its channel, until none is left (links frames go out 100 ms after a change). */
-async function carry(nodes: Map<string, Node>): Promise<void> {
-  for (let round = 0; round < 6; round++) {
-    await new Promise((r) => setTimeout(r, 150));
-    let moved = 0;
-    for (const [id, t] of nodes) {
-      for (const [peer, link] of t.links) {
-        const frames = link.queue.splice(0);
-        link.queuedBytes = 0;
-        const other = nodes.get(peer)!;
-        for (const frame of frames) {
-          other.deliver(other.links.get(id), frame);
-          moved++;
-        }
-      }
-    }
-    if (moved === 0 && round > 0) return;
-  }
-}
+import { describe, expect, it } from 'vitest';
+import { generateNodeKeys } from '../../src/identity/keys.js';
+import { carry, connect, transport } from './fake-links.js';
 
 /** A — M — X: channels between A and M and between M and X, each told which the others have. */
 async function line() {

@@ -162,18 +162,41 @@ export function membersView(c: Controller): HTMLElement {
       if (f.delayMs || f.dropRate) more.open = true;
     },
   );
+  const follow = h('input', {
+    type: 'checkbox',
+    id: 'follow-class',
+    onchange: (e: Event) => c.setFollowClass((e.target as HTMLInputElement).checked),
+  });
+  watch(
+    c.store,
+    (st) => st.followClass,
+    (on) => {
+      follow.checked = on;
+    },
+  );
   const classFaults = h(
     'div',
-    { class: 'class-faults', role: 'group', 'aria-label': 'Faults for every tab of this room in this browser' },
+    { class: 'class-faults', role: 'group', 'aria-label': 'Faults for the whole class' },
     partitionButton(c),
     h(
       'button',
       {
         type: 'button',
-        title: 'Every tab of this room in this browser: no crash, no cut, no delay, no drops',
+        title:
+          'Every tab of this room in this browser, and every node elsewhere that follows the class: no crash, no cut, no delay, no drops',
         onclick: () => c.healEverywhere(),
       },
       'Heal every tab',
+    ),
+    h(
+      'label',
+      {
+        class: 'follow-class',
+        title:
+          "Partitions and heals sent by a member on another machine (its Partition… and Heal every tab) apply to this browser's tabs: each cuts itself off from the nodes outside its group. Off: they are only said in the log.",
+      },
+      follow,
+      " Follow the class's faults",
     ),
   );
   return h(

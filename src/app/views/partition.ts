@@ -31,7 +31,7 @@ export function partitionButton(c: Controller): HTMLElement {
     h(
       'p',
       { class: 'muted' },
-      'Put each node in a group. Every tab of this room in this browser then cuts itself off from the nodes of the other groups: messages between groups are dropped, each side keeps serving what it can (sloppy quorum), and a heal brings them together again. Nodes of other browsers are cut off by the tabs here.',
+      "Put each node in a group. Every tab of this room in this browser then cuts itself off from the nodes of the other groups, and so does every node on another machine whose page has Follow the class's faults on (the others are cut off by the tabs here, and told in their log): messages between groups are dropped, each side keeps serving what it can (sloppy quorum), and a heal brings them together again.",
     ),
     h(
       'form',
@@ -125,7 +125,8 @@ export function partitionButton(c: Controller): HTMLElement {
     'button',
     {
       type: 'button',
-      title: 'Split the cluster into groups that cannot reach each other, in every tab of this browser at once',
+      title:
+        'Split the cluster into groups that cannot reach each other: every tab of this browser, and every machine that follows the class, at once',
       onclick: () => {
         render();
         dialog.showModal();

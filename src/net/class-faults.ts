@@ -1,0 +1,287 @@
+/**
+ * The class's faults across machines (issue 11): a teacher's "Partition…" and "Heal every tab" reach
+ * the tabs of their own browser over a BroadcastChannel, and every other member of the room as a
+ * class frame on the data channels. A node on another machine follows such a command only if the
+ * person at it said so ("Follow the class's faults", off by default): a command changes nothing
+ * but the follower's own switches (it cuts itself off from the nodes outside its group, or heals),
+ * so every node still speaks only for itself. A node also tells the room when it crashes (a
+ * simulated crash) and recovers, so that every screen shows it as crashed, not merely unreachable.
+ *
+ * A class frame is untrusted like any other: it may come through members (each node hands a new
+ * one on to its other channels once, so it reaches a room larger than the channel cap), so its
+ * origin signs it with its node key over the room, the origin, its time and sequence number, and
+ * the command. A node takes one only from a member it knows, with a good signature, fresh (within
+ * a minute of its clock), and later than the last it took from that origin: a replayed or
+ * reordered command (an old partition after a heal) is refused. Class frames pass whatever the
+ * fault switches are, as the BroadcastChannel between tabs does: a heal must reach a node cut off.
+ *
+ * On a channel, a class frame is told from a protocol frame by its first two bytes, 0xFF 0x43.
+ */
+import { fromBase64Url, KEY_NODE_ID, type NodeKeys, nodeIdOf, sign, signedBytes, toBase64Url, verify } from '../identity/keys.js';
+
+export const CLASS_MAGIC = [0xff, 0x43] as const;
+/** The largest class frame: a partition of a room of 256 nodes fits in half of it. */
+export const CLASS_FRAME_BYTES_MAX = 16 * 1024;
+/** How far a command's time may be from the receiver's clock (machines' clocks differ a little). */
+export const CLASS_FRESH_MS = 60_000;
+/** Groups in a partition, and nodes in all its groups, at most. */
+export const CLASS_GROUPS_MAX = 8;
+export const CLASS_NODES_MAX = 256;
+/** Origins whose last command is remembered: beyond, the oldest is forgotten (its commands are stale by then). */
+const ORIGINS_MAX = 4096;
+
+const PURPOSE = 'dynamo/class-fault/1';
+
+/** What a class frame asks: a partition into groups, a heal, or news of its origin's own crash or recovery. */
+export type ClassCommand =
+  | { readonly op: 'partition'; readonly groups: readonly (readonly string[])[] }
+  | { readonly op: 'heal' }
+  | { readonly op: 'crashed' }
+  | { readonly op: 'recovered' };
+
+export interface ClassFrame {
+  readonly from: string;
+  readonly at: number;
+  /** Counts the origin's commands within one millisecond's order (a restart starts again at 1). */
+  readonly seq: number;
+  /** The command as JSON text (what is signed). */
+  readonly command: string;
+  readonly key: string;
+  readonly sig: string;
+}
+
+export function isClassFrame(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === CLASS_MAGIC[0] && bytes[1] === CLASS_MAGIC[1];
+}
+
+function covered(room: string, f: Pick<ClassFrame, 'from' | 'at' | 'seq' | 'command'>): Uint8Array {
+  return signedBytes(PURPOSE, room, f.from, String(f.at), String(f.seq), f.command);
+}
+
+/** Reads a command's shape and bounds; a string says why it is refused. */
+export function parseClassCommand(raw: unknown): ClassCommand | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'class command is not an object';
+  const c = raw as Record<string, unknown>;
+  switch (c.op) {
+    case 'heal':
+    case 'crashed':
+    case 'recovered':
+      return Object.keys(c).length === 1 ? { op: c.op } : `class command ${c.op} with fields it does not take`;
+    case 'partition': {
+      if (Object.keys(c).length !== 2) return 'class partition with fields it does not take';
+      const groups = c.groups;
+      if (!Array.isArray(groups) || groups.length < 2 || groups.length > CLASS_GROUPS_MAX) {
+        return `class partition needs 2 to ${CLASS_GROUPS_MAX} groups`;
+      }
+      const seen = new Set<string>();
+      for (const g of groups) {
+        if (!Array.isArray(g) || g.length === 0) return 'class partition with an empty group or a group that is not a list';
+        for (const id of g) {
+          if (typeof id !== 'string' || !KEY_NODE_ID.test(id)) return 'class partition names a malformed node id';
+          if (seen.has(id)) return 'class partition names a node in two groups';
+          seen.add(id);
+        }
+      }
+      if (seen.size > CLASS_NODES_MAX) return `class partition of more than ${CLASS_NODES_MAX} nodes`;
+      return { op: 'partition', groups: groups.map((g) => [...(g as string[])]) };
+    }
+    default:
+      return 'class command of an unknown kind';
+  }
+}
+
+/** A signed class frame of `command` from `keys`' node in room `room` (its name on the server), ready to write on channels. */
+export async function makeClassFrame(keys: NodeKeys, room: string, command: ClassCommand, at: number, seq: number): Promise<Uint8Array> {
+  const body = { from: keys.id, at, seq, command: JSON.stringify(command) };
+  const frame: ClassFrame = { ...body, key: toBase64Url(keys.publicKey), sig: toBase64Url(await sign(keys, covered(room, body))) };
+  const text = new TextEncoder().encode(JSON.stringify(frame));
+  const out = new Uint8Array(2 + text.length);
+  out.set(CLASS_MAGIC, 0);
+  out.set(text, 2);
+  if (out.length > CLASS_FRAME_BYTES_MAX) throw new Error(`a class frame of ${out.length} bytes is over ${CLASS_FRAME_BYTES_MAX}`);
+  return out;
+}
+
+/** Reads a class frame's fields and bounds (not its signature); a string says why it is refused. */
+export function parseClassFrame(bytes: Uint8Array): ClassFrame | string {
+  if (!isClassFrame(bytes)) return 'not a class frame';
+  if (bytes.length > CLASS_FRAME_BYTES_MAX) return `class frame of ${bytes.length} bytes > ${CLASS_FRAME_BYTES_MAX}`;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(2)));
+  } catch {
+    return 'class frame is not JSON';
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'class frame is not an object';
+  const f = raw as Record<string, unknown>;
+  for (const name of ['from', 'command', 'key', 'sig'] as const) {
+    if (typeof f[name] !== 'string') return `class frame without a string ${name}`;
+  }
+  if (!KEY_NODE_ID.test(f.from as string)) return 'class frame names a malformed node id';
+  if (typeof f.at !== 'number' || !Number.isFinite(f.at) || f.at < 0) return 'class frame without a time';
+  if (!Number.isSafeInteger(f.seq) || (f.seq as number) < 1) return 'class frame with a sequence number out of bounds';
+  return {
+    from: f.from as string,
+    at: f.at,
+    seq: f.seq as number,
+    command: f.command as string,
+    key: f.key as string,
+    sig: f.sig as string,
+  };
+}
+
+/**
+ * Checks a class frame: fresh, the key is the origin's, the signature is good over this room, the
+ * command well formed. Returns the command, or a string saying why it is refused. Never throws.
+ */
+export async function openClassFrame(frame: ClassFrame, room: string, now: number): Promise<ClassCommand | string> {
+  if (Math.abs(now - frame.at) > CLASS_FRESH_MS) return 'class command is stale (or from a clock far off)';
+  const key = fromBase64Url(frame.key);
+  const sig = fromBase64Url(frame.sig);
+  if (!key || !sig) return 'class command with a malformed key or signature';
+  if (nodeIdOf(key) !== frame.from) return 'class command whose key is not its origin node';
+  if (!(await verify(key, covered(room, frame), sig))) return 'class command with a bad signature';
+  let command: unknown;
+  try {
+    command = JSON.parse(frame.command);
+  } catch {
+    return 'class command is not JSON';
+  }
+  return parseClassCommand(command);
+}
+
+/**
+ * Each origin's last command taken, so that commands are taken once and in their origin's order: a
+ * frame is new only if it is later (by time, then sequence number) than the last taken from its
+ * origin. A command that comes along several paths, or is replayed, is not new.
+ */
+export class ClassOrder {
+  private readonly last = new Map<string, { at: number; seq: number }>();
+
+  /** Whether a frame from `from` at (`at`, `seq`) would be new (nothing is recorded). */
+  isNew(from: string, at: number, seq: number): boolean {
+    const l = this.last.get(from);
+    return !l || at > l.at || (at === l.at && seq > l.seq);
+  }
+
+  /** True, and recorded, when the frame is new. */
+  take(from: string, at: number, seq: number): boolean {
+    if (!this.isNew(from, at, seq)) return false;
+    this.last.delete(from);
+    if (this.last.size >= ORIGINS_MAX) this.last.delete(this.last.keys().next().value as string);
+    this.last.set(from, { at, seq });
+    return true;
+  }
+}
+
+/** Class frames one channel may bring in a second (a teacher's gestures, and crash news, handed on by members). */
+export const CLASS_PER_SECOND_MAX = 16;
+
+/** What the class frames need of the transport they travel on. */
+export interface ClassFaultsHost {
+  readonly keys: NodeKeys;
+  /** The room's name on the signaling server: signatures cover it, so that a command never passes in another room. */
+  readonly room: string;
+  now(): number;
+  /** Whether `id` is a member this node knows (commands are taken only from members). */
+  admit(id: string): boolean;
+  /** Writes `frame` on every open channel, but the one to `except`. */
+  spread(frame: Uint8Array, except?: string): void;
+  /** A frame refused (counted and shown by the node, as any refused frame). */
+  refused(peer: string, detail: string): void;
+}
+
+export interface ClassFaultsStats {
+  sent: number;
+  received: number;
+  handedOn: number;
+  refused: number;
+}
+
+/**
+ * Sends this node's class commands and takes others': each new one (see ClassOrder) is handed on to
+ * every other channel once, then given to the listeners (the page decides whether to follow it).
+ */
+export class ClassFaults {
+  readonly stats: ClassFaultsStats = { sent: 0, received: 0, handedOn: 0, refused: 0 };
+  private readonly order = new ClassOrder();
+  private readonly budgets = new Map<string, { second: number; count: number }>();
+  private readonly listeners = new Set<(from: string, command: ClassCommand) => void>();
+  private seq = 0;
+  private lastAt = 0;
+  /** Frames are checked one after another, in the order they came: checks run concurrently could finish out of order and take a later command before an earlier one. */
+  private checking: Promise<void> = Promise.resolve();
+
+  constructor(private readonly host: ClassFaultsHost) {}
+
+  /** Listens for members' commands (taken, checked, in each origin's order) until the returned function is called. */
+  on(listener: (from: string, command: ClassCommand) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Signs `command` and sends it on every open channel (members hand it on to the rest of the room). */
+  async send(command: ClassCommand): Promise<void> {
+    const shape = parseClassCommand(command);
+    if (typeof shape === 'string') throw new Error(shape);
+    const at = Math.max(this.host.now(), this.lastAt);
+    this.lastAt = at;
+    const seq = ++this.seq;
+    const frame = await makeClassFrame(this.host.keys, this.host.room, shape, at, seq);
+    // Its echo from the room is not new.
+    this.order.take(this.host.keys.id, at, seq);
+    this.host.spread(frame);
+    this.stats.sent++;
+  }
+
+  /** A class frame that came on the proven channel from `peer`; resolves once it was handled. Never throws. */
+  receive(peer: string, bytes: Uint8Array): Promise<void> {
+    const now = this.host.now();
+    let budget = this.budgets.get(peer);
+    if (!budget) {
+      if (this.budgets.size >= ORIGINS_MAX) this.budgets.clear();
+      budget = { second: 0, count: 0 };
+      this.budgets.set(peer, budget);
+    }
+    const second = Math.floor(now / 1000);
+    if (budget.second !== second) {
+      budget.second = second;
+      budget.count = 0;
+    }
+    if (++budget.count > CLASS_PER_SECOND_MAX) {
+      this.refuse(peer, `${peer} sent more than ${CLASS_PER_SECOND_MAX} class frames in a second`);
+      return Promise.resolve();
+    }
+    const next = this.checking.then(() => this.handle(peer, bytes));
+    this.checking = next.catch((e: unknown) => this.refuse(peer, `a class frame from ${peer} could not be handled: ${String(e)}`));
+    return this.checking;
+  }
+
+  private refuse(peer: string, detail: string): void {
+    this.stats.refused++;
+    this.host.refused(peer, detail);
+  }
+
+  private async handle(peer: string, bytes: Uint8Array): Promise<void> {
+    const refuse = (detail: string) => this.refuse(peer, detail);
+    const frame = parseClassFrame(bytes);
+    if (typeof frame === 'string') return refuse(`from ${peer}: ${frame}`);
+    if (frame.from === this.host.keys.id) return;
+    if (!this.host.admit(frame.from)) return refuse(`a class command from ${frame.from}, not a member this node knows`);
+    // The same command comes along several paths: checked once, taken once.
+    if (!this.order.isNew(frame.from, frame.at, frame.seq)) return;
+    const command = await openClassFrame(frame, this.host.room, this.host.now());
+    if (typeof command === 'string') return refuse(`a class command from ${frame.from} through ${peer}: ${command}`);
+    if (!this.order.take(frame.from, frame.at, frame.seq)) return;
+    this.host.spread(bytes, peer);
+    this.stats.handedOn++;
+    this.stats.received++;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(frame.from, command);
+      } catch (e) {
+        refuse(`a class command from ${frame.from} could not be handled: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The class's faults across machines (src/net/class-faults.ts): signed commands that reach every
+ * member through the others, taken once, in their origin's order, only from members, whatever the
+ * fault switches; and their frames' bounds.
+ */
+import { describe, expect, it } from 'vitest';
+import { generateNodeKeys, type NodeKeys } from '../../src/identity/keys.js';
+import {
+  CLASS_FRAME_BYTES_MAX,
+  type ClassCommand,
+  ClassOrder,
+  makeClassFrame,
+  openClassFrame,
+  parseClassCommand,
+  parseClassFrame,
+} from '../../src/net/class-faults.js';
+import { carry, connect, type Node, transport } from './fake-links.js';
+
+const ID = (n: number) => `node-${n.toString(16).padStart(24, '0')}`;
+
+async function frameFields(bytes: Uint8Array): Promise<Record<string, unknown>> {
+  return JSON.parse(new TextDecoder().decode(bytes.subarray(2))) as Record<string, unknown>;
+}
+
+function encode(fields: Record<string, unknown>): Uint8Array {
+  const text = new TextEncoder().encode(JSON.stringify(fields));
+  return new Uint8Array([0xff, 0x43, ...text]);
+}
+
+async function opened(bytes: Uint8Array, room = 'r', now = Date.now()): Promise<ClassCommand | string> {
+  const frame = parseClassFrame(bytes);
+  return typeof frame === 'string' ? frame : openClassFrame(frame, room, now);
+}
+
+describe('class frames', () => {
+  it('open only in their room, fresh, unchanged, with the origin’s own key', async () => {
+    const keys = await generateNodeKeys();
+    const other = await generateNodeKeys();
+    const now = Date.now();
+    const command: ClassCommand = { op: 'partition', groups: [[keys.id], [other.id]] };
+    const bytes = await makeClassFrame(keys, 'r', command, now, 1);
+    expect(await opened(bytes, 'r', now)).toEqual(command);
+    expect(await opened(bytes, 'another room', now)).toMatch(/bad signature/);
+    expect(await opened(bytes, 'r', now + 61_000)).toMatch(/stale/);
+    const fields = await frameFields(bytes);
+    for (const [name, value] of [
+      ['at', now + 1],
+      ['seq', 2],
+      ['command', JSON.stringify({ op: 'partition', groups: [[other.id], [keys.id]] })],
+      ['command', JSON.stringify({ op: 'heal' })],
+    ] as const) {
+      expect(await opened(encode({ ...fields, [name]: value }), 'r', now)).toMatch(/bad signature/);
+    }
+    // Another node's key, or the origin's name on another's signature.
+    expect(await opened(encode({ ...fields, from: other.id }), 'r', now)).toMatch(/key is not its origin/);
+    const theirs = await frameFields(await makeClassFrame(other, 'r', { op: 'heal' }, now, 1));
+    expect(await opened(encode({ ...theirs, from: keys.id }), 'r', now)).toMatch(/key is not its origin/);
+  });
+
+  it('refuse what is out of bounds or not a command', async () => {
+    const keys = await generateNodeKeys();
+    const [a, b, c] = [ID(1), ID(2), ID(3)];
+    expect(parseClassCommand({ op: 'heal' })).toEqual({ op: 'heal' });
+    expect(parseClassCommand({ op: 'crashed' })).toEqual({ op: 'crashed' });
+    for (const bad of [
+      null,
+      [],
+      { op: 'reboot' },
+      { op: 'heal', groups: [] },
+      { op: 'partition', groups: [[a, b]] },
+      { op: 'partition', groups: [[a], []] },
+      { op: 'partition', groups: [[a], [a, b]] },
+      { op: 'partition', groups: [[a], ['node-XYZ']] },
+      { op: 'partition', groups: [[a], [b], [c], [ID(4)], [ID(5)], [ID(6)], [ID(7)], [ID(8)], [ID(9)]] },
+      { op: 'partition', groups: [Array.from({ length: 200 }, (_, i) => ID(i + 10)), Array.from({ length: 57 }, (_, i) => ID(i + 300))] },
+      { op: 'partition', groups: [[a], [b]], also: 1 },
+    ]) {
+      expect(typeof parseClassCommand(bad), JSON.stringify(bad)?.slice(0, 80)).toBe('string');
+    }
+    await expect(makeClassFrame(keys, 'r', { op: 'partition', groups: [[a], [b]] }, Date.now(), 1)).resolves.toBeInstanceOf(Uint8Array);
+    expect(parseClassFrame(new Uint8Array([0xff, 0x43, ...new TextEncoder().encode('{')]))).toMatch(/not JSON/);
+    expect(
+      parseClassFrame(new Uint8Array(CLASS_FRAME_BYTES_MAX + 1).fill(0x20).map((x, i) => (i === 0 ? 0xff : i === 1 ? 0x43 : x))),
+    ).toMatch(/bytes >/);
+    const fields = await frameFields(await makeClassFrame(keys, 'r', { op: 'heal' }, Date.now(), 1));
+    expect(parseClassFrame(encode({ ...fields, seq: 0 }))).toMatch(/sequence/);
+    expect(parseClassFrame(encode({ ...fields, at: 'soon' }))).toMatch(/time/);
+    expect(parseClassFrame(encode({ ...fields, from: 'node-1' }))).toMatch(/malformed node id/);
+  });
+
+  it('are taken once each, in their origin’s order', () => {
+    const order = new ClassOrder();
+    expect(order.take('a', 10, 1)).toBe(true);
+    expect(order.take('a', 10, 1)).toBe(false);
+    expect(order.take('a', 10, 2)).toBe(true);
+    expect(order.take('a', 9, 7)).toBe(false);
+    expect(order.take('b', 9, 1)).toBe(true);
+    expect(order.isNew('a', 11, 1)).toBe(true);
+  });
+});
+
+/** A — M — X, every one a member of the others' room; what each takes, in order. */
+async function line() {
+  const [a, m, x] = await Promise.all([generateNodeKeys(), generateNodeKeys(), generateNodeKeys()]);
+  const keys = new Map<string, NodeKeys>([
+    [a.id, a],
+    [m.id, m],
+    [x.id, x],
+  ]);
+  const nodes = new Map<string, Node>([...keys].map(([id, k]) => [id, transport(k)]));
+  const [A, M, X] = [nodes.get(a.id)!, nodes.get(m.id)!, nodes.get(x.id)!];
+  connect(A, M, a.id, m.id);
+  connect(M, X, m.id, x.id);
+  const taken = new Map<string, string[]>();
+  const refused = new Map<string, string[]>();
+  for (const [id, t] of nodes) {
+    t.setRelayAdmission((peer) => keys.has(peer));
+    taken.set(id, []);
+    refused.set(id, []);
+    t.classFaults.on((from, command) => taken.get(id)!.push(`${from === a.id ? 'A' : from === m.id ? 'M' : 'X'}:${command.op}`));
+    t.listen({ frame: () => undefined, dropped: (_peer, reason, detail) => refused.get(id)!.push(`${reason}: ${detail}`) });
+  }
+  for (const t of [A, M, X]) t.faults.heal();
+  await carry(nodes);
+  return { a, m, x, A, M, X, nodes, taken, refused };
+}
+
+describe('class commands on channels', () => {
+  it('reach every member through the others, whatever their switches, once each and in order', async () => {
+    const { a, m, x, A, M, X, nodes, taken } = await line();
+    // X is cut off from M and A, and M has crashed: the teacher's commands still get through.
+    X.faults.isolate([m.id, a.id]);
+    M.faults.crash();
+    await A.classFaults.send({ op: 'partition', groups: [[a.id, x.id], [m.id]] });
+    await A.classFaults.send({ op: 'heal' });
+    await carry(nodes);
+    expect(taken.get(m.id)).toEqual(['A:partition', 'A:heal']);
+    expect(taken.get(x.id)).toEqual(['A:partition', 'A:heal']);
+    // Its own come back from nobody; news of a crash goes the other way as well.
+    await X.classFaults.send({ op: 'crashed' });
+    await carry(nodes);
+    expect(taken.get(a.id)).toEqual(['X:crashed']);
+    expect(M.classFaults.stats.handedOn).toBe(3);
+    expect(X.classFaults.stats.refused + A.classFaults.stats.refused + M.classFaults.stats.refused).toBe(0);
+  });
+
+  it('refuse a command replayed after a later one, made up by the member in the middle, or from a stranger', async () => {
+    const { a, m, x, A, M, X, nodes, taken, refused } = await line();
+    const MX = () => M.links.get(x.id)!;
+    // What M handed on to X, kept: A's partition, then A's heal.
+    const carried: Uint8Array[] = [];
+    const deliver = X.deliver.bind(X);
+    X.deliver = (link, frame) => {
+      if (frame[0] === 0xff && frame[1] === 0x43) carried.push(frame);
+      deliver(link, frame);
+    };
+    await A.classFaults.send({ op: 'partition', groups: [[a.id, x.id], [m.id]] });
+    await A.classFaults.send({ op: 'heal' });
+    await carry(nodes);
+    expect(carried).toHaveLength(2);
+    expect(taken.get(x.id)).toEqual(['A:partition', 'A:heal']);
+    // M plays A's partition to X again: older than the heal, not taken.
+    MX().queue.push(carried[0]!);
+    await carry(nodes);
+    expect(taken.get(x.id)).toEqual(['A:partition', 'A:heal']);
+    // M makes up a command in A's name, signed with its own key: refused.
+    const made = await makeClassFrame(m, 'r', { op: 'partition', groups: [[m.id], [x.id]] }, Date.now() + 5, 9);
+    const fields = await frameFields(made);
+    MX().queue.push(encode({ ...fields, from: a.id }));
+    await carry(nodes);
+    expect(taken.get(x.id)).toEqual(['A:partition', 'A:heal']);
+    expect(refused.get(x.id)!.some((r) => /key is not its origin/.test(r))).toBe(true);
+    // A stranger's command, good as it is, is not taken from a node that does not know it.
+    const stranger = await generateNodeKeys();
+    MX().queue.push(await makeClassFrame(stranger, 'r', { op: 'heal' }, Date.now(), 1));
+    await carry(nodes);
+    expect(refused.get(x.id)!.some((r) => /not a member this node knows/.test(r))).toBe(true);
+    expect(taken.get(x.id)).toEqual(['A:partition', 'A:heal']);
+  });
+});
