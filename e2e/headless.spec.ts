@@ -1,7 +1,8 @@
 /**
  * Headless nodes (`dynamo-node`, Node.js over @roamhq/wrtc and LevelDB) and Chromium tabs in one
- * room, over real WebRTC and the real signaling server: writes cross between them both ways, and a
- * headless node killed with SIGKILL comes back on its --data as the same node with its data.
+ * room, over real WebRTC and the real signaling server: writes cross between them both ways, a
+ * headless node started with --follow-class follows a tab's partition and heal (one without does
+ * not), and a headless node killed with SIGKILL comes back on its --data as the same node with its data.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,7 +55,9 @@ test('headless nodes and tabs form one room; writes cross both ways; a SIGKILLed
   const server = await startSignalingServer({ port: PORT });
   const signal = `ws://127.0.0.1:${PORT}`;
   const dirs = Array.from({ length: HEADLESS }, () => mkdtempSync(join(tmpdir(), 'dynamo-headless-')));
-  const start = (dir: string) => startCli(['--room', room, '--data', dir, '--signal', signal, '--http', '0']);
+  // The last headless node follows the class's faults; the others do not.
+  const start = (dir: string) =>
+    startCli(['--room', room, '--data', dir, '--signal', signal, '--http', '0', ...(dir === dirs.at(-1) ? ['--follow-class'] : [])]);
   const nodes: RunningNode[] = [];
   try {
     nodes.push(...(await Promise.all(dirs.map(start))));
@@ -88,6 +91,24 @@ test('headless nodes and tabs form one room; writes cross both ways; a SIGKILLed
     const written = await fetch(`${nodes[1]!.api}/keys/from-headless`, { method: 'PUT', body: 'written headless' });
     expect(written.status).toBe(200);
     for (const page of pages) expect((await get(page, 'from-headless')).values).toEqual(['written headless']);
+
+    // A teacher's partition from a tab, {everyone else} | {the last headless node}: the node that
+    // follows the class's faults cuts itself off from all the others; one that does not says so.
+    const [follower, bystander] = [nodes.at(-1)!, nodes[1]!];
+    const nameIn = (page: Page, id: string) => page.locator(`.members-panel tr[data-node="${id}"]`).getAttribute('data-name');
+    await pages[0]!.getByRole('button', { name: 'Partition…' }).click();
+    const dialog = pages[0]!.getByRole('dialog', { name: 'Partition the cluster' });
+    for (const id of ids) await dialog.getByLabel(`${await nameIn(pages[0]!, id)} in group ${id === follower.id ? 2 : 1}`).check();
+    await dialog.getByRole('button', { name: 'Split every tab into these groups' }).click();
+    const others = ids.filter((id) => id !== follower.id).sort();
+    await expect
+      .poll(async () => ((await (await fetch(`${follower.api}/status`)).json()) as { cutOff: string[] }).cutOff.sort())
+      .toEqual(others);
+    await expect.poll(() => bystander.output().stderr).toContain('not followed (start with --follow-class to follow)');
+    expect(((await (await fetch(`${bystander.api}/status`)).json()) as { cutOff: string[] }).cutOff).toEqual([]);
+    await pages[0]!.getByRole('button', { name: 'Heal every tab' }).click();
+    await expect.poll(async () => ((await (await fetch(`${follower.api}/status`)).json()) as { cutOff: string[] }).cutOff).toEqual([]);
+    await waitForRoom(pages, nodes, ids);
 
     // Keys the first headless node replicates, written from a tab, each acknowledged.
     const victim = nodes[0]!;

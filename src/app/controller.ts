@@ -9,14 +9,14 @@ import { type Dot, dotKey, EMPTY_CONTEXT, knows } from '../core/causal-context.j
 import { decodeContext } from '../core/context.js';
 import type { NodeEvent } from '../core/events.js';
 import type { NodeId } from '../core/ports.js';
-import type { ClassCommand } from '../net/class-faults.js';
+import { type ClassCommand, follow } from '../net/class-faults.js';
 import { listNodeDatabases } from '../storage/indexeddb.js';
 import { addItem, type Cart, decodeCart, EMPTY_CART, encodeCart, isCart, mergeCarts, removeItem } from './cart.js';
 import { FrameBatch, nextFrame, type Schedule } from './frame-batch.js';
 import { logEvent } from './log.js';
 import { shownStatus } from './member-status.js';
 import { pageEvents } from './page-events.js';
-import { cutFrom, type RoomChannel, type RoomMessage } from './room-channel.js';
+import type { RoomChannel, RoomMessage } from './room-channel.js';
 import type { RoomNames } from './room-names.js';
 import { type AppStore, type CartState, LOG_ENTRIES_MAX, type LogEntry, type LogLine, type MemberRow } from './store.js';
 import { groupsText } from './views/partition.js';
@@ -216,7 +216,7 @@ export class Controller {
         this.applyPartition(m.groups);
         return;
       case 'heal':
-        bn.faults.heal();
+        follow(bn.faults, bn.id, { op: 'heal' });
         this.store.setState({ partition: null });
         return;
     }
@@ -224,10 +224,7 @@ export class Controller {
 
   /** Cuts this node off from every node outside its group (and from nothing else). */
   private applyPartition(groups: readonly (readonly NodeId[])[]): void {
-    const { faults } = this.bn;
-    const cut = cutFrom(groups, this.bn.id);
-    faults.reconnect([...faults.isolated].filter((id) => !cut.includes(id)));
-    faults.isolate(cut);
+    follow(this.bn.faults, this.bn.id, { op: 'partition', groups });
     this.store.setState({ partition: groups });
   }
 
@@ -244,17 +241,17 @@ export class Controller {
     if (this.tabsHere.has(from)) return;
     const name = (id: NodeId) => this.names.current.nameOf(id);
     const what = command.op === 'heal' ? 'a heal of every fault' : `a partition: ${groupsText(command.groups, name)}`;
-    const follow = this.store.getState().followClass;
-    if (follow && command.op === 'heal') {
-      this.bn.faults.heal();
+    const following = this.store.getState().followClass;
+    if (following && command.op === 'heal') {
+      follow(this.bn.faults, this.bn.id, command);
       this.store.setState({ partition: null });
-    } else if (follow && command.op === 'partition') {
+    } else if (following && command.op === 'partition') {
       this.applyPartition(command.groups);
     }
     const outside = command.op === 'partition' && !command.groups.some((g) => g.includes(this.bn.id));
     this.addLog(
       `${name(from)} asked the class for ${what}`,
-      follow
+      following
         ? {
             text: outside
               ? `followed: this node is in none of the groups (it joined after they were chosen), so it cuts itself off from no one`

@@ -88,9 +88,4 @@ export class RoomChannel {
   }
 }
 
-/** The peers a node in `groups` cuts itself off from: everyone outside its own group (nobody, if it is in none). */
-export function cutFrom(groups: readonly (readonly NodeId[])[], self: NodeId): NodeId[] {
-  const mine = groups.find((g) => g.includes(self));
-  if (!mine) return [];
-  return groups.flatMap((g) => (g === mine ? [] : g));
-}
+export { cutFrom } from '../net/class-faults.js';

@@ -16,6 +16,7 @@ import { DynamoNode } from '../core/node.js';
 import type { NodeId, Storage } from '../core/ports.js';
 import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
 import type { RoomSecurity } from '../identity/room.js';
+import { follow } from '../net/class-faults.js';
 import { FaultSwitches } from '../net/faults.js';
 import { startNodeLinks } from '../net/node-links.js';
 import type { SignalingClient, WebSocketConstructor } from '../net/signaling-client.js';
@@ -34,6 +35,8 @@ export interface HeadlessNodeOptions {
   readonly log?: (line: string) => void;
   /** Channels the node keeps at most (16 by default). */
   readonly maxChannels?: number;
+  /** Follow the class's faults (class-faults.ts): a member's partition cuts this node off from the nodes outside its group, a heal ends it. */
+  readonly followClass?: boolean;
 }
 
 export interface HeadlessNode {
@@ -42,6 +45,8 @@ export interface HeadlessNode {
   readonly node: DynamoNode;
   readonly transport: WebRtcTransport;
   readonly signaling: SignalingClient;
+  /** This node's fault switches: only the class's faults change them, when it follows them. */
+  readonly faults: FaultSwitches;
   /**
    * Resolves once the signaling server has let the node into its room; rejects, with the last
    * reason it could not, when that takes longer than `timeoutMs`. Later outages are retried.
@@ -128,12 +133,20 @@ export async function startHeadlessNode(options: HeadlessNodeOptions): Promise<H
   node.on((event) => {
     if (event.type === 'error') log(`error ${event.where}: ${event.message}`);
   });
+  transport.classFaults.on((from, command) => {
+    if (command.op === 'crashed' || command.op === 'recovered') return;
+    const what = command.op === 'heal' ? 'a heal' : `a partition into ${command.groups.length} groups`;
+    if (!options.followClass) return log(`class: ${from} asked for ${what}; not followed (start with --follow-class to follow)`);
+    follow(faults, id, command);
+    log(`class: ${from} asked for ${what}; followed, cut off from ${faults.isolated.size} nodes`);
+  });
   return {
     id,
     room: security.room,
     node,
     transport,
     signaling,
+    faults,
     joined: (timeoutMs) =>
       new Promise<void>((resolve, reject) => {
         if (signaling.status === 'connected') return resolve();

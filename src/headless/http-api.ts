@@ -3,7 +3,7 @@
  * scripts and tests: what window.dynamo is to a tab. It has no authentication, so it listens on
  * the loopback address by default: whoever can reach it can read and write the room's data.
  *
- *   GET    /status                  { id, room, signaling, members: [{ id, status, reachable, channel, headless }] }
+ *   GET    /status                  { id, room, signaling, members: [{ id, status, reachable, channel, headless }], cutOff }
  *   GET    /keys/KEY[?r=R]          a quorum read: { context, versions: [{ value (base64), text, deleted, clock }] }
  *   PUT    /keys/KEY[?context=C&w=W]  the request body is the value: { context, clock }
  *   DELETE /keys/KEY?context=C      a tombstone: { context, clock }
@@ -79,6 +79,8 @@ async function route(hn: HeadlessNode, req: IncomingMessage, res: ServerResponse
       signaling: hn.signaling.status,
       live: liveMembers(node.members()).length,
       members,
+      // The nodes this one cut itself off from (following the class's faults).
+      cutOff: [...hn.faults.isolated],
       transport,
       sent: node.stats().sent,
       dropped: node.stats().dropped,

@@ -1,7 +1,7 @@
 /**
  * `dynamo-node` (`npm run node -- …`): a headless Dynamo node in Node.js that joins a room of tabs.
  *
- *   dynamo-node --room R --data DIR [--signal ws://HOST:PORT] [--secret-file FILE] [--http [HOST:]PORT]
+ *   dynamo-node --room R --data DIR [--signal ws://HOST:PORT] [--secret-file FILE] [--http [HOST:]PORT] [--follow-class]
  *
  * DIR holds the node's key pair and room (node.json) and its LevelDB database; started again on
  * the same DIR it is the same node with its data. A room's secret comes from --secret-file or the
@@ -17,14 +17,15 @@ import { ROOM_PATTERN } from '../../signaling/protocol.js';
 import { DEFAULT_MAX_CHANNELS, parseChannelCap } from '../net/channels.js';
 import type { HeadlessNode } from './headless-node.js';
 
-const USAGE = `usage: dynamo-node --room ROOM --data DIR [--signal ws://HOST:PORT] [--secret-file FILE] [--http [HOST:]PORT] [--join-timeout SECONDS] [--channels N]
+const USAGE = `usage: dynamo-node --room ROOM --data DIR [--signal ws://HOST:PORT] [--secret-file FILE] [--http [HOST:]PORT] [--join-timeout SECONDS] [--channels N] [--follow-class]
   --room R          the room to join (letters, digits, _ or -); may be left out when DIR already holds a node
   --data DIR        where the node's key, room and data live (created if missing; must be empty or hold this room's node)
   --signal URL      the signaling/seed server (default ws://127.0.0.1:8787, or DYNAMO_SIGNAL)
   --secret-file F   the room's secret, read from a file (or the DYNAMO_SECRET environment variable)
   --http [H:]PORT   a local HTTP API for scripts and tests (127.0.0.1 unless H is given; 0 for any free port)
   --join-timeout S  give up when the signaling server cannot be reached within S seconds at start (default 5)
-  --channels N      data channels to keep open at most (default 16); others are opened when needed`;
+  --channels N      data channels to keep open at most (default 16); others are opened when needed
+  --follow-class    follow the class's faults: a member's Partition… cuts this node off from the nodes outside its group, a heal ends it`;
 
 /** Bad input: one line on stderr and this exit code. */
 class Exit extends Error {
@@ -77,7 +78,16 @@ function parse(argv: string[]) {
     if (!m || port > 65535) throw usage(`--http "${v.http}" is not [HOST:]PORT`);
     http = { host: m[1] ?? '127.0.0.1', port };
   }
-  return { room: v.room, data: v.data, signal, secretFile: v['secret-file'], joinTimeoutMs: joinTimeout * 1000, http, channels };
+  return {
+    room: v.room,
+    data: v.data,
+    signal,
+    secretFile: v['secret-file'],
+    joinTimeoutMs: joinTimeout * 1000,
+    http,
+    channels,
+    followClass: v['follow-class'] === true,
+  };
 }
 
 function parseOptions(argv: string[]) {
@@ -93,6 +103,7 @@ function parseOptions(argv: string[]) {
       http: { type: 'string' },
       'join-timeout': { type: 'string' },
       channels: { type: 'string' },
+      'follow-class': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -154,6 +165,7 @@ async function main(argv: string[]): Promise<void> {
       storage,
       log: (line) => console.error(`dynamo-node: ${line}`),
       maxChannels: args.channels,
+      followClass: args.followClass,
     });
   } catch (error) {
     await closeStorage();

@@ -18,6 +18,7 @@
  * On a channel, a class frame is told from a protocol frame by its first two bytes, 0xFF 0x43.
  */
 import { fromBase64Url, KEY_NODE_ID, type NodeKeys, nodeIdOf, sign, signedBytes, toBase64Url, verify } from '../identity/keys.js';
+import type { FaultSwitches } from './faults.js';
 
 export const CLASS_MAGIC = [0xff, 0x43] as const;
 /** The largest class frame: a partition of a room of 256 nodes fits in half of it. */
@@ -172,6 +173,27 @@ export class ClassOrder {
     this.last.set(from, { at, seq });
     return true;
   }
+}
+
+/** The peers a node in `groups` cuts itself off from: everyone outside its own group (nobody, if it is in none). */
+export function cutFrom(groups: readonly (readonly string[])[], self: string): string[] {
+  const mine = groups.find((g) => g.includes(self));
+  if (!mine) return [];
+  return groups.flatMap((g) => (g === mine ? [] : g));
+}
+
+/**
+ * Follows a partition or a heal on this node's own switches alone: cut off from exactly the nodes
+ * outside its group (a cut-off from a node of its own group ends), or every fault ended.
+ */
+export function follow(faults: FaultSwitches, self: string, command: ClassCommand & { op: 'partition' | 'heal' }): void {
+  if (command.op === 'heal') {
+    faults.heal();
+    return;
+  }
+  const cut = cutFrom(command.groups, self);
+  faults.reconnect([...faults.isolated].filter((id) => !cut.includes(id)));
+  faults.isolate(cut);
 }
 
 /** Class frames one channel may bring in a second (a teacher's gestures, and crash news, handed on by members). */

@@ -9,11 +9,13 @@ import {
   CLASS_FRAME_BYTES_MAX,
   type ClassCommand,
   ClassOrder,
+  follow,
   makeClassFrame,
   openClassFrame,
   parseClassCommand,
   parseClassFrame,
 } from '../../src/net/class-faults.js';
+import { FaultSwitches } from '../../src/net/faults.js';
 import { carry, connect, type Node, transport } from './fake-links.js';
 
 const ID = (n: number) => `node-${n.toString(16).padStart(24, '0')}`;
@@ -124,6 +126,22 @@ async function line() {
   await carry(nodes);
   return { a, m, x, A, M, X, nodes, taken, refused };
 }
+
+describe('following a class command', () => {
+  it('cuts a node off from exactly the nodes outside its group, and a heal ends every fault', () => {
+    const faults = new FaultSwitches();
+    faults.isolate(['b']);
+    faults.delay(50);
+    follow(faults, 'a', { op: 'partition', groups: [['a', 'b'], ['c'], ['d', 'e']] });
+    expect([...faults.isolated].sort()).toEqual(['c', 'd', 'e']);
+    follow(faults, 'a', { op: 'partition', groups: [['b', 'c'], ['d', 'e']] });
+    expect([...faults.isolated]).toEqual([]);
+    follow(faults, 'e', { op: 'partition', groups: [['b', 'c'], ['d', 'e']] });
+    faults.crash();
+    follow(faults, 'e', { op: 'heal' });
+    expect(faults.state).toEqual({ crashed: false, isolated: [], delayMs: 0, dropRate: 0 });
+  });
+});
 
 describe('class commands on channels', () => {
   it('reach every member through the others, whatever their switches, once each and in order', async () => {
