@@ -9,7 +9,7 @@ import { type Dot, dotKey, EMPTY_CONTEXT, knows } from '../core/causal-context.j
 import { decodeContext } from '../core/context.js';
 import type { NodeEvent } from '../core/events.js';
 import type { NodeId } from '../core/ports.js';
-import { type ClassCommand, follow } from '../net/class-faults.js';
+import { type ClassCommand, cutFrom, follow, type Taken } from '../net/class-faults.js';
 import { listNodeDatabases } from '../storage/indexeddb.js';
 import { addItem, type Cart, decodeCart, EMPTY_CART, encodeCart, isCart, mergeCarts, removeItem } from './cart.js';
 import { FrameBatch, nextFrame, type Schedule } from './frame-batch.js';
@@ -68,6 +68,8 @@ export class Controller {
   private showingNow = '';
   /** The other tabs of this room in this browser (their faults come over the BroadcastChannel). */
   private readonly tabsHere = new Set<NodeId>();
+  /** The partition this tab follows from a member on another machine, and who sent it. */
+  private classPartition: { by: NodeId; groups: readonly (readonly NodeId[])[] } | null = null;
   /** Whether this node was crashed when its switches last changed: a change is told to the room. */
   private wasCrashed = false;
   /** The node's events since the last frame, each with when it happened: the page handles them once a frame, off the request path. */
@@ -101,7 +103,7 @@ export class Controller {
         }
       }),
     );
-    this.undo.push(bn.transport.classFaults.on((from, command) => this.onClassCommand(from, command)));
+    this.undo.push(bn.transport.classFaults.on((from, command, how) => this.onClassCommand(from, command, how)));
     // The Follow setting is this browser's for the room: a change in another of its tabs applies here too.
     const onStorage = (e: StorageEvent) => {
       if (e.key === followKey(bn.room)) this.store.setState({ followClass: e.newValue === '1' });
@@ -231,36 +233,55 @@ export class Controller {
   /**
    * A member's class command (class-faults.ts), from another machine: news of its crash or recovery
    * is shown; a partition or a heal is followed only when the person at this tab said so. Those
-   * from this browser's tabs came over the BroadcastChannel already.
+   * from this browser's tabs came over the BroadcastChannel already. A partition said again (its
+   * sender says what it has in force every few seconds) is followed quietly; one its sender stopped
+   * saying (closed, or without channels) ends here.
    */
-  private onClassCommand(from: NodeId, command: ClassCommand): void {
+  private onClassCommand(from: NodeId, command: ClassCommand, how: Taken): void {
+    if (this.tabsHere.has(from)) return;
     if (command.op === 'crashed' || command.op === 'recovered') {
       this.report(from, command.op === 'crashed' ? 'crashed' : null);
       return;
     }
-    if (this.tabsHere.has(from)) return;
     const name = (id: NodeId) => this.names.current.nameOf(id);
-    const what = command.op === 'heal' ? 'a heal of every fault' : `a partition: ${groupsText(command.groups, name)}`;
     const following = this.store.getState().followClass;
-    if (following && command.op === 'heal') {
-      follow(this.bn.faults, this.bn.id, command);
+    const { faults } = this.bn;
+    if (how === 'expired') {
+      const ended = this.classPartition;
+      if (!ended || ended.by !== from) return;
+      this.classPartition = null;
+      faults.reconnect(cutFrom(ended.groups, this.bn.id));
       this.store.setState({ partition: null });
-    } else if (following && command.op === 'partition') {
-      this.applyPartition(command.groups);
+      this.addLog(
+        `${name(from)}'s partition ended here`,
+        { text: `${name(from)} stopped saying it is in force (its tab closed, or it has no channel left)`, tone: 'warn' },
+        [from],
+      );
+      return;
     }
-    const outside = command.op === 'partition' && !command.groups.some((g) => g.includes(this.bn.id));
-    this.addLog(
-      `${name(from)} asked the class for ${what}`,
-      following
-        ? {
-            text: outside
-              ? `followed: this node is in none of the groups (it joined after they were chosen), so it cuts itself off from no one`
-              : `followed (Follow the class's faults is on)`,
-            tone: 'warn',
-          }
-        : { text: `not followed: Follow the class's faults is off in this browser`, tone: 'warn' },
-      [from],
-    );
+    if (how === 'repeat') {
+      if (following && command.op === 'partition' && command.groups.some((g) => g.includes(this.bn.id))) {
+        this.classPartition = { by: from, groups: command.groups };
+        this.applyPartition(command.groups);
+      }
+      return;
+    }
+    const what = command.op === 'heal' ? 'a heal of every fault' : `a partition: ${groupsText(command.groups, name)}`;
+    let line: LogLine;
+    if (!following) line = { text: `not followed: Follow the class's faults is off in this browser`, tone: 'warn' };
+    else if (command.op === 'heal') {
+      follow(faults, this.bn.id, command);
+      this.classPartition = null;
+      this.store.setState({ partition: null });
+      line = { text: `followed (Follow the class's faults is on)`, tone: 'warn' };
+    } else if (!command.groups.some((g) => g.includes(this.bn.id))) {
+      line = { text: 'nothing to follow: this node is in none of the groups (it joined after they were chosen)', tone: 'warn' };
+    } else {
+      this.classPartition = { by: from, groups: command.groups };
+      this.applyPartition(command.groups);
+      line = { text: `followed (Follow the class's faults is on)`, tone: 'warn' };
+    }
+    this.addLog(`${name(from)} asked the class for ${what}`, line, [from]);
   }
 
   /** Sends a class command to the whole room; a failure is said in the log. */

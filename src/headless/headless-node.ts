@@ -16,7 +16,7 @@ import { DynamoNode } from '../core/node.js';
 import type { NodeId, Storage } from '../core/ports.js';
 import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
 import type { RoomSecurity } from '../identity/room.js';
-import { follow } from '../net/class-faults.js';
+import { cutFrom, follow } from '../net/class-faults.js';
 import { FaultSwitches } from '../net/faults.js';
 import { startNodeLinks } from '../net/node-links.js';
 import type { SignalingClient, WebSocketConstructor } from '../net/signaling-client.js';
@@ -130,14 +130,25 @@ export async function startHeadlessNode(options: HeadlessNodeOptions): Promise<H
     signaling.close();
     throw error;
   }
+  let followed: { by: string; groups: readonly (readonly string[])[] } | undefined;
   node.on((event) => {
     if (event.type === 'error') log(`error ${event.where}: ${event.message}`);
   });
-  transport.classFaults.on((from, command) => {
+  transport.classFaults.on((from, command, how) => {
     if (command.op === 'crashed' || command.op === 'recovered') return;
     const what = command.op === 'heal' ? 'a heal' : `a partition into ${command.groups.length} groups`;
-    if (!options.followClass) return log(`class: ${from} asked for ${what}; not followed (start with --follow-class to follow)`);
-    follow(faults, id, command);
+    if (!options.followClass) {
+      if (how === 'new') log(`class: ${from} asked for ${what}; not followed (start with --follow-class to follow)`);
+      return;
+    }
+    // A partition its sender stopped saying (closed, or without channels) ends: the nodes it cut are reconnected.
+    if (how === 'expired') {
+      if (followed?.by === from) faults.reconnect(cutFrom(followed.groups, id));
+      followed = undefined;
+      return log(`class: ${from}'s partition ended (${from} stopped saying it)`);
+    }
+    if (!follow(faults, id, command) && how === 'repeat') return;
+    followed = command.op === 'partition' && command.groups.some((g) => g.includes(id)) ? { by: from, groups: command.groups } : undefined;
     log(`class: ${from} asked for ${what}; followed, cut off from ${faults.isolated.size} nodes`);
   });
   return {

@@ -10,10 +10,15 @@
  * A class frame is untrusted like any other: it may come through members (each node hands a new
  * one on to its other channels once, so it reaches a room larger than the channel cap), so its
  * origin signs it with its node key over the room, the origin, its time and sequence number, and
- * the command. A node takes one only from a member it knows, with a good signature, fresh (within
- * a minute of its clock), and later than the last it took from that origin: a replayed or
- * reordered command (an old partition after a heal) is refused. Class frames pass whatever the
- * fault switches are, as the BroadcastChannel between tabs does: a heal must reach a node cut off.
+ * the command. A node hands on a frame later than the last it saw from that origin once its
+ * signature is good (whether it knows the origin yet or not: the nodes behind it judge for
+ * themselves), and takes it only from a member it knows, fresh (within a minute of its clock), and
+ * within the origin's own budget: a replayed or reordered command (an old partition after a heal)
+ * is not taken, and a member flooding the room spends only its own budget. A node says again every
+ * few seconds what it has in force (its crash, its partition), so that a node without a channel at
+ * the moment catches up, and what is no longer said ends (its sender was closed). Class frames pass
+ * whatever the fault switches are, as the BroadcastChannel between tabs does: a heal must reach a
+ * node cut off.
  *
  * On a channel, a class frame is told from a protocol frame by its first two bytes, 0xFF 0x43.
  */
@@ -21,7 +26,7 @@ import { fromBase64Url, KEY_NODE_ID, type NodeKeys, nodeIdOf, sign, signedBytes,
 import type { FaultSwitches } from './faults.js';
 
 export const CLASS_MAGIC = [0xff, 0x43] as const;
-/** The largest class frame: a partition of a room of 256 nodes fits in half of it. */
+/** The largest class frame: a partition of a room of 256 nodes takes about 9 KiB. */
 export const CLASS_FRAME_BYTES_MAX = 16 * 1024;
 /** How far a command's time may be from the receiver's clock (machines' clocks differ a little). */
 export const CLASS_FRESH_MS = 60_000;
@@ -137,6 +142,11 @@ export function parseClassFrame(bytes: Uint8Array): ClassFrame | string {
  */
 export async function openClassFrame(frame: ClassFrame, room: string, now: number): Promise<ClassCommand | string> {
   if (Math.abs(now - frame.at) > CLASS_FRESH_MS) return 'class command is stale (or from a clock far off)';
+  return verifyClassFrame(frame, room);
+}
+
+/** Checks a class frame's key, signature (over this room) and command, not its time. Never throws. */
+export async function verifyClassFrame(frame: ClassFrame, room: string): Promise<ClassCommand | string> {
   const key = fromBase64Url(frame.key);
   const sig = fromBase64Url(frame.sig);
   if (!key || !sig) return 'class command with a malformed key or signature';
@@ -152,9 +162,9 @@ export async function openClassFrame(frame: ClassFrame, room: string, now: numbe
 }
 
 /**
- * Each origin's last command taken, so that commands are taken once and in their origin's order: a
- * frame is new only if it is later (by time, then sequence number) than the last taken from its
- * origin. A command that comes along several paths, or is replayed, is not new.
+ * Each origin's last command seen, so that commands are handed on and taken once, in their origin's
+ * order: a frame is new only if it is later (by time, then sequence number) than the last seen from
+ * its origin. A command that comes along several paths, or is replayed, is not new.
  */
 export class ClassOrder {
   private readonly last = new Map<string, { at: number; seq: number }>();
@@ -184,20 +194,38 @@ export function cutFrom(groups: readonly (readonly string[])[], self: string): s
 
 /**
  * Follows a partition or a heal on this node's own switches alone: cut off from exactly the nodes
- * outside its group (a cut-off from a node of its own group ends), or every fault ended.
+ * outside its group (a cut-off from a node of its own group ends), or every fault ended. A node in
+ * none of the groups (it joined after they were chosen) changes nothing. False when nothing changed.
  */
-export function follow(faults: FaultSwitches, self: string, command: ClassCommand & { op: 'partition' | 'heal' }): void {
+export function follow(faults: FaultSwitches, self: string, command: ClassCommand & { op: 'partition' | 'heal' }): boolean {
   if (command.op === 'heal') {
+    const { crashed, isolated, delayMs, dropRate } = faults;
+    if (!crashed && isolated.size === 0 && delayMs === 0 && dropRate === 0) return false;
     faults.heal();
-    return;
+    return true;
   }
+  if (!command.groups.some((g) => g.includes(self))) return false;
   const cut = cutFrom(command.groups, self);
-  faults.reconnect([...faults.isolated].filter((id) => !cut.includes(id)));
-  faults.isolate(cut);
+  const back = [...faults.isolated].filter((id) => !cut.includes(id));
+  const more = cut.filter((id) => !faults.isolated.has(id));
+  if (back.length === 0 && more.length === 0) return false;
+  if (back.length > 0) faults.reconnect(back);
+  if (more.length > 0) faults.isolate(more);
+  return true;
 }
 
-/** Class frames one channel may bring in a second (a teacher's gestures, and crash news, handed on by members). */
-export const CLASS_PER_SECOND_MAX = 16;
+/** A node re-sends what it has in force (its crash, its partition) this often, so that a node that missed it (no channel then) catches up. */
+export const CLASS_RESEND_MS = 5000;
+/** What a node said is in force ends where it has not been said again for this long (its sender was closed, or lost its channels). */
+export const CLASS_LEASE_MS = 16_000;
+/** How far a frame's time may be from this node's clock for it to be handed on (taken: CLASS_FRESH_MS), so that one clock a little off does not cut the room in two. */
+export const CLASS_RELAY_FRESH_MS = 10 * 60_000;
+/** Frames a channel may bring in a second before any is looked at (duplicates included). */
+export const CLASS_FRAMES_PER_SECOND_MAX = 256;
+/** New frames (not seen before) a channel may bring in a second, before their signatures are checked. */
+export const CLASS_NEW_PER_SECOND_MAX = 64;
+/** Commands one origin may have taken in a second, once its signature is checked (a member spends only its own). */
+export const CLASS_PER_ORIGIN_MAX = 8;
 
 /** What the class frames need of the transport they travel on. */
 export interface ClassFaultsHost {
@@ -209,26 +237,62 @@ export interface ClassFaultsHost {
   admit(id: string): boolean;
   /** Writes `frame` on every open channel, but the one to `except`. */
   spread(frame: Uint8Array, except?: string): void;
-  /** A frame refused (counted and shown by the node, as any refused frame). */
+  /** A frame refused, or this node's own frame not sent (counted and shown by the node, as any refused frame). */
   refused(peer: string, detail: string): void;
 }
 
 export interface ClassFaultsStats {
   sent: number;
+  /** Taken from members (given to the listeners), handed on, refused; older than one already seen (ignored). */
   received: number;
   handedOn: number;
   refused: number;
+  older: number;
 }
 
 /**
- * Sends this node's class commands and takes others': each new one (see ClassOrder) is handed on to
- * every other channel once, then given to the listeners (the page decides whether to follow it).
+ * How a command reached the listeners: `new`, the same again (`repeat`: its origin says what is
+ * in force every CLASS_RESEND_MS), or `expired`: a heal or a recovery standing for a partition or
+ * a crash its origin stopped saying (closed, or without channels) for CLASS_LEASE_MS.
+ */
+export type Taken = 'new' | 'repeat' | 'expired';
+
+type Budget = { second: number; count: number };
+
+function spend(budgets: Map<string, Budget>, who: string, now: number, max: number): boolean {
+  let budget = budgets.get(who);
+  if (!budget) {
+    if (budgets.size >= ORIGINS_MAX) budgets.clear();
+    budget = { second: 0, count: 0 };
+    budgets.set(who, budget);
+  }
+  const second = Math.floor(now / 1000);
+  if (budget.second !== second) {
+    budget.second = second;
+    budget.count = 0;
+  }
+  return ++budget.count <= max;
+}
+
+/**
+ * Sends this node's class commands (and says again every CLASS_RESEND_MS what it has in force: its
+ * crash, its partition, until another member's partition or heal supersedes it) and takes others':
+ * each new frame with a good signature is handed on to every other channel once, then, from a
+ * member this node knows and fresh, given to the listeners (the page decides whether to follow).
+ * The transport calls `tick` every second.
  */
 export class ClassFaults {
-  readonly stats: ClassFaultsStats = { sent: 0, received: 0, handedOn: 0, refused: 0 };
-  private readonly order = new ClassOrder();
-  private readonly budgets = new Map<string, { second: number; count: number }>();
-  private readonly listeners = new Set<(from: string, command: ClassCommand) => void>();
+  readonly stats: ClassFaultsStats = { sent: 0, received: 0, handedOn: 0, refused: 0, older: 0 };
+  private readonly seen = new ClassOrder();
+  private readonly frames = new Map<string, Budget>();
+  private readonly fresh = new Map<string, Budget>();
+  private readonly origins = new Map<string, Budget>();
+  private readonly listeners = new Set<(from: string, command: ClassCommand, how: Taken) => void>();
+  /** Per origin, what it has in force as this node last heard: its partition (as JSON) and its crash, each with when it was last said. */
+  private readonly inForce = new Map<string, { partition?: { json: string; at: number }; crash?: number }>();
+  /** What this node has in force, said again every CLASS_RESEND_MS. */
+  private standing: { crashed: boolean; partition: ClassCommand | undefined } = { crashed: false, partition: undefined };
+  private lastResend = 0;
   private seq = 0;
   private lastAt = 0;
   /** Frames are checked one after another, in the order they came: checks run concurrently could finish out of order and take a later command before an earlier one. */
@@ -237,41 +301,61 @@ export class ClassFaults {
   constructor(private readonly host: ClassFaultsHost) {}
 
   /** Listens for members' commands (taken, checked, in each origin's order) until the returned function is called. */
-  on(listener: (from: string, command: ClassCommand) => void): () => void {
+  on(listener: (from: string, command: ClassCommand, how: Taken) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Signs `command` and sends it on every open channel (members hand it on to the rest of the room). */
+  /** Signs `command` and sends it on every open channel (members hand it on to the rest of the room); a crash or a partition is said again until undone. */
   async send(command: ClassCommand): Promise<void> {
     const shape = parseClassCommand(command);
     if (typeof shape === 'string') throw new Error(shape);
+    if (shape.op === 'crashed' || shape.op === 'recovered') this.standing.crashed = shape.op === 'crashed';
+    else this.standing.partition = shape.op === 'partition' ? shape : undefined;
+    this.lastResend = this.host.now();
+    await this.emit(shape);
+  }
+
+  private async emit(command: ClassCommand): Promise<void> {
     const at = Math.max(this.host.now(), this.lastAt);
     this.lastAt = at;
     const seq = ++this.seq;
-    const frame = await makeClassFrame(this.host.keys, this.host.room, shape, at, seq);
-    // Its echo from the room is not new.
-    this.order.take(this.host.keys.id, at, seq);
+    const frame = await makeClassFrame(this.host.keys, this.host.room, command, at, seq);
     this.host.spread(frame);
     this.stats.sent++;
   }
 
+  /** Says again what this node has in force, and ends what others stopped saying. Called every second. */
+  tick(): void {
+    const now = this.host.now();
+    if (now - this.lastResend >= CLASS_RESEND_MS) {
+      this.lastResend = now;
+      const again: ClassCommand[] = [];
+      if (this.standing.crashed) again.push({ op: 'crashed' });
+      if (this.standing.partition) again.push(this.standing.partition);
+      for (const command of again) {
+        this.emit(command).catch((e: unknown) =>
+          this.refuse(this.host.keys.id, `this node's ${command.op} could not be said again: ${String(e)}`),
+        );
+      }
+    }
+    for (const [origin, said] of this.inForce) {
+      if (said.partition && now - said.partition.at > CLASS_LEASE_MS) {
+        delete said.partition;
+        this.tell(origin, { op: 'heal' }, 'expired');
+      }
+      if (said.crash !== undefined && now - said.crash > CLASS_LEASE_MS) {
+        delete said.crash;
+        this.tell(origin, { op: 'recovered' }, 'expired');
+      }
+      if (!said.partition && said.crash === undefined) this.inForce.delete(origin);
+    }
+  }
+
   /** A class frame that came on the proven channel from `peer`; resolves once it was handled. Never throws. */
   receive(peer: string, bytes: Uint8Array): Promise<void> {
-    const now = this.host.now();
-    let budget = this.budgets.get(peer);
-    if (!budget) {
-      if (this.budgets.size >= ORIGINS_MAX) this.budgets.clear();
-      budget = { second: 0, count: 0 };
-      this.budgets.set(peer, budget);
-    }
-    const second = Math.floor(now / 1000);
-    if (budget.second !== second) {
-      budget.second = second;
-      budget.count = 0;
-    }
-    if (++budget.count > CLASS_PER_SECOND_MAX) {
-      this.refuse(peer, `${peer} sent more than ${CLASS_PER_SECOND_MAX} class frames in a second`);
+    if (!spend(this.frames, peer, this.host.now(), CLASS_FRAMES_PER_SECOND_MAX)) {
+      this.refuse(peer, `${peer} sent more than ${CLASS_FRAMES_PER_SECOND_MAX} class frames in a second`);
       return Promise.resolve();
     }
     const next = this.checking.then(() => this.handle(peer, bytes));
@@ -289,20 +373,68 @@ export class ClassFaults {
     const frame = parseClassFrame(bytes);
     if (typeof frame === 'string') return refuse(`from ${peer}: ${frame}`);
     if (frame.from === this.host.keys.id) return;
-    if (!this.host.admit(frame.from)) return refuse(`a class command from ${frame.from}, not a member this node knows`);
-    // The same command comes along several paths: checked once, taken once.
-    if (!this.order.isNew(frame.from, frame.at, frame.seq)) return;
-    const command = await openClassFrame(frame, this.host.room, this.host.now());
+    // The same command comes along several paths: checked once, handed on once, taken once. Only
+    // what looks new is charged to the channel it came on, before its signature is checked.
+    if (!this.seen.isNew(frame.from, frame.at, frame.seq)) {
+      if (!this.seen.isNew(frame.from, frame.at, frame.seq + 1)) this.stats.older++;
+      return;
+    }
+    if (!spend(this.fresh, peer, this.host.now(), CLASS_NEW_PER_SECOND_MAX)) {
+      return refuse(`more than ${CLASS_NEW_PER_SECOND_MAX} new class frames in a second came on the channel from ${peer}`);
+    }
+    if (Math.abs(this.host.now() - frame.at) > CLASS_RELAY_FRESH_MS) {
+      return refuse(`a class command from ${frame.from} through ${peer} is stale (or from a clock far off)`);
+    }
+    const command = await verifyClassFrame(frame, this.host.room);
     if (typeof command === 'string') return refuse(`a class command from ${frame.from} through ${peer}: ${command}`);
-    if (!this.order.take(frame.from, frame.at, frame.seq)) return;
+    if (!this.seen.take(frame.from, frame.at, frame.seq)) return;
+    // Handed on once its signature is good, whether or not this node takes it (it may not know the
+    // origin yet, or its clock may be a little off): the nodes behind it judge for themselves.
     this.host.spread(bytes, peer);
     this.stats.handedOn++;
+    if (!this.host.admit(frame.from)) return refuse(`a class command from ${frame.from}, not a member this node knows`);
+    if (Math.abs(this.host.now() - frame.at) > CLASS_FRESH_MS) {
+      return refuse(`a class command from ${frame.from} is stale (or from a clock far off)`);
+    }
+    if (!spend(this.origins, frame.from, this.host.now(), CLASS_PER_ORIGIN_MAX)) {
+      return refuse(`${frame.from} sent more than ${CLASS_PER_ORIGIN_MAX} class commands in a second`);
+    }
     this.stats.received++;
+    this.tell(frame.from, command, this.note(frame.from, command));
+  }
+
+  /** Notes what `origin` now has in force; says whether `command` is new or the same again. */
+  private note(origin: string, command: ClassCommand): Taken {
+    const now = this.host.now();
+    const said = this.inForce.get(origin) ?? {};
+    let how: Taken;
+    if (command.op === 'partition') {
+      const json = JSON.stringify(command.groups);
+      how = said.partition?.json === json ? 'repeat' : 'new';
+      said.partition = { json, at: now };
+    } else if (command.op === 'heal') {
+      how = 'new';
+      delete said.partition;
+    } else if (command.op === 'crashed') {
+      how = said.crash === undefined ? 'new' : 'repeat';
+      said.crash = now;
+    } else {
+      how = said.crash === undefined ? 'repeat' : 'new';
+      delete said.crash;
+    }
+    if (said.partition || said.crash !== undefined) this.inForce.set(origin, said);
+    else this.inForce.delete(origin);
+    // Another member's new partition or heal supersedes this node's: it is no longer said again.
+    if (how === 'new' && (command.op === 'partition' || command.op === 'heal')) this.standing.partition = undefined;
+    return how;
+  }
+
+  private tell(from: string, command: ClassCommand, how: Taken): void {
     for (const listener of [...this.listeners]) {
       try {
-        listener(frame.from, command);
+        listener(from, command, how);
       } catch (e) {
-        refuse(`a class command from ${frame.from} could not be handled: ${e instanceof Error ? e.message : String(e)}`);
+        this.refuse(from, `a class command from ${from} could not be handled: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
   }

@@ -264,6 +264,8 @@ export class WebRtcTransport implements Transport {
   /** Peers that declined a channel from this node lately (their channels all taken), and when. */
   private readonly declinedBy = new Map<NodeId, number>();
   private advertise: ReturnType<typeof setTimeout> | undefined;
+  /** Says again the class's faults this node has in force (class-faults.ts), every second. */
+  private readonly classTimer: ReturnType<typeof setInterval>;
   private promotion: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private readonly now: () => number;
@@ -289,6 +291,8 @@ export class WebRtcTransport implements Transport {
       },
       refused: (peer, detail) => this.receiver?.dropped(peer, 'refused', detail),
     });
+    this.classTimer = setInterval(() => this.classFaults.tick(), 1000);
+    (this.classTimer as { unref?: () => void }).unref?.();
   }
 
   /**
@@ -1119,6 +1123,7 @@ export class WebRtcTransport implements Transport {
   /** Closes every channel (when the node stops). */
   closeAll(): void {
     this.stopped = true;
+    clearInterval(this.classTimer);
     clearTimeout(this.promotion);
     clearTimeout(this.advertise);
     for (const link of [...this.links.values()]) this.close(link, 'transport closed');

@@ -101,25 +101,28 @@ describe('class frames', () => {
   });
 });
 
-/** A — M — X, every one a member of the others' room; what each takes, in order. */
-async function line() {
+/** A — M — X, every one a member of the others' room (unless `strangers` says whom a node does not know); what each takes, in order. */
+async function line(options: { now?: () => number; mKnowsNotA?: boolean } = {}) {
   const [a, m, x] = await Promise.all([generateNodeKeys(), generateNodeKeys(), generateNodeKeys()]);
   const keys = new Map<string, NodeKeys>([
     [a.id, a],
     [m.id, m],
     [x.id, x],
   ]);
-  const nodes = new Map<string, Node>([...keys].map(([id, k]) => [id, transport(k)]));
+  const nodes = new Map<string, Node>([...keys].map(([id, k]) => [id, transport(k, undefined, options.now)]));
   const [A, M, X] = [nodes.get(a.id)!, nodes.get(m.id)!, nodes.get(x.id)!];
   connect(A, M, a.id, m.id);
   connect(M, X, m.id, x.id);
   const taken = new Map<string, string[]>();
   const refused = new Map<string, string[]>();
   for (const [id, t] of nodes) {
-    t.setRelayAdmission((peer) => keys.has(peer));
+    const unknown = options.mKnowsNotA && id === m.id ? [a.id] : [];
+    t.setRelayAdmission((peer) => keys.has(peer) && !unknown.includes(peer));
     taken.set(id, []);
     refused.set(id, []);
-    t.classFaults.on((from, command) => taken.get(id)!.push(`${from === a.id ? 'A' : from === m.id ? 'M' : 'X'}:${command.op}`));
+    t.classFaults.on((from, command, how) =>
+      taken.get(id)!.push(`${from === a.id ? 'A' : from === m.id ? 'M' : 'X'}:${command.op}${how === 'new' ? '' : ` (${how})`}`),
+    );
     t.listen({ frame: () => undefined, dropped: (_peer, reason, detail) => refused.get(id)!.push(`${reason}: ${detail}`) });
   }
   for (const t of [A, M, X]) t.faults.heal();
@@ -134,9 +137,34 @@ describe('following a class command', () => {
     faults.delay(50);
     follow(faults, 'a', { op: 'partition', groups: [['a', 'b'], ['c'], ['d', 'e']] });
     expect([...faults.isolated].sort()).toEqual(['c', 'd', 'e']);
-    follow(faults, 'a', { op: 'partition', groups: [['b', 'c'], ['d', 'e']] });
-    expect([...faults.isolated]).toEqual([]);
-    follow(faults, 'e', { op: 'partition', groups: [['b', 'c'], ['d', 'e']] });
+    // A node in none of the groups (it joined after they were chosen) changes nothing.
+    expect(
+      follow(faults, 'a', {
+        op: 'partition',
+        groups: [
+          ['b', 'c'],
+          ['d', 'e'],
+        ],
+      }),
+    ).toBe(false);
+    expect([...faults.isolated].sort()).toEqual(['c', 'd', 'e']);
+    expect(
+      follow(faults, 'a', {
+        op: 'partition',
+        groups: [
+          ['a', 'b'],
+          ['c', 'd', 'e'],
+        ],
+      }),
+    ).toBe(false);
+    follow(faults, 'e', {
+      op: 'partition',
+      groups: [
+        ['b', 'c'],
+        ['d', 'e'],
+      ],
+    });
+    expect([...faults.isolated].sort()).toEqual(['b', 'c']);
     faults.crash();
     follow(faults, 'e', { op: 'heal' });
     expect(faults.state).toEqual({ crashed: false, isolated: [], delayMs: 0, dropRate: 0 });
@@ -194,5 +222,52 @@ describe('class commands on channels', () => {
     await carry(nodes);
     expect(refused.get(x.id)!.some((r) => /not a member this node knows/.test(r))).toBe(true);
     expect(taken.get(x.id)).toEqual(['A:partition', 'A:heal']);
+  });
+});
+
+describe('class commands against a member who spends, and over time', () => {
+  it('a member flooding its own commands spends only its own budget: the teacher’s heal still gets through', async () => {
+    const { a, x, A, M, X, nodes, taken } = await line();
+    for (let i = 0; i < 20; i++) await M.classFaults.send({ op: i % 2 ? 'recovered' : 'crashed' });
+    await A.classFaults.send({ op: 'heal' });
+    await carry(nodes);
+    expect(taken.get(x.id)).toContain('A:heal');
+    expect(taken.get(x.id)!.filter((t) => t.startsWith('M:')).length).toBeLessThanOrEqual(8);
+    expect(taken.get(a.id)).not.toContain('X:heal');
+    expect(X.classFaults.stats.refused).toBeGreaterThan(0);
+  });
+
+  it('a member that does not know the origin yet hands its command on all the same', async () => {
+    const { m, x, A, nodes, taken, refused } = await line({ mKnowsNotA: true });
+    await A.classFaults.send({ op: 'heal' });
+    await carry(nodes);
+    expect(taken.get(m.id)).toEqual([]);
+    expect(refused.get(m.id)!.some((r) => /not a member this node knows/.test(r))).toBe(true);
+    expect(taken.get(x.id)).toEqual(['A:heal']);
+  });
+
+  it('a partition or a crash is said again while in force, and ends where it is no longer said', async () => {
+    let now = Date.now();
+    const { a, m, x, A, M, X, nodes, taken } = await line({ now: () => now });
+    await A.classFaults.send({ op: 'partition', groups: [[a.id, x.id], [m.id]] });
+    await M.classFaults.send({ op: 'crashed' });
+    await carry(nodes);
+    expect([...taken.get(x.id)!].sort()).toEqual(['A:partition', 'M:crashed']);
+    // Said again every 5 s: X hears the same again.
+    now += 5001;
+    for (const t of [A, M, X]) t.classFaults.tick();
+    await carry(nodes);
+    expect([...taken.get(x.id)!].sort()).toEqual(['A:partition', 'A:partition (repeat)', 'M:crashed', 'M:crashed (repeat)']);
+    // A is gone (its channels closed; it says nothing more), M recovers: after 16 s, X ends A's partition itself.
+    A.closeAll();
+    M.links.delete(a.id);
+    await M.classFaults.send({ op: 'recovered' });
+    await carry(new Map([...nodes].filter(([id]) => id !== a.id)));
+    for (let i = 0; i < 4; i++) {
+      now += 5000;
+      for (const t of [M, X]) t.classFaults.tick();
+      await carry(new Map([...nodes].filter(([id]) => id !== a.id)));
+    }
+    expect(taken.get(x.id)!.slice(4)).toEqual(['M:recovered', 'A:heal (expired)']);
   });
 });

@@ -20,15 +20,15 @@ export interface Inside {
   links: Map<string, { queue: Uint8Array[]; queuedBytes: number }>;
 }
 
-export type Node = Inside & Pick<WebRtcTransport, 'faults' | 'classFaults' | 'setRelayAdmission' | 'listen'>;
+export type Node = Inside & Pick<WebRtcTransport, 'faults' | 'classFaults' | 'setRelayAdmission' | 'listen' | 'closeAll'>;
 
 const made: WebRtcTransport[] = [];
 afterEach(() => {
   for (const t of made.splice(0)) t.closeAll();
 });
 
-export function transport(keys: NodeKeys, room: RoomSecurity = security): Node {
-  const t = new WebRtcTransport({ id: keys.id, keys, security: room, signal: () => true, maxChannels: 1 });
+export function transport(keys: NodeKeys, room: RoomSecurity = security, now?: () => number): Node {
+  const t = new WebRtcTransport({ id: keys.id, keys, security: room, signal: () => true, maxChannels: 1, ...(now ? { now } : {}) });
   made.push(t);
   return t as unknown as Node;
 }
