@@ -141,6 +141,9 @@ export class Simulation {
     sim.crashed = false;
     sim.storage = new MemoryStorage(sim.disk);
     const s = sim;
+    // Starting takes no virtual time (nothing drives the clock meanwhile): its writes land at once.
+    const latency = sim.disk.latency;
+    sim.disk.latency = undefined;
     const node = await DynamoNode.start({
       id,
       config: this.config,
@@ -154,6 +157,8 @@ export class Simulation {
       ...(this.network.channelStats().cap > 0 ? { linked: (peer: NodeId) => this.network.linked(id, peer) } : {}),
       capacity,
       ...(initialMembers ? { initialMembers } : {}),
+    }).finally(() => {
+      s.disk.latency = latency;
     });
     s.node = node;
     this.network.setKeep(id, () => node.rangePeers());
@@ -264,6 +269,23 @@ export class Simulation {
     this.crash(id);
     edit(sim.disk);
     await this.restart(id);
+  }
+
+  /**
+   * Makes each write to the node's disk take from `minMs` to `maxMs` of virtual time (seeded),
+   * during which a crash loses it (undefined: writes land at once, the default).
+   */
+  setDiskLatency(id: NodeId, latency: { minMs: number; maxMs: number } | undefined): void {
+    const disk = this.sim(id).disk;
+    if (!latency) {
+      disk.latency = undefined;
+      return;
+    }
+    const random = new SeededRandom(this.seed, `disk:${id}`);
+    disk.latency = () =>
+      new Promise((resolve) => {
+        this.scheduler.schedule(latency.minMs + random.next() * (latency.maxMs - latency.minMs), resolve);
+      });
   }
 
   /** Makes the node's storage refuse writes past `bytes` (undefined lifts the limit). */

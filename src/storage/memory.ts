@@ -2,7 +2,9 @@
  * In-memory Storage, for the simulator and tests. What is durable lives in a `MemoryDisk`, which
  * outlives the storage opened on it: a crashed node's storage is closed (writes still in flight
  * from its old life are refused) and its restart opens a new one on the same disk. A byte quota on
- * the disk exercises the "storage full" path: a write over quota rejects and changes nothing.
+ * the disk exercises the "storage full" path: a write over quota rejects and changes nothing. A
+ * disk may take time to write (`latency`, the simulator's virtual time): a write lands only when it
+ * is over, and is lost if the storage was closed meanwhile, as a crash loses a write in flight.
  */
 
 import { recordBytes } from '../core/batch.js';
@@ -28,6 +30,9 @@ export class MemoryDisk {
   readonly records = new Map<string, KeyRecord>();
   readonly hints = new Map<string, HintRecord>();
   readonly meta = new Map<string, unknown>();
+
+  /** How long each write takes before it lands (or is lost to a crash); undefined: at once. */
+  latency?: () => Promise<void>;
 
   constructor(
     /** Writes past this many bytes are refused; undefined for no limit. */
@@ -94,6 +99,15 @@ export class MemoryStorage implements Storage {
     return this.disk;
   }
 
+  /** The disk, once a write's latency is over (at once when it has none): closed by then, the write is lost. */
+  private async writable(): Promise<MemoryDisk> {
+    if (this.disk.latency) {
+      this.open();
+      await this.disk.latency();
+    }
+    return this.open();
+  }
+
   async load(): Promise<StoredState> {
     const disk = this.open();
     return {
@@ -104,7 +118,7 @@ export class MemoryStorage implements Storage {
   }
 
   async putRecord(record: KeyRecord): Promise<void> {
-    const disk = this.open();
+    const disk = this.disk.latency ? await this.writable() : this.open();
     const old = disk.records.get(record.key);
     disk.checkQuota(old ? recordBytes(old) : 0, recordBytes(record));
     disk.records.set(record.key, record);
@@ -112,11 +126,11 @@ export class MemoryStorage implements Storage {
   }
 
   async deleteRecord(key: string): Promise<void> {
-    this.open().records.delete(key);
+    (this.disk.latency ? await this.writable() : this.open()).records.delete(key);
   }
 
   async putHint(hint: HintRecord): Promise<void> {
-    const disk = this.open();
+    const disk = this.disk.latency ? await this.writable() : this.open();
     const id = hintKey(hint.target, hint.key);
     const old = disk.hints.get(id);
     disk.checkQuota(old ? recordBytes(old) : 0, recordBytes(hint));
@@ -125,11 +139,11 @@ export class MemoryStorage implements Storage {
   }
 
   async deleteHint(target: NodeId, key: string): Promise<void> {
-    this.open().hints.delete(hintKey(target, key));
+    (this.disk.latency ? await this.writable() : this.open()).hints.delete(hintKey(target, key));
   }
 
   async putMeta(name: string, value: unknown): Promise<void> {
-    const disk = this.open();
+    const disk = this.disk.latency ? await this.writable() : this.open();
     const old = disk.meta.get(name);
     // Sizes are measured only under a quota: a 1,000-node membership is large to serialise.
     if (disk.quotaBytes !== undefined)
