@@ -47,6 +47,8 @@ interface Mix {
   readonly partitionRate: number;
   /** Chance per step that a node's disk fills up (every write to it then fails) until a later step. */
   readonly fullDiskRate: number;
+  /** Each write to a disk takes up to this long (0: none), so crashes lose writes in flight (issue 9). */
+  readonly diskLatencyMs: number;
   readonly wipes: number;
   readonly changes: readonly Change[];
   readonly steps: number;
@@ -54,6 +56,8 @@ interface Mix {
 
 export function drawMix(seed: number): Mix {
   const rnd = new SeededRandom(seed, 'swarm-mix');
+  // Drawn apart, so that the other draws of every seed's mix are those of before it was added.
+  const disk = new SeededRandom(seed, 'swarm-disk');
   const n = rnd.chance(0.7) ? 3 : 5;
   const size = n === 3 ? rnd.int(4, 7) : rnd.int(6, 8);
   const wipes = rnd.chance(0.3) ? rnd.int(1, 2) : 0;
@@ -74,6 +78,7 @@ export function drawMix(seed: number): Mix {
     midRequestCrashRate: rnd.chance(0.5) ? rnd.next() * 0.3 : 0,
     partitionRate: rnd.chance(0.5) ? rnd.next() * 0.2 : 0,
     fullDiskRate: rnd.chance(0.3) ? rnd.next() * 0.2 : 0,
+    diskLatencyMs: disk.chance(0.4) ? disk.int(1, 30) : 0,
     wipes,
     changes,
     steps: rnd.int(20, 32),
@@ -84,7 +89,7 @@ function describeMix(m: Mix): string {
   return (
     `${m.size} nodes, N=${m.n} R=${m.r} W>=${m.wMin}, strategy ${m.strategy}, clock size ${m.clockSizeMax}, ` +
     `loss ${m.loss.toFixed(3)}, delay 1-${m.maxDelay} ms, duplicate ${m.duplicate.toFixed(3)}, crash ${m.crashRate.toFixed(2)}, ` +
-    `mid-request crash ${m.midRequestCrashRate.toFixed(2)}, partition ${m.partitionRate.toFixed(2)}, full disk ${m.fullDiskRate.toFixed(2)}, wipes ${m.wipes}, ` +
+    `mid-request crash ${m.midRequestCrashRate.toFixed(2)}, partition ${m.partitionRate.toFixed(2)}, full disk ${m.fullDiskRate.toFixed(2)}, disk writes 0-${m.diskLatencyMs} ms, wipes ${m.wipes}, ` +
     `changes ${m.changes.join('+') || 'none'}`
   );
 }
@@ -111,6 +116,10 @@ export async function runSwarm(
     ...(prepare ? { prepare } : {}),
   });
   sim.links({ loss: mix.loss, minDelay: 1, maxDelay: mix.maxDelay, duplicate: mix.duplicate });
+  const slowDisk = (id: NodeId) => {
+    if (mix.diskLatencyMs > 0) sim.setDiskLatency(id, { minMs: 0, maxMs: mix.diskLatencyMs });
+  };
+  for (const id of sim.nodes) slowDisk(id);
   const ops = { ok: 0, failed: 0, reads: 0 };
   const violations: string[] = [];
   const when = new Map(mix.changes.map((c) => [rnd.int(2, mix.steps - 4), c] as const));
@@ -149,6 +158,7 @@ export async function runSwarm(
     if (change === 'join') {
       const id = `n${sim.nodes.length + 1}`;
       await sim.join(id);
+      slowDisk(id);
       members = [...members, id];
     } else if (change === 'leave' && up().length > n + 1) {
       const leaving = rnd.pick(up());
