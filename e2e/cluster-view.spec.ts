@@ -7,7 +7,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { type Browser, expect, type Locator, type Page, test } from '@playwright/test';
-import { formCluster, idOf, uniqueRoom } from './fixtures.js';
+import { formCluster, get, idOf, put, uniqueRoom } from './fixtures.js';
 import { expectNoHorizontalOverflow, shot } from './screens.js';
 
 interface DotSeen {
@@ -103,6 +103,56 @@ test('live tabs: a put’s messages travel between named nodes; pause stops ever
     await view.getByRole('button', { name: 'Step' }).click();
     await expect.poll(() => ended(view)).toBe(before + 1);
   }
+});
+
+test('live tabs held: time stops in the tabs, a put waits without timing out, each step lets exactly one message through, play finishes it', async ({
+  context,
+}, info) => {
+  const room = uniqueRoom(info);
+  const pages = await formCluster(context, room, 3);
+  const a = pages[0]!;
+  const view = await context.newPage();
+  await view.goto(`/cluster.html?room=${encodeURIComponent(room)}`);
+  await expect(view.getByTestId('cluster-node')).toHaveCount(3);
+
+  await view.getByLabel("Hold the tabs' messages").check();
+  await view.getByRole('button', { name: 'Pause' }).click();
+  await expect(view.getByRole('button', { name: 'Play' })).toBeVisible();
+  await expect(view.getByTestId('cluster-held')).toContainText('waiting in the tabs');
+
+  // A put from A while the tabs' time is stopped: its messages wait by their receivers, drawn there.
+  let settled = false;
+  const putting = put(a, 'held-cart', 'tea').finally(() => {
+    settled = true;
+  });
+  await expect(view.getByTestId('cluster-held')).toContainText(/[1-9]\d* messages? waiting in the tabs; next: /, { timeout: 10_000 });
+  await expect
+    .poll(async () => (await dotsOf(view)).filter((d) => ['write', 'forward'].includes(d.kind)).length, { timeout: 10_000 })
+    .toBeGreaterThan(0);
+  const parked = (await dotsOf(view)).filter((d) => ['write', 'forward'].includes(d.kind));
+  // Longer than a request's timeout (2.5 s): nothing moves, and the put neither fails nor finishes.
+  await view.waitForTimeout(3500);
+  expect((await dotsOf(view)).filter((d) => ['write', 'forward'].includes(d.kind))).toEqual(parked);
+  expect(settled).toBe(false);
+  await shot(view, 'cluster-live-held');
+
+  // Each step lets exactly one message arrive, and nothing else moves meanwhile: the two writes,
+  // then the first acknowledgement, which with the coordinator's own makes W = 2. Time is still stopped.
+  for (let i = 0; i < 3; i++) {
+    const before = await ended(view);
+    await view.getByRole('button', { name: 'Step' }).click();
+    await expect.poll(() => ended(view), { timeout: 5000 }).toBe(before + 1);
+    await view.waitForTimeout(700);
+    expect(await ended(view)).toBe(before + 1);
+  }
+  const result = await putting;
+  expect(result.clock.length).toBeGreaterThan(0);
+
+  // Time runs again (at 1/10), then the hold ends: what waited arrives, and every replica has the value.
+  await view.getByRole('button', { name: 'Play' }).click();
+  await expect(view.getByTestId('cluster-held')).toHaveText('no message waiting in the tabs', { timeout: 10_000 });
+  await view.getByLabel("Hold the tabs' messages").uncheck();
+  expect((await get(pages[2]!, 'held-cart')).values).toEqual(['tea']);
 });
 
 async function openSimulator(browser: Browser, viewport: { width: number; height: number }, deviceScaleFactor = 1): Promise<Page> {

@@ -108,7 +108,21 @@ export type Envelope =
   /** A tab's batch of events (possibly none: it is still there). */
   | { readonly v: 1; readonly type: 'events'; readonly node: NodeId; readonly events: readonly ClusterEvent[] }
   /** The tab is closing. */
-  | { readonly v: 1; readonly type: 'bye'; readonly node: NodeId };
+  | { readonly v: 1; readonly type: 'bye'; readonly node: NodeId }
+  /** The cluster page holds the tabs' messages (live-time.ts): time runs at `rate` (1 real time, 0 stopped), said several times a second. */
+  | { readonly v: 1; readonly type: 'time'; readonly rate: number }
+  /** The cluster page lets one held message through to `node` (a step). */
+  | { readonly v: 1; readonly type: 'release'; readonly node: NodeId; readonly id: number }
+  /** What waits for a tab's node: `count` messages, the oldest listed. */
+  | { readonly v: 1; readonly type: 'held'; readonly node: NodeId; readonly count: number; readonly held: readonly HeldFrame[] };
+
+/** A message waiting for a tab's node while the teacher holds time: its number in that tab, sender, type and arrival (wall ms). */
+export interface HeldFrame {
+  readonly id: number;
+  readonly from: NodeId;
+  readonly type: string;
+  readonly since: number;
+}
 
 export function channelName(room: string): string {
   return `dynamo-cluster:${room}`;
@@ -145,6 +159,25 @@ const EnvelopeSchema = v.variant('type', [
   v.object({ v: v.literal(1), type: v.literal('watch') }),
   v.object({ v: v.literal(1), type: v.literal('events'), node: Id, events: v.pipe(v.array(EventSchema), v.maxLength(100_000)) }),
   v.object({ v: v.literal(1), type: v.literal('bye'), node: Id }),
+  v.object({ v: v.literal(1), type: v.literal('time'), rate: v.pipe(v.number(), v.minValue(0), v.maxValue(1)) }),
+  v.object({ v: v.literal(1), type: v.literal('release'), node: Id, id: v.pipe(v.number(), v.safeInteger(), v.minValue(1)) }),
+  v.object({
+    v: v.literal(1),
+    type: v.literal('held'),
+    node: Id,
+    count: Count,
+    held: v.pipe(
+      v.array(
+        v.object({
+          id: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+          from: Id,
+          type: v.pipe(v.string(), v.regex(/^[a-z][a-z-]{0,39}$/)),
+          since: Time,
+        }),
+      ),
+      v.maxLength(1000),
+    ),
+  }),
 ]);
 
 /** An envelope from the channel, or undefined (with the reason logged) when it is not one. */

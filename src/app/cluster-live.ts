@@ -39,7 +39,7 @@ export class LiveFeed {
   }
 
   private receive(envelope: Envelope): void {
-    if (envelope.type === 'watch') return;
+    if (envelope.type === 'watch' || envelope.type === 'time' || envelope.type === 'release' || envelope.type === 'held') return;
     if (envelope.type === 'bye') {
       this.closed(envelope.node);
       return;

@@ -5,6 +5,7 @@
  */
 import { roomFrom } from '../browser/identity.js';
 import type { NodeId } from '../core/ports.js';
+import { LiveHold } from './cluster-hold.js';
 import { LiveFeed } from './cluster-live.js';
 import { ClusterPlayer, LIVE_TIMING, SIM_TIMING, type Source } from './cluster-player.js';
 import type { Scene } from './cluster-scene.js';
@@ -118,9 +119,9 @@ interface Extras {
 }
 
 /** Draws the page for `player`; returns how to add a lesson's parts once its run is known. */
-function mount(player: ClusterPlayer, time: (t: number) => string, fileName: () => string): (extras: Extras) => void {
+function mount(player: ClusterPlayer, time: (t: number) => string, fileName: () => string, hold?: LiveHold): (extras: Extras) => void {
   const ring = clusterRing(player.names, player.timeline.requests);
-  const controls = clusterControls(player, time);
+  const controls = clusterControls(player, time, hold);
   const nodes = nodesTable(player);
   const legend = kindLegend(player, controls.counts);
   const log = clusterLogView(player, time, fileName);
@@ -173,7 +174,8 @@ function startLive(room: string): void {
   const { names, save } = savedNames(room);
   const player = new ClusterPlayer({ kind: 'live', room }, LIVE_TIMING, names);
   document.title = `Cluster view: room ${room}`;
-  mount(player, wallTime, () => `dynamo-${room}.shiviz.log`);
+  const hold = new LiveHold(room);
+  mount(player, wallTime, () => `dynamo-${room}.shiviz.log`, hold);
   const feed = new LiveFeed(room);
   const pump = () => {
     const events = feed.release();
@@ -188,6 +190,7 @@ function startLive(room: string): void {
   };
   requestAnimationFrame(pump);
   addEventListener('pagehide', () => {
+    hold.close();
     feed.close();
     player.stop();
   });

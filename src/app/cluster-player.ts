@@ -89,6 +89,11 @@ export class ClusterPlayer {
     return this.scene;
   }
 
+  /** Draws again at the next frame (something the views show besides the scene changed). */
+  redraw(): void {
+    this.dirty = true;
+  }
+
   /** Called with the scene each frame something changed. */
   onDraw(view: (scene: Scene) => void): void {
     this.views.push(view);

@@ -20,6 +20,8 @@ export interface Dot {
   /** 0 at the sender, 1 at the receiver. */
   readonly f: number;
   readonly lost: boolean;
+  /** Waiting in a tab the view holds, until the teacher lets it through (drawn by its receiver). */
+  readonly parked?: boolean;
 }
 
 export interface Scene {
@@ -77,7 +79,8 @@ function stateAt(tl: Timeline, node: NodeId, d: number): NodeState | undefined {
 function dots(tl: Timeline, d: number, shown: Shown): Dot[] {
   const out: Dot[] = [];
   const { minFlightMs, lostAfterMs } = tl.options;
-  const window = Math.max(tl.maxFlight, tl.open ? lostAfterMs : 0);
+  const heldFrom = tl.heldFromD;
+  const window = Math.max(tl.maxFlight, tl.open ? lostAfterMs : 0, heldFrom === undefined ? 0 : d - heldFrom);
   for (let i = firstAt(tl, tl.sends, d - window); i < tl.sends.length; i++) {
     const index = tl.sends[i]!;
     const entry = tl.entries[index]!;
@@ -86,13 +89,24 @@ function dots(tl: Timeline, d: number, shown: Shown): Dot[] {
     const e = entry.e as Extract<ClusterEvent, { k: 'send' }>;
     const end = tl.endOf(index);
     let f: number;
-    // A message not received yet (live) is drawn on its way for a while, then left out until its receipt comes.
+    let parked = false;
+    // A message not received yet (live) is drawn on its way for a while, then left out until its
+    // receipt comes; one waiting in a tab the view holds stays parked by its receiver until let through.
     if (end === undefined) {
-      if (d - entry.d >= 3 * minFlightMs) continue;
-      f = (0.9 * (d - entry.d)) / (3 * minFlightMs);
+      parked = tl.parked(entry);
+      if (!parked && d - entry.d >= 3 * minFlightMs) continue;
+      f = Math.min(0.9, (0.9 * (d - entry.d)) / (3 * minFlightMs));
+      parked &&= f >= 0.9;
     } else if (end <= d) continue;
     else if (entry.lost) f = (0.5 * (d - entry.d)) / LOST_FLIGHT_MS;
-    else f = (d - entry.d) / (end - entry.d);
+    else if (tl.parked(entry) && end - entry.d > 6 * minFlightMs) {
+      // Held, then let through: on its way, parked by its receiver while it waited, in at its release.
+      const release = end - 3 * minFlightMs;
+      if (d < release) {
+        f = Math.min(0.9, (0.9 * (d - entry.d)) / (3 * minFlightMs));
+        parked = f >= 0.9;
+      } else f = 0.9 + (0.1 * (d - release)) / (3 * minFlightMs);
+    } else f = (d - entry.d) / (end - entry.d);
     out.push({
       id: index,
       from: e.node,
@@ -103,6 +117,7 @@ function dots(tl: Timeline, d: number, shown: Shown): Dot[] {
       label: entry.label,
       f,
       lost: entry.lost,
+      ...(parked ? { parked } : {}),
     });
   }
   // A receipt whose send no one reported (a peer that does not publish) still arrives, briefly.
@@ -187,7 +202,8 @@ export const QUIET_LEAD_MS = 250;
  */
 export function advance(tl: Timeline, d: number, realMs: number, speed: number, shown: Shown, limit: number): number {
   let next = Math.min(limit, d + realMs * speed);
-  if (dots(tl, next, shown).length === 0) {
+  // Messages parked in held tabs do not hold the clock back: the quiet stretch until the next step is skipped.
+  if (dots(tl, next, shown).every((dot) => dot.parked)) {
     const ahead = nextShown(tl, next, shown);
     if (ahead === undefined) next = limit;
     else if (ahead - next > speed * QUIET_WAIT_MS) next = Math.min(limit, ahead - speed * QUIET_LEAD_MS);

@@ -109,6 +109,12 @@ export class Timeline {
   private a = new Annotator();
   /** No more events will come (a finished simulation): every unreceived send is lost. */
   private complete = false;
+  /**
+   * Live, while the view holds the tabs' messages (cluster-hold.ts): sends from event time `t`
+   * (display time `d`) on wait as long as the teacher likes, so they are not taken as lost, until
+   * event time `until` (the hold's end, and the time for what waited to arrive).
+   */
+  private held: { t: number; d: number; until: number } | undefined;
 
   constructor(readonly options: TimelineOptions) {}
 
@@ -143,6 +149,28 @@ export class Timeline {
   trim(count: number): void {
     if (this.entries.length <= count) return;
     this.rebuild(this.entries.slice(-count).map((x) => x.e));
+  }
+
+  /** Live: the tabs hold their nodes' messages from now on; unreceived sends since a little before are not lost. */
+  holdFrom(): void {
+    const last = this.entries.at(-1);
+    const back = this.options.lostAfterMs;
+    this.held = { t: (last?.e.t ?? 0) - back, d: (last?.d ?? 0) - back, until: Number.POSITIVE_INFINITY };
+  }
+
+  /** Live: the hold ended at (wall) time `now`: what waited arrives soon; what has not by then is lost as ever. */
+  holdEnds(now: number): void {
+    if (this.held) this.held.until = now + this.options.lostAfterMs;
+  }
+
+  /** Whether an unreceived send may still be waiting in a held tab (drawn parked by its receiver, not lost). */
+  parked(entry: Entry): boolean {
+    return this.held !== undefined && entry.e.t >= this.held.t;
+  }
+
+  /** The display time from which sends may be parked, while any may. */
+  get heldFromD(): number | undefined {
+    return this.held?.d;
   }
 
   /** No more events will come: sends still unreceived are lost. */
@@ -199,11 +227,12 @@ export class Timeline {
   /** Sends older than `before` that were never received are lost. */
   private expire(before: number): void {
     const { a } = this;
+    if (this.held && before + this.options.lostAfterMs >= this.held.until) this.held = undefined;
     while (a.openHead < a.open.length) {
       const index = a.open[a.openHead]!;
       const entry = this.entries[index]!;
       if (entry.match < 0 && !entry.lost) {
-        if (entry.e.t >= before) break;
+        if (entry.e.t >= before || this.parked(entry)) break;
         entry.lost = true;
         at(this.lostAt, entry.kind!).push(entry.d + LOST_FLIGHT_MS);
         this.lastLoss = Math.max(this.lastLoss, entry.d + LOST_FLIGHT_MS);

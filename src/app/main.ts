@@ -5,6 +5,7 @@ import { channelsFrom, claimIdentity, type Identity, iceServersFrom, roomFrom, s
 import { roomSecurity } from '../identity/room.js';
 import { mountApp } from './app.js';
 import { ClusterPublisher } from './cluster-publisher.js';
+import { LiveTime } from './live-time.js';
 
 declare global {
   interface Window {
@@ -16,9 +17,12 @@ const root = document.querySelector<HTMLElement>('#app')!;
 const params = new URLSearchParams(location.search);
 let identity: Identity | undefined;
 let publisher: ClusterPublisher | undefined;
+let time: LiveTime | undefined;
 const started = (async () => {
   const room = roomFrom(params);
   publisher = new ClusterPublisher(room);
+  // Time under the teacher's hand: the cluster view may slow or stop this node's clock and hold its messages.
+  time = new LiveTime(room);
   const security = await roomSecurity(room, secretFrom(location.hash));
   identity = await claimIdentity(params, security.serverRoom);
   if (identity.unsaved) console.warn(`this node's key could not be stored (${identity.unsaved}): it lasts as long as this tab`);
@@ -31,7 +35,8 @@ const started = (async () => {
     iceServers: iceServersFrom(location.hash),
     maxChannels: channelsFrom(params),
     signalingUrl: signalingUrl(params, location),
-    wrapTransport: (transport) => publisher!.tap(transport),
+    wrapTransport: (transport) => publisher!.tap(time!.gate(transport)),
+    clock: time.clock,
   });
 })();
 window.dynamo = automation(started);
@@ -39,7 +44,9 @@ try {
   const node = await started;
   const controller = mountApp(root, node, identity!);
   publisher!.attach(node);
+  time!.attach(node.id);
   addEventListener('pagehide', () => {
+    time!.close();
     publisher!.close();
     controller.stop();
     node.shutdown();

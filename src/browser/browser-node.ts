@@ -5,7 +5,7 @@
 import { type ClusterConfig, makeConfig } from '../core/config.js';
 import { isTerminal } from '../core/membership.js';
 import { DynamoNode } from '../core/node.js';
-import type { NodeId, Transport } from '../core/ports.js';
+import type { Clock, NodeId, Transport } from '../core/ports.js';
 import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
 import type { RoomSecurity } from '../identity/room.js';
 import { FaultSwitches } from '../net/faults.js';
@@ -35,6 +35,8 @@ export interface BrowserNodeOptions {
   readonly maxChannels?: number;
   /** Wraps the transport the node uses, to watch what it sends and receives (the cluster view's feed). */
   readonly wrapTransport?: (transport: Transport) => Transport;
+  /** The node's clock: the wall clock, or one the cluster view slows and stops (teacher-clock.ts). */
+  readonly clock?: Clock;
 }
 
 export interface BrowserNode {
@@ -84,7 +86,7 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     config: options.config ?? BROWSER_CONFIG,
     storage,
     transport: options.wrapTransport ? options.wrapTransport(transport) : transport,
-    clock: wallClock,
+    clock: options.clock ?? wallClock,
     random: cryptoRandom,
     signer: signerFor(options.keys),
     verifier: webCryptoVerifier,

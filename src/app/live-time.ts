@@ -1,0 +1,183 @@
+/**
+ * A tab's time under the teacher's hand (issue 11): when the cluster view holds the tabs' messages,
+ * this tab's node runs on a clock the view slows or stops (teacher-clock.ts), and the messages that
+ * arrive for it wait in a queue before the node sees them. Slowed to a rate r, each waits
+ * SLOW_TRANSIT_MS / r of wall time (a message takes SLOW_TRANSIT_MS in the node's own time), in the
+ * order they came; stopped, they wait until the view releases them one by one ("Step") or lets time
+ * run again. Timers run on the same clock, so a request held step by step does not time out.
+ *
+ * The view says how time runs on the room's BroadcastChannel several times a second; a tab that
+ * hears nothing for TIME_LEASE_MS (the view was closed) runs in real time again and hands its node
+ * what waited, in order. Only the node's messages wait: the channels, proofs and the transport's
+ * own frames go on as ever, and tabs of other browsers are not slowed (their requests to a held
+ * tab may time out, as across a slow network).
+ */
+import { TeacherClock } from '../browser/teacher-clock.js';
+import type { NodeId, Transport, TransportReceiver } from '../core/ports.js';
+import { decodeMessage } from '../core/protocol.js';
+import { channelName, type Envelope, type HeldFrame, parseEnvelope } from './cluster-events.js';
+import { preciseNow } from './cluster-publisher.js';
+
+/** A tab runs in real time again when the view has not said how time runs for this long. */
+export const TIME_LEASE_MS = 2000;
+/** A message's transit in the node's own time while the view slows the tabs. */
+export const SLOW_TRANSIT_MS = 10;
+/** Held messages a tab lists to the view (the count is always whole). */
+export const HELD_LISTED_MAX = 200;
+/** The shortest wait between two lists of held messages posted to the view. */
+const POST_EVERY_MS = 50;
+
+interface Held extends HeldFrame {
+  readonly bytes: Uint8Array;
+}
+
+export class LiveTime {
+  readonly clock: TeacherClock;
+  private receiver: TransportReceiver | undefined;
+  private held: Held[] = [];
+  private nextId = 1;
+  private node: NodeId | undefined;
+  private channel: BroadcastChannel | undefined;
+  private lease: ReturnType<typeof setTimeout> | undefined;
+  private due: ReturnType<typeof setTimeout> | undefined;
+  private post: ReturnType<typeof setTimeout> | undefined;
+  private lastPost = 0;
+  /** Whether the view lately held this tab: the held list is posted only then. */
+  private watched = false;
+
+  constructor(
+    private readonly room: string,
+    private readonly now: () => number = preciseNow,
+    clock = new TeacherClock(),
+  ) {
+    this.clock = clock;
+  }
+
+  /** The node's transport, with what arrives for the node passing through this tab's queue. */
+  gate(inner: Transport): Transport {
+    return {
+      send: (to, bytes) => inner.send(to, bytes),
+      listen: (receiver) => {
+        this.receiver = receiver;
+        const stop = inner.listen({
+          frame: (from, bytes) => this.arrive(from, bytes),
+          dropped: (from, reason, detail) => receiver.dropped(from, reason, detail),
+        });
+        return () => {
+          stop();
+          this.receiver = undefined;
+        };
+      },
+    };
+  }
+
+  /** Listens for the view of this room, for the node that is now running. */
+  attach(node: NodeId): void {
+    this.node = node;
+    const channel = new BroadcastChannel(channelName(this.room));
+    this.channel = channel;
+    channel.onmessage = (message) => {
+      const envelope = parseEnvelope(message.data);
+      if (envelope?.type === 'time') this.onTime(envelope.rate);
+      else if (envelope?.type === 'release' && envelope.node === node) this.release(envelope.id);
+    };
+  }
+
+  /** Messages waiting for this node, oldest first. */
+  get waiting(): readonly HeldFrame[] {
+    return this.held.map(({ id, from, type, since }) => ({ id, from, type, since }));
+  }
+
+  /** Time runs at `rate` (0 stops it) while the view keeps saying so. */
+  onTime(rate: number): void {
+    clearTimeout(this.lease);
+    this.watched = true;
+    this.lease = setTimeout(() => {
+      this.watched = false;
+      this.setRate(1);
+    }, TIME_LEASE_MS);
+    this.setRate(rate);
+    this.schedulePost();
+  }
+
+  private setRate(rate: number): void {
+    this.clock.setRate(rate);
+    this.schedule();
+  }
+
+  private arrive(from: NodeId, bytes: Uint8Array): void {
+    if (this.clock.rate === 1 && this.held.length === 0) {
+      this.receiver?.frame(from, bytes);
+      return;
+    }
+    const decoded = decodeMessage(bytes);
+    this.held.push({ id: this.nextId++, from, type: decoded.ok ? decoded.message.t : 'unreadable', since: this.now(), bytes });
+    this.schedule();
+    this.schedulePost();
+  }
+
+  /** Hands the node one held message now (a step), if it is still held. */
+  release(id: number): void {
+    const at = this.held.findIndex((h) => h.id === id);
+    if (at < 0) return;
+    const [h] = this.held.splice(at, 1);
+    this.deliver(h!);
+    this.schedulePost();
+  }
+
+  private deliver(h: Held): void {
+    try {
+      this.receiver?.frame(h.from, h.bytes);
+    } catch (e) {
+      // The node's own handlers catch what they throw; this is a last guard, said in the console.
+      console.error('a held message could not be handed to the node', e);
+    }
+  }
+
+  /** Hands on, in order, what is due at the current rate: everything in real time, nothing when stopped. */
+  private schedule(): void {
+    clearTimeout(this.due);
+    this.due = undefined;
+    const rate = this.clock.rate;
+    if (rate === 0) return;
+    const now = this.now();
+    while (this.held.length > 0) {
+      const head = this.held[0]!;
+      const at = rate === 1 ? 0 : head.since + SLOW_TRANSIT_MS / rate;
+      if (at > now) {
+        this.due = setTimeout(() => this.schedule(), at - now);
+        break;
+      }
+      this.held.shift();
+      this.deliver(head);
+    }
+    this.schedulePost();
+  }
+
+  private schedulePost(): void {
+    if (!this.watched || this.post !== undefined) return;
+    const wait = Math.max(0, POST_EVERY_MS - (this.now() - this.lastPost));
+    this.post = setTimeout(() => {
+      this.post = undefined;
+      this.lastPost = this.now();
+      if (!this.channel || !this.node) return;
+      const envelope: Envelope = {
+        v: 1,
+        type: 'held',
+        node: this.node,
+        count: this.held.length,
+        held: this.waiting.slice(0, HELD_LISTED_MAX),
+      };
+      this.channel.postMessage(envelope);
+    }, wait);
+  }
+
+  /** The tab is going away. */
+  close(): void {
+    clearTimeout(this.lease);
+    clearTimeout(this.due);
+    clearTimeout(this.post);
+    this.channel?.close();
+    this.channel = undefined;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A tab's time under the teacher's hand (src/app/live-time.ts): what arrives for the node waits
+ * while the cluster view holds the tab, in order, one let through per step; slowed, each waits its
+ * transit at the rate; the view gone, the tab runs in real time again and hands on what waited.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LiveTime, SLOW_TRANSIT_MS, TIME_LEASE_MS } from '../../src/app/live-time.js';
+import type { Transport, TransportReceiver } from '../../src/core/ports.js';
+import { encodeMessage } from '../../src/core/protocol.js';
+
+function harness() {
+  let deliverIn: TransportReceiver | undefined;
+  const inner: Transport = {
+    send: () => undefined,
+    listen: (receiver) => {
+      deliverIn = receiver;
+      return () => undefined;
+    },
+  };
+  const time = new LiveTime('room', () => Date.now());
+  const got: string[] = [];
+  time.gate(inner).listen({ frame: (from, bytes) => got.push(`${from}:${bytes[bytes.length - 1]}`), dropped: () => undefined });
+  // A ping with id n ends with the byte n (MessagePack's positive fixint).
+  const arrive = (from: string, n: number) => deliverIn!.frame(from, encodeMessage({ t: 'ping', id: n }));
+  return { time, got, arrive };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('a tab held by the cluster view', () => {
+  it('hands frames straight on in real time', () => {
+    const { got, arrive } = harness();
+    arrive('a', 1);
+    expect(got).toEqual(['a:1']);
+  });
+
+  it('stopped, keeps what arrives in order and lets through exactly the one stepped', () => {
+    const { time, got, arrive } = harness();
+    time.onTime(0);
+    arrive('a', 1);
+    arrive('b', 2);
+    arrive('a', 3);
+    vi.advanceTimersByTime(TIME_LEASE_MS - 1);
+    expect(got).toEqual([]);
+    expect(time.waiting.map((w) => [w.from, w.type])).toEqual([
+      ['a', 'ping'],
+      ['b', 'ping'],
+      ['a', 'ping'],
+    ]);
+    time.release(time.waiting[1]!.id);
+    expect(got).toEqual(['b:2']);
+    time.release(12345);
+    expect(got).toEqual(['b:2']);
+    expect(time.clock.rate).toBe(0);
+    // The view is gone (nothing said for the lease): real time again, and what waited goes on in order.
+    vi.advanceTimersByTime(1);
+    expect(got).toEqual(['b:2', 'a:1', 'a:3']);
+    expect(time.clock.rate).toBe(1);
+  });
+
+  it('slowed, each frame waits its transit at the rate, in the order they came', () => {
+    const { time, got, arrive } = harness();
+    time.onTime(0.1);
+    arrive('a', 1);
+    vi.advanceTimersByTime(10);
+    arrive('b', 2);
+    vi.advanceTimersByTime(SLOW_TRANSIT_MS / 0.1 - 11);
+    expect(got).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(got).toEqual(['a:1']);
+    vi.advanceTimersByTime(10);
+    expect(got).toEqual(['a:1', 'b:2']);
+    // Real time again at the view's word: nothing waits.
+    time.onTime(1);
+    arrive('c', 3);
+    expect(got).toEqual(['a:1', 'b:2', 'c:3']);
+    time.close();
+  });
+});
