@@ -24,6 +24,8 @@ export const TIME_LEASE_MS = 2000;
 export const SLOW_TRANSIT_MS = 10;
 /** Held messages a tab lists to the view (the count is always whole). */
 export const HELD_LISTED_MAX = 200;
+/** Messages that may wait for one node at once: beyond, what arrives is dropped, as a congested network drops it (a tab held for long by the view, and peers of other browsers still sending). */
+export const HELD_MAX = 5000;
 /** The shortest wait between two lists of held messages posted to the view. */
 const POST_EVERY_MS = 50;
 
@@ -108,6 +110,10 @@ export class LiveTime {
   private arrive(from: NodeId, bytes: Uint8Array): void {
     if (this.clock.rate === 1 && this.held.length === 0) {
       this.receiver?.frame(from, bytes);
+      return;
+    }
+    if (this.held.length >= HELD_MAX) {
+      this.receiver?.dropped(from, 'refused', `${HELD_MAX} messages already wait for this node while the cluster view holds it`);
       return;
     }
     const decoded = decodeMessage(bytes);

@@ -4,7 +4,7 @@
  * transit at the rate; the view gone, the tab runs in real time again and hands on what waited.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LiveTime, SLOW_TRANSIT_MS, TIME_LEASE_MS } from '../../src/app/live-time.js';
+import { HELD_MAX, LiveTime, SLOW_TRANSIT_MS, TIME_LEASE_MS } from '../../src/app/live-time.js';
 import type { Transport, TransportReceiver } from '../../src/core/ports.js';
 import { encodeMessage } from '../../src/core/protocol.js';
 
@@ -19,10 +19,16 @@ function harness() {
   };
   const time = new LiveTime('room', () => Date.now());
   const got: string[] = [];
-  time.gate(inner).listen({ frame: (from, bytes) => got.push(`${from}:${bytes[bytes.length - 1]}`), dropped: () => undefined });
+  const dropped: string[] = [];
+  time
+    .gate(inner)
+    .listen({
+      frame: (from, bytes) => got.push(`${from}:${bytes[bytes.length - 1]}`),
+      dropped: (_from, _reason, detail) => dropped.push(detail),
+    });
   // A ping with id n ends with the byte n (MessagePack's positive fixint).
   const arrive = (from: string, n: number) => deliverIn!.frame(from, encodeMessage({ t: 'ping', id: n }));
-  return { time, got, arrive };
+  return { time, got, dropped, arrive };
 }
 
 beforeEach(() => {
@@ -61,6 +67,18 @@ describe('a tab held by the cluster view', () => {
     vi.advanceTimersByTime(1);
     expect(got).toEqual(['b:2', 'a:1', 'a:3']);
     expect(time.clock.rate).toBe(1);
+  });
+
+  it('keeps at most HELD_MAX waiting, and says so of what it drops', () => {
+    const { time, got, dropped, arrive } = harness();
+    time.onTime(0);
+    for (let i = 0; i < HELD_MAX + 3; i++) arrive('a', i % 100);
+    expect(time.waiting).toHaveLength(HELD_MAX);
+    expect(dropped).toHaveLength(3);
+    expect(dropped[0]).toMatch(/wait for this node/);
+    time.onTime(1);
+    expect(got).toHaveLength(HELD_MAX);
+    time.close();
   });
 
   it('slowed, each frame waits its transit at the rate, in the order they came', () => {
