@@ -33,6 +33,9 @@ export class LiveHold {
   private readonly channel: BroadcastChannel;
   private readonly tabs = new Map<NodeId, { count: number; held: HeldFrame[]; heard: number }>();
   private readonly timer: ReturnType<typeof setInterval>;
+  /** Which message types the view shows: a step lets through, and the label names, only those. */
+  private shown: (type: string) => boolean = () => true;
+  private stepping: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     room: string,
@@ -41,8 +44,10 @@ export class LiveHold {
     this.channel = new BroadcastChannel(channelName(room));
     this.channel.onmessage = (message) => {
       const envelope = parseEnvelope(message.data);
-      if (envelope?.type !== 'held') return;
-      this.tabs.set(envelope.node, { count: envelope.count, held: [...envelope.held], heard: this.now() });
+      // A tab that closed holds nothing any more.
+      if (envelope?.type === 'bye') this.tabs.delete(envelope.node);
+      else if (envelope?.type !== 'held' || !this.state.on) return;
+      else this.tabs.set(envelope.node, { count: envelope.count, held: [...envelope.held], heard: this.now() });
       this.summarize();
     };
     this.timer = setInterval(() => this.tell(), WATCH_EVERY_MS);
@@ -77,17 +82,41 @@ export class LiveHold {
     this.tell();
   }
 
+  /** The message types the view shows (by kind): the others are not stepped, nor named as next. */
+  setShown(shown: (type: string) => boolean): void {
+    this.shown = shown;
+    this.summarize();
+  }
+
   /**
    * Stops time (if it ran) and lets exactly one message through: the oldest waiting in any tab of
-   * those the view shows (`shown`, by message type; the others wait until time runs again).
+   * those the view shows (the others wait until time runs again). If time ran, the step waits for
+   * the tabs' lists of what waits now, so that it does not aim at a message already handed on.
    */
-  step(shown: (type: string) => boolean = () => true): void {
-    if (this.state.running) this.pause();
+  step(): void {
+    if (this.stepping !== undefined) return;
+    if (this.state.running) {
+      this.pause();
+      this.stepping = setTimeout(() => {
+        this.stepping = undefined;
+        this.releaseOldest();
+      }, 3 * WATCH_EVERY_MS);
+      return;
+    }
+    this.releaseOldest();
+  }
+
+  private oldest(): { node: NodeId; frame: HeldFrame } | undefined {
     let oldest: { node: NodeId; frame: HeldFrame } | undefined;
     for (const [node, tab] of this.tabs) {
-      const first = tab.held.find((f) => shown(f.type));
+      const first = tab.held.find((f) => this.shown(f.type));
       if (first && (!oldest || first.since < oldest.frame.since)) oldest = { node, frame: first };
     }
+    return oldest;
+  }
+
+  private releaseOldest(): void {
+    const oldest = this.oldest();
     if (!oldest) return;
     const release: Envelope = { v: 1, type: 'release', node: oldest.node, id: oldest.frame.id };
     this.channel.postMessage(release);
@@ -110,16 +139,9 @@ export class LiveHold {
 
   private summarize(): void {
     let held = 0;
-    let next: HoldState['next'] = null;
-    let since = Number.POSITIVE_INFINITY;
-    for (const [node, tab] of this.tabs) {
-      held += tab.count;
-      const first = tab.held[0];
-      if (first && first.since < since) {
-        since = first.since;
-        next = { node, from: first.from, type: first.type };
-      }
-    }
+    for (const tab of this.tabs.values()) held += tab.count;
+    const oldest = this.oldest();
+    const next: HoldState['next'] = oldest ? { node: oldest.node, from: oldest.frame.from, type: oldest.frame.type } : null;
     const s = this.state;
     if (s.held !== held || s.next?.node !== next?.node || s.next?.from !== next?.from || s.next?.type !== next?.type)
       this.store.setState({ held, next });
@@ -127,6 +149,7 @@ export class LiveHold {
 
   close(): void {
     clearInterval(this.timer);
+    clearTimeout(this.stepping);
     if (this.state.on) this.setOn(false);
     this.channel.close();
   }

@@ -93,13 +93,13 @@ function dots(tl: Timeline, d: number, shown: Shown): Dot[] {
     // A message not received yet (live) is drawn on its way for a while, then left out until its
     // receipt comes; one waiting in a tab the view holds stays parked by its receiver until let through.
     if (end === undefined) {
-      parked = tl.parked(entry);
+      parked = tl.parked(index);
       if (!parked && d - entry.d >= 3 * minFlightMs) continue;
       f = Math.min(0.9, (0.9 * (d - entry.d)) / (3 * minFlightMs));
       parked &&= f >= 0.9;
     } else if (end <= d) continue;
     else if (entry.lost) f = (0.5 * (d - entry.d)) / LOST_FLIGHT_MS;
-    else if (tl.parked(entry) && end - entry.d > 6 * minFlightMs) {
+    else if (tl.parked(index) && end - entry.d > 6 * minFlightMs) {
       // Held, then let through: on its way, parked by its receiver while it waited, in at its release.
       const release = end - 3 * minFlightMs;
       if (d < release) {

@@ -9,7 +9,7 @@
  * an instant (so that stepping moves exactly one message). It never runs backwards.
  */
 import type { NodeId } from '../core/ports.js';
-import { type ClusterEvent, kindOf, type MessageKind } from './cluster-events.js';
+import { type ClusterEvent, kindOf, type MessageKind, type NodeState } from './cluster-events.js';
 
 export interface TimelineOptions {
   /** Shortest time a message is drawn in flight (ms). */
@@ -163,9 +163,37 @@ export class Timeline {
     if (this.held) this.held.until = now + this.options.lostAfterMs;
   }
 
-  /** Whether an unreceived send may still be waiting in a held tab (drawn parked by its receiver, not lost). */
-  parked(entry: Entry): boolean {
-    return this.held !== undefined && entry.e.t >= this.held.t;
+  /**
+   * Whether an unreceived send may still be waiting in a held tab (drawn parked by its receiver, not
+   * lost): sent since the hold began, to a tab of this browser (it reports its state), neither end
+   * crashed or cutting the other off when it was sent or now (what a fault drops is lost as ever).
+   */
+  parked(index: number): boolean {
+    const entry = this.entries[index];
+    if (this.held === undefined || !entry || entry.e.t < this.held.t || entry.e.k !== 'send') return false;
+    const { node, peer } = entry.e;
+    for (const at of [index, this.entries.length - 1]) {
+      const to = this.stateOf(peer, at);
+      if (!to || to.status === 'crashed' || to.status === 'gone' || to.cut.includes(node)) return false;
+      const from = this.stateOf(node, at);
+      if (from && (from.status === 'crashed' || from.cut.includes(peer))) return false;
+    }
+    return true;
+  }
+
+  /** A node's state as of entry `at` (the last it reported up to there), if it reported any. */
+  private stateOf(node: NodeId, at: number): NodeState | undefined {
+    const list = this.states.get(node);
+    if (!list) return undefined;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]! <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = list[lo - 1];
+    return i === undefined ? undefined : (this.entries[i]!.e as Extract<ClusterEvent, { k: 'state' }>).state;
   }
 
   /** The display time from which sends may be parked, while any may. */
@@ -232,7 +260,7 @@ export class Timeline {
       const index = a.open[a.openHead]!;
       const entry = this.entries[index]!;
       if (entry.match < 0 && !entry.lost) {
-        if (entry.e.t >= before || this.parked(entry)) break;
+        if (entry.e.t >= before || this.parked(index)) break;
         entry.lost = true;
         at(this.lostAt, entry.kind!).push(entry.d + LOST_FLIGHT_MS);
         this.lastLoss = Math.max(this.lastLoss, entry.d + LOST_FLIGHT_MS);

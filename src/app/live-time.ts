@@ -26,6 +26,10 @@ export const SLOW_TRANSIT_MS = 10;
 export const HELD_LISTED_MAX = 200;
 /** Messages that may wait for one node at once: beyond, what arrives is dropped, as a congested network drops it (a tab held for long by the view, and peers of other browsers still sending). */
 export const HELD_MAX = 5000;
+/** Bytes that may wait for one node at once (messages of anti-entropy and transfers run to megabytes). */
+export const HELD_BYTES_MAX = 64 * 1024 * 1024;
+/** The slowest rate time runs at before it is taken as stopped (a slower one would wait past what timers can). */
+export const RATE_MIN = 1 / 1000;
 /** The shortest wait between two lists of held messages posted to the view. */
 const POST_EVERY_MS = 50;
 
@@ -37,7 +41,11 @@ export class LiveTime {
   readonly clock: TeacherClock;
   private receiver: TransportReceiver | undefined;
   private held: Held[] = [];
-  private nextId = 1;
+  /** Held messages are numbered from a random start in each life of the tab, so that a step the view meant for an earlier life lets nothing through. */
+  private nextId = 1 + Math.floor(Math.random() * 2 ** 40);
+  private heldBytes = 0;
+  /** Whether a fault switch of this node blocks `peer` now (a crash, a cut-off): what waited from it is dropped, as the transport drops it. */
+  private blocks: (peer: NodeId) => boolean = () => false;
   private node: NodeId | undefined;
   private channel: BroadcastChannel | undefined;
   private lease: ReturnType<typeof setTimeout> | undefined;
@@ -73,9 +81,14 @@ export class LiveTime {
     };
   }
 
-  /** Listens for the view of this room, for the node that is now running. */
-  attach(node: NodeId): void {
+  /**
+   * Listens for the view of this room, for the node that is now running; `blocks` says whether a
+   * fault switch blocks a peer now (checked again when a message is let through: the teacher may
+   * have crashed the node, or cut it off, while the message waited).
+   */
+  attach(node: NodeId, blocks?: (peer: NodeId) => boolean): void {
     this.node = node;
+    if (blocks) this.blocks = blocks;
     const channel = new BroadcastChannel(channelName(this.room));
     this.channel = channel;
     channel.onmessage = (message) => {
@@ -90,8 +103,9 @@ export class LiveTime {
     return this.held.map(({ id, from, type, since }) => ({ id, from, type, since }));
   }
 
-  /** Time runs at `rate` (0 stops it) while the view keeps saying so. */
-  onTime(rate: number): void {
+  /** Time runs at `rate` (0 stops it; below RATE_MIN is stopped) while the view keeps saying so. */
+  onTime(asked: number): void {
+    const rate = asked < RATE_MIN ? 0 : Math.min(1, asked);
     clearTimeout(this.lease);
     this.watched = true;
     this.lease = setTimeout(() => {
@@ -112,10 +126,11 @@ export class LiveTime {
       this.receiver?.frame(from, bytes);
       return;
     }
-    if (this.held.length >= HELD_MAX) {
-      this.receiver?.dropped(from, 'refused', `${HELD_MAX} messages already wait for this node while the cluster view holds it`);
+    if (this.held.length >= HELD_MAX || this.heldBytes + bytes.length > HELD_BYTES_MAX) {
+      this.receiver?.dropped(from, 'refused', `${this.held.length} messages already wait for this node while the cluster view holds it`);
       return;
     }
+    this.heldBytes += bytes.length;
     const decoded = decodeMessage(bytes);
     this.held.push({ id: this.nextId++, from, type: decoded.ok ? decoded.message.t : 'unreadable', since: this.now(), bytes });
     this.schedule();
@@ -132,6 +147,9 @@ export class LiveTime {
   }
 
   private deliver(h: Held): void {
+    this.heldBytes -= h.bytes.length;
+    // Crashed or cut off meanwhile: lost, as the transport loses what arrives then (silently, as a network does).
+    if (this.blocks(h.from)) return;
     try {
       this.receiver?.frame(h.from, h.bytes);
     } catch (e) {
@@ -172,14 +190,18 @@ export class LiveTime {
         type: 'held',
         node: this.node,
         count: this.held.length,
-        held: this.waiting.slice(0, HELD_LISTED_MAX),
+        held: this.held.slice(0, HELD_LISTED_MAX).map(({ id, from, type, since }) => ({ id, from, type, since })),
       };
       this.channel.postMessage(envelope);
     }, wait);
   }
 
-  /** The tab is going away. */
+  /** The tab is going away: the view is told that nothing waits here any more. */
   close(): void {
+    if (this.watched && this.channel && this.node) {
+      const none: Envelope = { v: 1, type: 'held', node: this.node, count: 0, held: [] };
+      this.channel.postMessage(none);
+    }
     clearTimeout(this.lease);
     clearTimeout(this.due);
     clearTimeout(this.post);

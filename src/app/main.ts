@@ -44,7 +44,7 @@ try {
   const node = await started;
   const controller = mountApp(root, node, identity!);
   publisher!.attach(node);
-  time!.attach(node.id);
+  time!.attach(node.id, (peer) => node.faults.blocks(peer));
   addEventListener('pagehide', () => {
     time!.close();
     publisher!.close();

@@ -73,7 +73,8 @@ export class TeacherClock implements Clock {
   private arm(timer: Timer): void {
     timer.handle = undefined;
     if (this.rateNow === 0) return;
-    const wait = Math.max(0, (timer.due - this.now()) / this.rateNow);
+    // Timers wait at most 2^31 - 1 ms (a longer wait fires at once); a timer that fires early is armed again.
+    const wait = Math.min(2 ** 31 - 1, Math.max(0, (timer.due - this.now()) / this.rateNow));
     timer.handle = this.wall.setTimeout(() => {
       // Run only when due in this clock's time (a wall timer may fire a little early).
       if (!this.timers.has(timer)) return;

@@ -20,12 +20,10 @@ function harness() {
   const time = new LiveTime('room', () => Date.now());
   const got: string[] = [];
   const dropped: string[] = [];
-  time
-    .gate(inner)
-    .listen({
-      frame: (from, bytes) => got.push(`${from}:${bytes[bytes.length - 1]}`),
-      dropped: (_from, _reason, detail) => dropped.push(detail),
-    });
+  time.gate(inner).listen({
+    frame: (from, bytes) => got.push(`${from}:${bytes[bytes.length - 1]}`),
+    dropped: (_from, _reason, detail) => dropped.push(detail),
+  });
   // A ping with id n ends with the byte n (MessagePack's positive fixint).
   const arrive = (from: string, n: number) => deliverIn!.frame(from, encodeMessage({ t: 'ping', id: n }));
   return { time, got, dropped, arrive };

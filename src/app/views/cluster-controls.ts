@@ -10,6 +10,7 @@ import { kindOf } from '../cluster-events.js';
 import type { LiveHold } from '../cluster-hold.js';
 import type { ClusterPlayer } from '../cluster-player.js';
 import { SPEEDS } from '../cluster-player.js';
+import { preciseNow } from '../cluster-publisher.js';
 import type { Scene } from '../cluster-scene.js';
 import { fill, h } from '../dom.js';
 
@@ -27,7 +28,11 @@ export function clusterControls(
   const playing = () => (holding() ? hold!.state.running : player.state.playing);
   const play = () => (holding() ? hold!.play() : player.play());
   const pause = () => (holding() ? hold!.pause() : player.pause());
-  const step = () => (holding() ? hold!.step((type) => player.state.shown.has(kindOf(type))) : player.step());
+  const step = () => (holding() ? hold!.step() : player.step());
+  hold?.setShown((type) => player.state.shown.has(kindOf(type)));
+  player.store.subscribe((now, before) => {
+    if (now.shown !== before.shown) hold?.setShown((type) => player.state.shown.has(kindOf(type)));
+  });
   const playButton = h('button', {
     type: 'button',
     class: 'cv-play',
@@ -91,7 +96,7 @@ export function clusterControls(
         player.timeline.holdFrom();
       } else {
         player.setSpeed(hold!.state.rate);
-        player.timeline.holdEnds(Date.now());
+        player.timeline.holdEnds(preciseNow());
       }
       hold!.setOn(on);
       speed.value = String(on ? hold!.state.rate : player.state.speed);
