@@ -46,14 +46,13 @@ export function breakdown(trace: Trace, roundTripMs: number) {
   const segments: Record<string, number[]> = {
     'A-B before the local write': [],
     'B-C local IndexedDB write': [],
-    'A-D to the channel (the local write in flight since B, issue 9)': [],
+    'C-D after the local write, to the channel': [],
     'D-E to the replica': [],
     'E-F replica, before its write': [],
     'F-G replica IndexedDB write': [],
     'G-H replica, to the channel': [],
     'H-I back to the coordinator': [],
-    'C-I the local write committed before the reply (negative: after)': [],
-    'max(C, I)-J coordinator, to the put resolved': [],
+    'I-J coordinator, to the put resolved': [],
   };
   const stages: Record<string, number[]> = { indexedDb: [], channel: [], queueing: [], encodeAndValidate: [], nodeWork: [], total: [] };
   // Encoding and decoding (with validation) a write and its reply: each the median over every traced frame of its kind.
@@ -86,7 +85,7 @@ export function breakdown(trace: Trace, roundTripMs: number) {
     const B = local.t0;
     const C = local.t1;
     const { D, E, F, G, H, I } = best;
-    const v = [B - A, C - B, D - A, E - D, F - E, G - F, H - G, I - H, I - C, J - Math.max(C, I)];
+    const v = [B - A, C - B, D - C, E - D, F - E, G - F, H - G, I - H, J - I];
     Object.values(segments).forEach((list, k) => {
       list.push(v[k]!);
     });

@@ -12,7 +12,6 @@
  * its own browser context, so that it uses WebRTC, not BroadcastChannel), with the ratio ours/theirs.
  * Pass `--quick` for a smaller run.
  */
-import { writeFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { breakdown, type Trace } from './breakdown.js';
 import { openCluster, poll, startBench } from './cluster.js';
@@ -224,8 +223,6 @@ try {
   const bareLatency = await latency(bare.tabs[0]!);
   progress('put, without the page', { ...summary(bareLatency.put), failed: bareLatency.failed });
   const trace = await traced(bare.tabs);
-  // The raw marks, for a closer look at the stages: BENCH_TRACE_OUT=file.json.
-  if (process.env.BENCH_TRACE_OUT) writeFileSync(process.env.BENCH_TRACE_OUT, JSON.stringify(trace));
   progress('stages', breakdown(trace, floor.dataChannelRoundTripMs.p50));
   const bareSustained = progress('sustained, without the page', await sustained(bare.tabs));
   const bareVisible = await visible(bare.tabs);

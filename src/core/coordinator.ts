@@ -71,51 +71,29 @@ abstract class Coordinator<T> {
     return done;
   }
 
-  /** The target's reply to this request, or null when none came in time. */
-  protected reply(target: Target, onSlow: () => void): Promise<Message | null> {
-    return this.ctx.call(target.node, this.request(target), {
-      timeoutMs: this.ctx.config.requestTimeoutMs,
-      slowMs: this.ctx.config.replicaTimeoutMs,
-      onSlow,
-    });
-  }
-
-  /** Whether the request may answer once its quorum replied (a put also waits for its own replica's write). */
-  protected mayAnswer(): boolean {
-    return true;
-  }
-
   protected ask(target: Target): void {
     this.asked.add(target.node);
     this.outstanding++;
     let replaced = false;
-    void this.reply(target, () => {
-      replaced = true;
-      this.replace(target);
-    }).then((reply) => {
-      this.outstanding--;
-      if (reply) {
-        const ok = this.accept(target.node, reply);
-        this.ctx.emit({ type: 'op-reply', req: this.req, from: target.node, ok });
-        if (ok) this.answered.add(target.node);
-        else if (!replaced) this.replace(target);
-      }
-      this.check();
-    });
-  }
-
-  /** Work of the request's own that it waits for beside its replicas' replies (`settled` when done). */
-  protected pending(): { settled: () => void } {
-    this.outstanding++;
-    let once = false;
-    return {
-      settled: () => {
-        if (once) return;
-        once = true;
+    void this.ctx
+      .call(target.node, this.request(target), {
+        timeoutMs: this.ctx.config.requestTimeoutMs,
+        slowMs: this.ctx.config.replicaTimeoutMs,
+        onSlow: () => {
+          replaced = true;
+          this.replace(target);
+        },
+      })
+      .then((reply) => {
         this.outstanding--;
+        if (reply) {
+          const ok = this.accept(target.node, reply);
+          this.ctx.emit({ type: 'op-reply', req: this.req, from: target.node, ok });
+          if (ok) this.answered.add(target.node);
+          else if (!replaced) this.replace(target);
+        }
         this.check();
-      },
-    };
+      });
   }
 
   private replace(failed: Target): void {
@@ -134,11 +112,9 @@ abstract class Coordinator<T> {
 
   private check(): void {
     if (this.phase === 'waiting' && this.answered.size >= this.quorum) {
-      if (this.mayAnswer()) {
-        this.phase = 'answered';
-        this.ctx.emit({ type: 'op-done', req: this.req, ok: true, detail: `${this.answered.size} of ${this.asked.size} answered` });
-        this.settle.resolve(this.result());
-      }
+      this.phase = 'answered';
+      this.ctx.emit({ type: 'op-done', req: this.req, ok: true, detail: `${this.answered.size} of ${this.asked.size} answered` });
+      this.settle.resolve(this.result());
     } else if (this.phase === 'waiting' && this.outstanding === 0) {
       this.fail();
     }
@@ -146,33 +122,19 @@ abstract class Coordinator<T> {
   }
 
   private onDeadline(): void {
-    if (this.phase === 'waiting') this.fail(this.lateWork());
+    if (this.phase === 'waiting') this.fail();
     this.close();
   }
 
-  /** What the request still waited for of its own at its deadline, said in its error (or ''). */
-  protected lateWork(): string {
-    return '';
-  }
-
-  private fail(why = ''): void {
+  private fail(): void {
+    this.phase = 'failed';
     const q = this.op === 'get' ? 'R' : 'W';
     const what = this.op === 'get' ? 'replies' : 'write acknowledgements';
-    this.abort(
-      new DynamoError(
-        'quorum',
-        `${this.op} of "${this.key}" failed: ${this.answered.size} of ${this.quorum} required ${what} ` +
-          `(${q}=${this.quorum}) from ${this.asked.size} ${this.asked.size === 1 ? 'replica' : 'replicas'} asked within ${this.ctx.config.requestTimeoutMs} ms${why}`,
-      ),
-    );
-  }
-
-  /** Fails the request with `error`, unless it has answered already. */
-  protected abort(error: DynamoError): void {
-    if (this.phase !== 'waiting') return;
-    this.phase = 'failed';
-    this.ctx.emit({ type: 'op-done', req: this.req, ok: false, detail: error.message });
-    this.settle.reject(error);
+    const message =
+      `${this.op} of "${this.key}" failed: ${this.answered.size} of ${this.quorum} required ${what} ` +
+      `(${q}=${this.quorum}) from ${this.asked.size} ${this.asked.size === 1 ? 'replica' : 'replicas'} asked within ${this.ctx.config.requestTimeoutMs} ms`;
+    this.ctx.emit({ type: 'op-done', req: this.req, ok: false, detail: message });
+    this.settle.reject(new DynamoError('quorum', message));
   }
 
   private closed = false;
@@ -228,9 +190,6 @@ export class GetCoordinator extends Coordinator<ReadResult> {
 
 export class PutCoordinator extends Coordinator<WriteResult> {
   private written: Written | undefined;
-  /** This node's own write of the record: in flight, then committed (or it failed). */
-  private local: Promise<unknown> = Promise.resolve();
-  private committed = false;
 
   constructor(
     ctx: NodeContext,
@@ -245,19 +204,13 @@ export class PutCoordinator extends Coordinator<WriteResult> {
   }
 
   /**
-   * Makes the new version under the key's lock, then sends the whole record to the other replicas
-   * while this node's own write of it is still in flight: a replica that learns of this event learns
-   * of every sibling beside it. This node counts towards W only once its own write committed, and
-   * the put answers only then: if that write fails, the put fails, whatever the others answered.
-   * (A node that crashes before it committed comes back under a new actor, dot-source.ts.)
+   * Writes the new version locally (the coordinator is one of the top N), then sends the whole
+   * record to the others: a replica that learns of this event learns of every sibling beside it.
    */
   async run(): Promise<WriteResult> {
     const { ctx, key } = this;
-    let made!: () => void;
-    const ready = new Promise<void>((resolve) => (made = resolve));
-    const local = ctx.store.update(
-      key,
-      async (current) => {
+    await ctx.store
+      .update(key, async (current) => {
         // The event is taken under the key's lock: see dot-source.ts.
         const dot = await ctx.dots.mint();
         const written = ctx.causality.write(
@@ -284,52 +237,13 @@ export class PutCoordinator extends Coordinator<WriteResult> {
           );
         }
         this.written = written;
-        made();
         return written.record;
-      },
-      // Still under the key's lock: this actor's next event on the key would otherwise pass this one unseen.
-      () => ctx.dots.abandon(this.written!.version.dot),
-    );
-    const failure = (e: unknown): DynamoError =>
-      e instanceof DynamoError
-        ? e
-        : new DynamoError(
-            'storage',
-            `${this.op} of "${key}" failed: local storage refused the write: ${String(e)}` +
-              (this.written ? ` (other replicas may have stored it: a failed ${this.op} may have been applied at some of them)` : ''),
-          );
-    // Before the record exists (a refused write, no dot), nothing is sent.
-    await Promise.race([ready, local.catch((e: unknown) => Promise.reject(failure(e)))]);
-    this.local = local;
-    const own = this.pending();
-    void local.then(
-      () => {
-        this.committed = true;
-        own.settled();
-      },
-      (e: unknown) => {
-        this.abort(failure(e));
-        own.settled();
-      },
-    );
+      })
+      .catch((e: unknown) => {
+        if (e instanceof DynamoError) throw e;
+        throw new DynamoError('storage', `${this.op} of "${key}" failed: local storage refused the write: ${String(e)}`);
+      });
     return this.start(this.replicas.initial());
-  }
-
-  /** This node's own replica answers when its write committed; the others over the network. */
-  protected override reply(target: Target, onSlow: () => void): Promise<Message | null> {
-    if (target.node !== this.ctx.id) return super.reply(target, onSlow);
-    return this.local.then(
-      (): Message => ({ t: 'write-reply', id: 0 }),
-      () => null,
-    );
-  }
-
-  protected override mayAnswer(): boolean {
-    return this.committed;
-  }
-
-  protected override lateWork(): string {
-    return this.committed ? '' : " (this node's own write of it had not committed)";
   }
 
   /** The whole record, and the new event, which the replica acknowledges only if it holds it. */

@@ -10,15 +10,6 @@
  *   node deletes a record that still holds a live version of its actor (the key moved away), it
  *   retires the actor and takes a new epoch, so it never writes that key again under a name whose
  *   past it no longer holds.
- *
- * A put sends its event to the other replicas while its own replica's write is still in flight
- * (coordinator.ts, issue 9). A node that crashes then, or whose write fails, may have made an
- * event that others hold and its own replica does not. So an actor is never taken on after such a
- * gap: each life of the node takes a new epoch with its first event (stored with the counters it
- * reserves, which the first event of a life stores anyway), and so does the next event after a
- * local write of this actor failed (`abandon`). A life that makes no event takes no epoch. The
- * cost: each key written in a life gets one more entry in what its replicas have seen (README,
- * Benchmarks).
  */
 
 import type { Dot } from './causal-context.js';
@@ -52,8 +43,6 @@ export function newActor(id: NodeId, random: Random): string {
 export class DotSource {
   private next: number;
   private reserved: number;
-  /** The current actor may not make another event: a new epoch comes first (a new life, or a lost local write). */
-  private renew: boolean;
   /** Reservations and retirements, one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -63,25 +52,17 @@ export class DotSource {
     private readonly random: Random,
     private actorNow: string,
     reserved: number,
-    renew: boolean,
   ) {
     // Counters of the last run may have been used up to `reserved`: start past them.
     this.next = reserved + 1;
     this.reserved = reserved;
-    this.renew = renew;
   }
 
-  /**
-   * Restores the node's actor and counter from its metadata, or starts a new actor. Writes nothing.
-   * A restored actor is the last life's: it stays the node's name for what that life made (peers'
-   * claims about it are checked against it, admission.ts) until this life's first event, which
-   * takes a new epoch (the last life may have sent events its own replica never stored).
-   */
+  /** Restores the node's actor and counter from its metadata, or starts a new actor. Writes nothing. */
   static restore(id: NodeId, meta: ReadonlyMap<string, unknown>, storage: Storage, random: Random): DotSource {
     const saved = meta.get(META);
-    if (isPersisted(saved) && saved.actor.startsWith(`${id}~`))
-      return new DotSource(id, storage, random, saved.actor, saved.reserved, true);
-    return new DotSource(id, storage, random, newActor(id, random), 0, false);
+    if (isPersisted(saved) && saved.actor.startsWith(`${id}~`)) return new DotSource(id, storage, random, saved.actor, saved.reserved);
+    return new DotSource(id, storage, random, newActor(id, random), 0);
   }
 
   get actor(): string {
@@ -98,28 +79,12 @@ export class DotSource {
    * stored, or when the counter would pass COUNTER_MAX, beyond which peers refuse events.
    */
   mint(): Promise<Dot> {
-    if (!this.renew && this.next <= Math.min(this.reserved, COUNTER_MAX))
-      return Promise.resolve({ node: this.actorNow, counter: this.next++ });
+    if (this.next <= Math.min(this.reserved, COUNTER_MAX)) return Promise.resolve({ node: this.actorNow, counter: this.next++ });
     return this.run(async () => {
       if (this.next > COUNTER_MAX) throw new DynamoError('unavailable', `${this.id} has used up its event counters (${COUNTER_MAX})`);
-      const reserve = this.next > this.reserved ? Math.min(this.next + DOT_BLOCK - 1, COUNTER_MAX) : this.reserved;
-      if (this.renew) {
-        const actor = newActor(this.id, this.random);
-        await this.persist(actor, reserve);
-        this.actorNow = actor;
-        this.renew = false;
-      } else if (this.next > this.reserved) await this.persist(this.actorNow, reserve);
+      if (this.next > this.reserved) await this.persist(this.actorNow, Math.min(this.next + DOT_BLOCK - 1, COUNTER_MAX));
       return { node: this.actorNow, counter: this.next++ };
     });
-  }
-
-  /**
-   * Called when this node's own replica failed to store the event `dot`, which other replicas may
-   * hold: its actor makes no further event (the replica no longer holds all of them), and the next
-   * dot comes with a new epoch. Must be called before the key's lock is released.
-   */
-  abandon(dot: Dot): void {
-    if (dot.node === this.actorNow) this.renew = true;
   }
 
   /**
@@ -134,7 +99,6 @@ export class DotSource {
       const actor = newActor(this.id, this.random);
       await this.persist(actor, this.reserved);
       this.actorNow = actor;
-      this.renew = false;
     });
   }
 

@@ -98,27 +98,16 @@ export class ReplicaStore implements StoreView {
 
   /**
    * Replaces the key's record with `fn(current)`, durably. `fn` runs under the key's lock, so
-   * read-modify-write sequences on one key never interleave. Returns the record now held. When
-   * storage refuses the new record, `failed` runs before the lock is released (and the record
-   * held stays the one before).
+   * read-modify-write sequences on one key never interleave. Returns the record now held.
    */
-  update(
-    key: string,
-    fn: (current: KeyRecord | undefined) => KeyRecord | Promise<KeyRecord>,
-    failed?: (error: unknown) => void,
-  ): Promise<KeyRecord> {
+  update(key: string, fn: (current: KeyRecord | undefined) => KeyRecord | Promise<KeyRecord>): Promise<KeyRecord> {
     return this.locked(`r:${key}`, async () => {
       const current = this.get(key);
       const next = await fn(current);
       const digest = recordDigest(next);
       if (bytesEqual(digest, this.digest(key))) return current ?? next;
-      try {
-        if (isEmptyRecord(next)) await this.storage.deleteRecord(key);
-        else await this.storage.putRecord(next);
-      } catch (e) {
-        failed?.(e);
-        throw e;
-      }
+      if (isEmptyRecord(next)) await this.storage.deleteRecord(key);
+      else await this.storage.putRecord(next);
       this.hold(next, digest);
       return next;
     });

@@ -10,7 +10,7 @@ export const hintedHandoff: Lesson = {
   id: 'hinted-handoff',
   title: 'Sloppy quorum and hinted hand-off',
   summary: 'A replica is down: the write goes to the next node with a hint, handed back when the replica returns.',
-  seed: 2,
+  seed: 11,
   async run() {
     const s = await Script.start(this.seed, ['n1', 'n2', 'n3', 'n4', 'n5']);
     const { key, list } = keyOf(s.sim, 'cart:', 'n1');
