@@ -57,14 +57,28 @@ export class Reaper {
     );
     if (!replies.every((r) => r?.t === 'reap-check-reply' && r.ok)) return;
     if (!bytesEqual(ctx.store.digest(key), digest)) return;
-    await this.apply(marker);
+    if (!(await this.apply(marker))) return;
     for (const o of others) ctx.send(o, { t: 'reap', record: marker });
     ctx.emit({ type: 'reaped', key });
   }
 
-  /** Merging the marker (the tombstones' knowledge, without them) drops the tombstones and keeps the rest. */
-  private apply(marker: KeyRecord): Promise<unknown> {
-    return this.ctx.store.update(marker.key, (current) => this.ctx.causality.merge(marker.key, current, marker));
+  /**
+   * Merging the marker (the tombstones' knowledge, without them) drops the tombstones. Checked again
+   * under the key's lock: a write that was being stored while the reap was agreed (a concurrent put,
+   * its disk write in flight) has changed the record, and the marker would drop tombstones that
+   * version never saw; the record is then left as it is. True when the marker was applied.
+   */
+  private async apply(marker: KeyRecord): Promise<boolean> {
+    const want = recordDigest(marker);
+    let applied = false;
+    await this.ctx.store.update(marker.key, (current) => {
+      if (!current || !isReapable(current) || !bytesEqual(recordDigest(reapRecord(current)), want)) {
+        return current ?? { key: marker.key, versions: [], seen: [] };
+      }
+      applied = true;
+      return this.ctx.causality.merge(marker.key, current, marker);
+    });
+    return applied;
   }
 
   onCheck(from: NodeId, m: MessageOf<'reap-check'>): void {
@@ -80,7 +94,7 @@ export class Reaper {
     return this.agreed.get(`${from}\n${marker.key}`, this.ctx.clock.now()) === digestHex(recordDigest(marker));
   }
 
-  onReap(m: MessageOf<'reap'>): Promise<unknown> {
+  onReap(m: MessageOf<'reap'>): Promise<boolean> {
     return this.apply(m.record);
   }
 }
