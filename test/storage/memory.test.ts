@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../src/storage/memory.js';
+import { MemoryDisk, MemoryStorage } from '../../src/storage/memory.js';
 import { runStorageConformance } from './conformance.js';
 
 runStorageConformance('memory', {
@@ -44,5 +44,27 @@ describe('memory storage metadata', () => {
 
   it('refuses what cannot be cloned, as structuredClone does', async () => {
     await expect(new MemoryStorage().putMeta('bad', { f: () => 1 })).rejects.toThrow();
+  });
+});
+
+describe('a slow disk (the simulator’s setDiskLatency)', () => {
+  it('a write lands only when its time is over, and one in flight when the node crashes is lost', async () => {
+    const disk = new MemoryDisk();
+    const finish: (() => void)[] = [];
+    disk.latency = () => new Promise<void>((resolve) => finish.push(resolve));
+    const record = { key: 'k', versions: [], seen: [{ node: 'a~1', counter: 1, time: 0 }] };
+    const first = new MemoryStorage(disk);
+    const landed = first.putRecord(record);
+    expect(disk.records.has('k')).toBe(false);
+    for (const f of finish.splice(0)) f();
+    await landed;
+    expect(disk.records.get('k')).toEqual(record);
+    // In flight at the crash: refused, and the disk keeps what it had.
+    const lost = first.putRecord({ ...record, seen: [{ node: 'a~1', counter: 2, time: 0 }] });
+    first.close();
+    for (const f of finish.splice(0)) f();
+    await expect(lost).rejects.toThrow();
+    const restarted = new MemoryStorage(disk);
+    expect((await restarted.load()).records).toEqual([record]);
   });
 });
