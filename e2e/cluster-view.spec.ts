@@ -148,10 +148,31 @@ test('live tabs held: time stops in the tabs, a put waits without timing out, ea
   const result = await putting;
   expect(result.clock.length).toBeGreaterThan(0);
 
+  // A view the browser throttles (hidden for minutes) says nothing for seconds: its Web Lock keeps
+  // the hold, so a put started now still waits.
+  await view.evaluate(() => {
+    const post = BroadcastChannel.prototype.postMessage;
+    (window as unknown as { unblock: () => void }).unblock = () => {
+      BroadcastChannel.prototype.postMessage = post;
+    };
+    BroadcastChannel.prototype.postMessage = function (this: BroadcastChannel, m: unknown) {
+      if ((m as { type?: string } | null)?.type === 'time') return;
+      post.call(this, m);
+    };
+  });
+  let second = false;
+  const another = put(a, 'held-cart-2', 'jam').finally(() => {
+    second = true;
+  });
+  await view.waitForTimeout(4000);
+  expect(second).toBe(false);
+  await view.evaluate(() => (window as unknown as { unblock: () => void }).unblock());
+
   // Time runs again (at 1/10), then the hold ends: what waited arrives, and every replica has the value.
   await view.getByRole('button', { name: 'Play' }).click();
   await expect(view.getByTestId('cluster-held')).toHaveText('no message waiting in the tabs', { timeout: 10_000 });
   await view.getByLabel("Hold the tabs' messages").uncheck();
+  await another;
   expect((await get(pages[2]!, 'held-cart')).values).toEqual(['tea']);
 });
 

@@ -11,6 +11,7 @@ import { createStore } from 'zustand/vanilla';
 import type { NodeId } from '../core/ports.js';
 import { channelName, type Envelope, type HeldFrame, parseEnvelope } from './cluster-events.js';
 import { WATCH_EVERY_MS } from './cluster-publisher.js';
+import { holdLock } from './live-time.js';
 
 /** A tab whose list of held messages is older than this is taken as gone (closed, or no longer held). */
 const TAB_STALE_MS = 3000;
@@ -36,9 +37,11 @@ export class LiveHold {
   /** Which message types the view shows: a step lets through, and the label names, only those. */
   private shown: (type: string) => boolean = () => true;
   private stepping: ReturnType<typeof setTimeout> | undefined;
+  /** Releases the Web Lock held while holding (the tabs keep the hold while it is held, whatever the timers). */
+  private unlock: (() => void) | undefined;
 
   constructor(
-    room: string,
+    private readonly room: string,
     private readonly now: () => number = Date.now,
   ) {
     this.channel = new BroadcastChannel(channelName(room));
@@ -53,6 +56,20 @@ export class LiveHold {
     this.timer = setInterval(() => this.tell(), WATCH_EVERY_MS);
   }
 
+  /** Holds the room's hold lock until the hold ends or the page goes (where the browser has Web Locks). */
+  private lock(): void {
+    const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
+    if (!locks) return;
+    const held = new Promise<void>((resolve) => {
+      this.unlock = resolve;
+    });
+    locks
+      .request(holdLock(this.room), { mode: 'shared' }, () => held)
+      .catch((e: unknown) => {
+        console.warn('cluster view: the hold lock could not be taken; the tabs rely on its messages alone', e);
+      });
+  }
+
   get state(): HoldState {
     return this.store.getState();
   }
@@ -61,7 +78,12 @@ export class LiveHold {
   setOn(on: boolean): void {
     if (on === this.state.on) return;
     this.store.setState({ on });
-    if (!on) this.tabs.clear();
+    if (on) this.lock();
+    else {
+      this.unlock?.();
+      this.unlock = undefined;
+      this.tabs.clear();
+    }
     this.tell(true);
     this.summarize();
   }

@@ -18,7 +18,22 @@ import { decodeMessage } from '../core/protocol.js';
 import { channelName, type Envelope, type HeldFrame, parseEnvelope } from './cluster-events.js';
 import { preciseNow } from './cluster-publisher.js';
 
-/** A tab runs in real time again when the view has not said how time runs for this long. */
+/** The Web Lock a cluster view holds while it holds the tabs of `room` (released with its page). */
+export const holdLock = (room: string) => `dynamo-hold:${room}`;
+
+/** Whether a cluster view holds the lock of `room`'s hold now (false where the browser has no Web Locks). */
+async function viewHolds(room: string): Promise<boolean> {
+  const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
+  if (!locks) return false;
+  try {
+    const { held } = await locks.query();
+    return (held ?? []).some((l) => l.name === holdLock(room));
+  } catch {
+    return false;
+  }
+}
+
+/** A tab runs in real time again when the view has not said how time runs for this long (and holds no lock). */
 export const TIME_LEASE_MS = 2000;
 /** A message's transit in the node's own time while the view slows the tabs. */
 export const SLOW_TRANSIT_MS = 10;
@@ -108,12 +123,25 @@ export class LiveTime {
     const rate = asked < RATE_MIN ? 0 : Math.min(1, asked);
     clearTimeout(this.lease);
     this.watched = true;
-    this.lease = setTimeout(() => {
-      this.watched = false;
-      this.setRate(1);
-    }, TIME_LEASE_MS);
+    this.armLease();
     this.setRate(rate);
     this.schedulePost();
+  }
+
+  /**
+   * Ends the hold when the view has said nothing for TIME_LEASE_MS, unless it still holds its lock
+   * (holdLock): a view whose page is hidden is throttled by the browser (its timers run once a
+   * minute after a few minutes), but the lock goes only with the page or with the hold.
+   */
+  private armLease(): void {
+    clearTimeout(this.lease);
+    this.lease = setTimeout(() => {
+      void viewHolds(this.room).then((holds) => {
+        if (holds) return this.armLease();
+        this.watched = false;
+        this.setRate(1);
+      });
+    }, TIME_LEASE_MS);
   }
 
   private setRate(rate: number): void {

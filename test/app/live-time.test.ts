@@ -4,7 +4,7 @@
  * transit at the rate; the view gone, the tab runs in real time again and hands on what waited.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HELD_MAX, LiveTime, SLOW_TRANSIT_MS, TIME_LEASE_MS } from '../../src/app/live-time.js';
+import { HELD_MAX, holdLock, LiveTime, SLOW_TRANSIT_MS, TIME_LEASE_MS } from '../../src/app/live-time.js';
 import type { Transport, TransportReceiver } from '../../src/core/ports.js';
 import { encodeMessage } from '../../src/core/protocol.js';
 
@@ -43,7 +43,7 @@ describe('a tab held by the cluster view', () => {
     expect(got).toEqual(['a:1']);
   });
 
-  it('stopped, keeps what arrives in order and lets through exactly the one stepped', () => {
+  it('stopped, keeps what arrives in order and lets through exactly the one stepped', async () => {
     const { time, got, arrive } = harness();
     time.onTime(0);
     arrive('a', 1);
@@ -62,9 +62,34 @@ describe('a tab held by the cluster view', () => {
     expect(got).toEqual(['b:2']);
     expect(time.clock.rate).toBe(0);
     // The view is gone (nothing said for the lease): real time again, and what waited goes on in order.
-    vi.advanceTimersByTime(1);
+    await vi.advanceTimersByTimeAsync(1);
     expect(got).toEqual(['b:2', 'a:1', 'a:3']);
     expect(time.clock.rate).toBe(1);
+  });
+
+  it('stays held without the view’s word while the view holds its lock (a hidden, throttled view), and not after', async () => {
+    const { time, got, arrive } = harness();
+    let locked = true;
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    Object.defineProperty(globalThis, 'navigator', {
+      configurable: true,
+      value: { locks: { query: async () => ({ held: locked ? [{ name: holdLock('room') }] : [] }) } },
+    });
+    try {
+      time.onTime(0);
+      arrive('a', 1);
+      await vi.advanceTimersByTimeAsync(3 * TIME_LEASE_MS);
+      expect(time.clock.rate).toBe(0);
+      expect(got).toEqual([]);
+      locked = false;
+      await vi.advanceTimersByTimeAsync(TIME_LEASE_MS);
+      expect(time.clock.rate).toBe(1);
+      expect(got).toEqual(['a:1']);
+    } finally {
+      if (saved) Object.defineProperty(globalThis, 'navigator', saved);
+      else delete (globalThis as { navigator?: unknown }).navigator;
+      time.close();
+    }
   });
 
   it('keeps at most HELD_MAX waiting, and says so of what it drops', () => {
