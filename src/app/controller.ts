@@ -12,6 +12,7 @@ import type { NodeId } from '../core/ports.js';
 import { type ClassCommand, cutFrom, follow, type Taken } from '../net/class-faults.js';
 import { listNodeDatabases } from '../storage/indexeddb.js';
 import { addItem, type Cart, decodeCart, EMPTY_CART, encodeCart, isCart, mergeCarts, removeItem } from './cart.js';
+import { type FollowedPartition, followAction } from './class-follow.js';
 import { FrameBatch, nextFrame, type Schedule } from './frame-batch.js';
 import { logEvent } from './log.js';
 import { shownStatus } from './member-status.js';
@@ -69,7 +70,7 @@ export class Controller {
   /** The other tabs of this room in this browser (their faults come over the BroadcastChannel). */
   private readonly tabsHere = new Set<NodeId>();
   /** The partition this tab follows from a member on another machine, and who sent it. */
-  private classPartition: { by: NodeId; groups: readonly (readonly NodeId[])[] } | null = null;
+  private classPartition: FollowedPartition | null = null;
   /** Whether this node was crashed when its switches last changed: a change is told to the room. */
   private wasCrashed = false;
   /** The node's events since the last frame, each with when it happened: the page handles them once a frame, off the request path. */
@@ -238,50 +239,38 @@ export class Controller {
    * saying (closed, or without channels) ends here.
    */
   private onClassCommand(from: NodeId, command: ClassCommand, how: Taken): void {
-    if (this.tabsHere.has(from)) return;
-    if (command.op === 'crashed' || command.op === 'recovered') {
-      this.report(from, command.op === 'crashed' ? 'crashed' : null);
-      return;
-    }
+    const state = {
+      self: this.bn.id,
+      following: this.store.getState().followClass,
+      tabsHere: this.tabsHere,
+      followed: this.classPartition,
+    };
     const name = (id: NodeId) => this.names.current.nameOf(id);
-    const following = this.store.getState().followClass;
-    const { faults } = this.bn;
-    if (how === 'expired') {
-      const ended = this.classPartition;
-      if (!ended || ended.by !== from) return;
-      this.classPartition = null;
-      faults.reconnect(cutFrom(ended.groups, this.bn.id));
-      this.store.setState({ partition: null });
-      this.addLog(
-        `${name(from)}'s partition ended here`,
-        { text: `${name(from)} stopped saying it is in force (its tab closed, or it has no channel left)`, tone: 'warn' },
-        [from],
-      );
-      return;
+    const action = followAction(state, from, command, how, name, (groups) => groupsText(groups, name));
+    switch (action.kind) {
+      case 'nothing':
+        return;
+      case 'report':
+        this.report(action.node, action.crashed ? 'crashed' : null);
+        return;
+      case 'partition':
+        this.classPartition = action.followed;
+        this.applyPartition(action.followed.groups);
+        break;
+      case 'heal':
+        follow(this.bn.faults, this.bn.id, { op: 'heal' });
+        this.classPartition = null;
+        this.store.setState({ partition: null });
+        break;
+      case 'end':
+        this.classPartition = null;
+        this.bn.faults.reconnect(cutFrom(action.ended.groups, this.bn.id));
+        this.store.setState({ partition: null });
+        break;
+      case 'log':
+        break;
     }
-    if (how === 'repeat') {
-      if (following && command.op === 'partition' && command.groups.some((g) => g.includes(this.bn.id))) {
-        this.classPartition = { by: from, groups: command.groups };
-        this.applyPartition(command.groups);
-      }
-      return;
-    }
-    const what = command.op === 'heal' ? 'a heal of every fault' : `a partition: ${groupsText(command.groups, name)}`;
-    let line: LogLine;
-    if (!following) line = { text: `not followed: Follow the class's faults is off in this browser`, tone: 'warn' };
-    else if (command.op === 'heal') {
-      follow(faults, this.bn.id, command);
-      this.classPartition = null;
-      this.store.setState({ partition: null });
-      line = { text: `followed (Follow the class's faults is on)`, tone: 'warn' };
-    } else if (!command.groups.some((g) => g.includes(this.bn.id))) {
-      line = { text: 'nothing to follow: this node is in none of the groups (it joined after they were chosen)', tone: 'warn' };
-    } else {
-      this.classPartition = { by: from, groups: command.groups };
-      this.applyPartition(command.groups);
-      line = { text: `followed (Follow the class's faults is on)`, tone: 'warn' };
-    }
-    this.addLog(`${name(from)} asked the class for ${what}`, line, [from]);
+    if (action.log) this.addLog(action.log.title, action.log.line, [from]);
   }
 
   /** Sends a class command to the whole room; a failure is said in the log. */
