@@ -252,6 +252,10 @@ test('simulator: scrubbing back shows an earlier state, playing forward reaches 
   // Play forward, ten times faster than real time: it stops at the end, on the same state.
   await page.getByLabel('Speed').selectOption({ label: '×10' });
   await page.getByRole('button', { name: 'Play' }).click();
+  // The button reads "Play" again only after a redraw: wait for the timeline's end first.
+  await expect
+    .poll(() => timeline.evaluate((el: HTMLInputElement) => Number(el.value) >= Number(el.max) - 0.01), { timeout: 20_000 })
+    .toBe(true);
   await expect(page.getByRole('button', { name: 'Play' })).toBeVisible({ timeout: 20_000 });
   await drawn(page);
   expect(await stateShown(page)).toEqual(final);
