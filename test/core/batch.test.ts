@@ -1,0 +1,104 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { recordBytes, recordPieces } from '../../src/core/batch.js';
+import { EMPTY_CONTEXT, knows } from '../../src/core/causal-context.js';
+import { bytesEqual } from '../../src/core/merkle.js';
+import { type KeyRecord, knowledge, mergeRecords, recordDigest, writeVersion } from '../../src/core/version.js';
+
+type Op =
+  | { kind: 'write'; at: number; context: 'own' | 'none' | 'other'; other: number; size: number; gap: number }
+  | { kind: 'merge'; from: number; into: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    kind: fc.constant('write' as const),
+    at: fc.nat(4),
+    context: fc.constantFrom('own' as const, 'none' as const, 'other' as const),
+    other: fc.nat(4),
+    size: fc.nat(300),
+    gap: fc.nat(3),
+  }),
+  fc.record({ kind: fc.constant('merge' as const), from: fc.nat(4), into: fc.nat(4) }),
+);
+
+/** Five replicas, each writing through an actor of its own, with blind writes, stale contexts and merges between them. */
+function replicasAfter(ops: Op[]): (KeyRecord | undefined)[] {
+  const replicas: (KeyRecord | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
+  const counters = [0, 0, 0, 0, 0];
+  for (const op of ops) {
+    if (op.kind === 'merge') {
+      replicas[op.into] = mergeRecords('k', replicas[op.into], replicas[op.from]);
+      continue;
+    }
+    counters[op.at]! += 1 + op.gap;
+    const context =
+      op.context === 'own' ? knowledge(replicas[op.at]) : op.context === 'other' ? knowledge(replicas[op.other]) : EMPTY_CONTEXT;
+    const value = new Uint8Array(op.size).fill(op.at);
+    const dot = { node: `r${op.at}~0`, counter: counters[op.at]! };
+    replicas[op.at] = writeVersion('k', replicas[op.at], context, { value, deleted: false }, dot, counters[op.at]!, 10).record;
+  }
+  return replicas;
+}
+
+const same = (a: KeyRecord | undefined, b: KeyRecord | undefined) => bytesEqual(recordDigest(a), recordDigest(b));
+const dots = (r: KeyRecord | undefined) => new Set((r?.versions ?? []).map((v) => `${v.dot.node}:${v.dot.counter}`));
+
+describe('a record too large for one message, in pieces', () => {
+  it('a record that fits is its own only piece', () => {
+    const [r] = replicasAfter([{ kind: 'write', at: 0, context: 'none', other: 0, size: 10, gap: 0 }]);
+    expect(recordPieces(r!)).toEqual([r]);
+  });
+
+  it('pieces merged in any order, into any replica, give what the whole record gives; some of them give less, never wrong', () => {
+    fc.assert(
+      fc.property(
+        fc.array(opArb, { minLength: 1, maxLength: 40 }),
+        fc.nat(4),
+        fc.nat(4),
+        fc.integer({ min: 200, max: 1500 }),
+        fc.nat(),
+        (ops, a, b, max, seed) => {
+          const replicas = replicasAfter(ops);
+          const record = replicas[a];
+          if (!record) return;
+          const receiver = replicas[b];
+          const pieces = recordPieces(record, max);
+          // Each piece fits, unless it is one actor's alone; each knows the events of its own versions.
+          for (const piece of pieces) {
+            const actors = new Set([...piece.versions.map((v) => v.dot.node), ...piece.seen.map((e) => e.node)]);
+            if (actors.size > 1) expect(recordBytes(piece)).toBeLessThanOrEqual(max);
+            for (const v of piece.versions) expect(knows(knowledge(piece), v.dot)).toBe(true);
+          }
+          if (recordBytes(record) <= max) expect(pieces).toEqual([record]);
+          // In a shuffled order (the network's), into nothing and into another replica.
+          const order = pieces.map((p, i) => ({ p, k: (i * 7919 + seed) % 104729 })).sort((x, y) => x.k - y.k);
+          const whole = mergeRecords('k', receiver, record);
+          let alone: KeyRecord | undefined;
+          let into = receiver;
+          for (const { p } of order) {
+            alone = mergeRecords('k', alone, p);
+            into = mergeRecords('k', into, p);
+            // Part way: every version the whole merge keeps that the receiver held is still held.
+            const held = dots(into);
+            for (const d of dots(whole)) if (dots(receiver).has(d)) expect(held.has(d)).toBe(true);
+            for (const d of held) expect(dots(receiver).has(d) || dots(record).has(d)).toBe(true);
+          }
+          expect(same(alone, record)).toBe(true);
+          expect(same(into, whole)).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('splits a record of two sides of a partition between its actors', () => {
+    const big = (at: number, gap = 0): Op => ({ kind: 'write', at, context: 'none', other: 0, size: 1000, gap });
+    const replicas = replicasAfter([big(0), big(0), big(1), big(1), { kind: 'merge', from: 1, into: 0 }]);
+    const pieces = recordPieces(replicas[0]!, 2500);
+    expect(pieces.map((p) => p.versions.map((v) => v.dot.node))).toEqual([
+      ['r0~0', 'r0~0'],
+      ['r1~0', 'r1~0'],
+    ]);
+    expect(same(mergeRecords('k', pieces[0], pieces[1]), replicas[0])).toBe(true);
+  });
+});
