@@ -15,7 +15,7 @@
  * that sender, merged there.
  */
 
-import { batches, chunks, wireRecord } from './batch.js';
+import { batches, chunks, recordPieces, wireRecord } from './batch.js';
 import { preferLinked } from './gossip.js';
 import { Grants } from './grants.js';
 import { keyPosition } from './hash.js';
@@ -284,7 +284,10 @@ export class AntiEntropy {
   private provenPush(peer: NodeId, salt: number, depth: number, push: readonly Placed[], proof: ReadonlyMap<number, Uint32Array>): void {
     // `proof` holds this node's sums of every bucket compared; each batch carries those of its records.
     const bucketOfKey = new Map(push.map((p) => [p.entry.key, bucketOf(p.ph, depth)]));
-    const records = push.flatMap((p) => this.held(p.entry.key));
+    const records = this.fitting(
+      peer,
+      push.flatMap((p) => this.held(p.entry.key)),
+    );
     const now = this.ctx.clock.now();
     for (const batch of batches(records)) {
       const buckets = [...new Set(batch.map((r) => bucketOfKey.get(r.key)!))];
@@ -406,6 +409,20 @@ export class AntiEntropy {
   }
 
   private push(to: NodeId, records: KeyRecord[]): void {
-    for (const batch of batches(records)) this.ctx.send(to, { t: 'ae-push', records: batch });
+    for (const batch of batches(this.fitting(to, records))) this.ctx.send(to, { t: 'ae-push', records: batch });
+  }
+
+  /**
+   * The records that fit in a message, to push. One too large (a key whose siblings from both
+   * sides of a partition together pass the limit) goes to the peer, a replica of the key, as
+   * repair writes of its pieces (batch.ts, recordPieces), which merge there to the whole.
+   */
+  private fitting(to: NodeId, records: KeyRecord[]): KeyRecord[] {
+    return records.filter((record) => {
+      const pieces = recordPieces(record);
+      if (pieces.length === 1) return true;
+      for (const piece of pieces) this.ctx.send(to, { t: 'write', id: 0, record: piece });
+      return false;
+    });
   }
 }

@@ -5,7 +5,7 @@
  * every replica answered or the deadline passed; a get then repairs stale replicas (read repair).
  */
 import { actorFix } from './actor-fix.js';
-import { recordBytes } from './batch.js';
+import { changedActors, recordBytes, recordPieces, restrictRecord } from './batch.js';
 import type { CausalContext } from './causal-context.js';
 import { encodeContext } from './context.js';
 import { DynamoError } from './errors.js';
@@ -23,6 +23,8 @@ export interface ReadResult {
   readonly record: KeyRecord | undefined;
   readonly versions: readonly Version[];
   readonly context: string;
+  /** A replica's record was too large for one message and only part of it was read (batch.ts, recordPieces). */
+  readonly partial: boolean;
 }
 
 export interface WriteResult {
@@ -149,6 +151,7 @@ abstract class Coordinator<T> {
 export class GetCoordinator extends Coordinator<ReadResult> {
   private readonly replies = new Map<NodeId, { record: KeyRecord | undefined; hinted: boolean }>();
   private merged: KeyRecord | undefined;
+  private partial = false;
 
   constructor(ctx: NodeContext, key: string, r: number, req: string) {
     super(ctx, 'get', key, r, req);
@@ -166,16 +169,17 @@ export class GetCoordinator extends Coordinator<ReadResult> {
     if (reply.t !== 'read-reply') return false;
     const record = reply.record ?? undefined;
     this.replies.set(from, { record, hinted: reply.hinted });
+    if (reply.partial) this.partial = true;
     this.merged = this.ctx.causality.merge(this.key, this.merged, record);
     return true;
   }
 
   protected result(): ReadResult {
     const record = this.merged;
-    return { record, versions: record?.versions ?? [], context: encodeContext(this.key, knowledge(record)) };
+    return { record, versions: record?.versions ?? [], context: encodeContext(this.key, knowledge(record)), partial: this.partial };
   }
 
-  /** Read repair: every owner that answered with less than the merged result is sent the result. */
+  /** Read repair: every owner that answered with less than the merged result is sent the result (in pieces, if it is too large for one message). */
   protected override finish(): void {
     const merged = this.merged;
     if (!merged || isEmptyRecord(merged)) return;
@@ -183,13 +187,15 @@ export class GetCoordinator extends Coordinator<ReadResult> {
     for (const [node, reply] of this.replies) {
       if (reply.hinted || bytesEqual(recordDigest(reply.record), digest)) continue;
       this.ctx.emit({ type: 'repair', key: this.key, to: node });
-      this.ctx.send(node, { t: 'write', id: 0, record: merged });
+      for (const piece of recordPieces(merged)) this.ctx.send(node, { t: 'write', id: 0, record: piece });
     }
   }
 }
 
 export class PutCoordinator extends Coordinator<WriteResult> {
   private written: Written | undefined;
+  /** What the replicas are sent: the whole new record, or the part of it this write changed. */
+  private sent: KeyRecord | undefined;
 
   constructor(
     ctx: NodeContext,
@@ -206,6 +212,12 @@ export class PutCoordinator extends Coordinator<WriteResult> {
   /**
    * Writes the new version locally (the coordinator is one of the top N), then sends the whole
    * record to the others: a replica that learns of this event learns of every sibling beside it.
+   * A record grown past one message by merges (siblings from several sides of a partition, each
+   * within the limit) is sent as the part this write changed: the actors whose versions or
+   * knowledge it changed, the new event's and those of every version it supersedes (batch.ts,
+   * restrictRecord). A replica that merges it holds the new version and drops what it superseded,
+   * and keeps the rest as it was. A put is refused only if it adds siblings past SIBLINGS_MAX or
+   * what it sends does not fit: one that reconciles what a partial read returned always can.
    */
   async run(): Promise<WriteResult> {
     const { ctx, key } = this;
@@ -221,22 +233,26 @@ export class PutCoordinator extends Coordinator<WriteResult> {
           dot,
           ctx.clock.now(),
         );
-        const bytes = recordBytes(written.record);
-        if (written.record.versions.length > SIBLINGS_MAX) {
+        const siblings = written.record.versions.length;
+        if (siblings > SIBLINGS_MAX && siblings > (current?.versions.length ?? 0)) {
           throw new DynamoError(
             'invalid',
-            `${this.op} of "${key}" refused: the key would have ${written.record.versions.length} siblings, over the limit of ${SIBLINGS_MAX}; ` +
+            `${this.op} of "${key}" refused: the key would have ${siblings} siblings, over the limit of ${SIBLINGS_MAX}; ` +
               'read it and write back one reconciled version',
           );
         }
+        const whole = recordBytes(written.record) <= RECORD_BYTES_MAX;
+        const sent = whole ? written.record : restrictRecord(written.record, changedActors(current, written.record));
+        const bytes = recordBytes(sent);
         if (bytes > RECORD_BYTES_MAX) {
           throw new DynamoError(
             'invalid',
-            `${this.op} of "${key}" refused: with its ${written.record.versions.length} siblings the key would take ${bytes} bytes, ` +
+            `${this.op} of "${key}" refused: with its ${sent.versions.length} siblings ${whole ? 'the key' : 'what it changes'} would take ${bytes} bytes, ` +
               `over the limit of ${RECORD_BYTES_MAX}; read it and write back one reconciled version`,
           );
         }
         this.written = written;
+        this.sent = sent;
         return written.record;
       })
       .catch((e: unknown) => {
@@ -246,10 +262,10 @@ export class PutCoordinator extends Coordinator<WriteResult> {
     return this.start(this.replicas.initial());
   }
 
-  /** The whole record, and the new event, which the replica acknowledges only if it holds it. */
+  /** The whole record (or the part of it this write changed), and the new event, which the replica acknowledges only if it holds it. */
   protected request(target: Target): Request {
-    const { record, version } = this.written!;
-    const dot = version.dot;
+    const record = this.sent!;
+    const dot = this.written!.version.dot;
     return target.hint && target.node !== this.ctx.id ? { t: 'write', record, hint: target.hint, dot } : { t: 'write', record, dot };
   }
 

@@ -5,7 +5,7 @@
  * in the meantime. Hints for a node that is gone for good, or that is no longer one of the key's
  * replicas (it would refuse them, admission.ts), go to the key's current owners instead.
  */
-import { wireRecord } from './batch.js';
+import { recordPieces, wireRecord } from './batch.js';
 import { isTerminal } from './membership.js';
 import type { NodeContext } from './node-context.js';
 import { type HintRecord, hintKey, type NodeId } from './ports.js';
@@ -56,13 +56,20 @@ export class HintedHandoff {
     if (to) this.deliver(id, hint, to);
   }
 
+  /** Hands the hint over, in pieces if it is too large for one message (batch.ts, recordPieces): deleted once every piece is acknowledged. */
   private deliver(id: string, hint: HintRecord, to: NodeId): void {
     this.inFlight.add(id);
     const digest = recordDigest(hint);
-    void this.ctx
-      .call(to, { t: 'handoff', record: wireRecord(hint) }, { timeoutMs: this.ctx.config.requestTimeoutMs })
-      .then(async (reply) => {
-        if (reply?.t !== 'handoff-ack') return;
+    const handOver = async (): Promise<boolean> => {
+      for (const piece of recordPieces(wireRecord(hint))) {
+        const reply = await this.ctx.call(to, { t: 'handoff', record: piece }, { timeoutMs: this.ctx.config.requestTimeoutMs });
+        if (reply?.t !== 'handoff-ack') return false;
+      }
+      return true;
+    };
+    void handOver()
+      .then(async (acknowledged) => {
+        if (!acknowledged) return;
         if (await this.ctx.store.removeHintIf(hint.target, hint.key, digest)) {
           this.ctx.emit({ type: 'hint-delivered', key: hint.key, target: to });
         }

@@ -106,7 +106,8 @@ export const MessageSchema = v.variant('t', [
     record: v.nullable(RecordSchema),
     hints: v.pipe(v.array(v.object({ target: NodeId, record: RecordSchema })), v.maxLength(LIST_MAX), v.readonly()),
   }),
-  m('read-reply', { id: RequestId, record: v.nullable(RecordSchema), hinted: v.boolean() }),
+  // `partial`: the replica's record is too large for one message; `record` is the part of it that fits (batch.ts, recordPieces).
+  m('read-reply', { id: RequestId, record: v.nullable(RecordSchema), hinted: v.boolean(), partial: v.optional(v.literal(true)) }),
   // `dot`: the event a coordinator's put made, which the replica checks it holds before it acknowledges.
   m('write', { id: RequestId, record: RecordSchema, hint: v.optional(NodeId), dot: v.optional(DotSchema) }),
   // `known`: a replica that does not hold the put's event says how far it knows of that actor on the key.

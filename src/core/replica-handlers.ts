@@ -2,7 +2,7 @@
  * A node's answers as a replica: reads (hints included), writes (into its store, or as a hint for
  * another node), hand-offs of hints, and inspection of what it holds for the key inspector.
  */
-import { wireRecord } from './batch.js';
+import { recordPieces, wireRecord } from './batch.js';
 import { type Dot, sameDot } from './causal-context.js';
 import { liveMembers } from './membership.js';
 import type { NodeContext } from './node-context.js';
@@ -21,12 +21,18 @@ export interface ReplicaView {
 export class ReplicaHandlers {
   constructor(private readonly ctx: NodeContext) {}
 
-  /** A replica answers a read with what it holds, including versions it holds as hints. */
+  /**
+   * A replica answers a read with what it holds, including versions it holds as hints. A record
+   * too large for one message is answered with its first piece, said to be partial: a context
+   * read from it names only what it holds, so a write with it supersedes nothing unseen.
+   */
   onRead(from: NodeId, m: MessageOf<'read'>): void {
     let record: KeyRecord | undefined = this.ctx.store.get(m.key);
     const hints = this.ctx.store.hintsFor(m.key);
     for (const hint of hints) record = this.ctx.causality.merge(m.key, record, wireRecord(hint));
-    this.ctx.send(from, { t: 'read-reply', id: m.id, record: record ? wireRecord(record) : null, hinted: hints.length > 0 });
+    const pieces = record ? recordPieces(wireRecord(record)) : [];
+    const partial = pieces.length > 1 ? { partial: true as const } : {};
+    this.ctx.send(from, { t: 'read-reply', id: m.id, record: pieces[0] ?? null, hinted: hints.length > 0, ...partial });
   }
 
   /**

@@ -4,7 +4,7 @@
  * owns; the data follows; the receiver acknowledges what it stored. A node deletes a key it no
  * longer owns only after every current owner acknowledged exactly the record it still holds.
  */
-import { batches, wireRecord } from './batch.js';
+import { batches, recordPieces, wireRecord } from './batch.js';
 import { keyPosition } from './hash.js';
 import { BATCH_RECORDS_MAX } from './limits.js';
 import { bytesEqual, concatHashes, HASH_BYTES } from './merkle.js';
@@ -115,9 +115,15 @@ export class OwnershipTransfer {
       for (const key of keys) this.want(to, key);
       return;
     }
+    // A record too large for one message goes in pieces (batch.ts, recordPieces): its key counts as
+    // received once every piece is acknowledged, with the whole record's digest.
+    const pieces = new Map<string, { whole: Uint8Array; left: Set<string> }>();
     const records = reply.keys.flatMap((key) => {
       const record = ctx.store.get(key);
-      return record ? [wireRecord(record)] : [];
+      if (!record) return [];
+      const parts = recordPieces(wireRecord(record));
+      if (parts.length > 1) pieces.set(key, { whole: ctx.store.digest(key), left: new Set(parts.map((p) => digestHex(recordDigest(p)))) });
+      return parts;
     });
     for (const batch of batches(records)) {
       const ack = await ctx.call(to, { t: 'transfer-data', records: batch }, { timeoutMs });
@@ -126,7 +132,12 @@ export class OwnershipTransfer {
         continue;
       }
       ack.keys.forEach((key, i) => {
-        const digest = ack.digests.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+        let digest = ack.digests.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+        const split = pieces.get(key);
+        if (split) {
+          if (!split.left.delete(digestHex(digest)) || split.left.size > 0) return;
+          digest = split.whole;
+        }
         if (!bytesEqual(digest, ctx.store.digest(key))) return; // changed since: offered again next tick
         ctx.emit({ type: 'transfer', key, to });
         if (ctx.preferenceList(key).includes(ctx.id)) return;

@@ -98,7 +98,11 @@ async function route(hn: HeadlessNode, req: IncomingMessage, res: ServerResponse
     case 'GET': {
       const r = optionalInt(url, 'r');
       const read = await node.get(key, r === undefined ? {} : { r });
-      return reply(res, 200, { context: read.context, versions: read.versions.map(versionView) });
+      return reply(res, 200, {
+        context: read.context,
+        versions: read.versions.map(versionView),
+        ...(read.partial ? { partial: true } : {}),
+      });
     }
     case 'PUT': {
       const w = optionalInt(url, 'w');
