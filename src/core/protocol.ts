@@ -105,6 +105,7 @@ export const MessageSchema = v.variant('t', [
     id: RequestId,
     record: v.nullable(RecordSchema),
     hints: v.pipe(v.array(v.object({ target: NodeId, record: RecordSchema })), v.maxLength(LIST_MAX), v.readonly()),
+    partial: v.optional(v.literal(true)),
   }),
   // `partial`: the replica's record is too large for one message; `record` is the part of it that fits (batch.ts, recordPieces).
   m('read-reply', { id: RequestId, record: v.nullable(RecordSchema), hinted: v.boolean(), partial: v.optional(v.literal(true)) }),

@@ -2,8 +2,9 @@
  * A node's answers as a replica: reads (hints included), writes (into its store, or as a hint for
  * another node), hand-offs of hints, and inspection of what it holds for the key inspector.
  */
-import { recordPieces, wireRecord } from './batch.js';
+import { recordBytes, recordPieces, wireRecord } from './batch.js';
 import { type Dot, sameDot } from './causal-context.js';
+import { RECORD_BYTES_MAX } from './limits.js';
 import { liveMembers } from './membership.js';
 import type { NodeContext } from './node-context.js';
 import type { NodeId } from './ports.js';
@@ -16,6 +17,8 @@ export interface ReplicaView {
   readonly answered: boolean;
   readonly record?: KeyRecord;
   readonly hints: readonly { target: NodeId; record: KeyRecord }[];
+  /** What the node holds was too large for one message: `record` and `hints` show part of it. */
+  readonly partial?: boolean;
 }
 
 export class ReplicaHandlers {
@@ -89,10 +92,32 @@ export class ReplicaHandlers {
     }
   }
 
+  /**
+   * What this node holds for the key inspector. A record or hint too large for one message is
+   * shown by its first piece, and hints that no longer fit beside the rest are left out; the
+   * reply then says it is partial.
+   */
   onInspect(from: NodeId, m: MessageOf<'inspect'>): void {
-    const record = this.ctx.store.get(m.key);
-    const hints = this.ctx.store.hintsFor(m.key).map((h) => ({ target: h.target, record: wireRecord(h) }));
-    this.ctx.send(from, { t: 'inspect-reply', id: m.id, record: record ? wireRecord(record) : null, hints });
+    const stored = this.ctx.store.get(m.key);
+    let partial = false;
+    const first = (record: KeyRecord): KeyRecord => {
+      const pieces = recordPieces(wireRecord(record));
+      if (pieces.length > 1) partial = true;
+      return pieces[0]!;
+    };
+    const record = stored ? first(stored) : null;
+    let bytes = record ? recordBytes(record) : 0;
+    const hints: { target: NodeId; record: KeyRecord }[] = [];
+    for (const hint of this.ctx.store.hintsFor(m.key)) {
+      const piece = first(hint);
+      bytes += recordBytes(piece);
+      if (bytes > RECORD_BYTES_MAX) {
+        partial = true;
+        break;
+      }
+      hints.push({ target: hint.target, record: piece });
+    }
+    this.ctx.send(from, { t: 'inspect-reply', id: m.id, record, hints, ...(partial ? { partial: true as const } : {}) });
   }
 
   /** Asks every live member what it holds for a key (not a quorum read; repairs nothing). */
@@ -102,7 +127,13 @@ export class ReplicaHandlers {
       liveMembers(ctx.members()).map(async (node): Promise<ReplicaView> => {
         const reply = await ctx.call(node, { t: 'inspect', key }, { timeoutMs: ctx.config.requestTimeoutMs });
         if (reply?.t !== 'inspect-reply') return { node, answered: false, hints: [] };
-        return { node, answered: true, ...(reply.record ? { record: reply.record } : {}), hints: reply.hints };
+        return {
+          node,
+          answered: true,
+          ...(reply.record ? { record: reply.record } : {}),
+          hints: reply.hints,
+          ...(reply.partial ? { partial: true } : {}),
+        };
       }),
     );
   }

@@ -53,6 +53,12 @@ describe('a key larger than one message after a partition', () => {
     expect((await sim.settle()).converged, `seed ${sim.seed}: converged`).toBe(true);
     for (const node of replicasOf(sim, KEY)) expect(marks(sim, node), `at ${node}`).toEqual(acked);
     expectNoViolations(sim);
+    // The key inspector hears from every node, the replicas saying they showed only part.
+    const asked = sim.node(sim.nodes[0]!)!.inspect(KEY);
+    await sim.run(3000);
+    const views = await asked;
+    expect(views.every((v) => v.answered)).toBe(true);
+    for (const view of views) expect(view.partial ?? false, view.node).toBe(replicasOf(sim, KEY).includes(view.node));
 
     // A read gets what fits and says it is partial; a write with its context supersedes only what it read.
     const client = sim.client(sim.nodes[0]!);

@@ -99,6 +99,7 @@ export function inspectorView(c: Controller): HTMLElement {
                                   r.record.versions.length === 0 ? 'tombstones reaped; has seen ' : 'has seen ',
                                   h('code', {}, namedContext(knowledge(r.record), names)),
                                 ),
+                                r.partial ? h('div', { class: 'warn' }, 'and more: too large for one message, only part is shown') : '',
                               ],
                       ),
                       h(
