@@ -603,11 +603,6 @@ export class Controller {
         })),
         context: read.context,
         busy: false,
-        ...(read.partial
-          ? {
-              note: 'Some versions were left out: a replica holds more of this key than fits in one message. Reconcile these, then read again for the rest.',
-            }
-          : {}),
       });
       if (this.store.getState().selection?.key === name) void this.inspect(read.context);
     } catch (e) {

@@ -15,7 +15,7 @@ export interface DynamoAutomation {
   readonly id: NodeId;
   readonly room: string;
   readonly ready: Promise<void>;
-  get(key: string, options?: GetOptions): Promise<{ versions: Version[]; context: string; partial?: true }>;
+  get(key: string, options?: GetOptions): Promise<{ versions: Version[]; context: string }>;
   put(key: string, value: Uint8Array, context?: string, options?: PutOptions): Promise<WriteResult>;
   delete(key: string, context: string, options?: PutOptions): Promise<WriteResult>;
   members(): MemberState[];

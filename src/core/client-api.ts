@@ -27,13 +27,12 @@ export class ClientApi {
     return `${this.ctx.id}#${this.nextReq++}`;
   }
 
-  /** `partial`: a replica's record of the key was too large for one message, and some of its siblings were not read. */
-  async get(key: string, options: GetOptions = {}): Promise<{ versions: Version[]; context: string; partial?: true }> {
+  async get(key: string, options: GetOptions = {}): Promise<{ versions: Version[]; context: string }> {
     checkKey(key);
     const r = quorum('r', options.r, this.ctx.config.r, this.ctx.config.n);
     this.checkServing();
     const result = await new GetCoordinator(this.ctx, key, r, this.req()).run();
-    return { versions: [...result.versions], context: result.context, ...(result.partial ? { partial: true as const } : {}) };
+    return { versions: [...result.versions], context: result.context };
   }
 
   put(key: string, value: Uint8Array, context?: string, options: PutOptions = {}): Promise<WriteResult> {

@@ -5,14 +5,14 @@
  * every replica answered or the deadline passed; a get then repairs stale replicas (read repair).
  */
 import { actorFix } from './actor-fix.js';
-import { changedActors, recordBytes, recordPieces, restrictRecord } from './batch.js';
+import { recordBytes, recordPieces } from './batch.js';
 import type { CausalContext } from './causal-context.js';
 import { encodeContext } from './context.js';
 import { DynamoError } from './errors.js';
 import type { Op } from './events.js';
 import { RECORD_BYTES_MAX, SIBLINGS_MAX } from './limits.js';
 import { bytesEqual } from './merkle.js';
-import type { NodeContext, Request } from './node-context.js';
+import type { CallOptions, NodeContext, Request } from './node-context.js';
 import type { NodeId } from './ports.js';
 import type { Message } from './protocol.js';
 import { ReplicaSet, type Target } from './replica-set.js';
@@ -23,8 +23,6 @@ export interface ReadResult {
   readonly record: KeyRecord | undefined;
   readonly versions: readonly Version[];
   readonly context: string;
-  /** A replica's record was too large for one message and only part of it was read (batch.ts, recordPieces). */
-  readonly partial: boolean;
 }
 
 export interface WriteResult {
@@ -37,6 +35,9 @@ export interface WriteResult {
 }
 
 type Phase = 'waiting' | 'answered' | 'failed';
+
+/** The most pieces a get takes of one replica's record (batch.ts, recordPieces): 64 of up to 4 MiB each. */
+const PIECES_MAX = 64;
 
 abstract class Coordinator<T> {
   protected phase: Phase = 'waiting';
@@ -73,29 +74,33 @@ abstract class Coordinator<T> {
     return done;
   }
 
+  /** One replica's answer to the request: one call, unless a subclass needs more (a get of a record in pieces). */
+  protected exchange(target: Target, options: CallOptions): Promise<Message | null> {
+    return this.ctx.call(target.node, this.request(target), options);
+  }
+
   protected ask(target: Target): void {
     this.asked.add(target.node);
     this.outstanding++;
     let replaced = false;
-    void this.ctx
-      .call(target.node, this.request(target), {
-        timeoutMs: this.ctx.config.requestTimeoutMs,
-        slowMs: this.ctx.config.replicaTimeoutMs,
-        onSlow: () => {
-          replaced = true;
-          this.replace(target);
-        },
-      })
-      .then((reply) => {
-        this.outstanding--;
-        if (reply) {
-          const ok = this.accept(target.node, reply);
-          this.ctx.emit({ type: 'op-reply', req: this.req, from: target.node, ok });
-          if (ok) this.answered.add(target.node);
-          else if (!replaced) this.replace(target);
-        }
-        this.check();
-      });
+    void this.exchange(target, {
+      timeoutMs: this.ctx.config.requestTimeoutMs,
+      slowMs: this.ctx.config.replicaTimeoutMs,
+      onSlow: () => {
+        if (replaced) return;
+        replaced = true;
+        this.replace(target);
+      },
+    }).then((reply) => {
+      this.outstanding--;
+      if (reply) {
+        const ok = this.accept(target.node, reply);
+        this.ctx.emit({ type: 'op-reply', req: this.req, from: target.node, ok });
+        if (ok) this.answered.add(target.node);
+        else if (!replaced) this.replace(target);
+      }
+      this.check();
+    });
   }
 
   private replace(failed: Target): void {
@@ -151,7 +156,6 @@ abstract class Coordinator<T> {
 export class GetCoordinator extends Coordinator<ReadResult> {
   private readonly replies = new Map<NodeId, { record: KeyRecord | undefined; hinted: boolean }>();
   private merged: KeyRecord | undefined;
-  private partial = false;
 
   constructor(ctx: NodeContext, key: string, r: number, req: string) {
     super(ctx, 'get', key, r, req);
@@ -165,18 +169,43 @@ export class GetCoordinator extends Coordinator<ReadResult> {
     return { t: 'read', key: this.key };
   }
 
+  /**
+   * A replica whose record is too large for one message answers with its first piece and how
+   * many there are: the others are asked for in turn and merged, and the replica counts only once
+   * it gave them all (so a read's result and context hold everything it held).
+   */
+  protected override async exchange(target: Target, options: CallOptions): Promise<Message | null> {
+    const first = await this.ctx.call(target.node, this.request(), options);
+    if (first?.t !== 'read-reply' || first.pieces === undefined) return first;
+    if (first.pieces > PIECES_MAX) {
+      this.ctx.report(
+        `reading "${this.key}" from ${target.node}`,
+        new Error(`its record comes in ${first.pieces} pieces, over ${PIECES_MAX}`),
+      );
+      return null;
+    }
+    let record = first.record ?? undefined;
+    let hinted = first.hinted;
+    for (let piece = 1; piece < first.pieces; piece++) {
+      const next = await this.ctx.call(target.node, { t: 'read', key: this.key, piece }, options);
+      if (next?.t !== 'read-reply') return null;
+      record = this.ctx.causality.merge(this.key, record, next.record ?? undefined);
+      hinted ||= next.hinted;
+    }
+    return { t: 'read-reply', id: first.id, record: record ?? null, hinted };
+  }
+
   protected accept(from: NodeId, reply: Message): boolean {
     if (reply.t !== 'read-reply') return false;
     const record = reply.record ?? undefined;
     this.replies.set(from, { record, hinted: reply.hinted });
-    if (reply.partial) this.partial = true;
     this.merged = this.ctx.causality.merge(this.key, this.merged, record);
     return true;
   }
 
   protected result(): ReadResult {
     const record = this.merged;
-    return { record, versions: record?.versions ?? [], context: encodeContext(this.key, knowledge(record)), partial: this.partial };
+    return { record, versions: record?.versions ?? [], context: encodeContext(this.key, knowledge(record)) };
   }
 
   /** Read repair: every owner that answered with less than the merged result is sent the result (in pieces, if it is too large for one message). */
@@ -194,8 +223,6 @@ export class GetCoordinator extends Coordinator<ReadResult> {
 
 export class PutCoordinator extends Coordinator<WriteResult> {
   private written: Written | undefined;
-  /** What the replicas are sent: the whole new record, or the part of it this write changed. */
-  private sent: KeyRecord | undefined;
 
   constructor(
     ctx: NodeContext,
@@ -212,12 +239,9 @@ export class PutCoordinator extends Coordinator<WriteResult> {
   /**
    * Writes the new version locally (the coordinator is one of the top N), then sends the whole
    * record to the others: a replica that learns of this event learns of every sibling beside it.
-   * A record grown past one message by merges (siblings from several sides of a partition, each
-   * within the limit) is sent as the part this write changed: the actors whose versions or
-   * knowledge it changed, the new event's and those of every version it supersedes (batch.ts,
-   * restrictRecord). A replica that merges it holds the new version and drops what it superseded,
-   * and keeps the rest as it was. A put is refused only if it adds siblings past SIBLINGS_MAX or
-   * what it sends does not fit: one that reconciles what a partial read returned always can.
+   * A put is refused if its record would not fit in one message, or if it adds siblings past
+   * SIBLINGS_MAX (a key may hold more after merges of several sides of a partition: a put that
+   * does not add to them, one that reconciles them, still goes through).
    */
   async run(): Promise<WriteResult> {
     const { ctx, key } = this;
@@ -241,18 +265,15 @@ export class PutCoordinator extends Coordinator<WriteResult> {
               'read it and write back one reconciled version',
           );
         }
-        const whole = recordBytes(written.record) <= RECORD_BYTES_MAX;
-        const sent = whole ? written.record : restrictRecord(written.record, changedActors(current, written.record));
-        const bytes = recordBytes(sent);
+        const bytes = recordBytes(written.record);
         if (bytes > RECORD_BYTES_MAX) {
           throw new DynamoError(
             'invalid',
-            `${this.op} of "${key}" refused: with its ${sent.versions.length} siblings ${whole ? 'the key' : 'what it changes'} would take ${bytes} bytes, ` +
+            `${this.op} of "${key}" refused: with its ${siblings} siblings the key would take ${bytes} bytes, ` +
               `over the limit of ${RECORD_BYTES_MAX}; read it and write back one reconciled version`,
           );
         }
         this.written = written;
-        this.sent = sent;
         return written.record;
       })
       .catch((e: unknown) => {
@@ -262,10 +283,10 @@ export class PutCoordinator extends Coordinator<WriteResult> {
     return this.start(this.replicas.initial());
   }
 
-  /** The whole record (or the part of it this write changed), and the new event, which the replica acknowledges only if it holds it. */
+  /** The whole record, and the new event, which the replica acknowledges only if it holds it. */
   protected request(target: Target): Request {
-    const record = this.sent!;
-    const dot = this.written!.version.dot;
+    const { record, version } = this.written!;
+    const dot = version.dot;
     return target.hint && target.node !== this.ctx.id ? { t: 'write', record, hint: target.hint, dot } : { t: 'write', record, dot };
   }
 

@@ -187,7 +187,7 @@ export class DynamoNode {
   // ---- the client API (Dynamo 4.1) ----
 
   /** All causally concurrent versions of `key`, and the context to write back with. */
-  get(key: string, options: GetOptions = {}): Promise<{ versions: Version[]; context: string; partial?: true }> {
+  get(key: string, options: GetOptions = {}): Promise<{ versions: Version[]; context: string }> {
     return this.client.get(key, options);
   }
 

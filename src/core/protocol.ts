@@ -99,7 +99,8 @@ export const MessageSchema = v.variant('t', [
   }),
   m('ping', { id: RequestId }),
   m('pong', { id: RequestId }),
-  m('read', { id: RequestId, key: Key }),
+  // `piece`: of a record too large for one message, which piece (batch.ts, recordPieces); the first when absent.
+  m('read', { id: RequestId, key: Key, piece: v.optional(Count) }),
   m('inspect', { id: RequestId, key: Key }),
   m('inspect-reply', {
     id: RequestId,
@@ -107,8 +108,8 @@ export const MessageSchema = v.variant('t', [
     hints: v.pipe(v.array(v.object({ target: NodeId, record: RecordSchema })), v.maxLength(LIST_MAX), v.readonly()),
     partial: v.optional(v.literal(true)),
   }),
-  // `partial`: the replica's record is too large for one message; `record` is the part of it that fits (batch.ts, recordPieces).
-  m('read-reply', { id: RequestId, record: v.nullable(RecordSchema), hinted: v.boolean(), partial: v.optional(v.literal(true)) }),
+  // `pieces`: the replica's record is too large for one message; `record` is the piece asked for, of this many.
+  m('read-reply', { id: RequestId, record: v.nullable(RecordSchema), hinted: v.boolean(), pieces: v.optional(Count) }),
   // `dot`: the event a coordinator's put made, which the replica checks it holds before it acknowledges.
   m('write', { id: RequestId, record: RecordSchema, hint: v.optional(NodeId), dot: v.optional(DotSchema) }),
   // `known`: a replica that does not hold the put's event says how far it knows of that actor on the key.

@@ -26,16 +26,18 @@ export class ReplicaHandlers {
 
   /**
    * A replica answers a read with what it holds, including versions it holds as hints. A record
-   * too large for one message is answered with its first piece, said to be partial: a context
-   * read from it names only what it holds, so a write with it supersedes nothing unseen.
+   * too large for one message is answered piece by piece (batch.ts, recordPieces): the piece asked
+   * for, and how many there are, and the coordinator asks for the others. Each piece is part of
+   * what the replica held when asked, so pieces of a record that changed in between still merge
+   * to no more than it holds.
    */
   onRead(from: NodeId, m: MessageOf<'read'>): void {
     let record: KeyRecord | undefined = this.ctx.store.get(m.key);
     const hints = this.ctx.store.hintsFor(m.key);
     for (const hint of hints) record = this.ctx.causality.merge(m.key, record, wireRecord(hint));
     const pieces = record ? recordPieces(wireRecord(record)) : [];
-    const partial = pieces.length > 1 ? { partial: true as const } : {};
-    this.ctx.send(from, { t: 'read-reply', id: m.id, record: pieces[0] ?? null, hinted: hints.length > 0, ...partial });
+    const more = pieces.length > 1 ? { pieces: pieces.length } : {};
+    this.ctx.send(from, { t: 'read-reply', id: m.id, record: pieces[m.piece ?? 0] ?? null, hinted: hints.length > 0, ...more });
   }
 
   /**

@@ -98,11 +98,7 @@ async function route(hn: HeadlessNode, req: IncomingMessage, res: ServerResponse
     case 'GET': {
       const r = optionalInt(url, 'r');
       const read = await node.get(key, r === undefined ? {} : { r });
-      return reply(res, 200, {
-        context: read.context,
-        versions: read.versions.map(versionView),
-        ...(read.partial ? { partial: true } : {}),
-      });
+      return reply(res, 200, { context: read.context, versions: read.versions.map(versionView) });
     }
     case 'PUT': {
       const w = optionalInt(url, 'w');

@@ -46,7 +46,7 @@ export interface SimulationOptions {
 }
 
 export interface Client {
-  get(key: string, options?: GetOptions): Promise<{ versions: Version[]; context: string; partial?: true }>;
+  get(key: string, options?: GetOptions): Promise<{ versions: Version[]; context: string }>;
   put(key: string, value: Uint8Array, context?: string, options?: PutOptions): Promise<WriteResult>;
   delete(key: string, context: string, options?: DeleteOptions): Promise<WriteResult>;
 }

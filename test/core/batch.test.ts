@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { recordBytes, recordPieces } from '../../src/core/batch.js';
 import { EMPTY_CONTEXT, knows } from '../../src/core/causal-context.js';
 import { bytesEqual } from '../../src/core/merkle.js';
-import { type KeyRecord, knowledge, mergeRecords, recordDigest, writeVersion } from '../../src/core/version.js';
+import { mergePlain } from '../../src/core/plain-clocks.js';
+import { type KeyRecord, knowledge, mergeRecords, recordDigest, type Version, writeVersion } from '../../src/core/version.js';
 
 type Op =
   | { kind: 'write'; at: number; context: 'own' | 'none' | 'other'; other: number; size: number; gap: number }
@@ -63,11 +64,26 @@ describe('a record too large for one message, in pieces', () => {
           if (!record) return;
           const receiver = replicas[b];
           const pieces = recordPieces(record, max);
-          // Each piece fits, unless it is one actor's alone; each knows the events of its own versions.
+          // Each piece fits, unless it holds one actor's versions alone; each holds some version and knows its own versions' events.
           for (const piece of pieces) {
-            const actors = new Set([...piece.versions.map((v) => v.dot.node), ...piece.seen.map((e) => e.node)]);
+            const actors = new Set(piece.versions.map((v) => v.dot.node));
             if (actors.size > 1) expect(recordBytes(piece)).toBeLessThanOrEqual(max);
+            if (pieces.length > 1) expect(piece.versions.length).toBeGreaterThan(0);
             for (const v of piece.versions) expect(knows(knowledge(piece), v.dot)).toBe(true);
+          }
+          // Any one piece already drops what the whole record superseded, except a version of an actor
+          // the whole still holds a version of at a lower counter (that actor's own piece drops it).
+          const lowest = new Map<string, number>();
+          for (const v of record.versions) lowest.set(v.dot.node, Math.min(lowest.get(v.dot.node) ?? Infinity, v.dot.counter));
+          for (const piece of pieces) {
+            const held = dots(mergeRecords('k', receiver, piece));
+            for (const v of receiver?.versions ?? []) {
+              const d = `${v.dot.node}:${v.dot.counter}`;
+              const superseded = knows(knowledge(record), v.dot) && !dots(record).has(d);
+              const own = piece.versions.some((p) => p.dot.node === v.dot.node);
+              const band = !own && (lowest.get(v.dot.node) ?? Infinity) < v.dot.counter;
+              if (superseded && !band) expect(held.has(d), `${d} superseded`).toBe(false);
+            }
           }
           if (recordBytes(record) <= max) expect(pieces).toEqual([record]);
           // In a shuffled order (the network's), into nothing and into another replica.
@@ -89,6 +105,29 @@ describe('a record too large for one message, in pieces', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('under the paper’s plain clocks too, no piece is without versions (one would act as a reap marker)', () => {
+    const e = (node: string, counter: number) => ({ node, counter, time: counter });
+    const ver = (node: string, counter: number, clock: { node: string; counter: number; time: number }[], size: number): Version => ({
+      value: new Uint8Array(size).fill(1),
+      deleted: false,
+      dot: { node, counter },
+      clock,
+    });
+    // y1 (A) had seen B's 5th event, y2 (E) D's 1st; B and D hold no version here (a hostile review's case).
+    const whole: KeyRecord = {
+      key: 'k',
+      versions: [ver('A', 1, [e('A', 1), e('B', 5)], 1000), ver('E', 1, [e('D', 1), e('E', 1)], 1000)],
+      seen: [e('A', 1), e('B', 5), e('D', 1), e('E', 1)],
+    };
+    // u, B's 2nd event, written after reading D's 1st: concurrent with both.
+    const receiver: KeyRecord = { key: 'k', versions: [ver('B', 2, [e('B', 2), e('D', 1)], 10)], seen: [e('B', 2), e('D', 1)] };
+    const pieces = recordPieces(whole, 1300);
+    expect(pieces.length).toBeGreaterThan(1);
+    let into: KeyRecord | undefined = receiver;
+    for (const p of pieces) into = mergePlain('k', into, p);
+    expect(into!.versions.map((v) => v.dot.node).sort()).toEqual(['A', 'B', 'E']);
   });
 
   it('splits a record of two sides of a partition between its actors', () => {
