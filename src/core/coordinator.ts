@@ -38,6 +38,8 @@ type Phase = 'waiting' | 'answered' | 'failed';
 
 /** The most pieces a get takes of one replica's record (batch.ts, recordPieces): 64 of up to 4 MiB each. */
 const PIECES_MAX = 64;
+/** How many times a get reads a replica's record in pieces again when it changed meanwhile. */
+const READS_MAX = 3;
 
 abstract class Coordinator<T> {
   protected phase: Phase = 'waiting';
@@ -155,6 +157,8 @@ abstract class Coordinator<T> {
 
 export class GetCoordinator extends Coordinator<ReadResult> {
   private readonly replies = new Map<NodeId, { record: KeyRecord | undefined; hinted: boolean }>();
+  /** Replicas that answered without giving their whole record (exchange). */
+  private readonly incomplete = new Set<NodeId>();
   private merged: KeyRecord | undefined;
 
   constructor(ctx: NodeContext, key: string, r: number, req: string) {
@@ -170,33 +174,50 @@ export class GetCoordinator extends Coordinator<ReadResult> {
   }
 
   /**
-   * A replica whose record is too large for one message answers with its first piece and how
-   * many there are: the others are asked for in turn and merged, and the replica counts only once
-   * it gave them all (so a read's result and context hold everything it held).
+   * A replica whose record is too large for one message answers with its first piece, how many
+   * there are and the whole record's digest: the others are asked for in turn and merged, and the
+   * replica counts only once it gave them all, each said to be of the same record (so a read's
+   * result and context hold exactly what the replica held at one moment). A record that changed
+   * between pieces is read again from its first, at most READS_MAX times; a replica that never
+   * gives a whole record, or answers out of bounds, is not counted and a fallback is asked.
    */
   protected override async exchange(target: Target, options: CallOptions): Promise<Message | null> {
-    const first = await this.ctx.call(target.node, this.request(), options);
-    if (first?.t !== 'read-reply' || first.pieces === undefined) return first;
-    if (first.pieces > PIECES_MAX) {
-      this.ctx.report(
-        `reading "${this.key}" from ${target.node}`,
-        new Error(`its record comes in ${first.pieces} pieces, over ${PIECES_MAX}`),
-      );
-      return null;
+    let first: Message | null = null;
+    for (let attempt = 0; attempt < READS_MAX; attempt++) {
+      first = await this.ctx.call(target.node, this.request(), options);
+      if (first?.t !== 'read-reply' || first.pieces === undefined) return first;
+      const { pieces, digest } = first;
+      if (pieces > PIECES_MAX || !digest) {
+        this.unread(target, `its record comes in ${pieces} pieces${digest ? `, over ${PIECES_MAX}` : ' without a digest'}`);
+        return first;
+      }
+      let record = first.record ?? undefined;
+      let hinted = first.hinted;
+      let piece = 1;
+      for (; piece < pieces; piece++) {
+        const next = await this.ctx.call(target.node, { t: 'read', key: this.key, piece }, options);
+        if (next?.t !== 'read-reply' || (next.record && next.record.key !== this.key)) {
+          this.unread(target, `piece ${piece} of ${pieces} did not come`);
+          return first;
+        }
+        if (next.pieces !== pieces || !next.digest || !bytesEqual(next.digest, digest)) break; // changed meanwhile: again
+        record = this.ctx.causality.merge(this.key, record, next.record ?? undefined);
+        hinted ||= next.hinted;
+      }
+      if (piece === pieces) return { t: 'read-reply', id: first.id, record: record ?? null, hinted };
     }
-    let record = first.record ?? undefined;
-    let hinted = first.hinted;
-    for (let piece = 1; piece < first.pieces; piece++) {
-      const next = await this.ctx.call(target.node, { t: 'read', key: this.key, piece }, options);
-      if (next?.t !== 'read-reply') return null;
-      record = this.ctx.causality.merge(this.key, record, next.record ?? undefined);
-      hinted ||= next.hinted;
-    }
-    return { t: 'read-reply', id: first.id, record: record ?? null, hinted };
+    if (first) this.unread(target, `its record changed while it was read in pieces, ${READS_MAX} times`);
+    return first;
+  }
+
+  /** A replica that did not give its whole record: said why, and not counted (accept), so a fallback is asked. */
+  private unread(target: Target, why: string): void {
+    this.incomplete.add(target.node);
+    this.ctx.report(`reading "${this.key}" from ${target.node}`, new Error(why));
   }
 
   protected accept(from: NodeId, reply: Message): boolean {
-    if (reply.t !== 'read-reply') return false;
+    if (reply.t !== 'read-reply' || this.incomplete.has(from)) return false;
     const record = reply.record ?? undefined;
     this.replies.set(from, { record, hinted: reply.hinted });
     this.merged = this.ctx.causality.merge(this.key, this.merged, record);

@@ -108,8 +108,14 @@ export const MessageSchema = v.variant('t', [
     hints: v.pipe(v.array(v.object({ target: NodeId, record: RecordSchema })), v.maxLength(LIST_MAX), v.readonly()),
     partial: v.optional(v.literal(true)),
   }),
-  // `pieces`: the replica's record is too large for one message; `record` is the piece asked for, of this many.
-  m('read-reply', { id: RequestId, record: v.nullable(RecordSchema), hinted: v.boolean(), pieces: v.optional(Count) }),
+  // `pieces`, `digest`: the replica's record is too large for one message; `record` is the piece asked for, of this many, of the record with this digest.
+  m('read-reply', {
+    id: RequestId,
+    record: v.nullable(RecordSchema),
+    hinted: v.boolean(),
+    pieces: v.optional(Count),
+    digest: v.optional(Digest),
+  }),
   // `dot`: the event a coordinator's put made, which the replica checks it holds before it acknowledges.
   m('write', { id: RequestId, record: RecordSchema, hint: v.optional(NodeId), dot: v.optional(DotSchema) }),
   // `known`: a replica that does not hold the put's event says how far it knows of that actor on the key.

@@ -27,16 +27,15 @@ export class ReplicaHandlers {
   /**
    * A replica answers a read with what it holds, including versions it holds as hints. A record
    * too large for one message is answered piece by piece (batch.ts, recordPieces): the piece asked
-   * for, and how many there are, and the coordinator asks for the others. Each piece is part of
-   * what the replica held when asked, so pieces of a record that changed in between still merge
-   * to no more than it holds.
+   * for, how many there are and the whole record's digest; the coordinator asks for the others,
+   * and reads them again if the digest changed in between.
    */
   onRead(from: NodeId, m: MessageOf<'read'>): void {
     let record: KeyRecord | undefined = this.ctx.store.get(m.key);
     const hints = this.ctx.store.hintsFor(m.key);
     for (const hint of hints) record = this.ctx.causality.merge(m.key, record, wireRecord(hint));
     const pieces = record ? recordPieces(wireRecord(record)) : [];
-    const more = pieces.length > 1 ? { pieces: pieces.length } : {};
+    const more = pieces.length > 1 ? { pieces: pieces.length, digest: recordDigest(record) } : {};
     this.ctx.send(from, { t: 'read-reply', id: m.id, record: pieces[m.piece ?? 0] ?? null, hinted: hints.length > 0, ...more });
   }
 

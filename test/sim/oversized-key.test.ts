@@ -186,4 +186,36 @@ describe('a key larger than one message after a partition', () => {
     await sim.settle();
     expectNoViolations(sim);
   });
+
+  it('a read while a write reconciles the key returns the record before it or after it, never a mix of both', async () => {
+    const torn: string[] = [];
+    for (const seed of [21, 22]) {
+      for (let delay = 0; delay < 6; delay += 1) {
+        const sim = await createSimulation({ seed, nodes: 6, n: 3, r: 2, w: 2, strategy: 3 });
+        await sim.run(3000);
+        const [A, B, C] = replicasOf(sim, KEY) as [string, string, string];
+        const others = sim.nodes.filter((n) => ![A, B, C].includes(n));
+        sim.partition([A, others[0]!], [B, C, others[1]!, others[2]!]);
+        await sim.run(3000);
+        for (let i = 0; i < 3; i++) expect(await trackedPut(sim, A, [], undefined, BIG)).toBe(true);
+        for (let i = 0; i < 3; i++) expect(await trackedPut(sim, B, [], undefined, BIG)).toBe(true);
+        sim.heal();
+        expect((await sim.settle()).converged).toBe(true);
+        const full = await sim.client(C).get(KEY);
+        const all = idsOf(full.versions).sort();
+        expect(all).toHaveLength(6);
+        // A get through a node outside the replicas, and `delay` ms later a write with the full read's context.
+        const got = sim.node(others[1]!)!.get(KEY);
+        await sim.run(delay);
+        const { record, value } = sim.history.begin(KEY, 'put', all);
+        const put = sim.node(A)!.put(KEY, value, full.context);
+        await sim.run(3000);
+        await put;
+        sim.history.settle(record, true);
+        const read = idsOf((await got).versions).sort();
+        if (read.join() !== all.join() && read.join() !== record.id) torn.push(`seed ${seed}, ${delay} ms: read ${read.join()}`);
+      }
+    }
+    expect(torn).toEqual([]);
+  });
 });
