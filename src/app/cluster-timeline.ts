@@ -63,6 +63,15 @@ class Annotator {
   /** Unreceived sends, oldest first, for the lost check (matched ones are skipped lazily). */
   readonly open: number[] = [];
   openHead = 0;
+  /**
+   * Sends the lost check passed over because they were parked (Timeline.parked), oldest first: old
+   * enough to be lost, checked again when what parks them may have changed (a node's state, the hold).
+   */
+  parked: number[] = [];
+  /** Whether a node's state or the hold changed since `parked` was last checked. */
+  recheck = false;
+  /** `parked` is cleared of sends received meanwhile when it grows past this. */
+  parkedMax = 1024;
   /** `node|key` → the request that node is coordinating (or forwarding) on that key. */
   readonly coordinating = new Map<string, number>();
   /** `node|key` → the request that node last finished on the key, and when. */
@@ -156,6 +165,7 @@ export class Timeline {
     const last = this.entries.at(-1);
     const back = this.options.lostAfterMs;
     this.held = { t: (last?.e.t ?? 0) - back, d: (last?.d ?? 0) - back, until: Number.POSITIVE_INFINITY };
+    this.a.recheck = true;
   }
 
   /** Live: the hold ended at (wall) time `now`: what waited arrives soon; what has not by then is lost as ever. */
@@ -248,26 +258,45 @@ export class Timeline {
       const list = this.states.get(e.node) ?? [];
       list.push(index);
       this.states.set(e.node, list);
+      // A crash or a cut-off now may end a parked send's wait (checked at the next event's expire).
+      this.a.recheck = true;
     }
     for (const l of this.listeners) l.added(index);
   }
 
-  /** Sends older than `before` that were never received are lost. */
+  /**
+   * Sends older than `before` that were never received are lost, unless parked (waiting in a held
+   * tab): those are passed over and checked again when a state or the hold changes, so that one
+   * message the teacher holds does not keep later sends (to a crashed tab, a cut-off one, another
+   * browser's node) from being lost. Losses are told oldest first within one call; a parked send
+   * lost later is placed in order among the losses already told (lostAt stays ascending).
+   */
   private expire(before: number): void {
     const { a } = this;
-    if (this.held && before + this.options.lostAfterMs >= this.held.until) this.held = undefined;
+    if (this.held && before + this.options.lostAfterMs >= this.held.until) {
+      this.held = undefined;
+      a.recheck = true;
+    }
+    // Every parked send is older than `before` already (it only grows) and than the sends still open.
+    if (a.recheck || a.parked.length > a.parkedMax) {
+      const still: number[] = [];
+      for (const index of a.parked) {
+        const entry = this.entries[index]!;
+        if (entry.match >= 0 || entry.lost) continue;
+        if (!a.recheck || this.parked(index)) still.push(index);
+        else this.lose(index);
+      }
+      a.parked = still;
+      a.recheck = false;
+      a.parkedMax = Math.max(1024, 2 * still.length);
+    }
     while (a.openHead < a.open.length) {
       const index = a.open[a.openHead]!;
       const entry = this.entries[index]!;
       if (entry.match < 0 && !entry.lost) {
-        if (entry.e.t >= before || this.parked(index)) break;
-        entry.lost = true;
-        at(this.lostAt, entry.kind!).push(entry.d + LOST_FLIGHT_MS);
-        this.lastLoss = Math.max(this.lastLoss, entry.d + LOST_FLIGHT_MS);
-        const e = entry.e as Extract<ClusterEvent, { k: 'send' }>;
-        const queue = a.pending.get(messageKey(e.node, e.peer, e.msg.type, e.msg.id));
-        queue?.splice(queue.indexOf(index), 1);
-        for (const l of this.listeners) l.lost(index);
+        if (entry.e.t >= before) break;
+        if (this.parked(index)) a.parked.push(index);
+        else this.lose(index);
       }
       a.openHead++;
     }
@@ -275,6 +304,21 @@ export class Timeline {
       a.open.splice(0, a.openHead);
       a.openHead = 0;
     }
+  }
+
+  private lose(index: number): void {
+    const entry = this.entries[index]!;
+    entry.lost = true;
+    const shown = entry.d + LOST_FLIGHT_MS;
+    const list = at(this.lostAt, entry.kind!);
+    let i = list.length;
+    while (i > 0 && list[i - 1]! > shown) i--;
+    list.splice(i, 0, shown);
+    this.lastLoss = Math.max(this.lastLoss, shown);
+    const e = entry.e as Extract<ClusterEvent, { k: 'send' }>;
+    const queue = this.a.pending.get(messageKey(e.node, e.peer, e.msg.type, e.msg.id));
+    queue?.splice(queue.indexOf(index), 1);
+    for (const l of this.listeners) l.lost(index);
   }
 
   private onSend(entry: Entry, index: number): void {

@@ -69,6 +69,10 @@ export class LiveTime {
   private lastPost = 0;
   /** Whether the view lately held this tab: the held list is posted only then. */
   private watched = false;
+  /** Stops listening to the fault switches (set by attach). */
+  private unwatchFaults: (() => void) | undefined;
+  /** The tab is going away (close): no timer is armed again, nothing more is handed on by the lease. */
+  private closed = false;
 
   constructor(
     private readonly room: string,
@@ -99,11 +103,15 @@ export class LiveTime {
   /**
    * Listens for the view of this room, for the node that is now running; `blocks` says whether a
    * fault switch blocks a peer now (checked again when a message is let through: the teacher may
-   * have crashed the node, or cut it off, while the message waited).
+   * have crashed the node, or cut it off, while the message waited), and `onFaultChange` (the
+   * switches' onChange) says when the switches change: what waits from a peer they block then is
+   * dropped at once, so a crash and a recovery, or a cut-off and a reconnect, while it waited lose it.
    */
-  attach(node: NodeId, blocks?: (peer: NodeId) => boolean): void {
+  attach(node: NodeId, blocks?: (peer: NodeId) => boolean, onFaultChange?: (listener: () => void) => () => void): void {
     this.node = node;
     if (blocks) this.blocks = blocks;
+    this.unwatchFaults?.();
+    this.unwatchFaults = onFaultChange?.(() => this.dropBlocked());
     const channel = new BroadcastChannel(channelName(this.room));
     this.channel = channel;
     channel.onmessage = (message) => {
@@ -111,6 +119,15 @@ export class LiveTime {
       if (envelope?.type === 'time') this.onTime(envelope.rate);
       else if (envelope?.type === 'release' && envelope.node === node) this.release(envelope.id);
     };
+  }
+
+  /** The fault switches changed: what waits from a peer they block now is lost, as the transport loses it. */
+  private dropBlocked(): void {
+    const kept = this.held.filter((h) => !this.blocks(h.from));
+    if (kept.length === this.held.length) return;
+    this.held = kept;
+    this.heldBytes = kept.reduce((sum, h) => sum + h.bytes.length, 0);
+    this.schedule();
   }
 
   /** Messages waiting for this node, oldest first. */
@@ -137,6 +154,8 @@ export class LiveTime {
     clearTimeout(this.lease);
     this.lease = setTimeout(() => {
       void viewHolds(this.room).then((holds) => {
+        // Closed while the lock was asked about: no timer again, nothing handed on.
+        if (this.closed) return;
         if (holds) return this.armLease();
         this.watched = false;
         this.setRate(1);
@@ -207,7 +226,7 @@ export class LiveTime {
   }
 
   private schedulePost(): void {
-    if (!this.watched || this.post !== undefined) return;
+    if (this.closed || !this.watched || this.post !== undefined) return;
     const wait = Math.max(0, POST_EVERY_MS - (this.now() - this.lastPost));
     this.post = setTimeout(() => {
       this.post = undefined;
@@ -226,6 +245,9 @@ export class LiveTime {
 
   /** The tab is going away: the view is told that nothing waits here any more. */
   close(): void {
+    this.closed = true;
+    this.unwatchFaults?.();
+    this.unwatchFaults = undefined;
     if (this.watched && this.channel && this.node) {
       const none: Envelope = { v: 1, type: 'held', node: this.node, count: 0, held: [] };
       this.channel.postMessage(none);

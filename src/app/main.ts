@@ -44,7 +44,11 @@ try {
   const node = await started;
   const controller = mountApp(root, node, identity!);
   publisher!.attach(node);
-  time!.attach(node.id, (peer) => node.faults.blocks(peer));
+  time!.attach(
+    node.id,
+    (peer) => node.faults.blocks(peer),
+    (listener) => node.faults.onChange(listener),
+  );
   addEventListener('pagehide', () => {
     time!.close();
     publisher!.close();

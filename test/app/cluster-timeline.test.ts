@@ -69,6 +69,61 @@ describe('the timeline', () => {
   });
 });
 
+describe('the timeline while the view holds the tabs', () => {
+  it('marks later sends lost while one message is parked: one held message does not keep them in flight', () => {
+    const tl = new Timeline({ minFlightMs: 0, lostAfterMs: 100 });
+    tl.append([state(0, 'a'), state(0, 'b'), state(0, 'c')]);
+    tl.holdFrom();
+    tl.append([
+      send(10, 'a', 'b', { type: 'ping', id: 1 }),
+      state(20, 'c', { status: 'crashed' }),
+      send(30, 'a', 'c', { type: 'ping', id: 2 }),
+    ]);
+    // To another browser's node (it reports no state): never parked.
+    tl.append([send(40, 'a', 'x', { type: 'ping', id: 3 })]);
+    tl.append([state(5000, 'a'), state(5001, 'b')]);
+    const [toB, toC, toX] = [1, 2, 3].map((id) => tl.entries.find((e) => e.e.k === 'send' && e.e.msg.id === id)!);
+    expect(toB!.lost).toBe(false);
+    expect(tl.parked(tl.entries.indexOf(toB!))).toBe(true);
+    expect(toC!.lost).toBe(true);
+    expect(toX!.lost).toBe(true);
+    // The parked one, let through at last, is received as ever.
+    tl.append([recv(6000, 'b', 'a', { type: 'ping', id: 1 })]);
+    expect(toB!.match).toBe(tl.length - 1);
+    expect(toB!.lost).toBe(false);
+  });
+
+  it('marks a parked send lost once its receiver crashes, though an older one is still parked', () => {
+    const tl = new Timeline({ minFlightMs: 0, lostAfterMs: 100 });
+    tl.append([state(0, 'a'), state(0, 'b'), state(0, 'c')]);
+    tl.holdFrom();
+    tl.append([send(10, 'a', 'b', { type: 'ping', id: 1 }), send(20, 'a', 'c', { type: 'ping', id: 2 }), state(1000, 'a')]);
+    const [toB, toC] = [1, 2].map((id) => tl.entries.find((e) => e.e.k === 'send' && e.e.msg.id === id)!);
+    expect([toB!.lost, toC!.lost]).toEqual([false, false]);
+    tl.append([state(2000, 'c', { status: 'crashed' }), state(2001, 'a')]);
+    expect([toB!.lost, toC!.lost]).toEqual([false, true]);
+  });
+
+  it('keeps losses in order when a parked send is lost after later ones (the hold ends, it never came)', () => {
+    const tl = new Timeline({ minFlightMs: 0, lostAfterMs: 100 });
+    const told: number[] = [];
+    tl.listen({ added: () => undefined, lost: (index) => told.push(index), reset: () => told.splice(0) });
+    tl.append([state(0, 'a'), state(0, 'b')]);
+    tl.holdFrom();
+    tl.append([send(10, 'a', 'b', { type: 'ping', id: 1 }), send(20, 'a', 'x', { type: 'ping', id: 2 }), state(1000, 'a')]);
+    const [toB, toX] = [1, 2].map((id) => tl.entries.findIndex((e) => e.e.k === 'send' && e.e.msg.id === id));
+    expect(told).toEqual([toX]);
+    tl.holdEnds(1000);
+    tl.append([state(2000, 'a'), state(2001, 'a')]);
+    expect(told).toEqual([toX, toB]);
+    const lostAt = tl.lostAt.get(tl.entries[toB!]!.kind!)!;
+    expect(lostAt).toEqual([tl.entries[toB!]!.d + LOST_FLIGHT_MS, tl.entries[toX!]!.d + LOST_FLIGHT_MS]);
+    // The scene counts both as lost once both are past.
+    expect(sceneAt(tl, tl.end, ALL).lost).toBe(2);
+    expect(sceneAt(tl, tl.entries[toB!]!.d + LOST_FLIGHT_MS, ALL).lost).toBe(1);
+  });
+});
+
 describe('the scene at a moment', () => {
   const tl = new Timeline({ minFlightMs: 0, lostAfterMs: 100 });
   tl.append([state(0, 'a'), state(0, 'b'), state(0, 'c'), ...put(10), state(12, 'c', { status: 'crashed' })]);

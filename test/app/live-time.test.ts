@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HELD_MAX, holdLock, LiveTime, SLOW_TRANSIT_MS, TIME_LEASE_MS } from '../../src/app/live-time.js';
 import type { Transport, TransportReceiver } from '../../src/core/ports.js';
 import { encodeMessage } from '../../src/core/protocol.js';
+import { FaultSwitches } from '../../src/net/faults.js';
 
 function harness() {
   let deliverIn: TransportReceiver | undefined;
@@ -91,6 +92,84 @@ describe('a tab held by the cluster view', () => {
       time.close();
     }
   });
+
+  it('drops what waited from a peer when the node is crashed meanwhile, even if it recovers before the step', () => {
+    const { time, got, arrive } = harness();
+    const faults = new FaultSwitches();
+    time.attach(
+      'me',
+      (peer) => faults.blocks(peer),
+      (listener) => faults.onChange(listener),
+    );
+    try {
+      time.onTime(0);
+      arrive('a', 1);
+      faults.crash();
+      faults.heal();
+      expect(time.waiting).toEqual([]);
+      arrive('a', 2);
+      time.release(time.waiting[0]!.id);
+      expect(got).toEqual(['a:2']);
+    } finally {
+      time.close();
+    }
+  });
+
+  it('drops what waited from a peer cut off and reconnected meanwhile, and keeps the rest in order', () => {
+    const { time, got, arrive } = harness();
+    const faults = new FaultSwitches();
+    time.attach(
+      'me',
+      (peer) => faults.blocks(peer),
+      (listener) => faults.onChange(listener),
+    );
+    try {
+      time.onTime(0);
+      arrive('a', 1);
+      arrive('b', 2);
+      arrive('a', 3);
+      arrive('c', 4);
+      faults.isolate(['a']);
+      faults.reconnect(['a']);
+      expect(time.waiting.map((w) => w.from)).toEqual(['b', 'c']);
+      time.onTime(1);
+      expect(got).toEqual(['b:2', 'c:4']);
+    } finally {
+      time.close();
+    }
+  });
+
+  it.each([
+    ['still holds its lock', true],
+    ['has let go', false],
+  ])(
+    'arms no timer and hands nothing on after close, though a lock check was under way when it closed (the view %s)',
+    async (_, locked) => {
+      const { time, got, arrive } = harness();
+      const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+      let answer: ((v: { held: { name: string }[] }) => void) | undefined;
+      Object.defineProperty(globalThis, 'navigator', {
+        configurable: true,
+        value: { locks: { query: () => new Promise((resolve) => (answer = resolve)) } },
+      });
+      try {
+        time.onTime(0);
+        arrive('a', 1);
+        // The lease runs out: the lock is asked about, and the tab closes before the answer.
+        await vi.advanceTimersByTimeAsync(TIME_LEASE_MS);
+        expect(answer).toBeDefined();
+        time.close();
+        answer!({ held: locked ? [{ name: holdLock('room') }] : [] });
+        await vi.advanceTimersByTimeAsync(0);
+        expect(vi.getTimerCount()).toBe(0);
+        expect(time.clock.rate).toBe(0);
+        expect(got).toEqual([]);
+      } finally {
+        if (saved) Object.defineProperty(globalThis, 'navigator', saved);
+        else delete (globalThis as { navigator?: unknown }).navigator;
+      }
+    },
+  );
 
   it('keeps at most HELD_MAX waiting, and says so of what it drops', () => {
     const { time, got, dropped, arrive } = harness();
