@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import WebSocket from 'ws';
+import { type FollowedPartition, followAction } from '../app/class-follow.js';
 import { BROWSER_CONFIG } from '../browser/browser-node.js';
 import { cryptoRandom, wallClock } from '../browser/ports.js';
 import type { ClusterConfig } from '../core/config.js';
@@ -16,7 +17,7 @@ import { DynamoNode } from '../core/node.js';
 import type { NodeId, Storage } from '../core/ports.js';
 import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
 import type { RoomSecurity } from '../identity/room.js';
-import { cutFrom, follow } from '../net/class-faults.js';
+import { type ClassCommand, cutFrom, follow, type Taken } from '../net/class-faults.js';
 import { FaultSwitches } from '../net/faults.js';
 import { startNodeLinks } from '../net/node-links.js';
 import type { SignalingClient, WebSocketConstructor } from '../net/signaling-client.js';
@@ -66,6 +67,56 @@ function webSocketReporting(onError: (message: string) => void, handshakeTimeout
     }
   }
   return ReportingWebSocket as unknown as WebSocketConstructor;
+}
+
+/**
+ * What a headless node does with a member's class command (class-faults.ts): what a tab does
+ * (followAction, src/app/class-follow.ts), with `following` for "Follow the class's faults" and
+ * no other tab in its browser. A partition is followed, and one said again followed quietly; a
+ * heal ends every fault; the partition this node follows ends when its own sender stopped saying it
+ * (not another's), and a partition that does not name this node leaves it as it is. Crash news is
+ * not shown (the node has no screen).
+ */
+export function classFollower(
+  self: NodeId,
+  faults: FaultSwitches,
+  following: boolean,
+  log: (line: string) => void,
+): (from: NodeId, command: ClassCommand, how: Taken) => void {
+  let followed: FollowedPartition | null = null;
+  const noTabs: ReadonlySet<NodeId> = new Set();
+  const groupsText = (groups: readonly (readonly NodeId[])[]) => `${groups.length} groups`;
+  return (from, command, how) => {
+    const state = { self, following, tabsHere: noTabs, followed };
+    const action = followAction(state, from, command, how, (id) => id, groupsText);
+    const what = command.op === 'partition' ? `a partition into ${command.groups.length} groups` : `a ${command.op}`;
+    switch (action.kind) {
+      case 'nothing':
+      case 'report':
+        return;
+      case 'log':
+        return log(
+          following
+            ? `class: ${from} asked for ${what}; nothing to follow (this node is in none of its groups)`
+            : `class: ${from} asked for ${what}; not followed (start with --follow-class to follow)`,
+        );
+      case 'partition': {
+        followed = action.followed;
+        const changed = follow(faults, self, { op: 'partition', groups: action.followed.groups });
+        // Said again: followed quietly, unless it changed something (the node had missed it).
+        if (action.log || changed) log(`class: ${from} asked for ${what}; followed, cut off from ${faults.isolated.size} nodes`);
+        return;
+      }
+      case 'heal':
+        followed = null;
+        follow(faults, self, { op: 'heal' });
+        return log(`class: ${from} asked for ${what}; followed, every fault ended`);
+      case 'end':
+        followed = null;
+        faults.reconnect(cutFrom(action.ended.groups, self));
+        return log(`class: ${from}'s partition ended (${from} stopped saying it); cut off from ${faults.isolated.size} nodes`);
+    }
+  };
 }
 
 export async function startHeadlessNode(options: HeadlessNodeOptions): Promise<HeadlessNode> {
@@ -130,27 +181,10 @@ export async function startHeadlessNode(options: HeadlessNodeOptions): Promise<H
     signaling.close();
     throw error;
   }
-  let followed: { by: string; groups: readonly (readonly string[])[] } | undefined;
   node.on((event) => {
     if (event.type === 'error') log(`error ${event.where}: ${event.message}`);
   });
-  transport.classFaults.on((from, command, how) => {
-    if (command.op === 'crashed' || command.op === 'recovered') return;
-    const what = command.op === 'heal' ? 'a heal' : `a partition into ${command.groups.length} groups`;
-    if (!options.followClass) {
-      if (how === 'new') log(`class: ${from} asked for ${what}; not followed (start with --follow-class to follow)`);
-      return;
-    }
-    // A partition its sender stopped saying (closed, or without channels) ends: the nodes it cut are reconnected.
-    if (how === 'expired') {
-      if (followed?.by === from) faults.reconnect(cutFrom(followed.groups, id));
-      followed = undefined;
-      return log(`class: ${from}'s partition ended (${from} stopped saying it)`);
-    }
-    if (!follow(faults, id, command) && how === 'repeat') return;
-    followed = command.op === 'partition' && command.groups.some((g) => g.includes(id)) ? { by: from, groups: command.groups } : undefined;
-    log(`class: ${from} asked for ${what}; followed, cut off from ${faults.isolated.size} nodes`);
-  });
+  transport.classFaults.on(classFollower(id, faults, options.followClass === true, log));
   return {
     id,
     room: security.room,

@@ -11,14 +11,17 @@
  * one on to its other channels once, so it reaches a room larger than the channel cap), so its
  * origin signs it with its node key over the room, the origin, its time and sequence number, and
  * the command. A node hands on a frame later than the last it saw from that origin once its
- * signature is good (whether it knows the origin yet or not: the nodes behind it judge for
- * themselves), and takes it only from a member it knows, fresh (within a minute of its clock), and
- * within the origin's own budget: a replayed or reordered command (an old partition after a heal)
- * is not taken, and a member flooding the room spends only its own budget. A node says again every
- * few seconds what it has in force (its crash, its partition), so that a node without a channel at
- * the moment catches up, and what is no longer said ends (its sender was closed). Class frames pass
- * whatever the fault switches are, as the BroadcastChannel between tabs does: a heal must reach a
- * node cut off.
+ * signature is good and it is within a budget: the origin's own (8 a second) when the origin is a
+ * member it knows, else a small budget all the origins it does not know share (4 a second: the
+ * nodes behind it may know the origin already, gossip being late here). A node takes a frame only
+ * from a member it knows, fresh (within a minute of its clock): a replayed or reordered command
+ * (an old partition after a heal) is not taken, and a member flooding the room, with its own key
+ * or with keys made up, spends only its own budget or the strangers' (what it makes one node hand
+ * on cannot fill the next node's budget for the channel). A node says again every few seconds what
+ * it has in force (its crash, its partition, for 16 s its heal), so that a node without a channel
+ * or that refused it at the moment catches up, and what is no longer said ends (its sender was
+ * closed). Class frames pass whatever the fault switches are, as the BroadcastChannel between
+ * tabs does: a heal must reach a node cut off.
  *
  * On a channel, a class frame is told from a protocol frame by its first two bytes, 0xFF 0x43.
  */
@@ -224,8 +227,15 @@ export const CLASS_RELAY_FRESH_MS = 10 * 60_000;
 export const CLASS_FRAMES_PER_SECOND_MAX = 256;
 /** New frames (not seen before) a channel may bring in a second, before their signatures are checked. */
 export const CLASS_NEW_PER_SECOND_MAX = 64;
-/** Commands one origin may have taken in a second, once its signature is checked (a member spends only its own). */
+/** Commands from one member this node knows it may hand on and take in a second, once their signatures are checked (a member spends only its own). */
 export const CLASS_PER_ORIGIN_MAX = 8;
+/**
+ * Commands from origins this node does not know (yet: gossip is late here) it may hand on in a
+ * second, all such origins together: keys made up by the dozen spend this alone.
+ */
+export const CLASS_STRANGERS_PER_SECOND_MAX = 4;
+/** Frames from one channel waiting for their signatures to be checked, at most (the checks run one after another). */
+export const CLASS_WAITING_PER_CHANNEL_MAX = 64;
 
 /** What the class frames need of the transport they travel on. */
 export interface ClassFaultsHost {
@@ -276,22 +286,37 @@ function spend(budgets: Map<string, Budget>, who: string, now: number, max: numb
 
 /**
  * Sends this node's class commands (and says again every CLASS_RESEND_MS what it has in force: its
- * crash, its partition, until another member's partition or heal supersedes it) and takes others':
- * each new frame with a good signature is handed on to every other channel once, then, from a
- * member this node knows and fresh, given to the listeners (the page decides whether to follow).
+ * crash, its partition, and for CLASS_LEASE_MS its heal, until another member's partition or heal
+ * supersedes them) and takes others': each new frame with a good signature is handed on to every
+ * other channel once, within its origin's budget (or the one strangers share), then, from a member
+ * this node knows and fresh, given to the listeners (the page decides whether to follow).
  * The transport calls `tick` every second.
  */
 export class ClassFaults {
   readonly stats: ClassFaultsStats = { sent: 0, received: 0, handedOn: 0, refused: 0, older: 0 };
+  /** The last frame handed on from each member this node knows; strangers' apart, so that frames under keys made up never push a member's out. */
   private readonly seen = new ClassOrder();
+  private readonly strangersSeen = new ClassOrder();
   private readonly frames = new Map<string, Budget>();
   private readonly fresh = new Map<string, Budget>();
   private readonly origins = new Map<string, Budget>();
+  /** The one budget all the origins this node does not know share. */
+  private readonly strangers = new Map<string, Budget>();
+  /** Per channel, its frames waiting for their check. */
+  private readonly waiting = new Map<string, number>();
   private readonly listeners = new Set<(from: string, command: ClassCommand, how: Taken) => void>();
-  /** Per origin, what it has in force as this node last heard: its partition (as JSON) and its crash, each with when it was last said. */
-  private readonly inForce = new Map<string, { partition?: { json: string; at: number }; crash?: number }>();
-  /** What this node has in force, said again every CLASS_RESEND_MS. */
-  private standing: { crashed: boolean; partition: ClassCommand | undefined } = { crashed: false, partition: undefined };
+  /**
+   * Per origin, what it has in force as this node last heard, each with when it was last said: its
+   * partition (as JSON), its crash, and its heal (said again for CLASS_LEASE_MS, so that a heal
+   * this node took already is the same again, until a new partition is taken).
+   */
+  private readonly inForce = new Map<string, { partition?: { json: string; at: number }; crash?: number; heal?: number }>();
+  /** What this node has in force, said again every CLASS_RESEND_MS: its crash, its partition, its heal until `healUntil`. */
+  private standing: { crashed: boolean; partition: ClassCommand | undefined; healUntil: number | undefined } = {
+    crashed: false,
+    partition: undefined,
+    healUntil: undefined,
+  };
   private lastResend = 0;
   private seq = 0;
   private lastAt = 0;
@@ -310,9 +335,15 @@ export class ClassFaults {
   async send(command: ClassCommand): Promise<void> {
     const shape = parseClassCommand(command);
     if (typeof shape === 'string') throw new Error(shape);
+    const now = this.host.now();
     if (shape.op === 'crashed' || shape.op === 'recovered') this.standing.crashed = shape.op === 'crashed';
-    else this.standing.partition = shape.op === 'partition' ? shape : undefined;
-    this.lastResend = this.host.now();
+    else {
+      this.standing.partition = shape.op === 'partition' ? shape : undefined;
+      // A heal is said again for one lease, as a partition is while in force: a node that refused it
+      // (a channel over its budget) or had no channel then still gets it.
+      this.standing.healUntil = shape.op === 'heal' ? now + CLASS_LEASE_MS : undefined;
+    }
+    this.lastResend = now;
     await this.emit(shape);
   }
 
@@ -333,6 +364,10 @@ export class ClassFaults {
       const again: ClassCommand[] = [];
       if (this.standing.crashed) again.push({ op: 'crashed' });
       if (this.standing.partition) again.push(this.standing.partition);
+      if (this.standing.healUntil !== undefined) {
+        if (now < this.standing.healUntil) again.push({ op: 'heal' });
+        else this.standing.healUntil = undefined;
+      }
       for (const command of again) {
         this.emit(command).catch((e: unknown) =>
           this.refuse(this.host.keys.id, `this node's ${command.op} could not be said again: ${String(e)}`),
@@ -348,7 +383,8 @@ export class ClassFaults {
         delete said.crash;
         this.tell(origin, { op: 'recovered' }, 'expired');
       }
-      if (!said.partition && said.crash === undefined) this.inForce.delete(origin);
+      if (said.heal !== undefined && now - said.heal > CLASS_LEASE_MS) delete said.heal;
+      if (!said.partition && said.crash === undefined && said.heal === undefined) this.inForce.delete(origin);
     }
   }
 
@@ -358,9 +394,26 @@ export class ClassFaults {
       this.refuse(peer, `${peer} sent more than ${CLASS_FRAMES_PER_SECOND_MAX} class frames in a second`);
       return Promise.resolve();
     }
+    const waiting = this.waiting.get(peer) ?? 0;
+    if (waiting >= CLASS_WAITING_PER_CHANNEL_MAX) {
+      this.refuse(peer, `more than ${CLASS_WAITING_PER_CHANNEL_MAX} class frames from ${peer} are waiting for their check`);
+      return Promise.resolve();
+    }
+    this.waiting.set(peer, waiting + 1);
     const next = this.checking.then(() => this.handle(peer, bytes));
-    this.checking = next.catch((e: unknown) => this.refuse(peer, `a class frame from ${peer} could not be handled: ${String(e)}`));
+    this.checking = next
+      .catch((e: unknown) => this.refuse(peer, `a class frame from ${peer} could not be handled: ${String(e)}`))
+      .finally(() => {
+        const left = (this.waiting.get(peer) ?? 1) - 1;
+        if (left > 0) this.waiting.set(peer, left);
+        else this.waiting.delete(peer);
+      });
     return this.checking;
+  }
+
+  /** Whether a frame from `from` at (`at`, `seq`) is later than the last seen from it. */
+  private isNew(from: string, at: number, seq: number): boolean {
+    return this.seen.isNew(from, at, seq) && this.strangersSeen.isNew(from, at, seq);
   }
 
   private refuse(peer: string, detail: string): void {
@@ -375,8 +428,8 @@ export class ClassFaults {
     if (frame.from === this.host.keys.id) return;
     // The same command comes along several paths: checked once, handed on once, taken once. Only
     // what looks new is charged to the channel it came on, before its signature is checked.
-    if (!this.seen.isNew(frame.from, frame.at, frame.seq)) {
-      if (!this.seen.isNew(frame.from, frame.at, frame.seq + 1)) this.stats.older++;
+    if (!this.isNew(frame.from, frame.at, frame.seq)) {
+      if (!this.isNew(frame.from, frame.at, frame.seq + 1)) this.stats.older++;
       return;
     }
     if (!spend(this.fresh, peer, this.host.now(), CLASS_NEW_PER_SECOND_MAX)) {
@@ -387,17 +440,31 @@ export class ClassFaults {
     }
     const command = await verifyClassFrame(frame, this.host.room);
     if (typeof command === 'string') return refuse(`a class command from ${frame.from} through ${peer}: ${command}`);
-    if (!this.seen.take(frame.from, frame.at, frame.seq)) return;
-    // Handed on once its signature is good, whether or not this node takes it (it may not know the
-    // origin yet, or its clock may be a little off): the nodes behind it judge for themselves.
+    if (!this.isNew(frame.from, frame.at, frame.seq)) return;
+    // Handed on once its signature is good, whether or not this node takes it (its clock may be a
+    // little off), within a budget: the origin's own, or, from an origin this node does not know
+    // (yet: the nodes behind it may), the one all strangers share. A frame over budget is neither
+    // handed on nor remembered, so that what one node hands on never fills the next one's budget
+    // for the channel: a member flooding the room spends only its own, or the strangers'.
+    const member = this.host.admit(frame.from);
+    if (member) {
+      if (!spend(this.origins, frame.from, this.host.now(), CLASS_PER_ORIGIN_MAX)) {
+        return refuse(`${frame.from} sent more than ${CLASS_PER_ORIGIN_MAX} class commands in a second`);
+      }
+      this.seen.take(frame.from, frame.at, frame.seq);
+    } else {
+      if (!spend(this.strangers, 'strangers', this.host.now(), CLASS_STRANGERS_PER_SECOND_MAX)) {
+        return refuse(
+          `a class command from ${frame.from}, not a member this node knows, over the ${CLASS_STRANGERS_PER_SECOND_MAX} a second handed on for such`,
+        );
+      }
+      this.strangersSeen.take(frame.from, frame.at, frame.seq);
+    }
     this.host.spread(bytes, peer);
     this.stats.handedOn++;
-    if (!this.host.admit(frame.from)) return refuse(`a class command from ${frame.from}, not a member this node knows`);
+    if (!member) return refuse(`a class command from ${frame.from}, not a member this node knows`);
     if (Math.abs(this.host.now() - frame.at) > CLASS_FRESH_MS) {
       return refuse(`a class command from ${frame.from} is stale (or from a clock far off)`);
-    }
-    if (!spend(this.origins, frame.from, this.host.now(), CLASS_PER_ORIGIN_MAX)) {
-      return refuse(`${frame.from} sent more than ${CLASS_PER_ORIGIN_MAX} class commands in a second`);
     }
     this.stats.received++;
     this.tell(frame.from, command, this.note(frame.from, command));
@@ -413,7 +480,9 @@ export class ClassFaults {
       how = said.partition?.json === json ? 'repeat' : 'new';
       said.partition = { json, at: now };
     } else if (command.op === 'heal') {
-      how = 'new';
+      // Said again for a lease: the same again until a new partition is taken (from anyone).
+      how = said.heal === undefined ? 'new' : 'repeat';
+      said.heal = now;
       delete said.partition;
     } else if (command.op === 'crashed') {
       how = said.crash === undefined ? 'new' : 'repeat';
@@ -422,10 +491,20 @@ export class ClassFaults {
       how = said.crash === undefined ? 'repeat' : 'new';
       delete said.crash;
     }
-    if (said.partition || said.crash !== undefined) this.inForce.set(origin, said);
+    if (said.partition || said.crash !== undefined || said.heal !== undefined) this.inForce.set(origin, said);
     else this.inForce.delete(origin);
+    if (how === 'new' && command.op === 'partition') {
+      // After a new partition, any member's heal is new again: none is taken as the same again.
+      for (const [o, other] of this.inForce) {
+        delete other.heal;
+        if (!other.partition && other.crash === undefined) this.inForce.delete(o);
+      }
+    }
     // Another member's new partition or heal supersedes this node's: it is no longer said again.
-    if (how === 'new' && (command.op === 'partition' || command.op === 'heal')) this.standing.partition = undefined;
+    if (how === 'new' && (command.op === 'partition' || command.op === 'heal')) {
+      this.standing.partition = undefined;
+      this.standing.healUntil = undefined;
+    }
     return how;
   }
 

@@ -38,8 +38,8 @@
  * `onRelayedSignal` gets it once its signature checks out.
  *
  * The class's faults (class-faults.ts) travel as class frames on every open channel, each handed
- * on once by every member, whatever the fault switches: a teacher's partition and heal reach the
- * whole room, and each node decides whether to follow them.
+ * on once by every member within its origin's budget, whatever the fault switches: a teacher's
+ * partition and heal reach the whole room, and each node decides whether to follow them.
  *
  * simple-peer expects Node globals (`global`, `process`, `Buffer`); vite.config.ts aliases it to
  * its prebuilt browser bundle, simplepeer.min.js, which carries its own shims.

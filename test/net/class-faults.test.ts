@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { generateNodeKeys, type NodeKeys } from '../../src/identity/keys.js';
 import {
   CLASS_FRAME_BYTES_MAX,
+  CLASS_PER_ORIGIN_MAX,
+  CLASS_STRANGERS_PER_SECOND_MAX,
+  CLASS_WAITING_PER_CHANNEL_MAX,
   type ClassCommand,
+  ClassFaults,
   ClassOrder,
   follow,
   makeClassFrame,
@@ -269,5 +273,173 @@ describe('class commands against a member who spends, and over time', () => {
       await carry(new Map([...nodes].filter(([id]) => id !== a.id)));
     }
     expect(taken.get(x.id)!.slice(4)).toEqual(['M:recovered', 'A:heal (expired)']);
+  });
+});
+
+/** A — X — Y, and M — X: X is the member between the teacher A, the flooder M and Y. */
+async function star(now: () => number) {
+  const [a, m, x, y] = await Promise.all([generateNodeKeys(), generateNodeKeys(), generateNodeKeys(), generateNodeKeys()]);
+  const keys = new Map<string, NodeKeys>([a, m, x, y].map((k) => [k.id, k]));
+  const nodes = new Map<string, Node>([...keys].map(([id, k]) => [id, transport(k, undefined, now)]));
+  const [A, M, X, Y] = [a, m, x, y].map((k) => nodes.get(k.id)!) as [Node, Node, Node, Node];
+  connect(A, X, a.id, x.id);
+  connect(M, X, m.id, x.id);
+  connect(X, Y, x.id, y.id);
+  const taken = new Map<string, string[]>();
+  const refused = new Map<string, string[]>();
+  for (const [id, t] of nodes) {
+    t.setRelayAdmission((peer) => keys.has(peer));
+    taken.set(id, []);
+    refused.set(id, []);
+    t.classFaults.on((from, command) => taken.get(id)!.push(`${from === a.id ? 'A' : from === m.id ? 'M' : '?'}:${command.op}`));
+    t.listen({ frame: () => undefined, dropped: (_peer, reason, detail) => refused.get(id)!.push(`${reason}: ${detail}`) });
+  }
+  for (const t of nodes.values()) t.faults.heal();
+  await carry(nodes);
+  return { a, m, x, y, A, M, X, Y, nodes, taken, refused };
+}
+
+/** A ClassFaults alone, on a host that keeps what it hands on and refuses. */
+function bare(keys: NodeKeys, now: () => number, admit: (id: string) => boolean) {
+  const spread: Uint8Array[] = [];
+  const refused: string[] = [];
+  const taken: string[] = [];
+  const classFaults = new ClassFaults({ keys, room: 'r', now, admit, spread: (f) => spread.push(f), refused: (_p, d) => refused.push(d) });
+  classFaults.on((from, command, how) => taken.push(`${from}:${command.op}${how === 'new' ? '' : ` (${how})`}`));
+  return { classFaults, spread, refused, taken };
+}
+
+describe('class commands against a flood', () => {
+  it('a member flooding its own frames gets only its own budget handed on: the next node still takes the teacher’s heal', async () => {
+    const now = Date.now();
+    const { m, x, y, A, M, X, nodes, taken, refused } = await star(() => now);
+    // M writes 64 frames of its own on its channel to X, all in one second (the most X looks at).
+    for (let seq = 1; seq <= 64; seq++) {
+      M.links.get(x.id)!.queue.push(await makeClassFrame(m, 'r', { op: seq % 2 ? 'crashed' : 'recovered' }, now, seq));
+    }
+    await carry(nodes);
+    const handedOn = X.classFaults.stats.handedOn;
+    await A.classFaults.send({ op: 'heal' });
+    await carry(nodes);
+    expect(taken.get(y.id)).toContain('A:heal');
+    expect(refused.get(y.id)!.filter((r) => /new class frames in a second/.test(r))).toEqual([]);
+    expect(handedOn).toBe(CLASS_PER_ORIGIN_MAX);
+  });
+
+  it('frames under keys made up are handed on within the small budget strangers share: the next node still takes the teacher’s heal', async () => {
+    const now = Date.now();
+    const { x, y, A, M, X, nodes, taken, refused } = await star(() => now);
+    const ids = Array.from({ length: 250 }, (_, i) => ID(i + 1));
+    for (let i = 0; i < 64; i++) {
+      const made = await makeClassFrame(
+        await generateNodeKeys(),
+        'r',
+        { op: 'partition', groups: [ids.slice(0, 125), ids.slice(125)] },
+        now,
+        1,
+      );
+      M.links.get(x.id)!.queue.push(made);
+    }
+    await carry(nodes);
+    const handedOn = X.classFaults.stats.handedOn;
+    await A.classFaults.send({ op: 'heal' });
+    await carry(nodes);
+    expect(taken.get(y.id)).toEqual(['A:heal']);
+    expect(handedOn).toBe(CLASS_STRANGERS_PER_SECOND_MAX);
+    expect(refused.get(x.id)!.filter((r) => /over the \d+ a second handed on/.test(r))).toHaveLength(64 - CLASS_STRANGERS_PER_SECOND_MAX);
+  });
+
+  it('a node remembers its members’ last commands whatever number of strangers’ it saw', async () => {
+    const [self, a] = await Promise.all([generateNodeKeys(), generateNodeKeys()]);
+    const t0 = Date.now();
+    let now = t0;
+    const { classFaults, taken } = bare(
+      self,
+      () => now,
+      (id) => id === a.id,
+    );
+    const partition = await makeClassFrame(a, 'r', { op: 'partition', groups: [[a.id], [self.id]] }, t0, 1);
+    await classFaults.receive('p', partition);
+    await classFaults.receive('p', await makeClassFrame(a, 'r', { op: 'heal' }, t0, 2));
+    expect(taken).toEqual([`${a.id}:partition`, `${a.id}:heal`]);
+    // More strangers than the origins a node remembers, handed on within their budget (this takes a while of their time).
+    const made = await Promise.all(Array.from({ length: 4100 }, () => generateNodeKeys()));
+    for (const [i, keys] of made.entries()) {
+      now = t0 + 1000 + i * (1000 / CLASS_STRANGERS_PER_SECOND_MAX);
+      await classFaults.receive('p', await makeClassFrame(keys, 'r', { op: 'heal' }, now, 1));
+    }
+    expect(classFaults.stats.handedOn).toBe(2 + 4100);
+    // A's partition played again where it is still fresh (a clock set back): older than A's heal, not taken.
+    now = t0 + 10_000;
+    await classFaults.receive('p', partition);
+    expect(taken).toEqual([`${a.id}:partition`, `${a.id}:heal`]);
+  }, 60_000);
+
+  it('frames waiting for their check are bounded per channel, and another channel’s still get through', async () => {
+    const [self, a, b] = await Promise.all([generateNodeKeys(), generateNodeKeys(), generateNodeKeys()]);
+    const now = Date.now();
+    const { classFaults, refused, taken } = bare(
+      self,
+      () => now,
+      () => true,
+    );
+    const frame = await makeClassFrame(a, 'r', { op: 'crashed' }, now, 1);
+    const handled = Array.from({ length: 100 }, () => classFaults.receive('p', frame));
+    handled.push(classFaults.receive('q', await makeClassFrame(b, 'r', { op: 'crashed' }, now, 1)));
+    await Promise.all(handled);
+    expect(refused.filter((r) => /waiting for their check/.test(r))).toHaveLength(100 - CLASS_WAITING_PER_CHANNEL_MAX);
+    expect(taken).toEqual([`${a.id}:crashed`, `${b.id}:crashed`]);
+    // Checked, the channel may bring more again.
+    await classFaults.receive('p', await makeClassFrame(a, 'r', { op: 'recovered' }, now, 2));
+    expect(taken).toEqual([`${a.id}:crashed`, `${b.id}:crashed`, `${a.id}:recovered`]);
+  });
+
+  it('a heal is said again for one lease, so a node that missed it still takes it, and then as the same again', async () => {
+    let now = Date.now();
+    const { m, x, A, M, X, nodes, taken } = await line({ now: () => now });
+    // The heal does not reach X the first time (lost on M's channel to X: over its budget, or closed).
+    let lose = true;
+    const deliver = X.deliver.bind(X);
+    X.deliver = (link, frame) => {
+      if (!(lose && frame[0] === 0xff && frame[1] === 0x43)) deliver(link, frame);
+    };
+    await A.classFaults.send({ op: 'heal' });
+    await carry(nodes);
+    lose = false;
+    expect(taken.get(m.id)).toEqual(['A:heal']);
+    expect(taken.get(x.id)).toEqual([]);
+    for (let i = 0; i < 5; i++) {
+      now += 5000;
+      for (const t of [A, M, X]) t.classFaults.tick();
+      await carry(nodes);
+    }
+    expect(taken.get(x.id)).toEqual(['A:heal', 'A:heal (repeat)', 'A:heal (repeat)']);
+    expect(taken.get(m.id)).toEqual(['A:heal', 'A:heal (repeat)', 'A:heal (repeat)', 'A:heal (repeat)']);
+    expect(A.classFaults.stats.sent).toBe(4);
+  });
+
+  it('a heal said again stops at another member’s new partition, after which a heal is new again', async () => {
+    let now = Date.now();
+    const { a, m, x, A, M, X, nodes, taken } = await line({ now: () => now });
+    await A.classFaults.send({ op: 'heal' });
+    await carry(nodes);
+    now += 1000;
+    await M.classFaults.send({ op: 'partition', groups: [[m.id], [a.id, x.id]] });
+    await carry(nodes);
+    now += 1000;
+    await X.classFaults.send({ op: 'heal' });
+    await carry(nodes);
+    expect(taken.get(a.id)).toEqual(['M:partition', 'X:heal']);
+    now += 4000;
+    for (const t of [A, M, X]) t.classFaults.tick();
+    await carry(nodes);
+    // A's heal is no longer said (M's partition superseded it); X's is, and is the same again.
+    expect(A.classFaults.stats.sent).toBe(1);
+    expect(taken.get(m.id)).toEqual(['A:heal', 'X:heal']);
+    expect(taken.get(a.id)).toEqual(['M:partition', 'X:heal']);
+    now += 2000;
+    for (const t of [A, M, X]) t.classFaults.tick();
+    await carry(nodes);
+    expect(taken.get(a.id)).toEqual(['M:partition', 'X:heal', 'X:heal (repeat)']);
   });
 });
