@@ -11,6 +11,8 @@ import type { Client } from './simulation.js';
 export interface TrackedOptions {
   readonly r?: number;
   readonly w?: number;
+  /** Pads the stored value (or a delete's note) with spaces to this many bytes: values large enough that a key's siblings need more than one message. */
+  readonly bytes?: number;
 }
 
 /** What became of one tracked operation. */
@@ -32,6 +34,13 @@ function expected(e: unknown): boolean {
   return e instanceof DynamoError;
 }
 
+/** The value followed by spaces up to `bytes` (what it says is read back unchanged: JSON allows the trailing spaces). */
+function padded(value: Uint8Array, bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes).fill(0x20);
+  out.set(value);
+  return out;
+}
+
 export function trackedClient(client: Client, history: History): TrackedClient {
   const read = async (key: string, options: TrackedOptions = {}) => {
     try {
@@ -43,7 +52,8 @@ export function trackedClient(client: Client, history: History): TrackedClient {
     }
   };
   const write = async (key: string, kind: WriteKind, seen: string[], context: string | undefined, options: TrackedOptions) => {
-    const { record, value } = history.begin(key, kind, seen);
+    const { record, value: written } = history.begin(key, kind, seen);
+    const value = options.bytes !== undefined && options.bytes > written.length ? padded(written, options.bytes) : written;
     const w = options.w !== undefined ? { w: options.w } : {};
     try {
       if (kind === 'put') await client.put(key, value, context, w);
