@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, expect, type Page, test } from '@playwright/test';
+import { type Browser, type BrowserContext, chromium, expect, type Page, test } from '@playwright/test';
 import { type SignalingServer, startSignalingServer } from '../signaling/server.js';
 import { type RunningNode, startCli } from '../test/headless/run.js';
 import { chromiumLaunchOptions } from './chromium.js';
@@ -113,6 +113,7 @@ test('13 nodes on three machines and headless: one room, a partial mesh within t
     startCli(['--room', room, '--data', dir, '--signal', signal, '--http', '0', '--channels', String(CAP)], { timeoutMs: 60_000 });
   const holders: { node: RunningNode }[] = [];
   const browsers: Browser[] = [browser];
+  const contexts: BrowserContext[] = [];
   let sampling = true;
   let sampler: Promise<void> = Promise.resolve();
   const began = Date.now();
@@ -130,6 +131,7 @@ test('13 nodes on three machines and headless: one room, a partial mesh within t
     for (let i = 1; i < MACHINES; i++) browsers.push(await chromium.launch(chromiumLaunchOptions));
     for (const [m, b] of browsers.entries()) {
       const context = await b.newContext({ baseURL: info.project.use.baseURL! });
+      contexts.push(context);
       for (let t = 0; t < TABS_PER_MACHINE; t++) {
         const page = await openNode(context, room, { signal, channels: CAP });
         members.push(tabMember(page, `machine ${m + 1} tab ${t + 1}`, await idOf(page)));
@@ -321,6 +323,8 @@ test('13 nodes on three machines and headless: one room, a partial mesh within t
     for (const { node } of holders) node.child.kill('SIGKILL');
     await Promise.all(holders.map((h) => h.node.exited));
     await server?.close();
+    // The first machine is the shared browser: its context goes, or its tabs would run on through the later tests.
+    for (const context of contexts) await context.close();
     for (const b of browsers.slice(1)) await b.close();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
