@@ -30,6 +30,18 @@ function harness() {
   return { time, got, dropped, arrive };
 }
 
+/** The harness attached as the browser attaches it: to real fault switches, told of their changes. */
+function withFaults() {
+  const h = harness();
+  const faults = new FaultSwitches();
+  h.time.attach(
+    'me',
+    (peer) => faults.blocks(peer),
+    (listener) => faults.onChange(listener),
+  );
+  return { ...h, faults };
+}
+
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -94,13 +106,7 @@ describe('a tab held by the cluster view', () => {
   });
 
   it('drops what waited from a peer when the node is crashed meanwhile, even if it recovers before the step', () => {
-    const { time, got, arrive } = harness();
-    const faults = new FaultSwitches();
-    time.attach(
-      'me',
-      (peer) => faults.blocks(peer),
-      (listener) => faults.onChange(listener),
-    );
+    const { time, got, arrive, faults } = withFaults();
     try {
       time.onTime(0);
       arrive('a', 1);
@@ -116,13 +122,7 @@ describe('a tab held by the cluster view', () => {
   });
 
   it('drops what waited from a peer cut off and reconnected meanwhile, and keeps the rest in order', () => {
-    const { time, got, arrive } = harness();
-    const faults = new FaultSwitches();
-    time.attach(
-      'me',
-      (peer) => faults.blocks(peer),
-      (listener) => faults.onChange(listener),
-    );
+    const { time, got, arrive, faults } = withFaults();
     try {
       time.onTime(0);
       arrive('a', 1);

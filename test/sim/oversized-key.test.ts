@@ -65,6 +65,24 @@ async function trackedPut(sim: Simulation, via: string, seen: string[], context:
   }
 }
 
+/**
+ * The key's first replica A (with one other node) cut off from B and C (with the other two); A and
+ * B each put three tracked values of almost 1 MiB; then the heal, settled: every replica holds all six.
+ */
+async function trackedSplit(seed: number) {
+  const sim = await createSimulation({ seed, nodes: 6, n: 3, r: 2, w: 2, strategy: 3 });
+  await sim.run(3000);
+  const [A, B, C] = replicasOf(sim, KEY) as [string, string, string];
+  const others = sim.nodes.filter((n) => ![A, B, C].includes(n));
+  sim.partition([A, others[0]!], [B, C, others[1]!, others[2]!]);
+  await sim.run(3000);
+  for (let i = 0; i < 3; i++) expect(await trackedPut(sim, A, [], undefined, BIG)).toBe(true);
+  for (let i = 0; i < 3; i++) expect(await trackedPut(sim, B, [], undefined, BIG)).toBe(true);
+  sim.heal();
+  expect((await sim.settle()).converged).toBe(true);
+  return { sim, A, B, C, others };
+}
+
 describe('a key larger than one message after a partition', () => {
   it('reaches every replica after the heal, is read whole, and reconciles', async () => {
     const { sim, acked } = await splitWrites(3);
@@ -134,16 +152,7 @@ describe('a key larger than one message after a partition', () => {
   });
 
   it('a retried put on the key, then its coordinator loses its disk: nothing it overwrote comes back', async () => {
-    const sim = await createSimulation({ seed: 11, nodes: 6, n: 3, r: 2, w: 2, strategy: 3 });
-    await sim.run(3000);
-    const [A, B, C] = replicasOf(sim, KEY) as [string, string, string];
-    const others = sim.nodes.filter((n) => ![A, B, C].includes(n));
-    sim.partition([A, others[0]!], [B, C, others[1]!, others[2]!]);
-    await sim.run(3000);
-    for (let i = 0; i < 3; i++) expect(await trackedPut(sim, A, [], undefined, BIG)).toBe(true);
-    for (let i = 0; i < 3; i++) expect(await trackedPut(sim, B, [], undefined, BIG)).toBe(true);
-    sim.heal();
-    expect((await sim.settle()).converged).toBe(true);
+    const { sim, A, B, C, others } = await trackedSplit(11);
     const read = await sim.client(C).get(KEY);
     const seen = idsOf(read.versions);
     expect(seen).toHaveLength(6);
@@ -191,16 +200,7 @@ describe('a key larger than one message after a partition', () => {
     const torn: string[] = [];
     for (const seed of [21, 22]) {
       for (let delay = 0; delay < 6; delay += 1) {
-        const sim = await createSimulation({ seed, nodes: 6, n: 3, r: 2, w: 2, strategy: 3 });
-        await sim.run(3000);
-        const [A, B, C] = replicasOf(sim, KEY) as [string, string, string];
-        const others = sim.nodes.filter((n) => ![A, B, C].includes(n));
-        sim.partition([A, others[0]!], [B, C, others[1]!, others[2]!]);
-        await sim.run(3000);
-        for (let i = 0; i < 3; i++) expect(await trackedPut(sim, A, [], undefined, BIG)).toBe(true);
-        for (let i = 0; i < 3; i++) expect(await trackedPut(sim, B, [], undefined, BIG)).toBe(true);
-        sim.heal();
-        expect((await sim.settle()).converged).toBe(true);
+        const { sim, A, C, others } = await trackedSplit(seed);
         const full = await sim.client(C).get(KEY);
         const all = idsOf(full.versions).sort();
         expect(all).toHaveLength(6);
