@@ -211,8 +211,19 @@ export class SimNetwork {
     return (this.groups.get(a) ?? -1) === (this.groups.get(b) ?? -1);
   }
 
+  /**
+   * A test's choice of messages to lose, on top of the link faults: each message sent is shown to
+   * it once, and is dropped (counted) when it returns true. It draws nothing from the run's random
+   * numbers, so a run with a filter that drops nothing is the run without it.
+   */
+  dropIf: ((from: NodeId, to: NodeId, bytes: Uint8Array) => boolean) | undefined;
+
   /** Sends `bytes` from `from` to `to` (tests call it directly to send what no node would). */
   send(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+    if (this.dropIf?.(from, to, bytes)) {
+      this.dropped++;
+      return;
+    }
     const copies = this.random.chance(this.faults.duplicate) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       if (!this.canTalk(from, to) || this.random.chance(this.faults.loss)) {

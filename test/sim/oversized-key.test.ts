@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { VALUE_BYTES_MAX } from '../../src/core/limits.js';
 import { hintKey } from '../../src/core/ports.js';
+import { decodeMessage } from '../../src/core/protocol.js';
 import { idsOf } from '../../src/sim/history.js';
 import { createSimulation, type Simulation } from '../../src/sim/index.js';
 import { expectNoViolations, replicasOf } from './helpers.js';
@@ -132,6 +133,37 @@ describe('a key larger than one message after a partition', () => {
     const replicas = replicasOf(sim, KEY);
     expect(replicas).not.toContain(leaving);
     for (const node of replicas) expect(marks(sim, node), `at ${node}`).toEqual(acked);
+    expectNoViolations(sim);
+  });
+
+  it('moves in pieces when a replica leaves: a piece lost on the way keeps the key at the leaver until every piece arrived', async () => {
+    const { sim, acked } = await splitWrites(5);
+    expect((await sim.settle()).converged).toBe(true);
+    const [leaving, ...rest] = replicasOf(sim, KEY);
+    // The other replicas lose their disks: the leaver holds the only copy of the record.
+    for (const node of rest) await sim.wipe(node);
+    // The leaver's anti-entropy pushes are lost, and so is the second batch of its transfer to each
+    // new replica, once: only its transfer can bring the record, and part of it arrives late.
+    const batches = new Map<string, number>();
+    sim.network.dropIf = (from, to, bytes) => {
+      if (from !== leaving) return false;
+      const m = decodeMessage(bytes);
+      if (!m.ok) return false;
+      if (m.message.t === 'ae-push') return true;
+      if (m.message.t !== 'transfer-data') return false;
+      const n = (batches.get(to) ?? 0) + 1;
+      batches.set(to, n);
+      return n === 2;
+    };
+    sim.leave(leaving!);
+    await sim.run(30_000);
+    expect(
+      [...batches.values()].some((n) => n >= 2),
+      'a second batch went out (and was lost)',
+    ).toBe(true);
+    sim.network.dropIf = undefined;
+    expect((await sim.settle()).converged, `seed ${sim.seed}: converged after ${leaving} left`).toBe(true);
+    for (const node of replicasOf(sim, KEY)) expect(marks(sim, node), `at ${node}`).toEqual(acked);
     expectNoViolations(sim);
   });
 
