@@ -2,9 +2,10 @@
  * The core's Transport over WebRTC data channels (simple-peer), one channel per pair of nodes,
  * negotiated through the signaling server. To avoid both sides dialling at once, the node with
  * the smaller id always makes the offer; the other asks it to with a `hello` signal. Frames are
- * chunked (framing.ts), queued per peer up to a byte bound, and written with backpressure on the
- * channel's bufferedAmount (simple-peer's stream `write` returns false above 64 KiB buffered, and
- * 'drain' follows). A channel that closes or never opens is dropped; the next send dials again.
+ * chunked (framing.ts), queued per peer up to a byte bound, and sent with backpressure on the
+ * channel's bufferedAmount (past SEND_BUFFER_MAX the rest waits for the channel to drain), straight
+ * to the data channel and from it (`directDataPath`, not through simple-peer's Node stream). A
+ * channel that closes or never opens is dropped; the next send dials again.
  *
  * A channel carries nothing until the peer proved who it is: the first frame each side sends is
  * its proof (identity/room.ts), its id's key signing this channel's DTLS fingerprints (and, in a
@@ -163,9 +164,11 @@ interface Link {
   /** Whole frames waiting to be written (chunked when written), and their bytes. */
   queue: Uint8Array[];
   queuedBytes: number;
-  /** The chunks of the frame being written, left when the channel asked to wait for 'drain'. */
+  /** The chunks of the frame being written, left when the channel's buffer was full. */
   chunks: Uint8Array[];
   waitingForDrain: boolean;
+  /** The look at the channel's buffer while waiting for it to drain. */
+  drainTimer: ReturnType<typeof setTimeout> | undefined;
   readonly reassembler: Reassembler;
   timer: ReturnType<typeof setTimeout> | undefined;
   /** 'checking' while the peer's proof is being checked; frames that arrive meanwhile wait in `early`. */
@@ -201,6 +204,45 @@ interface Link {
 
 /** Frames a peer may send right behind its proof, before it is checked. */
 const EARLY_FRAMES_MAX = 64;
+
+/**
+ * A channel may hold this many bytes waiting to go before the link waits for it to drain (it says
+ * so when it holds 64 KiB or less: simple-peer sets that threshold).
+ */
+const SEND_BUFFER_MAX = 1024 * 1024;
+/** Where the platform never says the channel drained, the link looks again this often. */
+const DRAIN_POLL_MS = 20;
+
+/** simple-peer's internals that its data path goes through (the same in its Node and browser builds, 9.x). */
+interface PeerInternals {
+  destroyed: boolean;
+  _onChannelMessage(event: { data: unknown }): void;
+  _onChannelBufferedAmountLow(): void;
+}
+
+/**
+ * Takes simple-peer's data path out of its Node stream: each chunk arrives straight from the data
+ * channel's message event, and goes out with `send` (the channel's own). Its stream copied every
+ * chunk byte by byte into a Buffer on the way out, and deferred work on each chunk both ways to a
+ * `setTimeout` (its browser build's `process.nextTick`); the channel itself is what the floor
+ * measures. Backpressure is the channel's `bufferedAmount` (`flush`); `drained` runs when it fell.
+ */
+function directDataPath(sp: SimplePeer.Instance, data: (chunk: Uint8Array) => void, drained: () => void): void {
+  const inner = sp as unknown as PeerInternals;
+  inner._onChannelMessage = (event) => {
+    if (inner.destroyed) return;
+    const d = event.data;
+    if (d instanceof ArrayBuffer) data(new Uint8Array(d));
+    else if (ArrayBuffer.isView(d)) data(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    else if (typeof d === 'string') data(new TextEncoder().encode(d));
+    // Anything else (a Blob: never sent by a node) is not a chunk; the reassembler never sees it.
+  };
+  const low = inner._onChannelBufferedAmountLow;
+  inner._onChannelBufferedAmountLow = () => {
+    low.call(sp);
+    drained();
+  };
+}
 
 function fingerprints(sp: SimplePeer.Instance): { local: string; remote: string } | null {
   const pc = (sp as unknown as { _pc?: RTCPeerConnection })._pc;
@@ -414,6 +456,7 @@ export class WebRtcTransport implements Transport {
       queuedBytes: 0,
       chunks: [],
       waitingForDrain: false,
+      drainTimer: undefined,
       // A forwarded message is the largest message and its header.
       reassembler: new Reassembler({ frameBytesMax: MESSAGE_BYTES_MAX + FORWARD_OVERHEAD_MAX }),
       timer: undefined,
@@ -563,7 +606,18 @@ export class WebRtcTransport implements Transport {
       if (this.links.get(link.peer) !== link) return;
       void this.sendProof(link, sp);
     });
-    sp.on('data', (chunk: Uint8Array) => this.receive(link, chunk));
+    directDataPath(
+      sp,
+      (chunk) => {
+        try {
+          this.receive(link, chunk);
+        } catch (e) {
+          // Never out of the channel's message handler: counted and said, as any frame that cannot be taken.
+          this.receiver?.dropped(link.peer, 'malformed', `a chunk from ${link.peer} could not be handled: ${String(e)}`);
+        }
+      },
+      () => this.drained(link),
+    );
     sp.on('close', () => this.close(link, 'channel closed'));
     sp.on('error', () => this.close(link, 'channel error'));
   }
@@ -576,7 +630,9 @@ export class WebRtcTransport implements Transport {
       const proof = await channelProof(this.options.security, this.options.keys, link.peer, fp.local, fp.remote);
       if (this.links.get(link.peer) !== link) return;
       const frame = JSON.stringify(this.options.headless ? { ...proof, headless: true } : proof);
-      for (const chunk of chunkFrame(this.nextMessageId++, new TextEncoder().encode(frame))) sp.write(chunk);
+      // Straight to the channel, ahead of anything queued (`flush` writes nothing before `proofSent`,
+      // nor before the link is open, which waits for the peer's proof).
+      for (const chunk of chunkFrame(this.nextMessageId++, new TextEncoder().encode(frame))) sp.send(chunk);
       link.proofSent = true;
       this.flush(link);
     } catch {
@@ -693,24 +749,40 @@ export class WebRtcTransport implements Transport {
         link.chunks = chunkFrame(this.nextMessageId++, frame);
       }
       while (link.chunks.length > 0) {
-        const chunk = link.chunks.shift()!;
-        let ok: boolean;
+        if (sp.bufferSize > SEND_BUFFER_MAX) {
+          this.awaitDrain(link);
+          return;
+        }
         try {
-          ok = sp.write(chunk);
+          sp.send(link.chunks.shift()!);
         } catch {
           this.close(link, 'write failed');
           return;
         }
-        if (!ok) {
-          link.waitingForDrain = true;
-          sp.once('drain', () => {
-            link.waitingForDrain = false;
-            this.flush(link);
-          });
-          return;
-        }
       }
     }
+  }
+
+  /** The channel holds more than SEND_BUFFER_MAX: the rest waits until it drained (its event, or a look every DRAIN_POLL_MS). */
+  private awaitDrain(link: Link): void {
+    link.waitingForDrain = true;
+    const look = () => {
+      if (!link.waitingForDrain || this.links.get(link.peer) !== link) return;
+      if ((link.sp?.bufferSize ?? 0) > SEND_BUFFER_MAX) {
+        link.drainTimer = setTimeout(look, DRAIN_POLL_MS);
+        return;
+      }
+      this.drained(link);
+    };
+    link.drainTimer = setTimeout(look, DRAIN_POLL_MS);
+  }
+
+  private drained(link: Link): void {
+    if (!link.waitingForDrain) return;
+    link.waitingForDrain = false;
+    clearTimeout(link.drainTimer);
+    link.drainTimer = undefined;
+    this.flush(link);
   }
 
   /** A dial given up for a way through a member: what waited for it goes through the member (or is dropped, counted, when none has one). */
@@ -729,6 +801,7 @@ export class WebRtcTransport implements Transport {
     if (this.links.get(link.peer) !== link) return;
     this.links.delete(link.peer);
     clearTimeout(link.timer);
+    clearTimeout(link.drainTimer);
     if (link.queue.length > 0) this.stats.dropped += link.queue.length;
     link.queue = [];
     link.chunks = [];
