@@ -5,6 +5,8 @@
  * garbage collection, idle) and the heaviest functions. Run inside ../shared/tools/netns-run:
  * `npx tsx bench/profile.ts`.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CDPSession, Page } from '@playwright/test';
 import { openCluster, startBench } from './cluster.js';
 
@@ -104,6 +106,14 @@ function report(title: string, profiles: Profile[], ops: number): void {
   }
 }
 
+/** PROFILE_DIR=dir keeps each tab's profile (`<phase>-<tab>.cpuprofile`, for Chrome's DevTools or a script). */
+function dump(phase: string, profiles: Profile[]): void {
+  const dir = process.env.PROFILE_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  for (const [tab, p] of profiles.entries()) writeFileSync(join(dir, `${phase}-${tab}.cpuprofile`), JSON.stringify(p));
+}
+
 const bench = await startBench(5198);
 try {
   // PAGE=bench/node.html profiles nodes without their page.
@@ -116,6 +126,7 @@ try {
     }, samples),
   );
   report('puts one after another from tab 0', seq.profiles, seq.result);
+  dump('sequential', seq.profiles);
   const load = await profiled(tabs, async () => {
     const counts = await Promise.all(
       tabs.map((page, tab) =>
@@ -141,6 +152,7 @@ try {
     return counts.reduce((a, b) => a + b, 0);
   });
   report('every tab at once, four lanes each, half puts', load.profiles, load.result);
+  dump('load', load.profiles);
 } finally {
   await bench.close();
 }
