@@ -48,30 +48,30 @@ export class Rpc {
     }
   }
 
+  /**
+   * One timer at a time for each request: the slow mark first, when there is one, and then what is
+   * left of the timeout (most requests are answered before either, and cancel just one).
+   */
   call(to: NodeId, request: Request, opts: CallOptions): Promise<Message | null> {
     const id = this.newId();
+    const start = this.clock.now();
     return new Promise((resolve) => {
-      const cancelSlow =
-        opts.slowMs !== undefined && opts.slowMs < opts.timeoutMs
-          ? this.clock.setTimeout(() => {
-              this.suspect(to);
-              opts.onSlow?.();
-            }, opts.slowMs)
-          : () => undefined;
-      const cancelTimeout = this.clock.setTimeout(() => {
+      const timedOut = () => {
         if (!this.pending.delete(id)) return;
-        cancelSlow();
         this.suspect(to);
         resolve(null);
-      }, opts.timeoutMs);
-      this.pending.set(id, {
-        to,
-        resolve,
-        cancel: () => {
-          cancelSlow();
-          cancelTimeout();
-        },
-      });
+      };
+      let cancel: () => void;
+      if (opts.slowMs !== undefined && opts.slowMs < opts.timeoutMs) {
+        cancel = this.clock.setTimeout(() => {
+          if (!this.pending.has(id)) return;
+          this.suspect(to);
+          opts.onSlow?.();
+          // The timeout counts from the request, however late the slow mark ran.
+          cancel = this.clock.setTimeout(timedOut, Math.max(0, start + opts.timeoutMs - this.clock.now()));
+        }, opts.slowMs);
+      } else cancel = this.clock.setTimeout(timedOut, opts.timeoutMs);
+      this.pending.set(id, { to, resolve, cancel: () => cancel() });
       this.send(to, { ...request, id } as Message);
     });
   }
