@@ -17,7 +17,7 @@ import type { NodeId } from './ports.js';
 import type { Message } from './protocol.js';
 import { ReplicaSet, type Target } from './replica-set.js';
 import type { VClock } from './vclock.js';
-import { isEmptyRecord, type KeyRecord, knowledge, recordDigest, type Version, type Written } from './version.js';
+import { isEmptyRecord, type KeyRecord, knowledge, sameRecord, type Version, type Written } from './version.js';
 
 export interface ReadResult {
   readonly record: KeyRecord | undefined;
@@ -233,9 +233,8 @@ export class GetCoordinator extends Coordinator<ReadResult> {
   protected override finish(): void {
     const merged = this.merged;
     if (!merged || isEmptyRecord(merged)) return;
-    const digest = recordDigest(merged);
     for (const [node, reply] of this.replies) {
-      if (reply.hinted || bytesEqual(recordDigest(reply.record), digest)) continue;
+      if (reply.hinted || sameRecord(reply.record, merged)) continue;
       this.ctx.emit({ type: 'repair', key: this.key, to: node });
       for (const piece of recordPieces(merged)) this.ctx.send(node, { t: 'write', id: 0, record: piece });
     }

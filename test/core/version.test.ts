@@ -11,6 +11,7 @@ import {
   lastKnown,
   mergeRecords,
   recordDigest,
+  sameRecord,
   upgradeRecord,
   writeVersion,
 } from '../../src/core/version.js';
@@ -321,5 +322,70 @@ describe('dotted version vector sets against explicit sets of events', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('sameRecord', () => {
+  const event = fc.record({ node: fc.constantFrom('a', 'b', 'c'), counter: fc.integer({ min: 1, max: 3 }), time: fc.nat(5) });
+  const version = fc.record({
+    value: fc.constantFrom('', 'x', 'y', 'xy').map(bytes),
+    clock: fc.array(event, { maxLength: 2 }),
+    deleted: fc.boolean(),
+    dot: fc.record({ node: fc.constantFrom('a', 'b', 'c'), counter: fc.integer({ min: 1, max: 3 }) }),
+  });
+  const record: fc.Arbitrary<KeyRecord> = fc.record(
+    {
+      key: fc.constantFrom('k', 'j'),
+      versions: fc.uniqueArray(version, { maxLength: 3, selector: (v) => `${v.dot.node}:${v.dot.counter}` }),
+      seen: fc.array(event, { maxLength: 2 }),
+      cloud: fc.array(fc.record({ node: fc.constantFrom('a', 'b'), counter: fc.integer({ min: 1, max: 3 }) }), { maxLength: 1 }),
+    },
+    { requiredKeys: ['key', 'versions', 'seen'] },
+  );
+  /** The same record as other objects: values copied, versions in another order, times changed. */
+  const copy = (r: KeyRecord, shift: number): KeyRecord => ({
+    ...r,
+    seen: r.seen.map((e) => ({ ...e, time: e.time + shift })),
+    versions: [...r.versions].reverse().map((v) => ({ ...v, value: v.value.slice(), clock: v.clock.map((e) => ({ ...e })) })),
+  });
+
+  /** The same record but for one thing (which, `what`; where, `at`). */
+  const mutant = (r: KeyRecord, what: number, at: number): KeyRecord => {
+    const c = copy(r, 0);
+    const v = c.versions[at % Math.max(1, c.versions.length)];
+    const bump = <T extends { counter: number }>(es: readonly T[]) =>
+      es.map((e, i) => (i === at % es.length ? { ...e, counter: e.counter + 1 } : e));
+    switch (what) {
+      case 0:
+        return v ? { ...c, versions: c.versions.map((w) => (w === v ? { ...w, value: bytes(`${text(w.value)}!`) } : w)) } : c;
+      case 1:
+        return v ? { ...c, versions: c.versions.map((w) => (w === v ? { ...w, deleted: !w.deleted } : w)) } : c;
+      case 2:
+        return v ? { ...c, versions: c.versions.map((w) => (w === v ? { ...w, clock: bump(w.clock) } : w)) } : c;
+      case 3:
+        return v ? { ...c, versions: c.versions.map((w) => (w === v ? { ...w, dot: { ...w.dot, counter: w.dot.counter + 5 } } : w)) } : c;
+      case 4:
+        return { ...c, seen: bump(c.seen) };
+      case 5:
+        return { ...c, cloud: c.cloud?.length ? bump(c.cloud) : [{ node: 'z', counter: 1 }] };
+      default:
+        return { ...c, key: `${c.key}2` };
+    }
+  };
+
+  it('says two records are the same exactly when their digests are equal', () => {
+    fc.assert(
+      fc.property(record, record, fc.nat(3), fc.integer({ min: 0, max: 8 }), fc.nat(5), (a, b, shift, how, at) => {
+        const twin = how === 7;
+        const other = twin ? copy(a, shift) : how === 8 ? b : mutant(a, how, at);
+        const digestsEqual = bytesEqual(recordDigest(a), recordDigest(other));
+        expect(sameRecord(a, other)).toBe(digestsEqual);
+        expect(sameRecord(other, a)).toBe(digestsEqual);
+        if (twin) expect(digestsEqual).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(sameRecord(undefined, { key: 'k', versions: [], seen: [] })).toBe(true);
+    expect(sameRecord(undefined, { key: 'k', versions: [], seen: [{ node: 'a', counter: 1, time: 0 }] })).toBe(false);
   });
 });
