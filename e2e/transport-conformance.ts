@@ -4,49 +4,10 @@
  * signaling server would relay them.
  */
 import type { TransportReceiver } from '../src/core/ports.js';
-import { generateNodeKeys, type NodeKeys } from '../src/identity/keys.js';
-import { roomSecurity } from '../src/identity/room.js';
-import { FaultSwitches } from '../src/net/faults.js';
-import { WebRtcTransport } from '../src/net/webrtc-transport.js';
-import { TRANSPORT_CASES, type TransportHarness, type TransportPair } from '../test/net/transport-conformance-cases.js';
-
-interface Side {
-  readonly keys: NodeKeys;
-  /** The id this side claims (its own, unless it pretends to be another node). */
-  readonly claims?: string;
-  readonly secret?: string;
-}
-
-async function makePair(dropRate = 0, sides?: { a: Side; b: Side }): Promise<TransportPair> {
-  const aSide = sides?.a ?? { keys: await generateNodeKeys() };
-  const bSide = sides?.b ?? { keys: await generateNodeKeys() };
-  const aId = aSide.claims ?? aSide.keys.id;
-  const bId = bSide.claims ?? bSide.keys.id;
-  const [aSec, bSec] = await Promise.all([roomSecurity('conformance', aSide.secret), roomSecurity('conformance', bSide.secret)]);
-  const relay = (to: string, target: () => WebRtcTransport, from: string) => (peer: string, data: Record<string, unknown>) => {
-    if (peer !== to) return false;
-    setTimeout(() => target().onSignal(from, data), 0);
-    return true;
-  };
-  const faults = new FaultSwitches();
-  faults.drop(dropRate);
-  const a: WebRtcTransport = new WebRtcTransport({
-    id: aId,
-    keys: aSide.keys,
-    security: aSec,
-    faults,
-    signal: relay(bId, () => b, aId),
-    connectTimeoutMs: 5_000,
-  });
-  const b: WebRtcTransport = new WebRtcTransport({
-    id: bId,
-    keys: bSide.keys,
-    security: bSec,
-    signal: relay(aId, () => a, bId),
-    connectTimeoutMs: 5_000,
-  });
-  return { a, b, aId, bId };
-}
+import { generateNodeKeys } from '../src/identity/keys.js';
+import type { WebRtcTransport } from '../src/net/webrtc-transport.js';
+import { TRANSPORT_CASES } from '../test/net/transport-conformance-cases.js';
+import { makePair, type Side, webRtcHarness } from '../test/net/webrtc-harness.js';
 
 /**
  * A channel opens only between nodes that prove their ids (and the room's secret, if it has one),
@@ -93,20 +54,7 @@ async function authCase(sides: { a: Side; b: Side }): Promise<{ opened: boolean;
   },
 };
 
-const harness: TransportHarness = {
-  ordered: true, // one reliable, ordered data channel per pair of nodes
-  pair: () => makePair(),
-  lossyPair: () => makePair(0.3),
-  waitFor: async (done, ms) => {
-    const until = performance.now() + ms;
-    while (!done() && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
-    return done();
-  },
-  close: async ({ a, b }) => {
-    (a as WebRtcTransport).closeAll();
-    (b as WebRtcTransport).closeAll();
-  },
-};
+const harness = webRtcHarness();
 
 (window as unknown as { conformance: unknown }).conformance = {
   run: async () => {

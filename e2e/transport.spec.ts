@@ -1,5 +1,11 @@
-/** The same Transport conformance cases as in Vitest, run over Chromium's real WebRTC data channels. */
+/**
+ * The same Transport conformance cases as in Vitest, run over Chromium's real WebRTC data channels,
+ * and over Node's (`@roamhq/wrtc`, as headless nodes run), whose timing differs.
+ */
+import { createRequire } from 'node:module';
 import { expect, test } from '@playwright/test';
+import { TRANSPORT_CASES } from '../test/net/transport-conformance-cases.js';
+import { webRtcHarness } from '../test/net/webrtc-harness.js';
 
 type Results = { name: string; error?: string }[];
 
@@ -11,6 +17,21 @@ test('the WebRTC transport passes the conformance suite in Chromium', async ({ p
   )) as Results;
   expect(results.length).toBeGreaterThanOrEqual(6);
   expect(results.filter((r) => r.error)).toEqual([]);
+});
+
+test('the WebRTC transport passes the conformance suite in Node over @roamhq/wrtc', async () => {
+  test.setTimeout(120_000);
+  const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as typeof import('@roamhq/wrtc');
+  const harness = webRtcHarness(wrtc);
+  const failed: string[] = [];
+  for (const c of TRANSPORT_CASES) {
+    try {
+      await c.run(harness);
+    } catch (e) {
+      failed.push(`${c.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  expect(failed).toEqual([]);
 });
 
 type Seen = { opened: boolean; delivered: number; refused: string[] };

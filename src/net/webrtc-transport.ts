@@ -176,6 +176,7 @@ interface Link {
   /** Whether our own proof went out: nothing else may be written before it. */
   proofSent: boolean;
   early: Uint8Array[];
+  earlyBytes: number;
   /** When a message last went to or came from the peer on this link. */
   lastUsed: number;
   /**
@@ -202,8 +203,13 @@ interface Link {
   carryBudget: { second: number; count: number };
 }
 
-/** Frames a peer may send right behind its proof, before it is checked. */
-const EARLY_FRAMES_MAX = 64;
+/**
+ * What a peer may send right behind its proof, before it is checked: in frames and in bytes. A
+ * peer sends what waited for the channel as soon as it checked this node's proof, up to
+ * SEND_BUFFER_MAX at once (and a frame may be a forwarded message, the largest there is).
+ */
+const EARLY_FRAMES_MAX = 4096;
+const EARLY_BYTES_MAX = 2 * (MESSAGE_BYTES_MAX + FORWARD_OVERHEAD_MAX);
 
 /**
  * A channel may hold this many bytes waiting to go before the link waits for it to drain (it says
@@ -242,6 +248,12 @@ function directDataPath(sp: SimplePeer.Instance, data: (chunk: Uint8Array) => vo
     low.call(sp);
     drained();
   };
+}
+
+/** simple-peer is being destroyed, or was: nothing sent now goes anywhere. */
+function destroying(sp: SimplePeer.Instance): boolean {
+  const inner = sp as unknown as { destroying?: boolean; destroyed?: boolean };
+  return inner.destroying === true || inner.destroyed === true;
 }
 
 function fingerprints(sp: SimplePeer.Instance): { local: string; remote: string } | null {
@@ -463,6 +475,7 @@ export class WebRtcTransport implements Transport {
       proof: 'awaited',
       proofSent: false,
       early: [],
+      earlyBytes: 0,
       lastUsed: this.now(),
       held: false,
       heldSince: 0,
@@ -630,6 +643,8 @@ export class WebRtcTransport implements Transport {
       const proof = await channelProof(this.options.security, this.options.keys, link.peer, fp.local, fp.remote);
       if (this.links.get(link.peer) !== link) return;
       const frame = JSON.stringify(this.options.headless ? { ...proof, headless: true } : proof);
+      // A peer being destroyed takes a send without a word: its 'close' follows and closes the link.
+      if (destroying(sp)) return;
       // Straight to the channel, ahead of anything queued (`flush` writes nothing before `proofSent`,
       // nor before the link is open, which waits for the peer's proof).
       for (const chunk of chunkFrame(this.nextMessageId++, new TextEncoder().encode(frame))) sp.send(chunk);
@@ -673,6 +688,7 @@ export class WebRtcTransport implements Transport {
     this.stats.connects++;
     this.options.onLinkChange?.(link.peer, 'open');
     this.scheduleAdvertise();
+    link.earlyBytes = 0;
     for (const early of link.early.splice(0)) this.deliver(link, early);
     this.flush(link);
   }
@@ -690,8 +706,15 @@ export class WebRtcTransport implements Transport {
       return;
     }
     if (link.proof === 'checking') {
-      if (link.early.length < EARLY_FRAMES_MAX) link.early.push(result.frame);
-      else this.receiver?.dropped(link.peer, 'refused', `more than ${EARLY_FRAMES_MAX} frames before its proof was checked`);
+      if (link.early.length < EARLY_FRAMES_MAX && link.earlyBytes + result.frame.length <= EARLY_BYTES_MAX) {
+        link.early.push(result.frame);
+        link.earlyBytes += result.frame.length;
+      } else
+        this.receiver?.dropped(
+          link.peer,
+          'refused',
+          `more than ${EARLY_FRAMES_MAX} frames or ${EARLY_BYTES_MAX} bytes before its proof was checked`,
+        );
       return;
     }
     this.deliver(link, result.frame);
@@ -740,7 +763,9 @@ export class WebRtcTransport implements Transport {
 
   private flush(link: Link): void {
     const sp = link.sp;
-    if (link.state !== 'open' || !link.proofSent || !sp || link.waitingForDrain) return;
+    // What is queued stays queued while simple-peer is being destroyed (its `send` would swallow it
+    // without a word): the 'close' that follows closes the link and counts it as dropped.
+    if (link.state !== 'open' || !link.proofSent || !sp || link.waitingForDrain || destroying(sp)) return;
     for (;;) {
       if (link.chunks.length === 0) {
         const frame = link.queue.shift();
@@ -802,7 +827,8 @@ export class WebRtcTransport implements Transport {
     this.links.delete(link.peer);
     clearTimeout(link.timer);
     clearTimeout(link.drainTimer);
-    if (link.queue.length > 0) this.stats.dropped += link.queue.length;
+    // The frames that waited, and the one whose chunks were going out.
+    this.stats.dropped += link.queue.length + (link.chunks.length > 0 ? 1 : 0);
     link.queue = [];
     link.chunks = [];
     link.sp?.destroy();

@@ -124,6 +124,42 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
       ),
   },
   {
+    // Each side sends what waited as soon as it checked the other's proof, while the other may
+    // still be checking its: what arrives meanwhile must wait, not be dropped (it once held 64 frames).
+    name: 'frames sent both ways before the channel opens all arrive, in order',
+    run: (h) =>
+      withPair(
+        h,
+        () => h.pair(),
+        async ({ a, b, aId, bId }) => {
+          const atA = inbox(a);
+          const atB = inbox(b);
+          const count = 300;
+          for (let i = 0; i < count; i++) {
+            a.send(bId, frame(i, 10 * 1024));
+            b.send(aId, frame(i, 10 * 1024));
+          }
+          const all = () => atA.heard.length >= count && atB.heard.length >= count;
+          check(await h.waitFor(all, 30_000), `all frames should arrive: ${atB.heard.length} at b, ${atA.heard.length} at a`);
+          for (const [at, heard] of [
+            ['a', atA.heard],
+            ['b', atB.heard],
+          ] as const) {
+            const serials = heard.map((x) => serialOf(x.bytes));
+            const expected = Array.from({ length: count }, (_, i) => i);
+            const got = h.ordered ? serials : [...serials].sort((x, y) => x! - y!);
+            check(
+              JSON.stringify(got) === JSON.stringify(expected),
+              `at ${at}, every frame once, intact${h.ordered ? ' and in order' : ''}`,
+            );
+          }
+          check(atA.dropped.length + atB.dropped.length === 0, `nothing should be dropped: ${[...atA.dropped, ...atB.dropped].join('; ')}`);
+          atA.stop();
+          atB.stop();
+        },
+      ),
+  },
+  {
     name: 'carries frames up to the largest message the protocol allows',
     run: (h) =>
       withPair(
