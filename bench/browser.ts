@@ -6,7 +6,8 @@
  *     a transaction of its own (strict durability, as the node's writes, and the default)
  *   - put and get latency (p50, p99, p99.9) for 1 KiB values, through one tab, with the ratio to the floor
  *   - where a put's time goes, stage by stage (bench/breakdown.ts)
- *   - sustained operations per second, all five tabs at once, and how many failed
+ *   - sustained operations per second, all five tabs at once, and how many failed, with the CPU
+ *     each Chromium process type spent on an operation meanwhile (bench/cpu.ts)
  *   - write-to-visible latency at the other replicas
  * and, in the same run and browser, the write-to-visible latency of Yjs over y-webrtc (each tab in
  * its own browser context, so that it uses WebRTC, not BroadcastChannel), with the ratio ours/theirs.
@@ -15,6 +16,7 @@
 import type { Page } from '@playwright/test';
 import { breakdown, type Trace } from './breakdown.js';
 import { openCluster, poll, startBench } from './cluster.js';
+import { cpuByProcessType } from './cpu.js';
 import { round, summary } from './stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -107,6 +109,7 @@ function latency(page: Page) {
 
 /** Every tab runs four request loops (half puts, half gets) for the same wall time. */
 async function sustained(tabs: Page[]) {
+  const cpu = cpuByProcessType();
   const results = await Promise.all(
     tabs.map((page, tab) =>
       page.evaluate(
@@ -138,7 +141,15 @@ async function sustained(tabs: Page[]) {
   const ok = results.reduce((s, r) => s + r.ok, 0);
   const failed = results.reduce((s, r) => s + r.failed, 0);
   const errors = results.flatMap((r) => r.errors).slice(0, 3);
-  return { seconds: SUSTAIN_MS / 1000, opsPerSecond: round(ok / (SUSTAIN_MS / 1000), 0), failed, ...(errors.length ? { errors } : {}) };
+  // CPU of every Chromium process (all five tabs, the browser, its services) for each operation done.
+  const cpuMsPerOperation = Object.fromEntries(Object.entries(cpu()).map(([type, ms]) => [type, round(ms / Math.max(1, ok), 2)]));
+  return {
+    seconds: SUSTAIN_MS / 1000,
+    opsPerSecond: round(ok / (SUSTAIN_MS / 1000), 0),
+    failed,
+    cpuMsPerOperation,
+    ...(errors.length ? { errors } : {}),
+  };
 }
 
 /** Write-to-visible: when does each other replica's store hold the new version? */
