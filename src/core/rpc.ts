@@ -62,14 +62,18 @@ export class Rpc {
         resolve(null);
       };
       let cancel: () => void;
-      if (opts.slowMs !== undefined && opts.slowMs < opts.timeoutMs) {
+      const slowMs = opts.slowMs;
+      if (slowMs !== undefined && slowMs < opts.timeoutMs) {
         cancel = this.clock.setTimeout(() => {
           if (!this.pending.has(id)) return;
+          // The timeout counts from the request, however late the slow mark ran (never longer than
+          // what was left at the mark, should a wall clock be set back); armed first, so that
+          // nothing the slow mark does can keep the request from ending.
+          const left = Math.min(opts.timeoutMs - slowMs, start + opts.timeoutMs - this.clock.now());
+          cancel = this.clock.setTimeout(timedOut, Math.max(0, left));
           this.suspect(to);
           opts.onSlow?.();
-          // The timeout counts from the request, however late the slow mark ran.
-          cancel = this.clock.setTimeout(timedOut, Math.max(0, start + opts.timeoutMs - this.clock.now()));
-        }, opts.slowMs);
+        }, slowMs);
       } else cancel = this.clock.setTimeout(timedOut, opts.timeoutMs);
       this.pending.set(id, { to, resolve, cancel: () => cancel() });
       this.send(to, { ...request, id } as Message);
