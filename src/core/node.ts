@@ -245,8 +245,21 @@ export class DynamoNode {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Tells every listener. A listener that throws (the page's, a test's) does not break the node's
+   * own work, which called `emit` in the middle of it: the error is counted and said, as an
+   * `error` event, to the listeners (once: an error while telling an error is only counted).
+   */
   private emit(event: NodeEvent): void {
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (e) {
+        this.wire.countError();
+        if (event.type !== 'error')
+          this.emit({ type: 'error', where: `a listener of ${event.type} events`, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
   }
 
   /** An error caught inside the node: counted, and emitted for the page's log. Never thrown on. */
