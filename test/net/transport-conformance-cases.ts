@@ -78,6 +78,21 @@ async function withPair(h: TransportHarness, make: () => Promise<TransportPair>,
   }
 }
 
+/** The frames heard are serials 0 to count - 1, each intact and once (in order, where the link promises it). */
+function checkSerials(h: TransportHarness, heard: readonly Heard[], count: number, where: string): void {
+  const serials = heard.map((x) => serialOf(x.bytes));
+  check(
+    serials.every((s) => s !== undefined),
+    `${where}every frame should arrive intact`,
+  );
+  const expected = Array.from({ length: count }, (_, i) => i);
+  const got = h.ordered ? serials : [...serials].sort((x, y) => x! - y!);
+  check(
+    JSON.stringify(got) === JSON.stringify(expected),
+    `${where}${h.ordered ? 'frames should arrive in the order sent' : 'each frame should arrive once'}`,
+  );
+}
+
 export const TRANSPORT_CASES: readonly TransportCase[] = [
   {
     name: 'delivers frames both ways, unchanged, each naming its sender',
@@ -108,17 +123,7 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
           const atB = inbox(b);
           for (let i = 0; i < 200; i++) a.send(bId, frame(i, 64 + (i % 7) * 300));
           check(await h.waitFor(() => atB.heard.length >= 200, 30_000), `all 200 frames should arrive, got ${atB.heard.length}`);
-          const serials = atB.heard.map((x) => serialOf(x.bytes));
-          check(
-            serials.every((s) => s !== undefined),
-            'every frame should arrive intact',
-          );
-          const expected = Array.from({ length: 200 }, (_, i) => i);
-          const got = h.ordered ? serials : [...serials].sort((x, y) => x! - y!);
-          check(
-            JSON.stringify(got) === JSON.stringify(expected),
-            h.ordered ? 'frames should arrive in the order sent' : 'each frame should arrive once',
-          );
+          checkSerials(h, atB.heard, 200, '');
           atB.stop();
         },
       ),
@@ -141,18 +146,8 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
           }
           const all = () => atA.heard.length >= count && atB.heard.length >= count;
           check(await h.waitFor(all, 30_000), `all frames should arrive: ${atB.heard.length} at b, ${atA.heard.length} at a`);
-          for (const [at, heard] of [
-            ['a', atA.heard],
-            ['b', atB.heard],
-          ] as const) {
-            const serials = heard.map((x) => serialOf(x.bytes));
-            const expected = Array.from({ length: count }, (_, i) => i);
-            const got = h.ordered ? serials : [...serials].sort((x, y) => x! - y!);
-            check(
-              JSON.stringify(got) === JSON.stringify(expected),
-              `at ${at}, every frame once, intact${h.ordered ? ' and in order' : ''}`,
-            );
-          }
+          checkSerials(h, atA.heard, count, 'at a: ');
+          checkSerials(h, atB.heard, count, 'at b: ');
           check(atA.dropped.length + atB.dropped.length === 0, `nothing should be dropped: ${[...atA.dropped, ...atB.dropped].join('; ')}`);
           atA.stop();
           atB.stop();
