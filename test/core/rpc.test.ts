@@ -19,7 +19,12 @@ function harness() {
   let n = 0;
   const rpc = new Rpc(
     clock,
-    { next: () => ((n = (n * 7 + 3) % 97), n / 97) },
+    {
+      next: () => {
+        n = (n * 7 + 3) % 97;
+        return n / 97;
+      },
+    },
     (to, message) => sent.push({ to, message }),
     (peer) => suspected.push({ peer, at: scheduler.now }),
   );
