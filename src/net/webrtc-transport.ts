@@ -221,6 +221,7 @@ const DRAIN_POLL_MS = 20;
 
 /** simple-peer's internals that its data path goes through (the same in its Node and browser builds, 9.x). */
 interface PeerInternals {
+  destroying: boolean;
   destroyed: boolean;
   _onChannelMessage(event: { data: unknown }): void;
   _onChannelBufferedAmountLow(): void;
@@ -252,8 +253,8 @@ function directDataPath(sp: SimplePeer.Instance, data: (chunk: Uint8Array) => vo
 
 /** simple-peer is being destroyed, or was: nothing sent now goes anywhere. */
 function destroying(sp: SimplePeer.Instance): boolean {
-  const inner = sp as unknown as { destroying?: boolean; destroyed?: boolean };
-  return inner.destroying === true || inner.destroyed === true;
+  const inner = sp as unknown as PeerInternals;
+  return inner.destroying || inner.destroyed;
 }
 
 function fingerprints(sp: SimplePeer.Instance): { local: string; remote: string } | null {
