@@ -44,6 +44,7 @@ function tap(transport: Transport): Transport {
           trace.marks.push({ what: 'recv', t0, t1: now(), peer: from, bytes });
         },
         dropped: (from, reason, detail) => receiver.dropped(from, reason, detail),
+        failed: (where, error) => receiver.failed(where, error),
       }),
   };
 }

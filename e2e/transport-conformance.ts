@@ -16,6 +16,7 @@ import { makePair, type Side, webRtcHarness } from '../test/net/webrtc-harness.j
 async function authCase(sides: { a: Side; b: Side }): Promise<{ opened: boolean; delivered: number; refused: string[] }> {
   const pair = await makePair(0, sides);
   const refused: string[] = [];
+  const failures: string[] = [];
   let delivered = 0;
   const receiver = (): TransportReceiver => ({
     frame: () => {
@@ -23,6 +24,9 @@ async function authCase(sides: { a: Side; b: Side }): Promise<{ opened: boolean;
     },
     dropped: (_from, reason, detail) => {
       if (reason === 'refused') refused.push(detail);
+    },
+    failed: (where, error) => {
+      failures.push(`${where}: ${String(error)}`);
     },
   });
   pair.a.listen(receiver());
@@ -37,6 +41,7 @@ async function authCase(sides: { a: Side; b: Side }): Promise<{ opened: boolean;
   const opened = a.linkState(pair.bId) === 'open' && b.linkState(pair.aId) === 'open';
   a.closeAll();
   b.closeAll();
+  if (failures.length > 0) throw new Error(`the transport failed: ${failures.join('; ')}`);
   return { opened, delivered, refused };
 }
 

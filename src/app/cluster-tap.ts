@@ -31,6 +31,7 @@ export function tapTransport(inner: Transport, tap: FrameTap): Transport {
           receiver.frame(from, bytes);
         },
         dropped: (from, reason, detail) => receiver.dropped(from, reason, detail),
+        failed: (where, error) => receiver.failed(where, error),
       }),
   };
 }

@@ -91,6 +91,7 @@ export class LiveTime {
         const stop = inner.listen({
           frame: (from, bytes) => this.arrive(from, bytes),
           dropped: (from, reason, detail) => receiver.dropped(from, reason, detail),
+          failed: (where, error) => receiver.failed(where, error),
         });
         return () => {
           stop();

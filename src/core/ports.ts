@@ -25,6 +25,11 @@ export interface TransportReceiver {
   frame(from: NodeId, bytes: Uint8Array): void;
   /** A frame the transport itself refused (too large, broken chunking), for the node to count. */
   dropped(from: NodeId, reason: DropReason, detail: string): void;
+  /**
+   * An error inside the transport itself (this node's fault, not a peer's frame), caught so that it
+   * never escapes a channel's handler: for the node to count and say, as any error caught inside it.
+   */
+  failed(where: string, error: unknown): void;
 }
 
 /**

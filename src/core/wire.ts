@@ -32,6 +32,10 @@ export class Wire {
         deliver(from, decoded.message);
       },
       dropped: (from, reason, detail) => this.dropped(from, reason, detail),
+      failed: (where, error) => {
+        this.countError();
+        this.emit({ type: 'error', where: `the transport, ${where}`, message: error instanceof Error ? error.message : String(error) });
+      },
     });
   }
 

@@ -153,6 +153,8 @@ export interface TransportStats {
   forwardsUnroutable: number;
   /** Channels a peer offered that this node declined: none free, and the peer reachable through a member. */
   channelsDeclined: number;
+  /** Errors inside the transport itself, caught in a handler or a timer (each also told to the node, `failed`). */
+  errors: number;
   /** Routes given up because nothing came back from the addressee (ROUTE_SUSPECT_MS). */
   routesSuspected: number;
 }
@@ -283,6 +285,7 @@ export class WebRtcTransport implements Transport {
     forwardsUnroutable: 0,
     channelsDeclined: 0,
     routesSuspected: 0,
+    errors: 0,
   };
   readonly maxChannels: number;
   /** The class's faults (class-faults.ts): a teacher's partitions and heals, and crash news, sent to and taken from the whole room. */
@@ -380,6 +383,13 @@ export class WebRtcTransport implements Transport {
     return () => {
       if (this.receiver === receiver) this.receiver = undefined;
     };
+  }
+
+  /** An error of this node's own caught inside the transport: counted, and told to the node (or the console when none listens). */
+  private failed(where: string, error: unknown): void {
+    this.stats.errors++;
+    if (this.receiver) this.receiver.failed(where, error);
+    else console.error(`transport: ${where}:`, error);
   }
 
   /** Peers with an open channel. */
@@ -539,7 +549,7 @@ export class WebRtcTransport implements Transport {
           this.start(link);
         }
       } catch (e) {
-        this.receiver?.dropped(this.options.id, 'malformed', `starting a held dial failed: ${String(e)}`);
+        this.failed('starting a held dial', e);
       }
       if ([...this.links.values()].some((l) => l.held)) this.schedulePromotion();
     }, PROMOTE_MS);
@@ -626,8 +636,9 @@ export class WebRtcTransport implements Transport {
         try {
           this.receive(link, chunk);
         } catch (e) {
-          // Never out of the channel's message handler: counted and said, as any frame that cannot be taken.
-          this.receiver?.dropped(link.peer, 'malformed', `a chunk from ${link.peer} could not be handled: ${String(e)}`);
+          // Never out of the channel's message handler. Whatever a peer sends is checked without
+          // throwing, so what is caught here is this node's own fault: counted and said as one.
+          this.failed(`handling a chunk from ${link.peer}`, e);
         }
       },
       () => this.drained(link),
@@ -690,7 +701,14 @@ export class WebRtcTransport implements Transport {
     this.options.onLinkChange?.(link.peer, 'open');
     this.scheduleAdvertise();
     link.earlyBytes = 0;
-    for (const early of link.early.splice(0)) this.deliver(link, early);
+    for (const early of link.early.splice(0)) {
+      try {
+        this.deliver(link, early);
+      } catch (e) {
+        // As in the channel's message handler: this node's own fault, and the frames after it still go on.
+        this.failed(`handling a frame from ${link.peer}`, e);
+      }
+    }
     this.flush(link);
   }
 
@@ -703,7 +721,7 @@ export class WebRtcTransport implements Transport {
     }
     if (result.kind === 'partial' || result.kind === 'ignored') return;
     if (link.proof === 'awaited') {
-      void this.checkProof(link, result.frame);
+      this.checkProof(link, result.frame).catch((e: unknown) => this.failed(`checking the proof of ${link.peer}`, e));
       return;
     }
     if (link.proof === 'checking') {
@@ -731,11 +749,7 @@ export class WebRtcTransport implements Transport {
     // The class's commands pass whatever the switches are, as between the tabs of one browser.
     if (isClassFrame(frame)) {
       if (this.stopped) return;
-      this.classFaults
-        .receive(link.peer, frame)
-        .catch((e: unknown) =>
-          this.receiver?.dropped(link.peer, 'malformed', `a class command from ${link.peer} could not be handled: ${String(e)}`),
-        );
+      this.classFaults.receive(link.peer, frame).catch((e: unknown) => this.failed(`handling a class command from ${link.peer}`, e));
       return;
     }
     // A forwarded message is judged against the switches by its origin, at the addressee; the member
@@ -743,18 +757,14 @@ export class WebRtcTransport implements Transport {
     if (isForwardFrame(frame)) {
       if (this.faults.blocks(link.peer)) return;
       link.lastUsed = this.now();
-      this.onForwardFrame(link, frame).catch((e: unknown) =>
-        this.receiver?.dropped(link.peer, 'malformed', `a forwarded message from ${link.peer} could not be handled: ${String(e)}`),
-      );
+      this.onForwardFrame(link, frame).catch((e: unknown) => this.failed(`handling a forwarded message from ${link.peer}`, e));
       return;
     }
     if (!this.faults.passes(link.peer)) return;
     link.lastUsed = this.now();
     this.heardFrom(link.peer);
     if (isRelayFrame(frame)) {
-      this.onRelayFrame(link, frame).catch((e: unknown) =>
-        this.receiver?.dropped(link.peer, 'malformed', `a relayed signal from ${link.peer} could not be handled: ${String(e)}`),
-      );
+      this.onRelayFrame(link, frame).catch((e: unknown) => this.failed(`handling a relayed signal from ${link.peer}`, e));
       return;
     }
     this.stats.framesReceived++;
@@ -1072,7 +1082,7 @@ export class WebRtcTransport implements Transport {
       })
       .catch((e: unknown) => {
         this.stats.dropped++;
-        this.receiver?.dropped(to, 'malformed', `a message to ${to} could not be forwarded: ${String(e)}`);
+        this.failed(`forwarding a message to ${to}`, e);
       })
       .finally(() => {
         pending.bytes -= frame.length;

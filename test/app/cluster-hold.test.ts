@@ -27,7 +27,13 @@ function tab(room: string, node: string, blocked: Set<string> = new Set()) {
   };
   const time = new LiveTime(room);
   const got: string[] = [];
-  time.gate(inner).listen({ frame: (from, bytes) => got.push(`${from}>${node}:${bytes.length}`), dropped: () => undefined });
+  time.gate(inner).listen({
+    frame: (from, bytes) => got.push(`${from}>${node}:${bytes.length}`),
+    dropped: () => undefined,
+    failed: (where, error) => {
+      throw new Error(`transport error ${where}: ${String(error)}`);
+    },
+  });
   time.attach(node, (peer) => blocked.has(peer));
   undo.push(() => time.close());
   const arrive = (from: string, m: Message) => deliverIn!.frame(from, encodeMessage(m));

@@ -24,6 +24,7 @@ function harness() {
   time.gate(inner).listen({
     frame: (from, bytes) => got.push(`${from}:${bytes[bytes.length - 1]}`),
     dropped: (_from, _reason, detail) => dropped.push(detail),
+    failed: (where, error) => dropped.push(`transport error ${where}: ${String(error)}`),
   });
   // A ping with id n ends with the byte n (MessagePack's positive fixint).
   const arrive = (from: string, n: number) => deliverIn!.frame(from, encodeMessage({ t: 'ping', id: n }));

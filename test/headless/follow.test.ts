@@ -29,7 +29,13 @@ describe('a headless node following the class’s faults', () => {
     connect(M, H, m.id, h.id);
     for (const n of nodes.values()) {
       n.setRelayAdmission((p) => keys.has(p));
-      n.listen({ frame: () => undefined, dropped: () => undefined });
+      n.listen({
+        frame: () => undefined,
+        dropped: () => undefined,
+        failed: (where, error) => {
+          throw new Error(`transport error ${where}: ${String(error)}`);
+        },
+      });
       n.faults.heal();
     }
     const lines: string[] = [];

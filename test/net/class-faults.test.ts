@@ -127,7 +127,11 @@ async function line(options: { now?: () => number; mKnowsNotA?: boolean } = {}) 
     t.classFaults.on((from, command, how) =>
       taken.get(id)!.push(`${from === a.id ? 'A' : from === m.id ? 'M' : 'X'}:${command.op}${how === 'new' ? '' : ` (${how})`}`),
     );
-    t.listen({ frame: () => undefined, dropped: (_peer, reason, detail) => refused.get(id)!.push(`${reason}: ${detail}`) });
+    t.listen({
+      frame: () => undefined,
+      dropped: (_peer, reason, detail) => refused.get(id)!.push(`${reason}: ${detail}`),
+      failed: (where, error) => refused.get(id)!.push(`transport error ${where}: ${String(error)}`),
+    });
   }
   for (const t of [A, M, X]) t.faults.heal();
   await carry(nodes);
@@ -292,7 +296,11 @@ async function star(now: () => number) {
     taken.set(id, []);
     refused.set(id, []);
     t.classFaults.on((from, command) => taken.get(id)!.push(`${from === a.id ? 'A' : from === m.id ? 'M' : '?'}:${command.op}`));
-    t.listen({ frame: () => undefined, dropped: (_peer, reason, detail) => refused.get(id)!.push(`${reason}: ${detail}`) });
+    t.listen({
+      frame: () => undefined,
+      dropped: (_peer, reason, detail) => refused.get(id)!.push(`${reason}: ${detail}`),
+      failed: (where, error) => refused.get(id)!.push(`transport error ${where}: ${String(error)}`),
+    });
   }
   for (const t of nodes.values()) t.faults.heal();
   await carry(nodes);

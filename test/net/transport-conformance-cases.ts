@@ -46,6 +46,8 @@ function inbox(t: Transport): { heard: Heard[]; dropped: string[]; stop: () => v
   const receiver: TransportReceiver = {
     frame: (from, bytes) => heard.push({ from, bytes }),
     dropped: (from, reason, detail) => dropped.push(`${from} ${reason} ${detail}`),
+    // The transport's own errors count as dropped here: every case that expects nothing dropped expects none.
+    failed: (where, error) => dropped.push(`transport error ${where}: ${String(error)}`),
   };
   return { heard, dropped, stop: t.listen(receiver) };
 }
