@@ -64,6 +64,13 @@ abstract class Coordinator<T> {
   /** Handles one replica's reply; returns whether it counts towards the quorum. */
   protected abstract accept(from: NodeId, reply: Message): boolean;
   protected abstract result(): T;
+  /**
+   * Whose copy a target's answer stands for, so that two answers for one replica count once: the
+   * node itself for a read; for a write, the replica a hint is meant for (see PutCoordinator).
+   */
+  protected destination(target: Target): NodeId {
+    return target.node;
+  }
   /** Runs once every asked replica answered or the deadline passed. */
   protected finish(): void {}
 
@@ -98,7 +105,7 @@ abstract class Coordinator<T> {
       if (reply) {
         const ok = this.accept(target.node, reply);
         this.ctx.emit({ type: 'op-reply', req: this.req, from: target.node, ok });
-        if (ok) this.answered.add(target.node);
+        if (ok) this.answered.add(this.destination(target));
         else if (!replaced) this.replace(target);
       }
       this.check();
@@ -322,6 +329,15 @@ export class PutCoordinator extends Coordinator<WriteResult> {
       if (fix) this.ctx.send(from, fix);
     }
     return !reply.error;
+  }
+
+  /**
+   * A fallback that keeps the write as a hint for a replica keeps it only until it hands it on: its
+   * acknowledgement and the replica's own are one copy, not two (the replica may still answer after
+   * its fallback did, when it was only slow). W counts the replicas a write will rest on.
+   */
+  protected override destination(target: Target): NodeId {
+    return target.hint ?? target.node;
   }
 
   protected result(): WriteResult {
