@@ -3,7 +3,10 @@
  * its hint store, scans them periodically, and hands each back when the owner answers again.
  * A hint is deleted only after the owner acknowledged storing it, and only if it did not change
  * in the meantime. Hints for a node that is gone for good, or that is no longer one of the key's
- * replicas (it would refuse them, admission.ts), go to the key's current owners instead.
+ * replicas (it would refuse them, admission.ts), go to the key's current owners instead: to every
+ * one of them, and the hint is deleted once all acknowledged. A hint is one copy of the write that
+ * counted towards its W; handed to a single owner, that may be one that holds the write already
+ * (its coordinator), the write would rest on one node fewer than acknowledged it.
  */
 import { recordPieces, wireRecord } from './batch.js';
 import { isTerminal } from './membership.js';
@@ -32,7 +35,7 @@ export class HintedHandoff {
       const targetGone = !entry || isTerminal(entry.status) || entry.status === 'leaving';
       const targetOwns = this.ctx.preferenceList(hint.key).includes(hint.target);
       if (!targetGone && targetOwns && !this.departing()) {
-        if (this.ctx.detector.reachable(hint.target)) this.deliver(id, hint, hint.target);
+        if (this.ctx.detector.reachable(hint.target)) this.deliver(id, hint, [hint.target]);
       } else {
         this.rehome(id, hint);
       }
@@ -52,29 +55,33 @@ export class HintedHandoff {
         .finally(() => this.inFlight.delete(id));
       return;
     }
-    const to = owners.find((o) => o !== this.ctx.id && this.ctx.detector.reachable(o));
-    if (to) this.deliver(id, hint, to);
+    // Every owner but this node, once all are reachable (the hint waits for the next scan till then).
+    const to = owners.filter((o) => o !== this.ctx.id);
+    if (to.length > 0 && to.every((o) => this.ctx.detector.reachable(o))) this.deliver(id, hint, to);
   }
 
-  /** Hands the hint over, in pieces if it is too large for one message (batch.ts, recordPieces): deleted once every piece is acknowledged. */
-  private deliver(id: string, hint: HintRecord, to: NodeId): void {
+  /**
+   * Hands the hint over to each of `to`, in pieces if it is too large for one message (batch.ts,
+   * recordPieces): deleted once every piece is acknowledged by every one of them.
+   */
+  private deliver(id: string, hint: HintRecord, to: readonly NodeId[]): void {
     this.inFlight.add(id);
     const digest = recordDigest(hint);
-    const handOver = async (): Promise<boolean> => {
+    const handOver = async (peer: NodeId): Promise<boolean> => {
       for (const piece of recordPieces(wireRecord(hint))) {
-        const reply = await this.ctx.call(to, { t: 'handoff', record: piece }, { timeoutMs: this.ctx.config.requestTimeoutMs });
+        const reply = await this.ctx.call(peer, { t: 'handoff', record: piece }, { timeoutMs: this.ctx.config.requestTimeoutMs });
         if (reply?.t !== 'handoff-ack') return false;
       }
       return true;
     };
-    void handOver()
+    void Promise.all(to.map(handOver))
       .then(async (acknowledged) => {
-        if (!acknowledged) return;
+        if (!acknowledged.every(Boolean)) return;
         if (await this.ctx.store.removeHintIf(hint.target, hint.key, digest)) {
-          this.ctx.emit({ type: 'hint-delivered', key: hint.key, target: to });
+          for (const peer of to) this.ctx.emit({ type: 'hint-delivered', key: hint.key, target: peer });
         }
       })
-      .catch((e: unknown) => this.ctx.report(`handing off the hint of "${hint.key}" to ${to}`, e))
+      .catch((e: unknown) => this.ctx.report(`handing off the hint of "${hint.key}" to ${to.join(', ')}`, e))
       .finally(() => this.inFlight.delete(id));
   }
 }

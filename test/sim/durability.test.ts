@@ -13,9 +13,7 @@ const KEY = 'k';
 
 /** The nodes that hold the key, as a record or as a hint for another node. */
 function holders(sim: Simulation): string[] {
-  return sim.nodes
-    .filter((id) => sim.stored(id, KEY).length > 0 || (sim.node(id)?.held.hints() ?? []).some((h) => h.key === KEY))
-    .sort();
+  return sim.nodes.filter((id) => sim.stored(id, KEY).length > 0 || (sim.node(id)?.held.hints() ?? []).some((h) => h.key === KEY)).sort();
 }
 
 describe('W counts the replicas a write rests on, not the answers', () => {
@@ -39,6 +37,72 @@ describe('W counts the replicas a write rests on, not the answers', () => {
     await sim.wipe(C);
     await sim.wipe(T);
     sim.heal();
+    await sim.settle(60_000);
+    expectNoViolations(sim);
+  });
+});
+
+describe('a hint whose replica is gone goes to every current owner', () => {
+  it('a leaving fallback hands its hint to each owner, not only to the coordinator that has the write: one lost disk loses nothing', async () => {
+    const sim = await createSimulation({ seed: 1, nodes: 6, n: 3, r: 1, w: 2, strategy: 1 });
+    const [C, T, X, F] = sim.node('n1')!.preferenceList(KEY, 6) as [string, string, string, string];
+    await sim.run(3000);
+    // C and its first fallback F are cut off from the key's two other owners.
+    sim.partition(
+      [C, F],
+      sim.nodes.filter((id) => id !== C && id !== F),
+    );
+    expect(await sim.tracked(C).put(KEY, { w: 2 })).toBe('ok'); // C's copy and F's hint for T
+    expect(
+      sim
+        .node(F)!
+        .held.hints()
+        .map((h) => h.target),
+    ).toEqual([T]);
+    sim.leave(F);
+    await sim.run(5000);
+    // F cannot reach T or X: it keeps the hint (and does not finish leaving) rather than give it to C alone.
+    expect(holders(sim)).toEqual([C, F].sort());
+    expect(sim.node(F)!.status).toBe('leaving');
+    sim.heal();
+    await sim.run(5000);
+    expect(sim.node(F)!.status).toBe('left');
+    expect(holders(sim)).toEqual([C, T, X].sort());
+    await sim.wipe(C); // one lost disk, fewer than W = 2
+    await sim.settle(60_000);
+    expectNoViolations(sim);
+  });
+
+  it('a hint for a removed node goes to every owner: an acknowledged W=3 write survives two lost disks', async () => {
+    const sim = await createSimulation({ seed: 1, nodes: 7, n: 3, r: 1, w: 3, strategy: 1 });
+    const [C, T, X, F, G] = sim.node('n1')!.preferenceList(KEY, 7) as [string, string, string, string, string];
+    await sim.run(3000);
+    sim.partition(
+      [C, F, G],
+      sim.nodes.filter((id) => ![C, F, G].includes(id)),
+    );
+    // C, F (a hint for T) and G (a hint for X) acknowledge: three copies.
+    expect(await sim.tracked(C).put(KEY, { w: 3 })).toBe('ok');
+    expect(
+      sim
+        .node(F)!
+        .held.hints()
+        .map((h) => h.target),
+    ).toEqual([T]);
+    expect(
+      sim
+        .node(G)!
+        .held.hints()
+        .map((h) => h.target),
+    ).toEqual([X]);
+    // An administrator on C's side removes X, which had failed: G's hint for X now goes to the key's owners.
+    await sim.node(C)!.remove(X);
+    await sim.run(5000);
+    expect(holders(sim).length).toBeGreaterThanOrEqual(3);
+    await sim.wipe(C);
+    await sim.wipe(F); // two lost disks, fewer than W = 3
+    sim.heal();
+    await sim.restart(X);
     await sim.settle(60_000);
     expectNoViolations(sim);
   });
