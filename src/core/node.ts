@@ -379,12 +379,27 @@ export class DynamoNode {
     this.emit({ type: 'membership' });
   }
 
-  /** A leaving node that handed everything over becomes 'left'. */
+  /**
+   * A leaving node that handed everything over becomes 'left'. Nothing may be on its way into its
+   * store either: a write still landing on its disk would be acknowledged by a node that hands
+   * nothing over any more. Checked again when the signature is ready (signing may take a while,
+   * and a write may have come meanwhile); once 'left', no data message is taken (handlers.ts).
+   */
   private finishLeaving(): void {
+    const emptied = () =>
+      this.cluster.members.get(this.id)?.status === 'leaving' &&
+      this.store.size === 0 &&
+      this.store.hintCount === 0 &&
+      !this.store.busy &&
+      this.transfer.idle;
     const self = this.cluster.members.get(this.id);
-    if (self?.status === 'leaving' && this.store.size === 0 && this.store.hintCount === 0 && this.transfer.idle) {
-      void this.change(withStatus(self, 'left')).catch((e: unknown) => this.report('signing its departure', e));
-    }
+    if (!self || !emptied()) return;
+    const entry = withStatus(self, 'left');
+    void Promise.resolve(
+      signNow(this.options.signer, memberBytes(entry, this.options.cluster ?? ''), (sig) => {
+        if (emptied()) this.learn([{ ...entry, sig }]);
+      }),
+    ).catch((e: unknown) => this.report('signing its departure', e));
   }
 
   private startTimers(): void {

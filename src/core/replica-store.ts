@@ -97,6 +97,14 @@ export class ReplicaStore implements StoreView {
   }
 
   /**
+   * Whether a write, merge or delete of a record or a hint is under way: what it stores is in
+   * `size` and `hintCount` only once its disk write completed, and may then be acknowledged.
+   */
+  get busy(): boolean {
+    return this.locks.size > 0;
+  }
+
+  /**
    * Replaces the key's record with `fn(current)`, durably. `fn` runs under the key's lock, so
    * read-modify-write sequences on one key never interleave. Returns the record now held.
    */

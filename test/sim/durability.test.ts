@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Simulation } from '../../src/sim/index.js';
 import { createSimulation } from '../../src/sim/index.js';
-import { expectNoViolations } from './helpers.js';
+import { expectNoViolations, replicasOf } from './helpers.js';
 
 const KEY = 'k';
 
@@ -104,6 +104,62 @@ describe('a hint whose replica is gone goes to every current owner', () => {
     sim.heal();
     await sim.restart(X);
     await sim.settle(60_000);
+    expectNoViolations(sim);
+  });
+});
+
+describe('a node that left holds nothing', () => {
+  it('a leaving replica does not sign its departure while a write is landing on its disk: one lost disk loses nothing, and the cluster converges', async () => {
+    for (const wipe of [false, true]) {
+      const sim = await createSimulation({ seed: 10, nodes: 5, n: 3, r: 1, w: 2 });
+      const [A, , L] = replicasOf(sim, KEY) as [string, string, string];
+      await sim.run(3000);
+      sim.partition(
+        [A, L],
+        sim.nodes.filter((id) => id !== A && id !== L),
+      );
+      sim.setDiskLatency(L, { minMs: 600, maxMs: 600 }); // the write to L is in flight for 600 ms
+      const put = sim.tracked(A).put(KEY, { w: 2 });
+      sim.leave(L); // L holds nothing else: its next transfer scan finds its store empty
+      expect(await put).toBe('ok');
+      sim.setDiskLatency(L, undefined);
+      await sim.run(100);
+      expect(sim.node(L)!.status).toBe('leaving'); // it holds the write now, and must hand it over first
+      if (wipe) await sim.wipe(A); // one lost disk, fewer than W = 2
+      sim.heal();
+      const settled = await sim.settle(60_000);
+      expect(settled.converged).toBe(true);
+      expect(sim.node(L)!.status).toBe('left');
+      expect(sim.stored(L, KEY)).toEqual([]);
+      expectNoViolations(sim);
+    }
+  });
+
+  it('a coordinator and a replica that both leave while the put is on their disks: the acknowledged write reaches the key’s owners', async () => {
+    const sim = await createSimulation({ seed: 1, nodes: 5, n: 3, r: 1, w: 1 });
+    const [C, L] = replicasOf(sim, KEY) as [string, string];
+    await sim.run(3000);
+    sim.partition(
+      [C, L],
+      sim.nodes.filter((id) => id !== C && id !== L),
+    );
+    sim.setDiskLatency(C, { minMs: 600, maxMs: 600 });
+    sim.setDiskLatency(L, { minMs: 600, maxMs: 600 });
+    // L starts leaving the moment C, its own write stored, sends the put to the replicas.
+    sim.node(C)!.on((e) => {
+      if (e.type === 'op-start' && sim.node(L)?.status === 'up') sim.leave(L);
+    });
+    const put = sim.tracked(C).put(KEY, { w: 1 });
+    sim.leave(C); // C too, while its own write is on its disk
+    expect(await put).toBe('ok');
+    for (const id of [C, L]) sim.setDiskLatency(id, undefined);
+    sim.heal();
+    const settled = await sim.settle(60_000);
+    expect(settled.converged).toBe(true);
+    for (const id of [C, L]) {
+      expect(sim.node(id)!.status).toBe('left');
+      expect(sim.stored(id, KEY)).toEqual([]);
+    }
     expectNoViolations(sim);
   });
 });
