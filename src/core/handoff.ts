@@ -34,7 +34,9 @@ export class HintedHandoff {
       const entry = members.get(hint.target);
       const targetGone = !entry || isTerminal(entry.status) || entry.status === 'leaving';
       const targetOwns = this.ctx.preferenceList(hint.key).includes(hint.target);
-      if (!targetGone && targetOwns && !this.departing()) {
+      // A replica that still owns the key takes its hint back, also from a holder that is leaving:
+      // that restores the very copy its W counted, and waits for no other owner.
+      if (!targetGone && targetOwns) {
         if (this.ctx.detector.reachable(hint.target)) this.deliver(id, hint, [hint.target]);
       } else {
         this.rehome(id, hint);

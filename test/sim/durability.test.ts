@@ -43,7 +43,7 @@ describe('W counts the replicas a write rests on, not the answers', () => {
 });
 
 describe('a hint whose replica is gone goes to every current owner', () => {
-  it('a leaving fallback hands its hint to each owner, not only to the coordinator that has the write: one lost disk loses nothing', async () => {
+  it('a leaving fallback cut off from its hint’s replica keeps the hint, and stays leaving, rather than hand it to the coordinator that has the write: one lost disk loses nothing', async () => {
     const sim = await createSimulation({ seed: 1, nodes: 6, n: 3, r: 1, w: 2, strategy: 1 });
     const [C, T, X, F] = sim.node('n1')!.preferenceList(KEY, 6) as [string, string, string, string];
     await sim.run(3000);
@@ -70,6 +70,35 @@ describe('a hint whose replica is gone goes to every current owner', () => {
     expect(holders(sim)).toEqual([C, T, X].sort());
     await sim.wipe(C); // one lost disk, fewer than W = 2
     await sim.settle(60_000);
+    expectNoViolations(sim);
+  });
+
+  it('a leaving fallback whose hint’s replica is up hands it back to that replica and leaves, though another owner is down for good', async () => {
+    const sim = await createSimulation({ seed: 1, nodes: 6, n: 3, r: 1, w: 2, strategy: 1 });
+    const [C, T, X, F] = sim.node('n1')!.preferenceList(KEY, 6) as [string, string, string, string];
+    await sim.run(3000);
+    sim.partition(
+      [C, F],
+      sim.nodes.filter((id) => id !== C && id !== F),
+    );
+    expect(await sim.tracked(C).put(KEY, { w: 2 })).toBe('ok');
+    expect(
+      sim
+        .node(F)!
+        .held.hints()
+        .map((h) => h.target),
+    ).toEqual([T]);
+    sim.heal();
+    sim.crash(X); // down, and not removed
+    await sim.run(200);
+    sim.leave(F);
+    await sim.run(30_000);
+    expect(sim.node(F)!.status).toBe('left');
+    expect(holders(sim)).toEqual([C, T].sort());
+    await sim.restart(X);
+    await sim.wipe(C); // one lost disk, fewer than W = 2
+    const settled = await sim.settle(60_000);
+    expect(settled.converged).toBe(true);
     expectNoViolations(sim);
   });
 
