@@ -100,7 +100,9 @@ const HANDING_OVER: ReadonlySet<MessageType> = new Set<MessageType>(['transfer-o
 export function senderRefusal(from: NodeId, status: MemberStatus | undefined, t: MessageType): string | undefined {
   if (!DATA_MESSAGES.has(t)) return undefined;
   if (status === 'up' || status === 'leaving') return undefined;
-  if (status === 'removed' && HANDING_OVER.has(t)) return undefined;
+  // A node gone for good may still hold the only copy of a write (a removed one, or one that left and
+  // then took writes from a member that had not heard it left): it may hand it over.
+  if ((status === 'removed' || status === 'left') && HANDING_OVER.has(t)) return undefined;
   if (status === undefined) return `${from} is not a member this node knows (a new node is known once gossip has brought its entry)`;
   return `${from} has ${status} the cluster`;
 }

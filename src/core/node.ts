@@ -276,7 +276,7 @@ export class DynamoNode {
 
   private get departing(): boolean {
     const s = this.status;
-    return s === 'leaving' || s === 'removed';
+    return s === 'leaving' || s === 'removed' || s === 'left';
   }
 
   members(): Members {
@@ -407,12 +407,18 @@ export class DynamoNode {
     const active = (task: () => void) => () => {
       if (this.status !== 'left') task();
     };
+    // A node that left takes no data, but may still hold some: one that lost its disk after it left,
+    // or never stored its departure, comes back 'up' to a member that missed the departure and takes
+    // writes from it, until gossip tells it again that it left. What it holds, it still hands over.
+    const handingOver = (task: () => void) => () => {
+      if (this.status !== 'left' || this.store.size > 0 || this.store.hintCount > 0) task();
+    };
     this.timers.every('gossip', c.gossipIntervalMs, () => this.gossip.tick());
     this.timers.every('probing', c.probeIntervalMs, () => this.probe());
     this.timers.every(
       'hinted handoff',
       c.hintIntervalMs,
-      active(() => this.handoff.tick()),
+      handingOver(() => this.handoff.tick()),
     );
     this.timers.every(
       'anti-entropy',
@@ -422,7 +428,7 @@ export class DynamoNode {
     this.timers.every(
       'ownership transfer',
       c.transferIntervalMs,
-      active(() => {
+      handingOver(() => {
         this.transfer.tick();
         this.finishLeaving();
       }),

@@ -192,3 +192,62 @@ describe('a node that left holds nothing', () => {
     expectNoViolations(sim);
   });
 });
+
+describe('a node that left, then forgot it', () => {
+  // A node that left and then lost its disk, or never stored its departure (a full disk), comes
+  // back as 'up' to a member that missed the departure, and takes writes from it until gossip tells
+  // it again that it left. It must still hand them over.
+  for (const [strategy, forget] of [
+    [1, 'lost disk'],
+    [3, 'lost disk'],
+    [1, 'full disk'],
+    [3, 'full disk'],
+  ] as const) {
+    it(`strategy ${strategy}, forgotten by a ${forget}: the writes it took while it believed itself up reach the key’s replicas`, async () => {
+      const sim = await createSimulation({ seed: 7, nodes: 6, n: 3, r: 1, w: 2, strategy });
+      await sim.run(3000);
+      const [Y, L] = ['n1', 'n2'] as const;
+      sim.partition(
+        [Y],
+        sim.nodes.filter((id) => id !== Y),
+      ); // Y misses L's departure
+      if (forget === 'full disk') sim.setQuota(L, 0); // its 'leaving' and 'left' entries are not stored
+      sim.leave(L);
+      await sim.run(20_000);
+      expect(sim.node(L)!.status).toBe('left');
+      expect(sim.node(Y)!.members().get(L)!.status).toBe('up');
+      if (forget === 'lost disk') await sim.wipe(L);
+      else {
+        sim.crash(L);
+        sim.setQuota(L, undefined);
+        await sim.restart(L); // its disk still says 'up'
+      }
+      sim.partition(
+        [Y, L],
+        sim.nodes.filter((id) => id !== Y && id !== L),
+      );
+      await sim.run(3000);
+      expect(sim.node(L)!.status).toBe('up'); // as Y knows it
+      const key = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'].find((k) => sim.node(Y)!.preferenceList(k).includes(Y))!;
+      const acks: string[] = [];
+      sim.node(Y)!.on((e) => {
+        if (e.type === 'op-reply' && e.ok) acks.push(e.from);
+      });
+      expect(await sim.tracked(Y).put(key, { w: 2 })).toBe('ok');
+      expect(acks.sort()).toEqual([L, Y].sort());
+      // L meets the rest of the cluster (Y does not yet) and learns again that it left.
+      sim.partition(
+        [Y],
+        sim.nodes.filter((id) => id !== Y),
+      );
+      await sim.run(10_000);
+      expect(sim.node(L)!.status).toBe('left');
+      await sim.wipe(Y); // one lost disk, fewer than W = 2
+      sim.heal();
+      const settled = await sim.settle(120_000);
+      expect(settled.converged).toBe(true);
+      expect(sim.node(L)!.held.size + sim.node(L)!.held.hintCount).toBe(0); // handed over
+      expectNoViolations(sim);
+    });
+  }
+});
