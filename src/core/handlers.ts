@@ -107,7 +107,9 @@ export function handlerTable(p: Parts): Handlers {
     'transfer-data': data((from, m) => p.transfer.onData(from, m)),
     'reap-check': data((from, m) => p.reaper.onCheck(from, m)),
     reap: data((_, m) => p.reaper.onReap(m)),
-    'actor-fix': data((from, m) => p.replica.onActorFix(from, m)),
+    // Taken also once this node left or was removed: it may still hold a record with a forged claim
+    // about the sender's actor, which the sender's owners refuse until the record forgets it.
+    'actor-fix': admitted((from, m) => p.replica.onActorFix(from, m)),
     pong: reply,
     'read-reply': reply,
     'inspect-reply': reply,

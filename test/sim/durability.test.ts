@@ -5,9 +5,13 @@
  * fast). Judged by the history checker, from what the clients wrote and read.
  */
 import { describe, expect, it } from 'vitest';
+import { COUNTER_MAX } from '../../src/core/limits.js';
+import { encodeMessage } from '../../src/core/protocol.js';
+import { actorNode } from '../../src/core/vclock.js';
+import type { KeyRecord } from '../../src/core/version.js';
 import type { Simulation } from '../../src/sim/index.js';
 import { createSimulation } from '../../src/sim/index.js';
-import { expectNoViolations, replicasOf } from './helpers.js';
+import { bytes, expectNoViolations, replicasOf, text } from './helpers.js';
 
 const KEY = 'k';
 
@@ -250,4 +254,51 @@ describe('a node that left, then forgot it', () => {
       expectNoViolations(sim);
     });
   }
+  it('a forged claim planted at it meanwhile does not keep it from handing over: it still takes the owner’s actor-fix', async () => {
+    const sim = await createSimulation({ seed: 7, nodes: 6, n: 3, r: 1, w: 2, strategy: 1 });
+    await sim.run(3000);
+    const [Y, L] = ['n1', 'n2'] as const;
+    const rest = sim.nodes.filter((id) => id !== Y && id !== L);
+    sim.partition([Y], [L, ...rest]);
+    sim.leave(L);
+    await sim.run(20_000);
+    await sim.wipe(L);
+    sim.partition([Y, L], rest);
+    await sim.run(3000);
+    expect(sim.node(L)!.status).toBe('up'); // as Y knows it
+    // A key L takes a write of, and an owner O of it among the rest.
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    const key = keys.find(
+      (k) =>
+        sim.node(Y)!.preferenceList(k).includes(L) &&
+        sim
+          .node(rest[0]!)!
+          .preferenceList(k)
+          .some((id) => rest.includes(id)),
+    )!;
+    const O = sim
+      .node(rest[0]!)!
+      .preferenceList(key)
+      .find((id) => rest.includes(id))!;
+    const probe = keys.find((k) => k !== key && sim.node(O)!.preferenceList(k).includes(O))!;
+    expect(await sim.tracked(O).put(probe, { w: 2 })).toBe('ok');
+    const actor = sim.stored(O, probe).find((v) => actorNode(v.dot.node) === O)!.dot.node;
+    // A hostile member (speaking as Y, which L takes for up) plants a claim of O's events far ahead.
+    const dot = { node: actor, counter: COUNTER_MAX - 5 };
+    const forged: KeyRecord = {
+      key,
+      versions: [{ value: bytes('forged'), deleted: false, dot, clock: [{ ...dot, time: 0 }] }],
+      seen: [{ ...dot, time: 0 }],
+    };
+    sim.network.send(Y, L, encodeMessage({ t: 'write', id: 0, record: forged }));
+    await sim.run(500);
+    expect(sim.stored(L, key).map((v) => text(v.value))).toContain('forged');
+    sim.partition([Y], [L, ...rest]);
+    await sim.run(10_000);
+    expect(sim.node(L)!.status).toBe('left');
+    sim.heal();
+    const settled = await sim.settle(120_000);
+    expect(settled.converged).toBe(true);
+    expect(sim.node(L)!.held.size).toBe(0);
+  });
 });
