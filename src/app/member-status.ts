@@ -35,7 +35,8 @@ export interface Shown {
 
 export function shownStatus(m: StatusInput): Shown {
   if (m.status === 'removed') return { word: 'removed', tone: 'muted', why: 'removed from the cluster for good' };
-  if (m.status === 'left') return { word: 'left', tone: 'muted', why: 'left the cluster, its ranges handed over' };
+  if (m.status === 'left')
+    return { word: 'left', tone: 'muted', why: 'left the cluster: it takes no data, and hands what it still holds to the keys’ replicas' };
   if (m.self && m.selfCrashed) return { word: 'crashed', tone: 'bad', why: 'this tab is crashed: it sends nothing and answers no one' };
   if (m.report === 'crashed') return { word: 'crashed', tone: 'bad', why: 'its tab is crashed: it sends nothing and answers no one' };
   if (m.report === 'closed')
