@@ -134,6 +134,16 @@ export class MembershipGuard {
         if (r.ok && !signers.has(e.id)) signers.set(e.id, e.key);
         take(e, r);
       });
+      // A signer removed in turn has no entry of its own left to gossip: its removal carries its key,
+      // which is bound to its id (the id is derived from it). Without it, two nodes that removed each
+      // other (two sides of a partition) could be learned by no node that joined later, and their
+      // hand-over would be refused there for good. (Whoever holds a key can already sign an entry of
+      // its own into this same message: taking the key from a removal gives no one more.)
+      for (const e of entries) {
+        if (e.status !== 'removed' || !needed.has(e.id) || signers.has(e.id)) continue;
+        const key = fromBase64Url(e.key);
+        if (key && this.verifier.idOf(key) === e.id) signers.set(e.id, e.key);
+      }
       const checks = others.map((e) => this.checkEntry(members, e, signers));
       const settingsCheck = newSettings && this.checkSettings(newSettings, signers);
       const finish = (results: Check[], s: Check | undefined): Admitted => {

@@ -302,3 +302,37 @@ describe('a node that left, then forgot it', () => {
     expect(sim.node(L)!.held.size).toBe(0);
   });
 });
+
+describe('two nodes that removed each other', () => {
+  for (const strategy of [1, 3] as const) {
+    it(`strategy ${strategy}: nodes that join later learn both removals, and take what the removed node held; one lost disk loses nothing`, async () => {
+      const sim = await createSimulation({ seed: 1, nodes: 7, n: 3, r: 1, w: 2, strategy });
+      await sim.run(3000);
+      const A = ['n1', 'n3', 'n4', 'n7'];
+      sim.partition(A, ['n2', 'n5', 'n6']);
+      await sim.run(500);
+      // Each side's administrator removes the other side's node as failed.
+      await sim.node('n1')!.remove('n2');
+      await sim.node('n2')!.remove('n1');
+      sim.setQuota('n6', 0); // n6 keeps no copy: it only carries the membership news across
+      let acknowledged = 0;
+      for (const key of Array.from({ length: 40 }, (_, i) => `k${i}`))
+        if ((await sim.tracked('n2').put(key, { w: 2 })) === 'ok') acknowledged++;
+      expect(acknowledged).toBeGreaterThan(10); // n2 does not know it was removed: it coordinates on its side
+      sim.partition(A, ['n2'], ['n5'], ['n6']);
+      await sim.wipe('n5'); // one lost disk, fewer than W = 2
+      sim.setQuota('n6', undefined);
+      sim.partition([...A, 'n5', 'n6', 'j1', 'j2', 'j3'], ['n2']);
+      await sim.run(10_000);
+      // Joiners hear of n1 and n2 only through their removals, each signed by the other.
+      for (const id of ['j1', 'j2', 'j3']) await sim.join(id, { capacity: 4 });
+      await sim.run(30_000);
+      expect(sim.node('j1')!.members().get('n2')?.status).toBe('removed');
+      sim.heal();
+      const settled = await sim.settle(120_000);
+      expect(settled.converged).toBe(true);
+      expect(sim.node('n2')!.held.size + sim.node('n2')!.held.hintCount).toBe(0);
+      expectNoViolations(sim);
+    });
+  }
+});
