@@ -100,7 +100,8 @@ export class MembershipGuard {
       return !cur || (cur !== e && newerEntry(cur, e) === e);
     };
     // Who may sign a removal or a change of N: any member whose key is known here, or whose own
-    // signed entry in this same message checks out (a node just joining). Whatever its status now:
+    // signed entry in this same message checks out (a node just joining), or whose key comes in a
+    // removal of it in this message, bound to its id (a signer removed in turn; below). Whatever its status now:
     // a removal or a change of N made while its signer was a member must pass at every node, also
     // at one that learns of it after the signer was removed, or the nodes would split for good
     // (swarm seed 475). So a removed member's key still signs; removal is no revocation.
@@ -134,11 +135,12 @@ export class MembershipGuard {
         if (r.ok && !signers.has(e.id)) signers.set(e.id, e.key);
         take(e, r);
       });
-      // A signer removed in turn has no entry of its own left to gossip: its removal carries its key,
-      // which is bound to its id (the id is derived from it). Without it, two nodes that removed each
-      // other (two sides of a partition) could be learned by no node that joined later, and their
-      // hand-over would be refused there for good. (Whoever holds a key can already sign an entry of
-      // its own into this same message: taking the key from a removal gives no one more.)
+      // A signer removed in turn has no entry of its own left to gossip: a removal of it carries its
+      // key, which is bound to its id (the id is derived from it), whether or not that removal itself
+      // checks out. Without it, two nodes that removed each other (two sides of a partition) could be
+      // learned by no node that joined later, and their hand-over would be refused there for good.
+      // (Whoever holds a key can already sign an entry of its own into this same message: taking the
+      // key from a removal gives no one more.)
       for (const e of entries) {
         if (e.status !== 'removed' || !needed.has(e.id) || signers.has(e.id)) continue;
         const key = fromBase64Url(e.key);

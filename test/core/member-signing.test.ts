@@ -98,7 +98,7 @@ for (const scheme of schemes) {
       expect(admitted.refused.join('\n')).toMatch(/key is not the key of that node id/);
     });
 
-    it('takes a remover’s or a setter’s key only from a member, or from its own signed entry in the same message', async () => {
+    it('takes a remover’s or a setter’s key only from a member, from its own signed entry in the same message, or from a removal of it there (bound to its id)', async () => {
       const { nodes, entries, members, guard, outsider } = await cluster();
       const outsiderKey = toBase64Url(outsider.signer.publicKey);
       const outsiderEntry = { id: outsider.id, status: 'up' as const, capacity: 1, tokens: [], version: 1, key: outsiderKey, sig: '' };
@@ -123,6 +123,19 @@ for (const scheme of schemes) {
       admitted = await guard.admit(afterwards, DEFAULTS, [byGone], nByGone);
       expect(admitted.entries).toEqual([byGone]);
       expect(admitted.settings).toEqual(nByGone);
+      // Two members that removed each other, at a node that knows neither (it joined later): each
+      // removal carries the key of the other's signer, bound to its id, and both check out.
+      const newcomer = mergeMembers(new Map(), [entries[2]!]);
+      const zeroBy1 = await signed(nodes[1]!.signer, withStatus(entries[0]!, 'removed', nodes[1]!.id));
+      const oneBy0 = await signed(nodes[0]!.signer, withStatus(entries[1]!, 'removed', nodes[0]!.id));
+      admitted = await guard.admit(newcomer, DEFAULTS, [zeroBy1, oneBy0]);
+      expect(admitted.refused).toEqual([]);
+      expect(admitted.entries).toEqual([zeroBy1, oneBy0]);
+      // A removal that carries another key than its id's vouches for nothing its id signs.
+      const carriesOther = { ...oneBy0, key: outsiderKey };
+      admitted = await guard.admit(newcomer, DEFAULTS, [zeroBy1, carriesOther]);
+      expect(admitted.entries).toEqual([]);
+      expect(admitted.refused.join('\n')).toMatch(/not a member known here/);
     });
 
     it('refuses settings outside the bounds, not signed by a member, or signed for another cluster', async () => {
