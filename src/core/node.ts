@@ -350,10 +350,15 @@ export class DynamoNode {
     );
   }
 
-  /** Signs a change of membership made here and merges it (at once when signing is synchronous, as in the simulator). */
-  private change(entry: MemberEntry): Promise<void> {
+  /**
+   * Signs a change of membership made here and merges it (at once when signing is synchronous, as in
+   * the simulator), if `still()` holds once the signature is ready.
+   */
+  private change(entry: MemberEntry, still: () => boolean = () => true): Promise<void> {
     return Promise.resolve(
-      signNow(this.options.signer, memberBytes(entry, this.options.cluster ?? ''), (sig) => this.learn([{ ...entry, sig }])),
+      signNow(this.options.signer, memberBytes(entry, this.options.cluster ?? ''), (sig) => {
+        if (still()) this.learn([{ ...entry, sig }]);
+      }),
     );
   }
 
@@ -394,12 +399,7 @@ export class DynamoNode {
       this.transfer.idle;
     const self = this.cluster.members.get(this.id);
     if (!self || !emptied()) return;
-    const entry = withStatus(self, 'left');
-    void Promise.resolve(
-      signNow(this.options.signer, memberBytes(entry, this.options.cluster ?? ''), (sig) => {
-        if (emptied()) this.learn([{ ...entry, sig }]);
-      }),
-    ).catch((e: unknown) => this.report('signing its departure', e));
+    void this.change(withStatus(self, 'left'), emptied).catch((e: unknown) => this.report('signing its departure', e));
   }
 
   private startTimers(): void {

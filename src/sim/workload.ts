@@ -27,6 +27,16 @@ export interface TrackedClient {
   remove(key: string, options?: TrackedOptions): Promise<Outcome>;
   /** Reads the key: the ids it returned, or undefined when the read failed. */
   read(key: string, options?: TrackedOptions): Promise<string[] | undefined>;
+  /** Reads the key for a later write: the ids it returned and its context, or undefined when the read failed. */
+  readForWrite(key: string, options?: TrackedOptions): Promise<ReadForWrite | undefined>;
+  /** Writes a fresh value with what an earlier read returned (through this node or another). */
+  putAfter(key: string, got: ReadForWrite, options?: TrackedOptions): Promise<Outcome>;
+}
+
+/** What a read returned, for a write made with it. */
+export interface ReadForWrite {
+  readonly ids: string[];
+  readonly context: string;
 }
 
 /** Failures a client expects (a quorum not met, a node crashed); anything else is a bug and is thrown. */
@@ -42,7 +52,7 @@ function padded(value: Uint8Array, bytes: number): Uint8Array {
 }
 
 export function trackedClient(client: Client, history: History): TrackedClient {
-  const read = async (key: string, options: TrackedOptions = {}) => {
+  const read = async (key: string, options: TrackedOptions = {}): Promise<ReadForWrite | undefined> => {
     try {
       const result = await client.get(key, options.r !== undefined ? { r: options.r } : {});
       return { ids: idsOf(result.versions), context: result.context };
@@ -76,6 +86,8 @@ export function trackedClient(client: Client, history: History): TrackedClient {
     update: (key, options) => readThenWrite(key, 'put', options),
     remove: (key, options) => readThenWrite(key, 'delete', options),
     read: async (key, options) => (await read(key, options))?.ids,
+    readForWrite: (key, options) => read(key, options),
+    putAfter: (key, got, options = {}) => write(key, 'put', got.ids, got.context, options),
   };
 }
 

@@ -15,6 +15,22 @@ import { bytes, expectNoViolations, replicasOf, text } from './helpers.js';
 
 const KEY = 'k';
 
+/** Cuts `group` off from every other node. */
+function cutOff(sim: Simulation, group: readonly string[]): void {
+  sim.partition(
+    group,
+    sim.nodes.filter((id) => !group.includes(id)),
+  );
+}
+
+/** Whom the hints `id` holds are for. */
+function hintTargets(sim: Simulation, id: string): string[] {
+  return sim
+    .node(id)!
+    .held.hints()
+    .map((h) => h.target);
+}
+
 /** The nodes that hold the key, as a record or as a hint for another node. */
 function holders(sim: Simulation): string[] {
   return sim.nodes.filter((id) => sim.stored(id, KEY).length > 0 || (sim.node(id)?.held.hints() ?? []).some((h) => h.key === KEY)).sort();
@@ -52,17 +68,9 @@ describe('a hint whose replica is gone goes to every current owner', () => {
     const [C, T, X, F] = sim.node('n1')!.preferenceList(KEY, 6) as [string, string, string, string];
     await sim.run(3000);
     // C and its first fallback F are cut off from the key's two other owners.
-    sim.partition(
-      [C, F],
-      sim.nodes.filter((id) => id !== C && id !== F),
-    );
+    cutOff(sim, [C, F]);
     expect(await sim.tracked(C).put(KEY, { w: 2 })).toBe('ok'); // C's copy and F's hint for T
-    expect(
-      sim
-        .node(F)!
-        .held.hints()
-        .map((h) => h.target),
-    ).toEqual([T]);
+    expect(hintTargets(sim, F)).toEqual([T]);
     sim.leave(F);
     await sim.run(5000);
     // F cannot reach T or X: it keeps the hint (and does not finish leaving) rather than give it to C alone.
@@ -81,17 +89,9 @@ describe('a hint whose replica is gone goes to every current owner', () => {
     const sim = await createSimulation({ seed: 1, nodes: 6, n: 3, r: 1, w: 2, strategy: 1 });
     const [C, T, X, F] = sim.node('n1')!.preferenceList(KEY, 6) as [string, string, string, string];
     await sim.run(3000);
-    sim.partition(
-      [C, F],
-      sim.nodes.filter((id) => id !== C && id !== F),
-    );
+    cutOff(sim, [C, F]);
     expect(await sim.tracked(C).put(KEY, { w: 2 })).toBe('ok');
-    expect(
-      sim
-        .node(F)!
-        .held.hints()
-        .map((h) => h.target),
-    ).toEqual([T]);
+    expect(hintTargets(sim, F)).toEqual([T]);
     sim.heal();
     sim.crash(X); // down, and not removed
     await sim.run(200);
@@ -110,24 +110,11 @@ describe('a hint whose replica is gone goes to every current owner', () => {
     const sim = await createSimulation({ seed: 1, nodes: 7, n: 3, r: 1, w: 3, strategy: 1 });
     const [C, T, X, F, G] = sim.node('n1')!.preferenceList(KEY, 7) as [string, string, string, string, string];
     await sim.run(3000);
-    sim.partition(
-      [C, F, G],
-      sim.nodes.filter((id) => ![C, F, G].includes(id)),
-    );
+    cutOff(sim, [C, F, G]);
     // C, F (a hint for T) and G (a hint for X) acknowledge: three copies.
     expect(await sim.tracked(C).put(KEY, { w: 3 })).toBe('ok');
-    expect(
-      sim
-        .node(F)!
-        .held.hints()
-        .map((h) => h.target),
-    ).toEqual([T]);
-    expect(
-      sim
-        .node(G)!
-        .held.hints()
-        .map((h) => h.target),
-    ).toEqual([X]);
+    expect(hintTargets(sim, F)).toEqual([T]);
+    expect(hintTargets(sim, G)).toEqual([X]);
     // An administrator on C's side removes X, which had failed: G's hint for X now goes to the key's owners.
     await sim.node(C)!.remove(X);
     await sim.run(5000);
@@ -147,10 +134,7 @@ describe('a node that left holds nothing', () => {
       const sim = await createSimulation({ seed: 10, nodes: 5, n: 3, r: 1, w: 2 });
       const [A, , L] = replicasOf(sim, KEY) as [string, string, string];
       await sim.run(3000);
-      sim.partition(
-        [A, L],
-        sim.nodes.filter((id) => id !== A && id !== L),
-      );
+      cutOff(sim, [A, L]);
       sim.setDiskLatency(L, { minMs: 600, maxMs: 600 }); // the write to L is in flight for 600 ms
       const put = sim.tracked(A).put(KEY, { w: 2 });
       sim.leave(L); // L holds nothing else: its next transfer scan finds its store empty
@@ -172,10 +156,7 @@ describe('a node that left holds nothing', () => {
     const sim = await createSimulation({ seed: 1, nodes: 5, n: 3, r: 1, w: 1 });
     const [C, L] = replicasOf(sim, KEY) as [string, string];
     await sim.run(3000);
-    sim.partition(
-      [C, L],
-      sim.nodes.filter((id) => id !== C && id !== L),
-    );
+    cutOff(sim, [C, L]);
     sim.setDiskLatency(C, { minMs: 600, maxMs: 600 });
     sim.setDiskLatency(L, { minMs: 600, maxMs: 600 });
     // L starts leaving the moment C, its own write stored, sends the put to the replicas.
@@ -197,10 +178,34 @@ describe('a node that left holds nothing', () => {
   });
 });
 
-describe('a node that left, then forgot it', () => {
-  // A node that left and then lost its disk, or never stored its departure (a full disk), comes
-  // back as 'up' to a member that missed the departure, and takes writes from it until gossip tells
-  // it again that it left. It must still hand them over.
+/**
+ * A node that left and then lost its disk, or never stored its departure (a full disk), comes back
+ * as 'up' to a member that missed the departure, and takes writes from it until gossip tells it
+ * again that it left. Here L left while Y was cut off, forgot it, and is now cut off with Y alone.
+ */
+async function leftAndForgotten(strategy: 1 | 3, forget: 'lost disk' | 'full disk') {
+  const sim = await createSimulation({ seed: 7, nodes: 6, n: 3, r: 1, w: 2, strategy });
+  await sim.run(3000);
+  const [Y, L] = ['n1', 'n2'] as const;
+  cutOff(sim, [Y]); // Y misses L's departure
+  if (forget === 'full disk') sim.setQuota(L, 0); // its 'leaving' and 'left' entries are not stored
+  sim.leave(L);
+  await sim.run(20_000);
+  expect(sim.node(L)!.status).toBe('left');
+  expect(sim.node(Y)!.members().get(L)!.status).toBe('up');
+  if (forget === 'lost disk') await sim.wipe(L);
+  else {
+    sim.crash(L);
+    sim.setQuota(L, undefined);
+    await sim.restart(L); // its disk still says 'up'
+  }
+  cutOff(sim, [Y, L]);
+  await sim.run(3000);
+  expect(sim.node(L)!.status).toBe('up'); // as Y knows it
+  return { sim, Y, L };
+}
+
+describe('a node that left, then forgot it: it must still hand over what it took', () => {
   for (const [strategy, forget] of [
     [1, 'lost disk'],
     [3, 'lost disk'],
@@ -208,30 +213,7 @@ describe('a node that left, then forgot it', () => {
     [3, 'full disk'],
   ] as const) {
     it(`strategy ${strategy}, forgotten by a ${forget}: the writes it took while it believed itself up reach the key’s replicas`, async () => {
-      const sim = await createSimulation({ seed: 7, nodes: 6, n: 3, r: 1, w: 2, strategy });
-      await sim.run(3000);
-      const [Y, L] = ['n1', 'n2'] as const;
-      sim.partition(
-        [Y],
-        sim.nodes.filter((id) => id !== Y),
-      ); // Y misses L's departure
-      if (forget === 'full disk') sim.setQuota(L, 0); // its 'leaving' and 'left' entries are not stored
-      sim.leave(L);
-      await sim.run(20_000);
-      expect(sim.node(L)!.status).toBe('left');
-      expect(sim.node(Y)!.members().get(L)!.status).toBe('up');
-      if (forget === 'lost disk') await sim.wipe(L);
-      else {
-        sim.crash(L);
-        sim.setQuota(L, undefined);
-        await sim.restart(L); // its disk still says 'up'
-      }
-      sim.partition(
-        [Y, L],
-        sim.nodes.filter((id) => id !== Y && id !== L),
-      );
-      await sim.run(3000);
-      expect(sim.node(L)!.status).toBe('up'); // as Y knows it
+      const { sim, Y, L } = await leftAndForgotten(strategy, forget);
       const key = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'].find((k) => sim.node(Y)!.preferenceList(k).includes(Y))!;
       const acks: string[] = [];
       sim.node(Y)!.on((e) => {
@@ -240,10 +222,7 @@ describe('a node that left, then forgot it', () => {
       expect(await sim.tracked(Y).put(key, { w: 2 })).toBe('ok');
       expect(acks.sort()).toEqual([L, Y].sort());
       // L meets the rest of the cluster (Y does not yet) and learns again that it left.
-      sim.partition(
-        [Y],
-        sim.nodes.filter((id) => id !== Y),
-      );
+      cutOff(sim, [Y]);
       await sim.run(10_000);
       expect(sim.node(L)!.status).toBe('left');
       await sim.wipe(Y); // one lost disk, fewer than W = 2
@@ -255,17 +234,8 @@ describe('a node that left, then forgot it', () => {
     });
   }
   it('a forged claim planted at it meanwhile does not keep it from handing over: it still takes the owner’s actor-fix', async () => {
-    const sim = await createSimulation({ seed: 7, nodes: 6, n: 3, r: 1, w: 2, strategy: 1 });
-    await sim.run(3000);
-    const [Y, L] = ['n1', 'n2'] as const;
+    const { sim, Y, L } = await leftAndForgotten(1, 'lost disk');
     const rest = sim.nodes.filter((id) => id !== Y && id !== L);
-    sim.partition([Y], [L, ...rest]);
-    sim.leave(L);
-    await sim.run(20_000);
-    await sim.wipe(L);
-    sim.partition([Y, L], rest);
-    await sim.run(3000);
-    expect(sim.node(L)!.status).toBe('up'); // as Y knows it
     // A key L takes a write of, and an owner O of it among the rest.
     const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
     const key = keys.find(
@@ -293,7 +263,7 @@ describe('a node that left, then forgot it', () => {
     sim.network.send(Y, L, encodeMessage({ t: 'write', id: 0, record: forged }));
     await sim.run(500);
     expect(sim.stored(L, key).map((v) => text(v.value))).toContain('forged');
-    sim.partition([Y], [L, ...rest]);
+    cutOff(sim, [Y]);
     await sim.run(10_000);
     expect(sim.node(L)!.status).toBe('left');
     sim.heal();

@@ -12,29 +12,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../../src/core/ports.js';
-import { createSimulation, idsOf, SeededRandom, type Simulation } from '../../src/sim/index.js';
+import { createSimulation, SeededRandom, type Simulation } from '../../src/sim/index.js';
 
 const KEYS = ['a', 'b'];
 
 async function pairWithOneContext(sim: Simulation, rnd: SeededRandom, x: NodeId, y: NodeId, key: string, w: number) {
-  let got: { versions: { value: Uint8Array }[]; context: string };
-  try {
-    got = await sim.client(x).get(key, { r: rnd.int(1, 2) });
-  } catch {
-    return;
-  }
-  const seen = idsOf(got.versions);
-  const one = async (via: NodeId) => {
-    const { record, value } = sim.history.begin(key, 'put', seen);
-    try {
-      await sim.client(via).put(key, value, got.context, { w });
-      sim.history.settle(record, true);
-      return true;
-    } catch {
-      sim.history.settle(record, false);
-      return false;
-    }
-  };
+  const got = await sim.tracked(x).readForWrite(key, { r: rnd.int(1, 2) });
+  if (!got) return;
+  const one = async (via: NodeId) => (await sim.tracked(via).putAfter(key, got, { w })) === 'ok';
   if (rnd.chance(0.5)) {
     await Promise.all([one(x), one(y)]);
   } else {
