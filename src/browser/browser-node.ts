@@ -2,8 +2,9 @@
  * One tab as a Dynamo node: the core DynamoNode over IndexedDB storage, a WebRTC transport and
  * the signaling server as its seed list.
  */
+
+import { takesRelayedFrom } from '../core/admission.js';
 import { type ClusterConfig, makeConfig } from '../core/config.js';
-import { isTerminal } from '../core/membership.js';
 import { DynamoNode } from '../core/node.js';
 import type { Clock, NodeId, Transport } from '../core/ports.js';
 import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
@@ -95,11 +96,9 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
     linked: (peer) => transport.linked(peer),
   });
   transport.setKeep(() => started.rangePeers());
-  // Signals relayed through members are taken only from members this node knows (a new node comes through the server).
-  transport.setRelayAdmission((peer) => {
-    const member = started.members().get(peer);
-    return member !== undefined && !isTerminal(member.status);
-  });
+  // Relayed signals and forwarded messages only from members this node knows, of any status (a
+  // new node comes through the server; a departed one may still have data to hand over).
+  transport.setRelayAdmission((peer) => takesRelayedFrom(started.members(), peer));
   return {
     id: options.id,
     room: options.room,

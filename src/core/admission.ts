@@ -34,7 +34,7 @@
  * Bounds that need no knowledge of the node (counters below COUNTER_MAX, finite times) are
  * checked earlier, at the wire (protocol.ts).
  */
-import type { MemberStatus } from './membership.js';
+import type { MemberStatus, Members } from './membership.js';
 import type { NodeId } from './ports.js';
 import type { Message, MessageOf, MessageType } from './protocol.js';
 import { actorNode } from './vclock.js';
@@ -95,6 +95,17 @@ export const DATA_MESSAGES: ReadonlySet<MessageType> = new Set<MessageType>([
 
 /** What a removed node may still send: its data, to the key's replicas. */
 const HANDING_OVER: ReadonlySet<MessageType> = new Set<MessageType>(['transfer-offer', 'transfer-data', 'handoff']);
+
+/**
+ * Whether to take relayed signals and forwarded messages (those that came through a member) whose
+ * origin is `from`: from every member this node knows, whatever its status. A node that left or was
+ * removed may hold the only copy of a write and must reach the key's replicas, through members when
+ * their channels are all taken; `senderRefusal` then takes only its hand-over from it. A node this
+ * node does not know yet comes through the signaling server.
+ */
+export function takesRelayedFrom(members: Members, from: NodeId): boolean {
+  return members.has(from);
+}
 
 /** Why a node with this status may not send a message of type `t`, or undefined when it may. */
 export function senderRefusal(from: NodeId, status: MemberStatus | undefined, t: MessageType): string | undefined {

@@ -11,8 +11,8 @@ import WebSocket from 'ws';
 import { type FollowedPartition, followAction } from '../app/class-follow.js';
 import { BROWSER_CONFIG } from '../browser/browser-node.js';
 import { cryptoRandom, wallClock } from '../browser/ports.js';
+import { takesRelayedFrom } from '../core/admission.js';
 import type { ClusterConfig } from '../core/config.js';
-import { isTerminal } from '../core/membership.js';
 import { DynamoNode } from '../core/node.js';
 import type { NodeId, Storage } from '../core/ports.js';
 import { type NodeKeys, signerFor, webCryptoVerifier } from '../identity/keys.js';
@@ -171,11 +171,9 @@ export async function startHeadlessNode(options: HeadlessNodeOptions): Promise<H
       linked: (peer) => transport.linked(peer),
     });
     transport.setKeep(() => node.rangePeers());
-    // Signals relayed through members are taken only from members this node knows (a new node comes through the server).
-    transport.setRelayAdmission((peer) => {
-      const member = node.members().get(peer);
-      return member !== undefined && !isTerminal(member.status);
-    });
+    // Relayed signals and forwarded messages only from members this node knows, of any status (a
+    // new node comes through the server; a departed one may still have data to hand over).
+    transport.setRelayAdmission((peer) => takesRelayedFrom(node.members(), peer));
   } catch (error) {
     transport.closeAll();
     signaling.close();

@@ -20,7 +20,7 @@ export interface Inside {
   links: Map<string, { queue: Uint8Array[]; queuedBytes: number }>;
 }
 
-export type Node = Inside & Pick<WebRtcTransport, 'faults' | 'classFaults' | 'setRelayAdmission' | 'listen' | 'closeAll'>;
+export type Node = Inside & Pick<WebRtcTransport, 'faults' | 'classFaults' | 'setRelayAdmission' | 'listen' | 'send' | 'closeAll'>;
 
 const made: WebRtcTransport[] = [];
 afterEach(() => {

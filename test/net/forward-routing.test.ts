@@ -2,9 +2,12 @@
  * The transport's routing through members (src/net/webrtc-transport.ts), without WebRTC: three
  * transports whose channels are stood in for by links marked open, the frames each writes carried
  * by hand to the other end. What is checked is what links frames make of routes: a member is a way
- * to a peer it has a channel to, and stops being one when the peer cut itself off from it.
+ * to a peer it has a channel to, and stops being one when the peer cut itself off from it; and
+ * whose messages through members an addressee takes, with the rule the nodes give their transport.
  */
 import { describe, expect, it } from 'vitest';
+import { takesRelayedFrom } from '../../src/core/admission.js';
+import type { MemberEntry, MemberStatus, Members } from '../../src/core/membership.js';
 import { generateNodeKeys } from '../../src/identity/keys.js';
 import { carry, connect, transport } from './fake-links.js';
 
@@ -50,5 +53,51 @@ describe('routes through members', () => {
     X.awaiting.set(a.id, { since: Date.now() - 4000, via: m.id, given: new Set() });
     expect(X.routeTo(a.id)?.link.peer).toBe(m.id);
     expect(X.stats.routesSuspected).toBe(1);
+  });
+
+  it('a message through a member is taken from every member the addressee knows, also one that left or was removed, and from no stranger', async () => {
+    const { a, x, A, X, nodes } = await line();
+    const entry = (id: string, status: MemberStatus): MemberEntry => ({
+      id,
+      status,
+      capacity: 1,
+      tokens: [],
+      version: 2,
+      key: '',
+      sig: '',
+    });
+    let members: Members = new Map();
+    // The rule browser-node.ts and headless-node.ts give their transports.
+    X.setRelayAdmission((peer) => takesRelayedFrom(members, peer));
+    const got: number[] = [];
+    const refused: string[] = [];
+    X.listen({
+      frame: (from, bytes) => from === a.id && got.push(bytes[0]!),
+      dropped: (_from, _reason, detail) => refused.push(detail),
+      failed: () => undefined,
+    });
+    // A's one channel is taken (by M), so what it sends X goes through M.
+    const sendAndCarry = async (tag: number) => {
+      A.send(x.id, new Uint8Array([tag, 1, 2, 3]));
+      await carry(nodes);
+    };
+
+    // A node X does not know (not yet gossiped to it) is refused: it comes through the server.
+    await sendAndCarry(1);
+    expect(got).toEqual([]);
+    expect(refused.some((d) => d.includes('not a member this node knows'))).toBe(true);
+
+    // A node that left, or was removed, may still hold the only copy of a write: taken, for X's
+    // admission to take only its hand-over from it.
+    for (const [tag, status] of [
+      [2, 'up'],
+      [3, 'leaving'],
+      [4, 'left'],
+      [5, 'removed'],
+    ] as const) {
+      members = new Map([[a.id, entry(a.id, status)]]);
+      await sendAndCarry(tag);
+    }
+    expect(got).toEqual([2, 3, 4, 5]);
   });
 });
