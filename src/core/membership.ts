@@ -87,13 +87,24 @@ export function liveMembers(members: Members): readonly NodeId[] {
   return ids;
 }
 
+/** Where `self` is in each list of live members it was looked for in (a node asks of its own list, a few times a second). */
+const selfIndex = new WeakMap<readonly NodeId[], { readonly self: NodeId; readonly index: number }>();
+
+function indexIn(ids: readonly NodeId[], self: NodeId): number {
+  const hit = selfIndex.get(ids);
+  if (hit?.self === self) return hit.index;
+  const index = ids.indexOf(self);
+  selfIndex.set(ids, { self, index });
+  return index;
+}
+
 /**
  * A random live member other than `self`, or undefined when there is none (then `random` is not
  * called): the one `random()` picks from the live members without `self`, without copying them.
  */
 export function randomPeer(members: Members, self: NodeId, random: () => number): NodeId | undefined {
   const ids = liveMembers(members);
-  const skip = ids.indexOf(self);
+  const skip = indexIn(ids, self);
   const count = skip < 0 ? ids.length : ids.length - 1;
   if (count === 0) return undefined;
   const i = Math.floor(random() * count);

@@ -271,8 +271,12 @@ export class DynamoNode {
   // ---- membership (Dynamo 4.8) ----
 
   get status(): MemberStatus {
-    return this.cluster.members.get(this.id)?.status ?? 'up';
+    const { members } = this.cluster;
+    // Asked for every message and timer: looked up again only when the membership changed.
+    if (this.statusOf?.members !== members) this.statusOf = { members, status: members.get(this.id)?.status ?? 'up' };
+    return this.statusOf.status;
   }
+  private statusOf: { readonly members: Members; readonly status: MemberStatus } | undefined;
 
   private get departing(): boolean {
     const s = this.status;
