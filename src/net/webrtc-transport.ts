@@ -20,8 +20,8 @@
  * channels with (a links frame, when they change). Below the cap a node dials whom it sends to.
  * When its channels are all taken (or its dial waits for room, or the peer declined its channel
  * lately), a message for a peer it has no channel to goes through a member that said it has one
- * (forward.ts: signed by the origin for the addressee's session, handed on once); a member that
- * hands nothing back for ROUTE_SUSPECT_MS is given up for another. A node whose channels are all
+ * (mesh-routes.ts and forward.ts: signed by the origin for the addressee's session, handed on
+ * once); a member that hands nothing back for a while is given up for another. A node whose channels are all
  * taken declines a peer's offer when it can reach the peer through a member, and says so (a
  * 'declined' signal), so that the peer sends through a member at once. Only when no member can hand
  * a message on does opening a channel close another: the least recently used idle one, sparing the
@@ -33,10 +33,10 @@
  * sent on a channel just opened may overtake one sent through a member just before (the core never
  * relies on order: the simulator reorders).
  *
- * While the signaling server is away, signals can go through members instead (relay.ts):
- * `relaySignal` sends a signed signal to a member that said it has a channel to the addressee (or,
- * when none did, over every open channel), that member hands it on, and the addressee's
- * `onRelayedSignal` gets it once its signature checks out.
+ * While the signaling server is away, signals can go through members instead (relay.ts,
+ * mesh-routes.ts): `relaySignal` sends a signed signal to a member that said it has a channel to
+ * the addressee (or, when none did, over every open channel), that member hands it on, and the
+ * addressee's `onRelayedSignal` gets it once its signature checks out.
  *
  * The class's faults (class-faults.ts) travel as class frames on every open channel, each handed
  * on once by every member within its origin's budget, whatever the fault switches: a teacher's
@@ -53,20 +53,10 @@ import { channelProof, checkChannelProof, type RoomSecurity, sdpFingerprint } fr
 import { CHANNELS_MAX, DEFAULT_MAX_CHANNELS } from './channels.js';
 import { ClassFaults, isClassFrame } from './class-faults.js';
 import { FaultSwitches } from './faults.js';
-import {
-  checkForwardFrame,
-  encodeLinksFrame,
-  FORWARD_OVERHEAD_MAX,
-  isForwardFrame,
-  isLinksFrame,
-  makeForwardFrame,
-  newSession,
-  parseForwardFrame,
-  parseLinksFrame,
-  SeqWindow,
-} from './forward.js';
+import { FORWARD_OVERHEAD_MAX, isForwardFrame, isLinksFrame } from './forward.js';
 import { chunkFrame, Reassembler } from './framing.js';
-import { encodeRelayFrame, isRelayFrame, makeRelayFrame, NonceWindow, openRelayFrame, parseRelayFrame, RELAY_HOPS_MAX } from './relay.js';
+import { MeshRoutes, PER_PEER_MAX, type RouteLink } from './mesh-routes.js';
+import { isRelayFrame } from './relay.js';
 
 export type LinkState = 'dialling' | 'open';
 
@@ -98,34 +88,14 @@ export interface WebRtcTransportOptions {
 
 /** A channel used within this long is busy: closed to make room only when no idle one is left. */
 const IDLE_MS = 2000;
-/** How long the member a peer's relayed signals came through is the way to answer it. */
-const RELAY_ROUTE_MS = 30_000;
-/** Origins whose way back is remembered at once. */
-const RELAY_ROUTES_MAX = 1024;
 /** How often dials held for want of a free channel look for one. */
 const PROMOTE_MS = 250;
 /** A busy channel open for less than this is closed to make room only for a peer's channel, and only when nothing else can go. */
 const MIN_OPEN_MS = 5000;
 /** How long a dial waits for an idle channel before it may close a busy one (the least recently used). */
 const HELD_MS = 1000;
-/** Relay frames one link may ask this node to hand on in a second. */
-const RELAYS_PER_SECOND_MAX = 64;
-/** Forwarded messages one origin may have this node hand on, or take, in a second. */
-const FORWARDS_PER_SECOND_MAX = 1024;
-/** Links frames one link may send in a second (a node sends one when its channels change, at most every ADVERTISE_MS). */
-const LINKS_PER_SECOND_MAX = 16;
 /** How long a peer that declined our channel (its channels all taken) is reached through members, without dialling it again. */
 const DECLINED_MS = 30_000;
-/** How long after a change of its channels a node tells its peers which it has (changes meanwhile go in the same frame). */
-const ADVERTISE_MS = 100;
-/**
- * A member that a message to a peer went through, when nothing at all has come back from that peer
- * for this long since: another member is tried (or a channel of its own dialled), in case this one
- * drops what it should hand on, or has lost its channel.
- */
-const ROUTE_SUSPECT_MS = 3000;
-/** Entries kept in the per-peer maps (routes suspected, sequence numbers, budgets) before they are cleared. */
-const PER_PEER_MAX = 4096;
 
 export interface TransportStats {
   framesSent: number;
@@ -159,13 +129,11 @@ export interface TransportStats {
   routesSuspected: number;
 }
 
-interface Link {
-  readonly peer: NodeId;
+/** A channel to one peer, or the dial of one; what routing keeps of it is RouteLink's. */
+interface Link extends RouteLink {
   sp: SimplePeer.Instance | undefined;
-  state: LinkState;
-  /** Whole frames waiting to be written (chunked when written), and their bytes. */
+  /** Whole frames waiting to be written (chunked when written); their bytes are `queuedBytes`. */
   queue: Uint8Array[];
-  queuedBytes: number;
   /** The chunks of the frame being written, left when the channel's buffer was full. */
   chunks: Uint8Array[];
   waitingForDrain: boolean;
@@ -175,12 +143,8 @@ interface Link {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** 'checking' while the peer's proof is being checked; frames that arrive meanwhile wait in `early`. */
   proof: 'awaited' | 'checking' | 'proven';
-  /** Whether our own proof went out: nothing else may be written before it. */
-  proofSent: boolean;
   early: Uint8Array[];
   earlyBytes: number;
-  /** When a message last went to or came from the peer on this link. */
-  lastUsed: number;
   /**
    * Waiting for room under the cap: no connection yet (nothing negotiated, nothing signalled), and
    * not counted. Messages queue; the dial starts when a channel is free, or gives up at the timeout.
@@ -190,19 +154,6 @@ interface Link {
   heldSince: number;
   /** When the channel opened (its peer's proof checked out). */
   openedAt: number;
-  /** Relay frames handed on for this peer in the current second, and when that second began. */
-  relayBudget: { second: number; count: number };
-  /** The same for forwarded messages the peer asks this node to hand on, and for links frames. */
-  forwardBudget: { second: number; count: number };
-  linksBudget: { second: number; count: number };
-  /** The peer's session, from its links frames (forwarded messages for it are signed for that session). */
-  session: string | undefined;
-  /** The peers this peer said it has channels open to, each with its session (its last links frame): where it can hand a message on. */
-  routes: ReadonlyMap<NodeId, string>;
-  /** The peer cut itself off from this node (its links frame said so): this node is no way to it for the others. */
-  cutUs: boolean;
-  /** Forwarded messages addressed to this node that came on this link this second (checked before their signatures are). */
-  carryBudget: { second: number; count: number };
 }
 
 /**
@@ -300,28 +251,10 @@ export class WebRtcTransport implements Transport {
   private readonly headlessPeers = new Set<NodeId>();
   /** The peers whose channels are spared when one must close (those the node shares key ranges with). */
   private keep: () => readonly NodeId[] = () => [];
-  /** Nonces of signals handed on, and of signals received: apart, so that one cannot crowd out the other. */
-  private admitRelayFrom: (id: NodeId) => boolean = () => false;
-  /** Through which member each origin's relayed signals came last, and when: the way back. */
-  private readonly cameVia = new Map<NodeId, { peer: NodeId; at: number }>();
-  private readonly forwarded = new NonceWindow();
-  private readonly received = new NonceWindow();
-  /** This transport's session (this life of the node: messages forwarded to it are signed for it), and per addressee the last sequence number used in it. */
-  private session = newSession(crypto.getRandomValues(new Uint8Array(12)));
-  private readonly seqTo = new Map<NodeId, number>();
-  /** Forwarded messages taken, per origin session: each once. */
-  private readonly seqs = new SeqWindow();
-  /** Per addressee, the forwarded message being signed last (the next waits for it, so that they leave in order), and the bytes waiting. */
-  private readonly forwarding = new Map<NodeId, { last: Promise<void>; bytes: number }>();
-  /** Through which member each origin's forwarded messages came last, and when: the way back. */
-  private readonly forwardedVia = new Map<NodeId, { peer: NodeId; at: number }>();
-  /** Per addressee: since when messages went through a member with nothing back from it, which member, and members given up. */
-  private readonly awaiting = new Map<NodeId, { since: number; via: NodeId; given: Set<NodeId> }>();
-  /** Per origin, forwarded messages taken this second. */
-  private readonly originBudget = new Map<NodeId, { second: number; count: number }>();
+  /** The partial mesh's ways through members: links frames, forwarded messages, relayed signals. */
+  private readonly routes: MeshRoutes<Link>;
   /** Peers that declined a channel from this node lately (their channels all taken), and when. */
   private readonly declinedBy = new Map<NodeId, number>();
-  private advertise: ReturnType<typeof setTimeout> | undefined;
   /** Says again the class's faults this node has in force (class-faults.ts), every second. */
   private readonly classTimer: ReturnType<typeof setInterval>;
   private promotion: ReturnType<typeof setTimeout> | undefined;
@@ -334,13 +267,29 @@ export class WebRtcTransport implements Transport {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.maxChannels = Math.min(CHANNELS_MAX, Math.max(1, options.maxChannels ?? DEFAULT_MAX_CHANNELS));
     this.now = options.now ?? Date.now;
+    this.routes = new MeshRoutes<Link>({
+      id: options.id,
+      keys: options.keys,
+      serverRoom: options.security.serverRoom,
+      faults: this.faults,
+      stats: this.stats,
+      queueBytesMax: this.queueBytesMax,
+      links: () => this.links.values(),
+      link: (peer) => this.links.get(peer),
+      writeFrame: (link, frame, faults) => this.writeFrame(link, frame, faults),
+      receiver: () => this.receiver,
+      now: () => this.now(),
+      stopped: () => this.stopped,
+      failed: (where, error) => this.failed(where, error),
+      ...(options.onRelayedSignal ? { onRelayedSignal: options.onRelayedSignal } : {}),
+    });
     // A crash or a cut-off ends this node's use as a way to the peers concerned: its peers are told.
-    this.faults.onChange(() => this.scheduleAdvertise());
+    this.faults.onChange(() => this.routes.scheduleAdvertise());
     this.classFaults = new ClassFaults({
       keys: options.keys,
       room: options.security.serverRoom,
       now: () => this.now(),
-      admit: (id) => this.admitRelayFrom(id),
+      admit: (id) => this.routes.admits(id),
       // Whatever the switches say: a heal must reach a node that is cut off or crashed.
       spread: (frame, except) => {
         for (const link of [...this.links.values()]) {
@@ -361,9 +310,9 @@ export class WebRtcTransport implements Transport {
     this.keep = keep;
   }
 
-  /** Which origins' relayed signals to take (members this node knows); until told, none. */
+  /** Which origins' relayed signals and forwarded messages to take (members this node knows); until told, none. */
   setRelayAdmission(admit: (id: NodeId) => boolean): void {
-    this.admitRelayFrom = admit;
+    this.routes.setAdmission(admit);
   }
 
   /** Whether a channel to `peer` is open (a message to it goes out without dialling). */
@@ -404,14 +353,14 @@ export class WebRtcTransport implements Transport {
 
   /** This life of the node's session, as its links frames say (messages forwarded to it are signed for it). */
   get sessionName(): string {
-    return this.session;
+    return this.routes.sessionName;
   }
 
   /** The member a message to `peer` goes through now (no channel of its own is open, and it would go through one), if any. */
   throughMember(peer: NodeId): NodeId | undefined {
     const link = this.links.get(peer);
     if (link?.state === 'open' || !this.forwards(peer, link, false)) return undefined;
-    return this.routeTo(peer, false)?.link.peer;
+    return this.routes.routeTo(peer, false)?.link.peer;
   }
 
   linkState(peer: NodeId): LinkState | 'closed' {
@@ -440,7 +389,7 @@ export class WebRtcTransport implements Transport {
     // No channel of its own, none to be had without closing another, and a member that said it has
     // one: through that member, rather than closing a channel to open this one.
     if (existing?.state !== 'open' && this.forwards(to, existing)) {
-      this.forward(to, frame);
+      this.routes.forward(to, frame);
       return;
     }
     const link = existing ?? this.dial(to);
@@ -467,7 +416,7 @@ export class WebRtcTransport implements Transport {
     const declined = this.declinedBy.get(to);
     const full =
       link !== undefined || this.channelCount >= this.maxChannels || (declined !== undefined && this.now() - declined < DECLINED_MS);
-    return full && this.routeTo(to, judge) !== undefined;
+    return full && this.routes.routeTo(to, judge) !== undefined;
   }
 
   private newLink(peer: NodeId): Link {
@@ -540,7 +489,7 @@ export class WebRtcTransport implements Transport {
         for (const link of held) {
           if (this.links.get(link.peer) !== link || !link.held) continue;
           // A peer now reachable through a member gets no channel closed for it: what waited goes through the member.
-          if (this.channelCount >= this.maxChannels && this.routeTo(link.peer)) {
+          if (this.channelCount >= this.maxChannels && this.routes.routeTo(link.peer)) {
             this.reroute(link);
             continue;
           }
@@ -699,7 +648,7 @@ export class WebRtcTransport implements Transport {
     link.lastUsed = link.openedAt;
     this.stats.connects++;
     this.options.onLinkChange?.(link.peer, 'open');
-    this.scheduleAdvertise();
+    this.routes.scheduleAdvertise();
     link.earlyBytes = 0;
     for (const early of link.early.splice(0)) {
       try {
@@ -743,7 +692,7 @@ export class WebRtcTransport implements Transport {
     // A links frame says what the peer's channels are, not what it says: taken whatever the switches
     // (a node healed from a crash or a cut-off would otherwise route on what it knew before).
     if (isLinksFrame(frame)) {
-      this.onLinksFrame(link, frame);
+      this.routes.onLinksFrame(link, frame);
       return;
     }
     // The class's commands pass whatever the switches are, as between the tabs of one browser.
@@ -757,14 +706,14 @@ export class WebRtcTransport implements Transport {
     if (isForwardFrame(frame)) {
       if (this.faults.blocks(link.peer)) return;
       link.lastUsed = this.now();
-      this.onForwardFrame(link, frame).catch((e: unknown) => this.failed(`handling a forwarded message from ${link.peer}`, e));
+      this.routes.onForwardFrame(link, frame).catch((e: unknown) => this.failed(`handling a forwarded message from ${link.peer}`, e));
       return;
     }
     if (!this.faults.passes(link.peer)) return;
     link.lastUsed = this.now();
-    this.heardFrom(link.peer);
+    this.routes.heardFrom(link.peer);
     if (isRelayFrame(frame)) {
-      this.onRelayFrame(link, frame).catch((e: unknown) => this.failed(`handling a relayed signal from ${link.peer}`, e));
+      this.routes.onRelayFrame(link, frame).catch((e: unknown) => this.failed(`handling a relayed signal from ${link.peer}`, e));
       return;
     }
     this.stats.framesReceived++;
@@ -828,7 +777,7 @@ export class WebRtcTransport implements Transport {
     link.queuedBytes = 0;
     this.close(link, 'reached through a member instead');
     for (const frame of waiting) {
-      if (this.routeTo(link.peer)) this.forward(link.peer, frame);
+      if (this.routes.routeTo(link.peer)) this.routes.forward(link.peer, frame);
       else this.stats.dropped++;
     }
   }
@@ -844,7 +793,7 @@ export class WebRtcTransport implements Transport {
     link.chunks = [];
     link.sp?.destroy();
     this.options.onLinkChange?.(link.peer, 'closed');
-    if (link.state === 'open') this.scheduleAdvertise();
+    if (link.state === 'open') this.routes.scheduleAdvertise();
     // A channel is free: a dial held for want of one may start.
     if (!link.held && [...this.links.values()].some((l) => l.held)) this.schedulePromotion();
   }
@@ -854,7 +803,7 @@ export class WebRtcTransport implements Transport {
     if (existing && !existing.held) return true;
     // A peer this node can reach through a member (and which can reach it the same way) gets a
     // channel only when one is free: closing another for it would only move the want elsewhere.
-    if (this.channelCount >= this.maxChannels && this.routeTo(peer)) {
+    if (this.channelCount >= this.maxChannels && this.routes.routeTo(peer)) {
       this.stats.channelsDeclined++;
       // Said, so that the peer sends through a member at once instead of waiting for a channel.
       this.options.signal(peer, { kind: 'declined' });
@@ -903,22 +852,8 @@ export class WebRtcTransport implements Transport {
    * Sends a signal to `to` through members (relay.ts): signed by this node, over every open
    * channel (the addressee's own, if there is one, included). False when no channel is open.
    */
-  async relaySignal(to: NodeId, signal: Record<string, unknown>): Promise<boolean> {
-    const open = [...this.links.values()].filter((l) => l.state === 'open' && l.proofSent);
-    if (open.length === 0) return false;
-    const nonce = crypto.getRandomValues(new Uint8Array(12));
-    const frame = await makeRelayFrame(this.options.keys, to, signal, this.now(), nonce);
-    // A peer whose signals came lately through a member is answered through that member alone; else
-    // a member that said it has a channel to the peer (its links frame) is the one; else every channel.
-    const via = this.cameVia.get(to);
-    let through = via && this.now() - via.at < RELAY_ROUTE_MS ? open.filter((l) => l.peer === via.peer) : [];
-    if (through.length === 0) {
-      const route = this.routeTo(to);
-      if (route) through = [route.link];
-    }
-    for (const link of through.length > 0 ? through : open) this.writeFrame(link, frame, 'roll');
-    this.stats.relaysSent++;
-    return true;
+  relaySignal(to: NodeId, signal: Record<string, unknown>): Promise<boolean> {
+    return this.routes.relaySignal(to, signal);
   }
 
   /**
@@ -940,290 +875,6 @@ export class WebRtcTransport implements Transport {
     return true;
   }
 
-  /** A relay frame on a proven channel: ours to open, or to hand on to its addressee if we have a channel to it. */
-  private async onRelayFrame(link: Link, bytes: Uint8Array): Promise<void> {
-    if (this.stopped) return;
-    const now = this.now();
-    if (!this.withinBudget(link.relayBudget, RELAYS_PER_SECOND_MAX)) {
-      return this.receiver?.dropped(
-        link.peer,
-        'refused',
-        `${link.peer} sent more than ${RELAYS_PER_SECOND_MAX} relayed signals in a second`,
-      );
-    }
-    const frame = parseRelayFrame(bytes);
-    if (typeof frame === 'string') return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${frame}`);
-    if (frame.to !== this.options.id) {
-      // Signals pass through one member at most, so a frame to hand on comes from its origin itself,
-      // whose proven channel vouches for it: nothing else is handed on.
-      if (frame.hops !== RELAY_HOPS_MAX || frame.from !== link.peer) {
-        return this.receiver?.dropped(link.peer, 'refused', `${link.peer} asked to hand on a relayed signal it did not make`);
-      }
-      const next = this.links.get(frame.to);
-      if (!next || next === link || next.state !== 'open') {
-        this.stats.relaysUnroutable++;
-        return;
-      }
-      if (!this.forwarded.fresh(`${frame.from}/${frame.nonce}`, now)) return;
-      this.writeFrame(next, encodeRelayFrame({ ...frame, hops: frame.hops - 1 }), 'roll');
-      this.stats.relaysForwarded++;
-      return;
-    }
-    // Only members are heard through members (a brand-new node comes through the server).
-    if (!this.admitRelayFrom(frame.from)) {
-      return this.receiver?.dropped(link.peer, 'refused', `a relayed signal from ${frame.from}, not a member this node knows`);
-    }
-    // The same signal may come along several paths: taken once, and checked once.
-    const nonce = `${frame.from}/${frame.nonce}`;
-    if (this.received.has(nonce, now)) return;
-    const signal = await openRelayFrame(frame, this.options.id, now);
-    if (typeof signal === 'string') return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${signal}`);
-    if (this.stopped || !this.received.fresh(nonce, now)) return;
-    this.stats.relaysReceived++;
-    if (this.cameVia.size >= RELAY_ROUTES_MAX) this.cameVia.clear();
-    this.cameVia.set(frame.from, { peer: link.peer, at: now });
-    this.options.onRelayedSignal?.(frame.from, signal);
-  }
-
-  /**
-   * A way to `to` through a member: an open channel to a member whose last links frame named `to`
-   * (and `to`'s session), that this node's switches do not block and that was not given up for `to`
-   * (nothing came back through it): the member `to`'s forwarded messages came through lately first,
-   * then the one with the least waiting. Undefined when there is none.
-   */
-  private routeTo(to: NodeId, judge = true): { link: Link; session: string } | undefined {
-    const now = this.now();
-    const waiting = this.awaiting.get(to);
-    // `judge` false: a look only (the members table asks), which gives no member up.
-    if (judge && waiting && now - waiting.since >= ROUTE_SUSPECT_MS) {
-      // Nothing came back from `to` since messages went through this member: try another.
-      waiting.given.add(waiting.via);
-      waiting.since = now;
-      this.stats.routesSuspected++;
-    }
-    const pick = (given: ReadonlySet<NodeId> | undefined): Link | undefined => {
-      const usable = (l: Link | undefined): l is Link =>
-        !!l &&
-        l.state === 'open' &&
-        l.proofSent &&
-        l.peer !== to &&
-        l.routes.has(to) &&
-        !this.faults.blocks(l.peer) &&
-        !(given?.has(l.peer) ?? false);
-      const back = this.forwardedVia.get(to);
-      if (back && now - back.at < RELAY_ROUTE_MS) {
-        const link = this.links.get(back.peer);
-        if (usable(link)) return link;
-      }
-      let best: Link | undefined;
-      for (const l of this.links.values()) if (usable(l) && (!best || l.queuedBytes < best.queuedBytes)) best = l;
-      return best;
-    };
-    let best = pick(waiting?.given);
-    if (!best && waiting && waiting.given.size > 0) {
-      // Every member was given up: start again with all of them (each may have been only slow).
-      if (judge) this.awaiting.delete(to);
-      best = pick(undefined);
-    }
-    return best ? { link: best, session: best.routes.get(to)! } : undefined;
-  }
-
-  /**
-   * Sends `frame` to `to` through a member (forward.ts): numbered now, signed for `to`'s session,
-   * then written to a member that has a channel to that life of `to`; messages to one addressee
-   * leave in the order they were sent. Bytes waiting to be signed count against the queue bound.
-   */
-  private forward(to: NodeId, frame: Uint8Array): void {
-    const pending = this.forwarding.get(to) ?? { last: Promise.resolve(), bytes: 0 };
-    if (pending.bytes + frame.length > this.queueBytesMax) {
-      this.stats.dropped++;
-      return;
-    }
-    if (this.seqTo.size >= PER_PEER_MAX && !this.seqTo.has(to)) {
-      // A new session starts the numbers again: each (session, addressee, number) is used once.
-      this.session = newSession(crypto.getRandomValues(new Uint8Array(12)));
-      this.seqTo.clear();
-      this.scheduleAdvertise();
-    }
-    const seq = (this.seqTo.get(to) ?? 0) + 1;
-    this.seqTo.set(to, seq);
-    const session = this.session;
-    pending.bytes += frame.length;
-    this.stats.framesSent++;
-    this.stats.bytesSent += frame.length;
-    const last = pending.last
-      .then(async () => {
-        const route = this.routeTo(to);
-        if (!route || this.stopped) {
-          this.stats.dropped++;
-          return;
-        }
-        const bytes = await makeForwardFrame(
-          this.options.keys,
-          this.options.security.serverRoom,
-          { id: to, session: route.session },
-          session,
-          seq,
-          this.now(),
-          frame,
-        );
-        // The member chosen may have lost its channel meanwhile: any member with one to the same life of `to` will do.
-        const now = this.routeTo(to);
-        if (this.stopped || !now || now.session !== route.session || !this.writeFrame(now.link, bytes, 'block')) {
-          this.stats.dropped++;
-          return;
-        }
-        now.link.lastUsed = this.now();
-        this.stats.forwardsSent++;
-        if (!this.awaiting.has(to)) {
-          if (this.awaiting.size >= PER_PEER_MAX) this.awaiting.clear();
-          this.awaiting.set(to, { since: this.now(), via: now.link.peer, given: new Set() });
-        } else this.awaiting.get(to)!.via = now.link.peer;
-      })
-      .catch((e: unknown) => {
-        this.stats.dropped++;
-        this.failed(`forwarding a message to ${to}`, e);
-      })
-      .finally(() => {
-        pending.bytes -= frame.length;
-        if (this.forwarding.get(to) === pending && pending.bytes === 0) this.forwarding.delete(to);
-      });
-    pending.last = last;
-    this.forwarding.set(to, pending);
-  }
-
-  /** Something came from `to` (on its channel or through a member): the way to it works. */
-  private heardFrom(peer: NodeId): void {
-    this.awaiting.delete(peer);
-  }
-
-  /**
-   * Tells every peer with an open channel this node's session and which peers it has channels
-   * open to (each with its session), shortly after they change. A crashed node (fault switch)
-   * carries nothing, as if its channels had closed, and a node cut off from a peer carries nothing
-   * to it, and tells it so (an empty list): it says so even to those its switches silence.
-   */
-  private scheduleAdvertise(): void {
-    if (this.advertise !== undefined || this.stopped) return;
-    this.advertise = setTimeout(() => {
-      this.advertise = undefined;
-      const { crashed, isolated } = this.faults;
-      const open = [...this.links.values()].filter((l) => l.state === 'open' && l.proofSent);
-      // A peer that cut itself off from this node is no way to it for the others either.
-      const carried = crashed ? [] : open.filter((l) => !isolated.has(l.peer) && !l.cutUs && l.session !== undefined);
-      const frame = encodeLinksFrame(
-        this.session,
-        carried.map((l) => [l.peer, l.session!] as const),
-      );
-      const none = encodeLinksFrame(this.session, []);
-      const cut = encodeLinksFrame(this.session, [], true);
-      for (const link of open) this.writeFrame(link, isolated.has(link.peer) ? cut : crashed ? none : frame, 'none');
-    }, ADVERTISE_MS);
-  }
-
-  /** Counts one frame against a budget for the current second: false when the budget is spent. */
-  private withinBudget(budget: { second: number; count: number }, max: number): boolean {
-    const second = Math.floor(this.now() / 1000);
-    if (budget.second !== second) {
-      budget.second = second;
-      budget.count = 0;
-    }
-    return ++budget.count <= max;
-  }
-
-  /** A peer's links frame: its session, and the peers it can hand a message on to. */
-  private onLinksFrame(link: Link, bytes: Uint8Array): void {
-    if (!this.withinBudget(link.linksBudget, LINKS_PER_SECOND_MAX)) {
-      this.receiver?.dropped(link.peer, 'refused', `${link.peer} sent more than ${LINKS_PER_SECOND_MAX} links frames in a second`);
-      return;
-    }
-    const links = parseLinksFrame(bytes);
-    if (typeof links === 'string') {
-      this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${links}`);
-      return;
-    }
-    // Our peers learn this peer's session from our next links frame, and whether it cut itself off from us.
-    if (link.session !== links.session || link.cutUs !== links.cut) {
-      link.session = links.session;
-      link.cutUs = links.cut;
-      this.scheduleAdvertise();
-    }
-    const routes = new Map(links.peers);
-    routes.delete(link.peer);
-    routes.delete(this.options.id);
-    link.routes = routes;
-  }
-
-  /** A forwarded message on a proven channel: ours to take, or to hand on to its addressee if we have a channel to it. */
-  private async onForwardFrame(link: Link, bytes: Uint8Array): Promise<void> {
-    if (this.stopped) return;
-    const frame = parseForwardFrame(bytes);
-    if (typeof frame === 'string') return this.receiver?.dropped(link.peer, 'refused', `from ${link.peer}: ${frame}`);
-    const { from, to } = frame.header;
-    if (to !== this.options.id) {
-      // Messages pass through one member at most, so a message to hand on comes from its origin
-      // itself, whose proven channel vouches for it: nothing else is handed on. The budget is the origin's (this link's).
-      if (from !== link.peer) {
-        return this.receiver?.dropped(link.peer, 'refused', `${link.peer} asked to hand on a forwarded message it did not make`);
-      }
-      if (!this.withinBudget(link.forwardBudget, FORWARDS_PER_SECOND_MAX)) {
-        return this.receiver?.dropped(
-          link.peer,
-          'refused',
-          `${link.peer} asked to hand on more than ${FORWARDS_PER_SECOND_MAX} forwarded messages in a second`,
-        );
-      }
-      const next = this.links.get(to);
-      if (!next || next === link || next.state !== 'open' || this.faults.blocks(to) || !this.writeFrame(next, bytes, 'none')) {
-        this.stats.forwardsUnroutable++;
-        // The origin's view of our channels is out of date: tell it (and the others) again.
-        this.scheduleAdvertise();
-        return;
-      }
-      next.lastUsed = this.now();
-      this.stats.forwardsHandedOn++;
-      return;
-    }
-    // Only members are heard through members (a node joining reaches the others on channels of its
-    // own: it has room for them). What one member carries is bounded before any signature is
-    // checked; what one origin sends, once its signature is (so that no one can spend another's).
-    const through = `a forwarded message from ${from} through ${link.peer}`;
-    if (!this.admitRelayFrom(from)) return this.receiver?.dropped(link.peer, 'refused', `${through}: not a member this node knows`);
-    if (!this.withinBudget(link.carryBudget, FORWARDS_PER_SECOND_MAX)) {
-      return this.receiver?.dropped(
-        link.peer,
-        'refused',
-        `${link.peer} carried more than ${FORWARDS_PER_SECOND_MAX} forwarded messages in a second`,
-      );
-    }
-    // A fault switch cutting this node off from the origin applies as if the message had come on the
-    // origin's own channel (and a drop rate is rolled once, as for a message on a channel).
-    if (!this.faults.passes(from)) return;
-    const now = this.now();
-    const why = await checkForwardFrame(frame, this.options.security.serverRoom, { id: this.options.id, session: this.session }, now);
-    if (why !== null) return this.receiver?.dropped(link.peer, 'refused', `${through}: ${why}`);
-    if (this.stopped || this.faults.blocks(from)) return;
-    let budget = this.originBudget.get(from);
-    if (!budget) {
-      if (this.originBudget.size >= PER_PEER_MAX) this.originBudget.clear();
-      budget = { second: 0, count: 0 };
-      this.originBudget.set(from, budget);
-    }
-    if (!this.withinBudget(budget, FORWARDS_PER_SECOND_MAX)) {
-      return this.receiver?.dropped(link.peer, 'refused', `${through}: more than ${FORWARDS_PER_SECOND_MAX} from it in a second`);
-    }
-    if (!this.seqs.take(from, frame.header.session, frame.header.seq, now)) {
-      return this.receiver?.dropped(link.peer, 'refused', `${through}: taken before (replayed), or too many sessions of it`);
-    }
-    if (this.forwardedVia.size >= RELAY_ROUTES_MAX) this.forwardedVia.clear();
-    this.forwardedVia.set(from, { peer: link.peer, at: now });
-    this.heardFrom(from);
-    this.stats.forwardsReceived++;
-    this.stats.framesReceived++;
-    if (this.receiver) this.receiver.frame(from, frame.payload);
-    else this.stats.dropped++;
-  }
-
   /** Closes the channel to one peer, as a network failure would; the next message dials again. */
   dropChannel(peer: NodeId): void {
     const link = this.links.get(peer);
@@ -1235,7 +886,7 @@ export class WebRtcTransport implements Transport {
     this.stopped = true;
     clearInterval(this.classTimer);
     clearTimeout(this.promotion);
-    clearTimeout(this.advertise);
+    this.routes.stop();
     for (const link of [...this.links.values()]) this.close(link, 'transport closed');
   }
 }

@@ -14,8 +14,10 @@ export const security: RoomSecurity = { room: 'r', serverRoom: 'r', secret: unde
 export interface Inside {
   newLink(peer: string): { timer: ReturnType<typeof setTimeout>; state: string; proof: string; proofSent: boolean; queue: Uint8Array[] };
   deliver(link: unknown, frame: Uint8Array): void;
-  routeTo(to: string): { link: { peer: string } } | undefined;
-  awaiting: Map<string, { since: number; via: string; given: Set<string> }>;
+  routes: {
+    routeTo(to: string): { link: { peer: string } } | undefined;
+    awaiting: Map<string, { since: number; via: string; given: Set<string> }>;
+  };
   stats: { routesSuspected: number };
   links: Map<string, { queue: Uint8Array[]; queuedBytes: number }>;
 }

@@ -31,27 +31,27 @@ async function line() {
 describe('routes through members', () => {
   it('a member with channels to both is a way between them, and is none to a peer that cut itself off from it', async () => {
     const { a, m, x, A, X, nodes } = await line();
-    expect(X.routeTo(a.id)?.link.peer).toBe(m.id);
-    expect(A.routeTo(x.id)?.link.peer).toBe(m.id);
+    expect(X.routes.routeTo(a.id)?.link.peer).toBe(m.id);
+    expect(A.routes.routeTo(x.id)?.link.peer).toBe(m.id);
 
     // A cuts itself off from M (A's switch alone): M is no way to A for X any more, nor to X for A.
     A.faults.isolate([m.id]);
     await carry(nodes);
-    expect(A.routeTo(x.id)).toBeUndefined();
-    expect(X.routeTo(a.id)).toBeUndefined();
+    expect(A.routes.routeTo(x.id)).toBeUndefined();
+    expect(X.routes.routeTo(a.id)).toBeUndefined();
 
     // Healed, M is a way again.
     A.faults.heal();
     await carry(nodes);
-    expect(X.routeTo(a.id)?.link.peer).toBe(m.id);
+    expect(X.routes.routeTo(a.id)?.link.peer).toBe(m.id);
   });
 
   it('a member after which nothing came back is given up for another, and tried again when it is the only way', async () => {
     const { a, m, X } = await line();
     // X sent through M 4 s ago and nothing came back from A since: M is given up, but it is the only
     // way, so it is the way (rather than none, which would make X close a channel to dial A).
-    X.awaiting.set(a.id, { since: Date.now() - 4000, via: m.id, given: new Set() });
-    expect(X.routeTo(a.id)?.link.peer).toBe(m.id);
+    X.routes.awaiting.set(a.id, { since: Date.now() - 4000, via: m.id, given: new Set() });
+    expect(X.routes.routeTo(a.id)?.link.peer).toBe(m.id);
     expect(X.stats.routesSuspected).toBe(1);
   });
 
