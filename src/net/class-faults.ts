@@ -25,7 +25,9 @@
  *
  * On a channel, a class frame is told from a protocol frame by its first two bytes, 0xFF 0x43.
  */
+
 import { fromBase64Url, KEY_NODE_ID, type NodeKeys, nodeIdOf, sign, signedBytes, toBase64Url, verify } from '../identity/keys.js';
+import { type Budget, spend } from './budget.js';
 import type { FaultSwitches } from './faults.js';
 
 export const CLASS_MAGIC = [0xff, 0x43] as const;
@@ -267,23 +269,6 @@ export interface ClassFaultsStats {
  */
 export type Taken = 'new' | 'repeat' | 'expired';
 
-type Budget = { second: number; count: number };
-
-function spend(budgets: Map<string, Budget>, who: string, now: number, max: number): boolean {
-  let budget = budgets.get(who);
-  if (!budget) {
-    if (budgets.size >= ORIGINS_MAX) budgets.clear();
-    budget = { second: 0, count: 0 };
-    budgets.set(who, budget);
-  }
-  const second = Math.floor(now / 1000);
-  if (budget.second !== second) {
-    budget.second = second;
-    budget.count = 0;
-  }
-  return ++budget.count <= max;
-}
-
 /**
  * Sends this node's class commands (and says again every CLASS_RESEND_MS what it has in force: its
  * crash, its partition, and for CLASS_LEASE_MS its heal, until another member's partition or heal
@@ -390,7 +375,7 @@ export class ClassFaults {
 
   /** A class frame that came on the proven channel from `peer`; resolves once it was handled. Never throws. */
   receive(peer: string, bytes: Uint8Array): Promise<void> {
-    if (!spend(this.frames, peer, this.host.now(), CLASS_FRAMES_PER_SECOND_MAX)) {
+    if (!spend(this.frames, peer, this.host.now(), CLASS_FRAMES_PER_SECOND_MAX, ORIGINS_MAX)) {
       this.refuse(peer, `${peer} sent more than ${CLASS_FRAMES_PER_SECOND_MAX} class frames in a second`);
       return Promise.resolve();
     }
@@ -432,7 +417,7 @@ export class ClassFaults {
       if (!this.isNew(frame.from, frame.at, frame.seq + 1)) this.stats.older++;
       return;
     }
-    if (!spend(this.fresh, peer, this.host.now(), CLASS_NEW_PER_SECOND_MAX)) {
+    if (!spend(this.fresh, peer, this.host.now(), CLASS_NEW_PER_SECOND_MAX, ORIGINS_MAX)) {
       return refuse(`more than ${CLASS_NEW_PER_SECOND_MAX} new class frames in a second came on the channel from ${peer}`);
     }
     if (Math.abs(this.host.now() - frame.at) > CLASS_RELAY_FRESH_MS) {
@@ -448,12 +433,12 @@ export class ClassFaults {
     // for the channel: a member flooding the room spends only its own, or the strangers'.
     const member = this.host.admit(frame.from);
     if (member) {
-      if (!spend(this.origins, frame.from, this.host.now(), CLASS_PER_ORIGIN_MAX)) {
+      if (!spend(this.origins, frame.from, this.host.now(), CLASS_PER_ORIGIN_MAX, ORIGINS_MAX)) {
         return refuse(`${frame.from} sent more than ${CLASS_PER_ORIGIN_MAX} class commands in a second`);
       }
       this.seen.take(frame.from, frame.at, frame.seq);
     } else {
-      if (!spend(this.strangers, 'strangers', this.host.now(), CLASS_STRANGERS_PER_SECOND_MAX)) {
+      if (!spend(this.strangers, 'strangers', this.host.now(), CLASS_STRANGERS_PER_SECOND_MAX, ORIGINS_MAX)) {
         return refuse(
           `a class command from ${frame.from}, not a member this node knows, over the ${CLASS_STRANGERS_PER_SECOND_MAX} a second handed on for such`,
         );

@@ -16,8 +16,10 @@
  * What comes through a member is taken only from the origins `setAdmission` admits (the members
  * this node knows), within per-link and per-origin budgets a second.
  */
+
 import type { NodeId, TransportReceiver } from '../core/ports.js';
 import type { NodeKeys } from '../identity/keys.js';
+import { type Budget, spend, withinBudget } from './budget.js';
 import type { FaultSwitches } from './faults.js';
 import {
   checkForwardFrame,
@@ -51,22 +53,6 @@ const ADVERTISE_MS = 100;
 const ROUTE_SUSPECT_MS = 3000;
 /** Entries kept in the per-peer maps (routes suspected, sequence numbers, budgets) before they are cleared. */
 export const PER_PEER_MAX = 4096;
-
-/** Frames counted in the current second, and which second that is. */
-export interface Budget {
-  second: number;
-  count: number;
-}
-
-/** Counts one frame against a budget for the current second: false when the budget is spent. */
-function withinBudget(now: number, budget: Budget, max: number): boolean {
-  const second = Math.floor(now / 1000);
-  if (budget.second !== second) {
-    budget.second = second;
-    budget.count = 0;
-  }
-  return ++budget.count <= max;
-}
 
 /** What routing knows of a channel (the transport's link). */
 export interface RouteLink {
@@ -430,13 +416,7 @@ export class MeshRoutes<L extends RouteLink> {
     const why = await checkForwardFrame(frame, this.host.serverRoom, { id: this.host.id, session: this.session }, now);
     if (why !== null) return this.host.receiver()?.dropped(link.peer, 'refused', `${through}: ${why}`);
     if (this.host.stopped() || this.host.faults.blocks(from)) return;
-    let budget = this.originBudget.get(from);
-    if (!budget) {
-      if (this.originBudget.size >= PER_PEER_MAX) this.originBudget.clear();
-      budget = { second: 0, count: 0 };
-      this.originBudget.set(from, budget);
-    }
-    if (!withinBudget(this.host.now(), budget, FORWARDS_PER_SECOND_MAX)) {
+    if (!spend(this.originBudget, from, this.host.now(), FORWARDS_PER_SECOND_MAX, PER_PEER_MAX)) {
       return this.host.receiver()?.dropped(link.peer, 'refused', `${through}: more than ${FORWARDS_PER_SECOND_MAX} from it in a second`);
     }
     if (!this.seqs.take(from, frame.header.session, frame.header.seq, now)) {
