@@ -3,7 +3,7 @@
  * the signaling server as its seed list.
  */
 
-import { takesRelayedFrom } from '../core/admission.js';
+import { takesClassCommandsFrom, takesRelayedFrom } from '../core/admission.js';
 import { type ClusterConfig, makeConfig } from '../core/config.js';
 import { DynamoNode } from '../core/node.js';
 import type { Clock, NodeId, Transport } from '../core/ports.js';
@@ -99,6 +99,8 @@ export async function startBrowserNode(options: BrowserNodeOptions): Promise<Bro
   // Relayed signals and forwarded messages only from members this node knows, of any status (a
   // new node comes through the server; a departed one may still have data to hand over).
   transport.setRelayAdmission((peer) => takesRelayedFrom(started.members(), peer));
+  // The class's commands only from members up or leaving.
+  transport.setClassAdmission((peer) => takesClassCommandsFrom(started.members(), peer));
   return {
     id: options.id,
     room: options.room,

@@ -34,7 +34,7 @@
  * Bounds that need no knowledge of the node (counters below COUNTER_MAX, finite times) are
  * checked earlier, at the wire (protocol.ts).
  */
-import type { MemberStatus, Members } from './membership.js';
+import { isTerminal, type MemberStatus, type Members } from './membership.js';
 import type { NodeId } from './ports.js';
 import type { Message, MessageOf, MessageType } from './protocol.js';
 import { actorNode } from './vclock.js';
@@ -105,6 +105,16 @@ const HANDING_OVER: ReadonlySet<MessageType> = new Set<MessageType>(['transfer-o
  */
 export function takesRelayedFrom(members: Members, from: NodeId): boolean {
   return members.has(from);
+}
+
+/**
+ * Whether the class's commands (a teacher's partitions and heals, class-faults.ts) from `from` are a
+ * member's: from a member this node knows that is up or leaving. A node that left or was removed
+ * speaks for the class no more; its frames count as a stranger's, and are not followed.
+ */
+export function takesClassCommandsFrom(members: Members, from: NodeId): boolean {
+  const member = members.get(from);
+  return member !== undefined && !isTerminal(member.status);
 }
 
 /** Why a node with this status may not send a message of type `t`, or undefined when it may. */

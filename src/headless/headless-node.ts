@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { type FollowedPartition, followAction } from '../app/class-follow.js';
 import { BROWSER_CONFIG } from '../browser/browser-node.js';
 import { cryptoRandom, wallClock } from '../browser/ports.js';
-import { takesRelayedFrom } from '../core/admission.js';
+import { takesClassCommandsFrom, takesRelayedFrom } from '../core/admission.js';
 import type { ClusterConfig } from '../core/config.js';
 import { DynamoNode } from '../core/node.js';
 import type { NodeId, Storage } from '../core/ports.js';
@@ -174,6 +174,8 @@ export async function startHeadlessNode(options: HeadlessNodeOptions): Promise<H
     // Relayed signals and forwarded messages only from members this node knows, of any status (a
     // new node comes through the server; a departed one may still have data to hand over).
     transport.setRelayAdmission((peer) => takesRelayedFrom(node.members(), peer));
+    // The class's commands only from members up or leaving.
+    transport.setClassAdmission((peer) => takesClassCommandsFrom(node.members(), peer));
   } catch (error) {
     transport.closeAll();
     signaling.close();

@@ -129,7 +129,7 @@ export class MeshRoutes<L extends RouteLink> {
     this.admit = admit;
   }
 
-  admits(id: NodeId): boolean {
+  private admits(id: NodeId): boolean {
     return this.admit(id);
   }
 

@@ -253,6 +253,7 @@ export class WebRtcTransport implements Transport {
   private keep: () => readonly NodeId[] = () => [];
   /** The partial mesh's ways through members: links frames, forwarded messages, relayed signals. */
   private readonly routes: MeshRoutes<Link>;
+  private admitClassFrom: (id: NodeId) => boolean = () => false;
   /** Peers that declined a channel from this node lately (their channels all taken), and when. */
   private readonly declinedBy = new Map<NodeId, number>();
   /** Says again the class's faults this node has in force (class-faults.ts), every second. */
@@ -289,7 +290,7 @@ export class WebRtcTransport implements Transport {
       keys: options.keys,
       room: options.security.serverRoom,
       now: () => this.now(),
-      admit: (id) => this.routes.admits(id),
+      admit: (id) => this.admitClassFrom(id),
       // Whatever the switches say: a heal must reach a node that is cut off or crashed.
       spread: (frame, except) => {
         for (const link of [...this.links.values()]) {
@@ -313,6 +314,11 @@ export class WebRtcTransport implements Transport {
   /** Which origins' relayed signals and forwarded messages to take (members this node knows); until told, none. */
   setRelayAdmission(admit: (id: NodeId) => boolean): void {
     this.routes.setAdmission(admit);
+  }
+
+  /** Whose class commands are a member's (class-faults.ts: budget, and whether they are followed); until told, nobody's. */
+  setClassAdmission(admit: (id: NodeId) => boolean): void {
+    this.admitClassFrom = admit;
   }
 
   /** Whether a channel to `peer` is open (a message to it goes out without dialling). */

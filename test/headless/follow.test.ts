@@ -28,7 +28,7 @@ describe('a headless node following the class’s faults', () => {
     connect(T, H, t.id, h.id);
     connect(M, H, m.id, h.id);
     for (const n of nodes.values()) {
-      n.setRelayAdmission((p) => keys.has(p));
+      n.setClassAdmission((p) => keys.has(p));
       n.listen({
         frame: () => undefined,
         dropped: () => undefined,

@@ -121,7 +121,7 @@ async function line(options: { now?: () => number; mKnowsNotA?: boolean } = {}) 
   const refused = new Map<string, string[]>();
   for (const [id, t] of nodes) {
     const unknown = options.mKnowsNotA && id === m.id ? [a.id] : [];
-    t.setRelayAdmission((peer) => keys.has(peer) && !unknown.includes(peer));
+    t.setClassAdmission((peer) => keys.has(peer) && !unknown.includes(peer));
     taken.set(id, []);
     refused.set(id, []);
     t.classFaults.on((from, command, how) =>
@@ -292,7 +292,7 @@ async function star(now: () => number) {
   const taken = new Map<string, string[]>();
   const refused = new Map<string, string[]>();
   for (const [id, t] of nodes) {
-    t.setRelayAdmission((peer) => keys.has(peer));
+    t.setClassAdmission((peer) => keys.has(peer));
     taken.set(id, []);
     refused.set(id, []);
     t.classFaults.on((from, command) => taken.get(id)!.push(`${from === a.id ? 'A' : from === m.id ? 'M' : '?'}:${command.op}`));

@@ -22,7 +22,8 @@ export interface Inside {
   links: Map<string, { queue: Uint8Array[]; queuedBytes: number }>;
 }
 
-export type Node = Inside & Pick<WebRtcTransport, 'faults' | 'classFaults' | 'setRelayAdmission' | 'listen' | 'send' | 'closeAll'>;
+export type Node = Inside &
+  Pick<WebRtcTransport, 'faults' | 'classFaults' | 'setRelayAdmission' | 'setClassAdmission' | 'listen' | 'send' | 'closeAll'>;
 
 const made: WebRtcTransport[] = [];
 afterEach(() => {

@@ -6,7 +6,7 @@
  * whose messages through members an addressee takes, with the rule the nodes give their transport.
  */
 import { describe, expect, it } from 'vitest';
-import { takesRelayedFrom } from '../../src/core/admission.js';
+import { takesClassCommandsFrom, takesRelayedFrom } from '../../src/core/admission.js';
 import type { MemberEntry, MemberStatus, Members } from '../../src/core/membership.js';
 import { generateNodeKeys } from '../../src/identity/keys.js';
 import { carry, connect, transport } from './fake-links.js';
@@ -99,5 +99,31 @@ describe('routes through members', () => {
       await sendAndCarry(tag);
     }
     expect(got).toEqual([2, 3, 4, 5]);
+  });
+
+  it('the class’s commands are followed only from a member up or leaving: from one that left or was removed they are a stranger’s', async () => {
+    const { a, m, x, A, X, nodes } = await line();
+    const entry = (id: string, status: MemberStatus): MemberEntry => ({
+      id,
+      status,
+      capacity: 1,
+      tokens: [],
+      version: 2,
+      key: '',
+      sig: '',
+    });
+    let members: Members = new Map();
+    // The rules browser-node.ts and headless-node.ts give their transports.
+    X.setRelayAdmission((peer) => takesRelayedFrom(members, peer));
+    X.setClassAdmission((peer) => takesClassCommandsFrom(members, peer));
+    const taken: string[] = [];
+    X.classFaults.on((from, command) => from === a.id && taken.push(`${members.get(a.id)?.status}:${command.op}`));
+    for (const status of ['up', 'leaving', 'left', 'removed'] as const) {
+      members = new Map([[a.id, entry(a.id, status)]]);
+      await A.classFaults.send({ op: 'partition', groups: [[a.id, x.id], [m.id]] });
+      await A.classFaults.send({ op: 'heal' });
+      await carry(nodes);
+    }
+    expect(taken).toEqual(['up:partition', 'up:heal', 'leaving:partition', 'leaving:heal']);
   });
 });
