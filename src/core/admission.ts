@@ -62,6 +62,8 @@ export interface AdmissionView {
   readonly exact: boolean;
   /** This node accepted `key` in a transfer offer from `from`, and the transfer is still going on. */
   transferAccepted(from: NodeId, key: string): boolean;
+  /** Why this node refuses an anti-entropy sketch from `from` (antientropy.ts, sketchRefusal), or undefined. */
+  sketchRefusal(from: NodeId, sketch: MessageOf<'ae-sketch'>): string | undefined;
   /** This node expects `from` to push `record`, in `push`, in an anti-entropy exchange. */
   pushExpected(from: NodeId, record: KeyRecord, push: MessageOf<'ae-push'>): boolean;
   /** This node agreed, in a reap check from `from`, to drop exactly the tombstones `marker` drops. */
@@ -189,6 +191,8 @@ function roleRefusal(view: AdmissionView, from: NodeId, m: Message): string | un
       const key = m.records.find((r) => !view.transferAccepted(from, r.key))?.key;
       return key === undefined ? undefined : `a transfer of "${key}", which this node did not accept from ${from} (or not recently)`;
     }
+    case 'ae-sketch':
+      return view.sketchRefusal(from, m);
     case 'ae-push': {
       const key = m.records.find((r) => !view.pushExpected(from, r, m))?.key;
       return key === undefined

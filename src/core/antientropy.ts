@@ -39,6 +39,7 @@ import {
   type Step,
   sketchBuckets,
   sketchEntry,
+  widerThan,
   wordsFor,
   wordsToBytes,
   xorInto,
@@ -55,6 +56,13 @@ const ELEMENTS_PER_PULL = 1024;
 /** Buckets a sketch message splits or widens at once. */
 const BUCKETS_PER_MESSAGE = 256;
 const SESSIONS_MAX = 1024;
+/**
+ * Sketches one comparison keeps of its own (to check the peer's proofs against): past this, it
+ * descends into only as many of the buckets that did not decode as fit, and the next comparison,
+ * under another salt, goes on with what is left. Honest comparisons of 10,000 keys that all differ
+ * keep about 5,400 (measured); a peer that makes every bucket fail cannot make one keep more.
+ */
+const SENT_PER_SESSION_MAX = 32 * 1024;
 const PULLS_MAX = 1024;
 const PUSHED_MAX = 16 * 1024;
 const PLACED_CACHE_MAX = 8;
@@ -244,6 +252,31 @@ export class AntiEntropy {
     this.compare(from, m.salt, this.open(from, m.salt, ring), { depth: 0, buckets: [0], cap: SMALL_CAP }, theirs);
   }
 
+  /**
+   * Why this node refuses sketch `m` from `from`, or undefined. In a comparison under way, a sketch
+   * is only the next step of buckets this node sketched in it, which did not decode at the peer:
+   * the same buckets wider, or past the widest their children at the first capacity; and at most
+   * as many as one message of an honest peer's carries. Else a peer could have this node sketch,
+   * and keep, any buckets it names. (A sketch of a comparison this node no longer has is dropped
+   * unsaid, as one that crossed its end.)
+   */
+  sketchRefusal(from: NodeId, m: MessageOf<'ae-sketch'>): string | undefined {
+    const session = this.sessions.get(`${from}\n${m.salt}`, this.ctx.clock.now());
+    if (!session) return undefined;
+    const most = m.split ? BUCKETS_PER_MESSAGE : BUCKETS_PER_MESSAGE * FANOUT;
+    if (m.buckets.length === 0 || m.buckets.length > most) {
+      return `an anti-entropy sketch of ${m.buckets.length} buckets (1 to ${most} in one message)`;
+    }
+    const cap = m.sketch.length / 4 / (m.split ? m.buckets.length * FANOUT : m.buckets.length) - 1;
+    const last = CAPS[CAPS.length - 1]!;
+    const before = m.split ? (cap === SMALL_CAP ? last : undefined) : CAPS[CAPS.indexOf(cap) - 1];
+    if (before === undefined) return `an anti-entropy sketch at capacity ${cap}${m.split ? ' of split buckets' : ''}, no next step of any`;
+    const unasked = m.buckets.find((b) => !session.sent.has(sentKey(m.depth, b, before)));
+    return unasked === undefined
+      ? undefined
+      : `an anti-entropy sketch of bucket ${unasked} at depth ${m.depth}, which this node did not sketch at capacity ${before} for ${from} in that comparison`;
+  }
+
   onSketch(from: NodeId, m: MessageOf<'ae-sketch'>): void {
     const session = this.session(from, m.salt);
     if (!session) return;
@@ -267,8 +300,12 @@ export class AntiEntropy {
     this.active.set(peer, this.ctx.clock.now());
     if (pull.length > 0) this.pull(peer, salt, pull);
     if (push.length > 0) this.provenPush(peer, salt, step.depth, push, mine);
-    const next = failed.length > 0 ? nextStep(step, failed) : undefined;
-    if (next) this.descend(peer, salt, session, placed, next, failed);
+    // Only as many of the buckets that failed as the session has room for the sketches of.
+    const each = widerThan(step.cap) === undefined ? FANOUT : 1;
+    const room = Math.max(0, Math.floor((SENT_PER_SESSION_MAX - session.sent.size) / each));
+    const some = failed.length > room ? failed.slice(0, room) : failed;
+    const next = some.length > 0 ? nextStep(step, some) : undefined;
+    if (next) this.descend(peer, salt, session, placed, next, some);
   }
 
   private pull(peer: NodeId, salt: number, elements: readonly number[]): void {

@@ -59,6 +59,7 @@ function admissionView(p: Parts): AdmissionView {
       return ctx.config.causality !== 'vector-clocks';
     },
     transferAccepted: (from, key) => p.transfer.accepts(from, key),
+    sketchRefusal: (from, sketch) => p.antiEntropy.sketchRefusal(from, sketch),
     pushExpected: (from, record, push) => p.antiEntropy.expects(from, record, push),
     reapAgreed: (from, marker) => p.reaper.agreedTo(from, marker),
   };

@@ -36,6 +36,7 @@ function view(over: Partial<AdmissionView> = {}): AdmissionView {
     nextCounter: 100,
     exact: true,
     transferAccepted: (from, key) => from === 'n2' && key === 'a',
+    sketchRefusal: () => undefined,
     pushExpected: (from, r) => from === 'n2' && r.key === 'a',
     reapAgreed: (from, marker) => from === 'n2' && marker.key === 'a' && marker.versions.length === 0,
     ...over,
@@ -117,6 +118,11 @@ describe('admission: who may send data', () => {
     expect(refusal(v, 'n2', { t: 'ae-push', records: [record] })).toBeUndefined();
     expect(refusal(v, 'n3', { t: 'ae-push', records: [record] })).toMatch(/neither pulled from n3 nor compared/);
     expect(refusal(v, 'n2', { t: 'ae-push', records: [record, other] })).toMatch(/push of "b"/);
+    // A sketch is refused for what anti-entropy says (its next step of this node's own sketches: test/sim/antientropy.test.ts).
+    const sketch: Message = { t: 'ae-sketch', salt: 7, depth: 2, buckets: [5], sketch: new Uint8Array(28) };
+    expect(refusal(view({ sketchRefusal: (from) => `bucket 5, not sketched for ${from}` }), 'n2', sketch)).toBe(
+      'bucket 5, not sketched for n2',
+    );
     const marker = { ...record, versions: [] };
     expect(refusal(v, 'n2', { t: 'reap', record: marker })).toBeUndefined();
     expect(refusal(v, 'n3', { t: 'reap', record: marker })).toMatch(/did not agree to with n3/);

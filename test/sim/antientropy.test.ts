@@ -7,7 +7,7 @@ import { decode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import type { NodeEvent } from '../../src/core/events.js';
 import { keyPosition } from '../../src/core/hash.js';
-import { bytesToWords, place, sketchEntry, wordsToBytes } from '../../src/core/merkle.js';
+import { bytesToWords, CAPS, childrenOf, MAX_DEPTH, place, sketchEntry, wordsToBytes } from '../../src/core/merkle.js';
 import { encodeMessage, type Message, type MessageOf } from '../../src/core/protocol.js';
 import { sketchOf } from '../../src/core/sketch.js';
 import { type KeyRecord, recordDigest } from '../../src/core/version.js';
@@ -163,5 +163,86 @@ describe('what anti-entropy takes', () => {
         .sort(),
     ).toEqual(['planted', 'v7']);
     expect(refused).toHaveLength(3);
+  });
+
+  it('a sketch is taken only as the next step of buckets this node sketched in that comparison', async () => {
+    const sim = await filled(46, 200, () => undefined);
+    const refused: string[] = [];
+    sim.node('n1')!.on((e: NodeEvent) => e.type === 'dropped' && e.reason === 'refused' && refused.push(e.detail));
+    const sent = watch(sim);
+    while (!sent.some((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-root')) await sim.run(100);
+    const { salt } = sent.find((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-root')!.m as MessageOf<'ae-root'>;
+    const forge = (m: Message) => sim.network.send('n2', 'n1', encodeMessage(m));
+    const garbage = (words: number) => wordsToBytes(Uint32Array.from({ length: words }, (_, i) => Math.imul(i + 1, 2654435761) >>> 0));
+    const sketchesBack = () => sent.filter((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-sketch').length;
+    const before = sketchesBack();
+
+    // Buckets n1 never sketched (its root was bucket 0 at depth 0, at the first capacity); too many at once.
+    forge({ t: 'ae-sketch', salt, depth: 2, buckets: [5], sketch: garbage(7) });
+    forge({ t: 'ae-sketch', salt, depth: 0, buckets: [0], split: true, sketch: garbage(16 * 3) });
+    forge({
+      t: 'ae-sketch',
+      salt,
+      depth: 1,
+      buckets: Array.from({ length: 257 }, (_, i) => i),
+      split: true,
+      sketch: garbage(257 * 16 * 3),
+    });
+    await sim.run(50);
+    expect(refused.sort()).toEqual([
+      `ae-sketch: an anti-entropy sketch of 257 buckets (1 to 256 in one message)`,
+      `ae-sketch: an anti-entropy sketch of bucket 0 at depth 0, which this node did not sketch at capacity 16 for n2 in that comparison`,
+      `ae-sketch: an anti-entropy sketch of bucket 5 at depth 2, which this node did not sketch at capacity 2 for n2 in that comparison`,
+    ]);
+    expect(sketchesBack()).toBe(before);
+
+    // The next step of its root (bucket 0, wider): taken; it does not decode, so n1 goes wider again.
+    forge({ t: 'ae-sketch', salt, depth: 0, buckets: [0], sketch: garbage(7) });
+    await sim.run(50);
+    expect(refused).toHaveLength(3);
+    expect(sketchesBack()).toBe(before + 1);
+  });
+
+  it('a peer that makes every bucket fail walks one comparison at most 32,768 sketches deep, and the cluster keeps serving', async () => {
+    const sim = await filled(47, 200, () => undefined);
+    const salt = 77;
+    const garbage = (words: number) => wordsToBytes(Uint32Array.from({ length: words }, (_, i) => Math.imul(i + 1, 2654435761) >>> 0));
+    const forged: Uint8Array[] = [];
+    let sketched = 0;
+    let messages = 0;
+    // n2 answers n1's sketches in this comparison itself: each with garbage for the next step.
+    const send = sim.network.send.bind(sim.network);
+    sim.network.send = (from, to, frame) => {
+      const m = (decode(frame) as [number, Message])[1];
+      if (from !== 'n1' || to !== 'n2' || m.t !== 'ae-sketch' || m.salt !== salt) return send(from, to, frame);
+      const depth = m.split ? m.depth + 1 : m.depth;
+      const buckets = m.split ? childrenOf(m.buckets) : [...m.buckets];
+      const cap = m.sketch.length / 4 / buckets.length - 1;
+      sketched += buckets.length;
+      messages++;
+      const wider = CAPS[CAPS.indexOf(cap) + 1];
+      if (wider !== undefined)
+        forged.push(encodeMessage({ t: 'ae-sketch', salt, depth, buckets, sketch: garbage(buckets.length * (wider + 1)) }));
+      else if (depth < MAX_DEPTH) {
+        for (let i = 0; i < buckets.length; i += 256) {
+          const some = buckets.slice(i, i + 256);
+          forged.push(encodeMessage({ t: 'ae-sketch', salt, depth, buckets: some, split: true, sketch: garbage(some.length * 16 * 3) }));
+        }
+      }
+    };
+    const ring = sim.node('n1')!.ring();
+    send('n2', 'n1', encodeMessage({ t: 'ae-root', ring: ring.id, root: new Uint8Array(16).fill(9), salt, sketch: garbage(3) }));
+    for (let round = 0; round < 40; round++) {
+      await sim.run(20);
+      for (const frame of forged.splice(0)) send('n2', 'n1', frame);
+    }
+    // The walk went as deep as one comparison may keep, and no deeper.
+    expect(sketched).toBeGreaterThan(16_000);
+    expect(sketched).toBeLessThanOrEqual(32 * 1024);
+    expect(forged).toEqual([]);
+    sim.network.send = send;
+    await sim.client('n1').put('after', bytes('x'));
+    expect(text((await sim.client('n3').get('after')).versions[0]!.value)).toBe('x');
+    expect(messages).toBeGreaterThan(5);
   });
 });
