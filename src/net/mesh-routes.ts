@@ -30,7 +30,7 @@ import {
   parseLinksFrame,
   SeqWindow,
 } from './forward.js';
-import { encodeRelayFrame, makeRelayFrame, NonceWindow, openRelayFrame, parseRelayFrame, RELAY_HOPS_MAX } from './relay.js';
+import { encodeRelayFrame, makeRelayFrame, NonceWindow, openRelayFrame, parseRelayFrame, RELAY_FRESH_MS, RELAY_HOPS_MAX } from './relay.js';
 import type { LinkState, TransportStats } from './webrtc-transport.js';
 
 /** How long the member a peer's relayed signals (or forwarded messages) came through is the way to answer it. */
@@ -51,6 +51,11 @@ const ADVERTISE_MS = 100;
  * drops what it should hand on, or has lost its channel.
  */
 const ROUTE_SUSPECT_MS = 3000;
+/** A window for the nonces of one origin's signals handed on: as many as its budget lets through while they are fresh. */
+export function handedOnWindow(): NonceWindow {
+  return new NonceWindow(2 * RELAY_FRESH_MS, (RELAYS_PER_SECOND_MAX * 2 * RELAY_FRESH_MS) / 1000);
+}
+
 /** Entries kept in the per-peer maps (routes suspected, sequence numbers, budgets) before they are cleared. */
 export const PER_PEER_MAX = 4096;
 
@@ -64,8 +69,12 @@ export interface RouteLink {
   queuedBytes: number;
   /** When a message last went to or came from the peer on this link. */
   lastUsed: number;
-  /** Relay frames handed on for this peer in the current second. */
+  /** The peer's own relay frames (to this node, or to hand on) in the current second. */
   relayBudget: Budget;
+  /** Relay frames the peer handed on to this node for others, in the current second. */
+  carriedRelayBudget: Budget;
+  /** Nonces of the peer's signals this node handed on lately (`handedOnWindow`): each once. */
+  readonly handedOn: NonceWindow;
   /** The same for forwarded messages the peer asks this node to hand on, and for links frames. */
   forwardBudget: Budget;
   linksBudget: Budget;
@@ -104,8 +113,7 @@ export class MeshRoutes<L extends RouteLink> {
   private admit: (id: NodeId) => boolean = () => false;
   /** Through which member each origin's relayed signals came last, and when: the way back. */
   private readonly cameVia = new Map<NodeId, { peer: NodeId; at: number }>();
-  /** Nonces of signals handed on, and of signals received: apart, so that one cannot crowd out the other. */
-  private readonly forwarded = new NonceWindow();
+  /** Nonces of signals received (those handed on are remembered per origin: RouteLink.handedOn). */
   private readonly received = new NonceWindow();
   /** This transport's session (this life of the node: messages forwarded to it are signed for it), and per addressee the last sequence number used in it. */
   private session = newSession(crypto.getRandomValues(new Uint8Array(12)));
@@ -169,13 +177,20 @@ export class MeshRoutes<L extends RouteLink> {
   async onRelayFrame(link: L, bytes: Uint8Array): Promise<void> {
     if (this.host.stopped()) return;
     const now = this.host.now();
-    if (!withinBudget(this.host.now(), link.relayBudget, RELAYS_PER_SECOND_MAX)) {
-      return this.host
-        .receiver()
-        ?.dropped(link.peer, 'refused', `${link.peer} sent more than ${RELAYS_PER_SECOND_MAX} relayed signals in a second`);
-    }
     const frame = parseRelayFrame(bytes);
     if (typeof frame === 'string') return this.host.receiver()?.dropped(link.peer, 'refused', `from ${link.peer}: ${frame}`);
+    // The peer's own signals (to this node or to hand on) within its budget, and what it hands on
+    // for others within another: what one member hands on never spends its own signals' budget here.
+    const own = frame.from === link.peer;
+    if (!withinBudget(now, own ? link.relayBudget : link.carriedRelayBudget, RELAYS_PER_SECOND_MAX)) {
+      return this.host
+        .receiver()
+        ?.dropped(
+          link.peer,
+          'refused',
+          `${link.peer} sent more than ${RELAYS_PER_SECOND_MAX} relayed signals ${own ? 'of its own' : 'of others'} in a second`,
+        );
+    }
     if (frame.to !== this.host.id) {
       // Signals pass through one member at most, so a frame to hand on comes from its origin itself,
       // whose proven channel vouches for it: nothing else is handed on.
@@ -187,7 +202,8 @@ export class MeshRoutes<L extends RouteLink> {
         this.host.stats.relaysUnroutable++;
         return;
       }
-      if (!this.forwarded.fresh(`${frame.from}/${frame.nonce}`, now)) return;
+      // Nonces are remembered per origin (its own channel's), so that no one can crowd out another's.
+      if (!link.handedOn.fresh(frame.nonce, now)) return;
       this.host.writeFrame(next, encodeRelayFrame({ ...frame, hops: frame.hops - 1 }), 'roll');
       this.host.stats.relaysForwarded++;
       return;

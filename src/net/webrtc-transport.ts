@@ -55,7 +55,7 @@ import { ClassFaults, isClassFrame } from './class-faults.js';
 import { FaultSwitches } from './faults.js';
 import { FORWARD_OVERHEAD_MAX, isForwardFrame, isLinksFrame } from './forward.js';
 import { chunkFrame, Reassembler } from './framing.js';
-import { MeshRoutes, PER_PEER_MAX, type RouteLink } from './mesh-routes.js';
+import { handedOnWindow, MeshRoutes, PER_PEER_MAX, type RouteLink } from './mesh-routes.js';
 import { isRelayFrame } from './relay.js';
 
 export type LinkState = 'dialling' | 'open';
@@ -447,6 +447,8 @@ export class WebRtcTransport implements Transport {
       heldSince: 0,
       openedAt: 0,
       relayBudget: { second: 0, count: 0 },
+      carriedRelayBudget: { second: 0, count: 0 },
+      handedOn: handedOnWindow(),
       forwardBudget: { second: 0, count: 0 },
       linksBudget: { second: 0, count: 0 },
       session: undefined,

@@ -23,15 +23,31 @@ export interface Inside {
 }
 
 export type Node = Inside &
-  Pick<WebRtcTransport, 'faults' | 'classFaults' | 'setRelayAdmission' | 'setClassAdmission' | 'listen' | 'send' | 'closeAll'>;
+  Pick<
+    WebRtcTransport,
+    'faults' | 'classFaults' | 'setRelayAdmission' | 'setClassAdmission' | 'listen' | 'send' | 'relaySignal' | 'closeAll'
+  >;
 
 const made: WebRtcTransport[] = [];
 afterEach(() => {
   for (const t of made.splice(0)) t.closeAll();
 });
 
-export function transport(keys: NodeKeys, room: RoomSecurity = security, now?: () => number): Node {
-  const t = new WebRtcTransport({ id: keys.id, keys, security: room, signal: () => true, maxChannels: 1, ...(now ? { now } : {}) });
+export function transport(
+  keys: NodeKeys,
+  room: RoomSecurity = security,
+  now?: () => number,
+  onRelayedSignal?: (from: string, signal: Record<string, unknown>) => void,
+): Node {
+  const t = new WebRtcTransport({
+    id: keys.id,
+    keys,
+    security: room,
+    signal: () => true,
+    maxChannels: 1,
+    ...(now ? { now } : {}),
+    ...(onRelayedSignal ? { onRelayedSignal } : {}),
+  });
   made.push(t);
   return t as unknown as Node;
 }

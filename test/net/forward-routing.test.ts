@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { takesClassCommandsFrom, takesRelayedFrom } from '../../src/core/admission.js';
 import type { MemberEntry, MemberStatus, Members } from '../../src/core/membership.js';
 import { generateNodeKeys } from '../../src/identity/keys.js';
-import { carry, connect, transport } from './fake-links.js';
+import { encodeRelayFrame } from '../../src/net/relay.js';
+import { carry, connect, type Node, transport } from './fake-links.js';
 
 /** A — M — X: channels between A and M and between M and X, each told which the others have. */
 async function line() {
@@ -125,5 +126,67 @@ describe('routes through members', () => {
       await carry(nodes);
     }
     expect(taken).toEqual(['up:partition', 'up:heal', 'leaving:partition', 'leaving:heal']);
+  });
+});
+
+describe('relayed signals handed on through a member', () => {
+  /** A relay frame from `from` to `to`, to hand on, that nobody signed (the addressee would refuse it; the member in the middle does not check). */
+  const junk = (from: string, to: string, i: number) =>
+    encodeRelayFrame({ from, to, nonce: `n${i}`, at: 0, hops: 1, signal: '{}', key: 'x', sig: 'x' });
+  const deliver = (t: Node, from: string, frame: Uint8Array) => t.deliver(t.links.get(from), frame);
+
+  it('what one peer has a member hand on never spends the member’s own signals’ budget at the next node', async () => {
+    let clock = 1_000_000;
+    const now = () => clock;
+    const [a, v, n] = await Promise.all([generateNodeKeys(), generateNodeKeys(), generateNodeKeys()]);
+    const got: string[] = [];
+    const A = transport(a, undefined, now);
+    const V = transport(v, undefined, now);
+    const N = transport(n, undefined, now, (from) => got.push(from));
+    connect(A, V, a.id, v.id);
+    connect(V, N, v.id, n.id);
+    N.setRelayAdmission(() => true);
+    const refused: string[] = [];
+    N.listen({ frame: () => undefined, dropped: (_from, _reason, detail) => refused.push(detail), failed: () => undefined });
+    // A asks V to hand on 64 signals to N in a second, as many as V takes from it; then V sends N its own.
+    for (let i = 0; i < 64; i++) deliver(V, a.id, junk(a.id, n.id, i));
+    expect(await V.relaySignal(n.id, { kind: 'hello' })).toBe(true);
+    const frames = V.links.get(n.id)!.queue.splice(0);
+    expect(frames).toHaveLength(65);
+    for (const frame of frames) deliver(N, v.id, frame);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toEqual([v.id]);
+    expect(refused.filter((d) => /more than 64/.test(d))).toEqual([]);
+    // One more of A's in that second: over what N takes through V for others.
+    deliver(N, v.id, junk(a.id, n.id, 64));
+    expect(refused.filter((d) => /more than 64 relayed signals of others/.test(d))).toHaveLength(1);
+    clock += 1000;
+  });
+
+  it('peers that fill what a member remembers of the signals it handed on fill only their own share', async () => {
+    let clock = 1_000_000;
+    const now = () => clock;
+    const keys = await Promise.all(Array.from({ length: 12 }, () => generateNodeKeys()));
+    const [v, n, h, ...attackers] = keys as [(typeof keys)[0], (typeof keys)[0], (typeof keys)[0], ...typeof keys];
+    const V = transport(v, undefined, now);
+    const N = transport(n, undefined, now);
+    const H = transport(h, undefined, now);
+    connect(V, N, v.id, n.id);
+    connect(H, V, h.id, v.id);
+    for (const k of attackers) connect(transport(k, undefined, now), V, k.id, v.id);
+    // Each of nine peers has V hand on 64 signals a second for two minutes (every one fresh): more than
+    // a window of nonces shared by all would hold.
+    let i = 0;
+    for (let second = 0; second < 121; second++) {
+      for (const k of attackers) for (let j = 0; j < 64; j++) deliver(V, k.id, junk(k.id, n.id, i++));
+      if (second < 120) clock += 1000;
+    }
+    const queue = V.links.get(n.id)!.queue;
+    const before = queue.length;
+    expect(before).toBeLessThan(121 * 64 * attackers.length);
+    // H's signal is handed on, once.
+    deliver(V, h.id, junk(h.id, n.id, 0));
+    deliver(V, h.id, junk(h.id, n.id, 0));
+    expect(queue.length).toBe(before + 1);
   });
 });
