@@ -56,13 +56,6 @@ const ELEMENTS_PER_PULL = 1024;
 /** Buckets a sketch message splits or widens at once. */
 const BUCKETS_PER_MESSAGE = 256;
 const SESSIONS_MAX = 1024;
-/**
- * Sketches one comparison keeps of its own (to check the peer's proofs against): past this, it
- * descends into only as many of the buckets that did not decode as fit, and the next comparison,
- * under another salt, goes on with what is left. Honest comparisons of 10,000 keys that all differ
- * keep about 5,400 (measured); a peer that makes every bucket fail cannot make one keep more.
- */
-const SENT_PER_SESSION_MAX = 32 * 1024;
 const PULLS_MAX = 1024;
 const PUSHED_MAX = 16 * 1024;
 const PLACED_CACHE_MAX = 8;
@@ -253,6 +246,17 @@ export class AntiEntropy {
   }
 
   /**
+   * The sketches one comparison keeps of its own (to check the peer's proofs against): as many as
+   * this node holds keys, and at least `sketchesPerComparison` (32,768). Past that it descends into
+   * only as many of the buckets that did not decode as fit, and the next comparison, under another
+   * salt, goes on with what is left. Honest comparisons of 10,000 keys that all differ keep about
+   * 5,400 (measured); a peer that makes every bucket fail cannot make one keep more.
+   */
+  private sketchesKept(): number {
+    return Math.max(this.ctx.config.sketchesPerComparison, this.ctx.store.size);
+  }
+
+  /**
    * Why this node refuses sketch `m` from `from`, or undefined. In a comparison under way, a sketch
    * is only the next step of buckets this node sketched in it, which did not decode at the peer:
    * the same buckets wider, or past the widest their children at the first capacity; and at most
@@ -300,10 +304,13 @@ export class AntiEntropy {
     this.active.set(peer, this.ctx.clock.now());
     if (pull.length > 0) this.pull(peer, salt, pull);
     if (push.length > 0) this.provenPush(peer, salt, step.depth, push, mine);
-    // Only as many of the buckets that failed as the session has room for the sketches of.
-    const each = widerThan(step.cap) === undefined ? FANOUT : 1;
-    const room = Math.max(0, Math.floor((SENT_PER_SESSION_MAX - session.sent.size) / each));
-    const some = failed.length > room ? failed.slice(0, room) : failed;
+    // Only as many of the buckets that failed as the session has room for the sketches of: a split
+    // bucket's children each take two of this side's (the first capacity now, the widest later).
+    // When not all fit, half of what fits, so that the levels below keep room too: a few buckets
+    // followed down to where they decode repair something, many stopped above it nothing.
+    const each = widerThan(step.cap) === undefined ? 2 * FANOUT : 1;
+    const room = Math.max(0, Math.floor((this.sketchesKept() - session.sent.size) / each));
+    const some = failed.length > room ? failed.slice(0, Math.ceil(room / 2)) : failed;
     const next = some.length > 0 ? nextStep(step, some) : undefined;
     if (next) this.descend(peer, salt, session, placed, next, some);
   }

@@ -32,6 +32,11 @@ export interface ClusterConfig {
   readonly probeIntervalMs: number;
   /** A tombstone is considered for reaping once it is at least this old. */
   readonly tombstoneGraceMs: number;
+  /**
+   * The sketches one anti-entropy comparison keeps of its own at the least (it keeps as many as
+   * the node holds keys, when that is more): antientropy.ts.
+   */
+  readonly sketchesPerComparison: number;
 }
 
 export const DEFAULT_CONFIG: ClusterConfig = {
@@ -51,6 +56,7 @@ export const DEFAULT_CONFIG: ClusterConfig = {
   transferIntervalMs: 1000,
   probeIntervalMs: 1000,
   tombstoneGraceMs: 3000,
+  sketchesPerComparison: 32 * 1024,
 };
 
 export function makeConfig(overrides: Partial<ClusterConfig> = {}): ClusterConfig {

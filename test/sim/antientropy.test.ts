@@ -245,4 +245,18 @@ describe('what anti-entropy takes', () => {
     expect(text((await sim.client('n3').get('after')).versions[0]!.value)).toBe('x');
     expect(messages).toBeGreaterThan(5);
   });
+
+  it('a repair larger than one comparison may keep the sketches of goes on, comparison after comparison, to the end', async () => {
+    // 15,000 keys against none, with room for 256 sketches (the room scaled down with the keys: the
+    // same shape as millions of keys against the default 32,768). One comparison cannot reach the
+    // depth where buckets decode for all; each follows some buckets down, and the next goes on.
+    const sim = await createSimulation({ seed: 48, nodes: 2, n: 2, r: 1, w: 1, config: { sketchesPerComparison: 256 } });
+    const [a, b] = sim.nodes as [string, string];
+    await sim.editDisk(a, (disk) => {
+      for (let i = 0; i < 15_000; i++) disk.records.set(`k${i}`, record(`k${i}`, `v${i}`, 1));
+    });
+    const settled = await sim.settle(120_000);
+    expect(settled.converged, `seed ${sim.seed}`).toBe(true);
+    expect(sim.stored(b, 'k14999').map((v) => text(v.value))).toEqual(['v14999']);
+  });
 });
