@@ -247,10 +247,11 @@ export class AntiEntropy {
 
   /**
    * The sketches one comparison keeps of its own (to check the peer's proofs against): as many as
-   * this node holds keys, and at least `sketchesPerComparison` (32,768). Past that it descends into
-   * only as many of the buckets that did not decode as fit, and the next comparison, under another
-   * salt, goes on with what is left. Honest comparisons of 10,000 keys that all differ keep about
-   * 5,400 (measured); a peer that makes every bucket fail cannot make one keep more.
+   * this node holds keys, and at least `sketchesPerComparison` (32,768). Near that it descends into
+   * only some of the buckets that did not decode (`compare`), and the next comparison, under
+   * another salt, goes on with what is left. Honest comparisons of 10,000 keys that all differ keep
+   * about 5,400 (measured); a peer that makes every bucket fail cannot make one keep more, though
+   * it can make it keep as many sketches as the node holds keys.
    */
   private sketchesKept(): number {
     return Math.max(this.ctx.config.sketchesPerComparison, this.ctx.store.size);
