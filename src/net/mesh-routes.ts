@@ -73,6 +73,8 @@ export interface RouteLink {
   relayBudget: Budget;
   /** Relay frames the peer handed on to this node for others, in the current second. */
   carriedRelayBudget: Budget;
+  /** Every relay frame on the channel in the current second, counted before it is read. */
+  relayFramesBudget: Budget;
   /** Nonces of the peer's signals this node handed on lately (`handedOnWindow`): each once. */
   readonly handedOn: NonceWindow;
   /** The same for forwarded messages the peer asks this node to hand on, and for links frames. */
@@ -177,6 +179,12 @@ export class MeshRoutes<L extends RouteLink> {
   async onRelayFrame(link: L, bytes: Uint8Array): Promise<void> {
     if (this.host.stopped()) return;
     const now = this.host.now();
+    // Every relay frame on the channel, before it is read: the two budgets below together.
+    if (!withinBudget(now, link.relayFramesBudget, 2 * RELAYS_PER_SECOND_MAX)) {
+      return this.host
+        .receiver()
+        ?.dropped(link.peer, 'refused', `${link.peer} sent more than ${2 * RELAYS_PER_SECOND_MAX} relay frames in a second`);
+    }
     const frame = parseRelayFrame(bytes);
     if (typeof frame === 'string') return this.host.receiver()?.dropped(link.peer, 'refused', `from ${link.peer}: ${frame}`);
     // The peer's own signals (to this node or to hand on) within its budget, and what it hands on

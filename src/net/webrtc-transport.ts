@@ -448,6 +448,7 @@ export class WebRtcTransport implements Transport {
       openedAt: 0,
       relayBudget: { second: 0, count: 0 },
       carriedRelayBudget: { second: 0, count: 0 },
+      relayFramesBudget: { second: 0, count: 0 },
       handedOn: handedOnWindow(),
       forwardBudget: { second: 0, count: 0 },
       linksBudget: { second: 0, count: 0 },

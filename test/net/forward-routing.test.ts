@@ -160,7 +160,14 @@ describe('relayed signals handed on through a member', () => {
     // One more of A's in that second: over what N takes through V for others.
     deliver(N, v.id, junk(a.id, n.id, 64));
     expect(refused.filter((d) => /more than 64 relayed signals of others/.test(d))).toHaveLength(1);
+
+    // Frames that cannot even be read count too: past 128 on a channel in a second, none is read.
     clock += 1000;
+    refused.length = 0;
+    const unreadable = new Uint8Array([0xff, 0x52, ...new TextEncoder().encode('{')]);
+    for (let i = 0; i < 129; i++) deliver(N, v.id, unreadable);
+    expect(refused.filter((d) => /more than 128 relay frames in a second/.test(d))).toHaveLength(1);
+    expect(refused).toHaveLength(129);
   });
 
   it('peers that fill what a member remembers of the signals it handed on fill only their own share', async () => {
