@@ -6,8 +6,8 @@ import { h } from './dom.js';
 import { presentFromHash } from './present.js';
 import { RoomChannel } from './room-channel.js';
 import { RoomNames } from './room-names.js';
-import { INITIAL_SCENARIO, Scenario } from './scenario.js';
-import { makeStore } from './store.js';
+import { Scenario } from './scenario.js';
+import { initialState, makeStore } from './store.js';
 import { followTabTitle } from './tab-title.js';
 import { cartView } from './views/cart.js';
 import { crashBanner, headerView } from './views/header.js';
@@ -65,35 +65,24 @@ export function mountApp(root: HTMLElement, bn: BrowserNode, identity: Identity)
   const config = bn.node.config;
   const names = new RoomNames(bn.room);
   const room = new RoomChannel(bn.room);
-  const store = makeStore({
-    self: bn.id,
-    room: bn.room,
-    origin: identity.origin,
-    signaling: bn.signaling.status,
-    members: [],
-    ring: bn.node.ring(),
-    strategy: config.strategy,
-    n: config.n,
-    r: config.r,
-    w: config.w,
-    keys: [],
-    selection: null,
-    fallbacks: new Map(),
-    cart: { key: 'cart:shared', siblings: null, context: null, busy: false, error: null, notice: null },
-    faults: bn.faults.state,
-    log: [],
-    logSerial: 0,
-    logFilter: { key: '', node: '' },
-    scenario: INITIAL_SCENARIO,
-    revivable: [],
-    dropped: 0,
-    confirmingRemove: null,
-    names: names.current,
-    reports: new Map(),
-    present: presentFromHash(),
-    followClass: followsClass(bn.room),
-    partition: null,
-  });
+  const store = makeStore(
+    initialState({
+      self: bn.id,
+      room: bn.room,
+      origin: identity.origin,
+      signaling: bn.signaling.status,
+      ring: bn.node.ring(),
+      strategy: config.strategy,
+      n: config.n,
+      r: config.r,
+      w: config.w,
+      faults: bn.faults.state,
+      names: names.current,
+      present: presentFromHash(),
+      followClass: followsClass(bn.room),
+    }),
+  );
+
   const controller = new Controller(bn, store, names, room);
   followTabTitle(store);
   const present = (on: boolean) => document.documentElement.classList.toggle('present', on);

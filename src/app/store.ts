@@ -15,6 +15,7 @@ import type { SignalingStatus } from '../net/signaling-client.js';
 import type { Cart } from './cart.js';
 import type { Shown } from './member-status.js';
 import type { NodeNames } from './node-names.js';
+import { INITIAL_SCENARIO } from './scenario.js';
 
 export interface MemberRow {
   readonly id: NodeId;
@@ -136,6 +137,32 @@ export interface AppState {
 }
 
 export type AppStore = ReturnType<typeof makeStore>;
+
+/** What a page shows before its node has told it anything, given what it knows at once. */
+export function initialState(
+  known: Pick<
+    AppState,
+    'self' | 'room' | 'origin' | 'signaling' | 'ring' | 'strategy' | 'n' | 'r' | 'w' | 'faults' | 'names' | 'present' | 'followClass'
+  >,
+): AppState {
+  return {
+    ...known,
+    members: [],
+    keys: [],
+    selection: null,
+    fallbacks: new Map(),
+    cart: { key: 'cart:shared', siblings: null, context: null, busy: false, error: null, notice: null },
+    log: [],
+    logSerial: 0,
+    logFilter: { key: '', node: '' },
+    scenario: INITIAL_SCENARIO,
+    revivable: [],
+    dropped: 0,
+    confirmingRemove: null,
+    reports: new Map(),
+    partition: null,
+  };
+}
 
 export function makeStore(initial: AppState) {
   return createStore<AppState>()(() => initial);

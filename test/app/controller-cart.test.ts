@@ -12,45 +12,31 @@ import { Controller } from '../../src/app/controller.js';
 import { NodeNames } from '../../src/app/node-names.js';
 import type { RoomChannel } from '../../src/app/room-channel.js';
 import type { RoomNames } from '../../src/app/room-names.js';
-import { INITIAL_SCENARIO } from '../../src/app/scenario.js';
-import { type AppStore, makeStore } from '../../src/app/store.js';
+import { type AppStore, initialState, makeStore } from '../../src/app/store.js';
 import type { BrowserNode } from '../../src/browser/browser-node.js';
 import { createSimulation, type Simulation } from '../../src/sim/index.js';
-
-const KEY = 'cart:shared';
 
 /** A page over node `id` of `sim`, with (R, W) = (2, 2) unless told. */
 function page(sim: Simulation, id: string, quorum: { r?: number; w?: number } = {}): { controller: Controller; store: AppStore } {
   const node = sim.node(id)!;
-  const store = makeStore({
-    self: id,
-    room: 'r',
-    origin: 'new',
-    signaling: 'connected',
-    members: [],
-    ring: node.ring(),
-    strategy: node.config.strategy,
-    n: node.config.n,
-    r: quorum.r ?? 2,
-    w: quorum.w ?? 2,
-    keys: [],
-    selection: null,
-    fallbacks: new Map(),
-    cart: { key: KEY, siblings: null, context: null, busy: false, error: null, notice: null },
-    faults: { crashed: false, isolated: [], delayMs: 0, dropRate: 0 },
-    log: [],
-    logSerial: 0,
-    logFilter: { key: '', node: '' },
-    scenario: INITIAL_SCENARIO,
-    revivable: [],
-    dropped: 0,
-    confirmingRemove: null,
-    names: new NodeNames(),
-    reports: new Map(),
-    present: false,
-    followClass: false,
-    partition: null,
-  });
+  const store = makeStore(
+    initialState({
+      self: id,
+      room: 'r',
+      origin: 'new',
+      signaling: 'connected',
+      ring: node.ring(),
+      strategy: node.config.strategy,
+      n: node.config.n,
+      r: quorum.r ?? 2,
+      w: quorum.w ?? 2,
+      faults: { crashed: false, isolated: [], delayMs: 0, dropRate: 0 },
+      names: new NodeNames(),
+      present: false,
+      followClass: false,
+    }),
+  );
+
   const bn = { id, room: 'r', node } as unknown as BrowserNode;
   const names = { current: new NodeNames() } as unknown as RoomNames;
   const controller = new Controller(bn, store, names, {} as RoomChannel, () => undefined);
@@ -86,6 +72,22 @@ async function cluster(seed: number) {
   return { sim, a, b, c, d, e };
 }
 
+/**
+ * Pages over a and c, with the cart read (and `items` added from a's page) before a and b are cut
+ * off from c, d and e, and long enough apart for each side to find the other unreachable.
+ */
+async function twoSides(seed: number, items: readonly string[]) {
+  const { sim, a, b, c, d, e } = await cluster(seed);
+  const A = page(sim, a);
+  const C = page(sim, c);
+  await act(sim, A.controller.loadCart());
+  for (const item of items) await act(sim, A.controller.addToCart(item));
+  await act(sim, C.controller.loadCart());
+  sim.partition([a, b], [c, d, e]);
+  await apart(sim);
+  return { sim, A, C };
+}
+
 describe('the page’s cart', () => {
   it('two pages add one after the other: each shows every item, in one version', async () => {
     const { sim, a, c } = await cluster(1);
@@ -106,14 +108,7 @@ describe('the page’s cart', () => {
   });
 
   it('adds on the two sides of a partition are siblings after the heal; adding waits for a reconciliation, and a merge by union supersedes both', async () => {
-    const { sim, a, b, c, d, e } = await cluster(2);
-    const A = page(sim, a);
-    const C = page(sim, c);
-    await act(sim, A.controller.loadCart());
-    await act(sim, A.controller.addToCart('milk'));
-    await act(sim, C.controller.loadCart());
-    sim.partition([a, b], [c, d, e]);
-    await apart(sim);
+    const { sim, A, C } = await twoSides(2, ['milk']);
     // Each side's sloppy quorum takes its write (W = 2 on either side).
     await act(sim, A.controller.addToCart('bread'));
     await act(sim, C.controller.addToCart('eggs'));
@@ -142,14 +137,7 @@ describe('the page’s cart', () => {
   });
 
   it('an item removed on one side and kept on the other comes back with the union, and the page says why', async () => {
-    const { sim, a, b, c, d, e } = await cluster(3);
-    const A = page(sim, a);
-    const C = page(sim, c);
-    await act(sim, A.controller.loadCart());
-    await act(sim, A.controller.addToCart('milk'));
-    await act(sim, C.controller.loadCart());
-    sim.partition([a, b], [c, d, e]);
-    await apart(sim);
+    const { sim, A, C } = await twoSides(3, ['milk']);
     await act(sim, A.controller.removeFromCart('milk'));
     await act(sim, C.controller.addToCart('eggs'));
     sim.heal();
@@ -162,13 +150,7 @@ describe('the page’s cart', () => {
   });
 
   it('keeping one version supersedes the others; deleting leaves a tombstone, shown as an empty cart', async () => {
-    const { sim, a, b, c, d, e } = await cluster(4);
-    const A = page(sim, a);
-    const C = page(sim, c);
-    await act(sim, A.controller.loadCart());
-    await act(sim, C.controller.loadCart());
-    sim.partition([a, b], [c, d, e]);
-    await apart(sim);
+    const { sim, A, C } = await twoSides(4, []);
     await act(sim, A.controller.addToCart('milk'));
     await act(sim, C.controller.addToCart('eggs'));
     sim.heal();

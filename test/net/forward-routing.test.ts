@@ -12,6 +12,9 @@ import { generateNodeKeys } from '../../src/identity/keys.js';
 import { encodeRelayFrame } from '../../src/net/relay.js';
 import { carry, connect, type Node, transport } from './fake-links.js';
 
+/** A member entry with `status` (what admission looks at; not signed). */
+const entry = (id: string, status: MemberStatus): MemberEntry => ({ id, status, capacity: 1, tokens: [], version: 2, key: '', sig: '' });
+
 /** A — M — X: channels between A and M and between M and X, each told which the others have. */
 async function line() {
   const [a, m, x] = await Promise.all([generateNodeKeys(), generateNodeKeys(), generateNodeKeys()]);
@@ -58,15 +61,6 @@ describe('routes through members', () => {
 
   it('a message through a member is taken from every member the addressee knows, also one that left or was removed, and from no stranger', async () => {
     const { a, x, A, X, nodes } = await line();
-    const entry = (id: string, status: MemberStatus): MemberEntry => ({
-      id,
-      status,
-      capacity: 1,
-      tokens: [],
-      version: 2,
-      key: '',
-      sig: '',
-    });
     let members: Members = new Map();
     // The rule browser-node.ts and headless-node.ts give their transports.
     X.setRelayAdmission((peer) => takesRelayedFrom(members, peer));
@@ -104,15 +98,6 @@ describe('routes through members', () => {
 
   it('the class’s commands are followed only from a member up or leaving: from one that left or was removed they are a stranger’s', async () => {
     const { a, m, x, A, X, nodes } = await line();
-    const entry = (id: string, status: MemberStatus): MemberEntry => ({
-      id,
-      status,
-      capacity: 1,
-      tokens: [],
-      version: 2,
-      key: '',
-      sig: '',
-    });
     let members: Members = new Map();
     // The rules browser-node.ts and headless-node.ts give their transports.
     X.setRelayAdmission((peer) => takesRelayedFrom(members, peer));
