@@ -39,6 +39,12 @@ const RELAY_ROUTE_MS = 30_000;
 const RELAY_ROUTES_MAX = 1024;
 /** Relay frames one link may ask this node to hand on in a second. */
 const RELAYS_PER_SECOND_MAX = 64;
+/**
+ * Signals of one origin to this node remembered at once (for two freshness windows): far above
+ * what its connection attempts send (an offer or answer and its candidates, each try), and a
+ * sixty-fourth of the window, so that one member sending signals along many paths cannot fill it.
+ */
+export const RECEIVED_PER_ORIGIN_MAX = 1024;
 /** Forwarded messages one origin may have this node hand on, or take, in a second. */
 const FORWARDS_PER_SECOND_MAX = 1024;
 /** Links frames one link may send in a second (a node sends one when its channels change, at most every ADVERTISE_MS). */
@@ -115,8 +121,8 @@ export class MeshRoutes<L extends RouteLink> {
   private admit: (id: NodeId) => boolean = () => false;
   /** Through which member each origin's relayed signals came last, and when: the way back. */
   private readonly cameVia = new Map<NodeId, { peer: NodeId; at: number }>();
-  /** Nonces of signals received (those handed on are remembered per origin: RouteLink.handedOn). */
-  private readonly received = new NonceWindow();
+  /** Nonces of signals received, each origin's share bounded (those handed on are remembered per origin: RouteLink.handedOn). */
+  private readonly received = new NonceWindow(2 * RELAY_FRESH_MS, 65_536, RECEIVED_PER_ORIGIN_MAX);
   /** This transport's session (this life of the node: messages forwarded to it are signed for it), and per addressee the last sequence number used in it. */
   private session = newSession(crypto.getRandomValues(new Uint8Array(12)));
   private readonly seqTo = new Map<NodeId, number>();
@@ -223,9 +229,20 @@ export class MeshRoutes<L extends RouteLink> {
     // The same signal may come along several paths: taken once, and checked once.
     const nonce = `${frame.from}/${frame.nonce}`;
     if (this.received.has(nonce, now)) return;
+    // Each origin has a share of the nonces remembered: one that sends many fills only its own.
+    const full = () =>
+      this.host
+        .receiver()
+        ?.dropped(
+          link.peer,
+          'refused',
+          `${frame.from} sent more relayed signals than this node remembers of one origin (${RECEIVED_PER_ORIGIN_MAX} in ${(2 * RELAY_FRESH_MS) / 1000} s), or the window is full`,
+        );
+    if (!this.received.room(now, frame.from)) return full();
     const signal = await openRelayFrame(frame, this.host.id, now);
     if (typeof signal === 'string') return this.host.receiver()?.dropped(link.peer, 'refused', `from ${link.peer}: ${signal}`);
-    if (this.host.stopped() || !this.received.fresh(nonce, now)) return;
+    if (this.host.stopped() || this.received.has(nonce, now)) return;
+    if (!this.received.fresh(nonce, now, frame.from)) return full();
     this.host.stats.relaysReceived++;
     if (this.cameVia.size >= RELAY_ROUTES_MAX) this.cameVia.clear();
     this.cameVia.set(frame.from, { peer: link.peer, at: now });

@@ -131,20 +131,29 @@ export async function openRelayFrame(frame: RelayFrame, self: string, now: numbe
 /**
  * Nonces seen lately, so that a signal relayed along two paths (or replayed) is taken once. A
  * nonce is kept for twice the freshness window; when the window is full of nonces still kept, a
- * new one is refused rather than an old one forgotten (forgetting would let it be replayed).
+ * new one is refused rather than an old one forgotten (forgetting would let it be replayed). Each
+ * nonce may name its owner (the signal's origin): an owner holds at most `perOwnerMax` of the
+ * window, so that one member sending many signals fills its own share, not everyone's.
  */
 export class NonceWindow {
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new Map<string, { at: number; owner: string | undefined }>();
+  private readonly held = new Map<string, number>();
 
   constructor(
     private readonly keepMs = 2 * RELAY_FRESH_MS,
     private readonly max = 65_536,
+    private readonly perOwnerMax = max,
   ) {}
 
   private expire(now: number): void {
-    for (const [old, at] of this.seen) {
+    for (const [old, { at, owner }] of this.seen) {
       if (now - at <= this.keepMs) break;
       this.seen.delete(old);
+      if (owner !== undefined) {
+        const left = (this.held.get(owner) ?? 1) - 1;
+        if (left > 0) this.held.set(owner, left);
+        else this.held.delete(owner);
+      }
     }
   }
 
@@ -154,11 +163,17 @@ export class NonceWindow {
     return this.seen.has(id);
   }
 
-  /** True the first time `id` is seen within the window, and only while there is room to remember it. */
-  fresh(id: string, now: number): boolean {
+  /** Whether a new nonce of `owner` would find room now (the whole window's and the owner's share). */
+  room(now: number, owner?: string): boolean {
     this.expire(now);
-    if (this.seen.has(id) || this.seen.size >= this.max) return false;
-    this.seen.set(id, now);
+    return this.seen.size < this.max && (owner === undefined || (this.held.get(owner) ?? 0) < this.perOwnerMax);
+  }
+
+  /** True the first time `id` is seen within the window, and only while there is room to remember it (`room`). */
+  fresh(id: string, now: number, owner?: string): boolean {
+    if (this.has(id, now) || !this.room(now, owner)) return false;
+    this.seen.set(id, { at: now, owner });
+    if (owner !== undefined) this.held.set(owner, (this.held.get(owner) ?? 0) + 1);
     return true;
   }
 }

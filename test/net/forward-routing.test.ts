@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { takesClassCommandsFrom, takesRelayedFrom } from '../../src/core/admission.js';
 import type { MemberEntry, MemberStatus, Members } from '../../src/core/membership.js';
 import { generateNodeKeys } from '../../src/identity/keys.js';
-import { encodeRelayFrame } from '../../src/net/relay.js';
+import { RECEIVED_PER_ORIGIN_MAX } from '../../src/net/mesh-routes.js';
+import { encodeRelayFrame, RELAY_FRESH_MS } from '../../src/net/relay.js';
 import { carry, connect, type Node, transport } from './fake-links.js';
 
 /** A member entry with `status` (what admission looks at; not signed). */
@@ -180,5 +181,45 @@ describe('relayed signals handed on through a member', () => {
     deliver(V, h.id, junk(h.id, n.id, 0));
     deliver(V, h.id, junk(h.id, n.id, 0));
     expect(queue.length).toBe(before + 1);
+  });
+  it('a member that sends many signals of its own fills only its share of what the addressee remembers', async () => {
+    let clock = 1_000_000;
+    const now = () => clock;
+    const [a, h, n] = await Promise.all([generateNodeKeys(), generateNodeKeys(), generateNodeKeys()]);
+    const got: string[] = [];
+    const A = transport(a, undefined, now);
+    const H = transport(h, undefined, now);
+    const N = transport(n, undefined, now, (from) => got.push(from));
+    connect(A, N, a.id, n.id);
+    connect(H, N, h.id, n.id);
+    N.setRelayAdmission(() => true);
+    const refused: string[] = [];
+    N.listen({ frame: () => undefined, dropped: (_from, _reason, detail) => refused.push(detail), failed: () => undefined });
+    // A sends N one signal more than N remembers of one origin, signed and fresh, 64 a second (as
+    // many as its channel takes).
+    const toN = A.links.get(n.id)!.queue;
+    for (let i = 0; i <= RECEIVED_PER_ORIGIN_MAX; i++) {
+      expect(await A.relaySignal(n.id, { i })).toBe(true);
+      if (toN.length === 64) {
+        for (const frame of toN.splice(0)) deliver(N, a.id, frame);
+        clock += 1000;
+      }
+    }
+    for (const frame of toN.splice(0)) deliver(N, a.id, frame);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got.filter((id) => id === a.id)).toHaveLength(RECEIVED_PER_ORIGIN_MAX);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatch(/more relayed signals than this node remembers of one origin/);
+    // H's signal is still taken.
+    expect(await H.relaySignal(n.id, { hello: true })).toBe(true);
+    for (const frame of H.links.get(n.id)!.queue.splice(0)) deliver(N, h.id, frame);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got.at(-1)).toBe(h.id);
+    // Once A's signals leave the window, it has room again.
+    clock += 2 * RELAY_FRESH_MS + 1;
+    expect(await A.relaySignal(n.id, { again: true })).toBe(true);
+    for (const frame of toN.splice(0)) deliver(N, a.id, frame);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got.at(-1)).toBe(a.id);
   });
 });

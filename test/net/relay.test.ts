@@ -77,4 +77,14 @@ describe('relayed signals', () => {
     expect(window.fresh('n4', NOW + 1001)).toBe(true);
     expect(window.has('n0', NOW + 1001)).toBe(false);
   });
+
+  it('give each owner of nonces a bounded share of the window', () => {
+    const window = new NonceWindow(1000, 10, 2);
+    expect(window.fresh('a1', NOW, 'a')).toBe(true);
+    expect(window.fresh('a2', NOW, 'a')).toBe(true);
+    expect(window.room(NOW, 'a')).toBe(false);
+    expect(window.fresh('a3', NOW, 'a')).toBe(false);
+    expect(window.fresh('b1', NOW, 'b')).toBe(true);
+    expect(window.fresh('a4', NOW + 1001, 'a')).toBe(true);
+  });
 });
