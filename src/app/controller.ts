@@ -1,17 +1,17 @@
 /**
  * The page's actions, and the wiring that feeds the store from the node: membership, ring,
- * faults, the message log, the cart, the key inspector, the settings.
+ * faults, the message log, the key inspector, the settings; the cart is cart-controller.ts.
  */
 import type { BrowserNode } from '../browser/browser-node.js';
 import { liveNodeIds } from '../browser/identity.js';
 import { memberStates } from '../browser/member-states.js';
-import { type Dot, dotKey, EMPTY_CONTEXT, knows } from '../core/causal-context.js';
+import { type Dot, EMPTY_CONTEXT } from '../core/causal-context.js';
 import { decodeContext } from '../core/context.js';
 import type { NodeEvent } from '../core/events.js';
 import type { NodeId } from '../core/ports.js';
 import { type ClassCommand, cutFrom, follow, type Taken } from '../net/class-faults.js';
 import { listNodeDatabases } from '../storage/indexeddb.js';
-import { addItem, type Cart, decodeCart, EMPTY_CART, encodeCart, isCart, mergeCarts, removeItem } from './cart.js';
+import { CartController } from './cart-controller.js';
 import { type FollowedPartition, followAction } from './class-follow.js';
 import { FrameBatch, nextFrame, type Schedule } from './frame-batch.js';
 import { logEvent } from './log.js';
@@ -19,9 +19,9 @@ import { shownStatus } from './member-status.js';
 import { pageEvents } from './page-events.js';
 import type { RoomChannel, RoomMessage } from './room-channel.js';
 import type { RoomNames } from './room-names.js';
-import { type AppStore, type CartState, LOG_ENTRIES_MAX, type LogEntry, type LogLine, type MemberRow } from './store.js';
+import { type AppStore, LOG_ENTRIES_MAX, type LogEntry, type LogLine, type MemberRow } from './store.js';
 import { groupsText } from './views/partition.js';
-import { failedWrite, type WriteTrace } from './write-trace.js';
+import type { WriteTrace } from './write-trace.js';
 
 /** A tab names itself after this long whatever happens (the signaling server may be away). */
 const NAME_ANYWAY_MS = 10_000;
@@ -45,11 +45,6 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export class Controller {
   private keysTimer: ReturnType<typeof setTimeout> | undefined;
   private inspectTimer: ReturnType<typeof setTimeout> | undefined;
-  private cartTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Counts the cart's reads: only the latest one's result is shown (an earlier one may finish later). */
-  private cartReads = 0;
-  /** The cart's writes under way (two may overlap: Remove is not held while one runs). */
-  private cartWrites = 0;
   /** What `stop` undoes: intervals, and subscriptions to the node. */
   private readonly undo: (() => void)[] = [];
   /** The puts and deletes this node coordinated lately: who acknowledged, who kept hints (for a failed write's explanation). */
@@ -57,10 +52,6 @@ export class Controller {
   /** Numbers the inspections: only the latest one's answer is shown (an older, slower one must not overwrite it). */
   private inspections = 0;
   private inspectRetries = 0;
-  /** Events stored for the cart's key while the cart was busy: looked at again once it is not. */
-  private missed: { key: string; dots: Dot[]; by: NodeId } | null = null;
-  /** Events the cart read again for: a read that still does not show one (a hint kept aside, say) is not repeated for it. */
-  private readonly readFor = new Set<string>();
   /** When this tab started: it names itself once the signaling server told it who is in the room (or after a while without). */
   private readonly startedAt = Date.now();
   /** The keys each other tab of this room in this browser shows: a store of one of these is announced to them. */
@@ -75,6 +66,8 @@ export class Controller {
   private wasCrashed = false;
   /** The node's events since the last frame, each with when it happened: the page handles them once a frame, off the request path. */
   private readonly events: FrameBatch<{ e: NodeEvent; at: number }>;
+  /** The shopping cart (cart-controller.ts). */
+  readonly cart: CartController;
 
   constructor(
     readonly bn: BrowserNode,
@@ -84,6 +77,14 @@ export class Controller {
     schedule: Schedule = nextFrame(),
   ) {
     this.events = new FrameBatch((batch) => this.onEvents(batch), schedule);
+    this.cart = new CartController({
+      bn,
+      store,
+      names,
+      writes: this.writes,
+      inspect: (read) => this.inspect(read),
+      refreshKeys: () => this.refreshKeys(),
+    });
   }
 
   start(): void {
@@ -136,7 +137,7 @@ export class Controller {
     this.refreshMembers();
     this.refreshKeys();
     void this.refreshRevivable();
-    void this.loadCart();
+    void this.cart.load();
   }
 
   /** Clears every timer and subscription (the tab is going away). */
@@ -145,7 +146,7 @@ export class Controller {
     for (const undo of this.undo.splice(0)) undo();
     clearTimeout(this.keysTimer);
     clearTimeout(this.inspectTimer);
-    clearTimeout(this.cartTimer);
+    this.cart.stop();
     this.events.close();
   }
 
@@ -316,32 +317,11 @@ export class Controller {
 
   /**
    * Versions of `key` (made by the events `dots`) were stored through `by`'s node: the cart and the
-   * inspector read the key again if they show it and do not know every one of those events.
+   * inspector read the key again if they show it (the cart: if it does not know every one of them).
    */
   private onChanged(key: string, dots: readonly Dot[], by: NodeId): void {
-    const { cart, selection } = this.store.getState();
-    const unknown = (context: string | null) => {
-      if (!context) return dots;
-      try {
-        const cc = decodeContext(key, context);
-        return dots.filter((d) => !knows(cc, d));
-      } catch {
-        return dots;
-      }
-    };
-    if (key === cart.key && cart.busy) {
-      this.missed = { key, dots: [...(this.missed?.key === key ? this.missed.dots : []), ...dots], by };
-    } else if (key === cart.key) {
-      const fresh = unknown(cart.context).filter((d) => !this.readFor.has(`${key}\n${dotKey(d)}`));
-      if (fresh.length > 0) {
-        for (const d of fresh) this.readFor.add(`${key}\n${dotKey(d)}`);
-        if (this.readFor.size > 5000) this.readFor.clear();
-        clearTimeout(this.cartTimer);
-        const notice = `read again: ${by === this.bn.id ? 'this tab' : this.names.current.nameOf(by)} stored a version this page had not shown`;
-        this.cartTimer = setTimeout(() => void this.loadCart(key, notice), 300);
-      }
-    }
-    if (key === selection?.key) this.scheduleInspect();
+    this.cart.changed(key, dots, by);
+    if (key === this.store.getState().selection?.key) this.scheduleInspect();
   }
 
   /**
@@ -394,7 +374,7 @@ export class Controller {
     if (next.members) this.refreshMembers();
     // A cart that could not be read (too few nodes known yet) is read again once the cluster grows.
     const cart = this.store.getState().cart;
-    if (next.membership && (cart.error || cart.note) && !cart.busy) this.scheduleCartRetry();
+    if (next.membership && (cart.error || cart.note) && !cart.busy) this.cart.retry();
     if (next.inspect) this.scheduleInspect();
   }
 
@@ -479,11 +459,6 @@ export class Controller {
     });
   }
 
-  private scheduleCartRetry(): void {
-    clearTimeout(this.cartTimer);
-    this.cartTimer = setTimeout(() => void this.loadCart(), 1000);
-  }
-
   /** Re-inspects the selected key shortly after this node's copy of it changed, so the views stay live. */
   private scheduleInspect(): void {
     clearTimeout(this.inspectTimer);
@@ -562,155 +537,6 @@ export class Controller {
       clearTimeout(this.inspectTimer);
       this.inspectTimer = setTimeout(() => void this.inspect(), 2000);
     }
-  }
-
-  // ---- the cart ----
-
-  private setCart(changes: Partial<CartState>): void {
-    this.store.setState((s) => ({ cart: { ...s.cart, ...changes } }));
-  }
-
-  async loadCart(key = this.store.getState().cart.key, notice: string | null = null): Promise<void> {
-    clearTimeout(this.cartTimer); // a read now makes a pending retry pointless
-    const name = key.trim();
-    if (!name) return this.setCart({ error: 'a cart needs a key' });
-    const before = this.store.getState();
-    const unread = before.cart.siblings === null || !!before.cart.note;
-    // The ring and the inspector follow the cart's key, so that all three show the same versions.
-    if (!before.selection || before.selection.key === before.cart.key) {
-      if (before.selection?.key !== name)
-        this.store.setState({ selection: { key: name, replicas: null, context: null, loading: true }, fallbacks: new Map() });
-    }
-    // Another key's versions are not this one's: nothing is shown (or added to) until it is read.
-    this.setCart({
-      key: name,
-      busy: true,
-      error: null,
-      notice,
-      note: null,
-      ...(name !== before.cart.key ? { siblings: null, context: null } : {}),
-    });
-    const readNo = ++this.cartReads;
-    try {
-      const read = await this.bn.node.get(name, { r: this.store.getState().r });
-      if (readNo !== this.cartReads) return; // a later read (after a write, say) is the one to show
-      this.setCart({
-        siblings: read.versions.map((v) => ({
-          clock: v.clock,
-          deleted: v.deleted,
-          dot: v.dot,
-          cart: v.deleted ? EMPTY_CART : decodeCart(v.value),
-        })),
-        context: read.context,
-        busy: false,
-      });
-      if (this.store.getState().selection?.key === name) void this.inspect(read.context);
-    } catch (e) {
-      if (readNo !== this.cartReads) return;
-      const s = this.store.getState();
-      const up = this.bn.node.ring().nodes.length;
-      const local = this.bn.node.held.get(name)?.versions.length ?? 0;
-      if (unread && local === 0 && up < s.r) {
-        // A new cluster too small for a read: nothing is stored yet, which is an empty cart, not an error.
-        this.setCart({
-          busy: false,
-          siblings: [],
-          context: null,
-          note: `Nothing is stored under this key yet. A full read waits for R = ${s.r} replies and ${up === 1 ? 'only this node is' : `only ${up} nodes are`} in the room: open more tabs.`,
-        });
-        if (this.store.getState().selection?.key === name) void this.inspect('');
-      } else {
-        this.setCart({ busy: false, error: message(e) });
-        if (this.store.getState().selection?.key === name) void this.inspect();
-      }
-    }
-    this.refreshKeys();
-    const missed = this.missed;
-    this.missed = null;
-    if (missed && missed.key === name && !this.store.getState().cart.busy) this.onChanged(missed.key, missed.dots, missed.by);
-  }
-
-  private current(): { cart: Cart; context: string | undefined } {
-    const { siblings, context } = this.store.getState().cart;
-    if (siblings && siblings.length > 1) throw new Error('this cart has several versions: reconcile them first');
-    const only = siblings?.[0];
-    const cart = !only || only.deleted ? EMPTY_CART : only.cart;
-    if (!isCart(cart)) throw new Error('this key holds something that is not a cart');
-    return { cart, context: context ?? undefined };
-  }
-
-  /** Writes the cart (or, with null, a tombstone) with a context, then reads it back. */
-  private async write(cart: Cart | null, context: string | undefined, notice: string): Promise<void> {
-    const { key } = this.store.getState().cart;
-    const w = this.store.getState().w;
-    // The write reads the cart back when it ends: a re-read due now, or one in flight, would only race it.
-    clearTimeout(this.cartTimer);
-    this.cartReads++;
-    this.cartWrites++;
-    this.setCart({ busy: true, writing: true, error: null });
-    const known = new Set(this.writes.keys());
-    try {
-      if (cart) await this.bn.node.put(key, encodeCart(cart), context, { w });
-      else await this.bn.node.delete(key, context ?? '', { w });
-      // Read back, unless the person opened another key meanwhile (the cart would jump back to this one).
-      if (this.store.getState().cart.key === key) await this.loadCart(key, notice);
-    } catch (e) {
-      const trace = [...this.writes.values()].filter((t) => t.key === key && !known.has(t.req)).pop();
-      const why = failedWrite(trace, (id) => this.names.current.nameOf(id));
-      // What the replicas hold now (the failed value among it, perhaps), under the failure's explanation.
-      if (this.store.getState().cart.key === key) {
-        await this.loadCart(key);
-        this.setCart({ error: `${message(e)}. ${why}` });
-      }
-    } finally {
-      this.cartWrites--;
-      this.setCart({ writing: this.cartWrites > 0 });
-    }
-  }
-
-  async addToCart(item: string): Promise<void> {
-    try {
-      const { cart, context } = this.current();
-      await this.write(addItem(cart, item), context, `added “${item.trim()}”`);
-    } catch (e) {
-      this.setCart({ error: message(e) });
-    }
-  }
-
-  async removeFromCart(item: string): Promise<void> {
-    try {
-      const { cart, context } = this.current();
-      await this.write(removeItem(cart, item), context, `removed “${item}”`);
-    } catch (e) {
-      this.setCart({ error: message(e) });
-    }
-  }
-
-  /** Semantic reconciliation by union; written with the read's context, so it supersedes every sibling. */
-  async mergeSiblings(): Promise<void> {
-    const { siblings, context } = this.store.getState().cart;
-    if (!siblings || siblings.length < 2 || !context) return;
-    const carts = siblings.flatMap((s) => (!s.deleted && isCart(s.cart) ? [s.cart] : []));
-    const { cart, resurrected } = mergeCarts(carts);
-    const back = resurrected.map((i) => `“${i}”`).join(', ');
-    const notice = resurrected.length
-      ? `merged ${siblings.length} versions by union. ${back} came back: one version had removed ${resurrected.length > 1 ? 'them' : 'it'}, another still held ${resurrected.length > 1 ? 'them' : 'it'}, and a union keeps every item (the paper’s “deleted items can resurface”).`
-      : `merged ${siblings.length} versions by union`;
-    await this.write(cart, context, notice);
-  }
-
-  async keepSibling(index: number): Promise<void> {
-    const { siblings, context } = this.store.getState().cart;
-    const chosen = siblings?.[index];
-    if (!chosen || !context) return;
-    if (chosen.deleted) return this.write(null, context, 'kept the deletion');
-    if (!isCart(chosen.cart)) return this.setCart({ error: 'that version is not a cart' });
-    await this.write(chosen.cart, context, `kept version ${index + 1}; the others are superseded`);
-  }
-
-  async deleteCart(): Promise<void> {
-    const { context } = this.store.getState().cart;
-    if (context) await this.write(null, context, 'deleted the cart (a tombstone)');
   }
 
   // ---- settings, faults, membership ----

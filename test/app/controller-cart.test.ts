@@ -1,5 +1,5 @@
 /**
- * The page's shopping cart (src/app/controller.ts, the cart's part), driven as a person drives it,
+ * The page's shopping cart (src/app/cart-controller.ts, through the page's controller), driven as a person drives it,
  * over the simulator's nodes: what each page shows after adds and removals, siblings made on the
  * two sides of a partition, reconciling them by hand (merge by union, keep one, delete), and a
  * failed write shown as a failure. The real thing, in tabs over WebRTC, is e2e/ui.spec.ts; here
@@ -80,9 +80,9 @@ async function twoSides(seed: number, items: readonly string[]) {
   const { sim, a, b, c, d, e } = await cluster(seed);
   const A = page(sim, a);
   const C = page(sim, c);
-  await act(sim, A.controller.loadCart());
-  for (const item of items) await act(sim, A.controller.addToCart(item));
-  await act(sim, C.controller.loadCart());
+  await act(sim, A.controller.cart.load());
+  for (const item of items) await act(sim, A.controller.cart.add(item));
+  await act(sim, C.controller.cart.load());
   sim.partition([a, b], [c, d, e]);
   await apart(sim);
   return { sim, A, C };
@@ -93,16 +93,16 @@ describe('the page’s cart', () => {
     const { sim, a, c } = await cluster(1);
     const A = page(sim, a);
     const C = page(sim, c);
-    await act(sim, A.controller.loadCart());
+    await act(sim, A.controller.cart.load());
     expect(shown(A.store)).toEqual([]);
-    await act(sim, A.controller.addToCart('milk'));
+    await act(sim, A.controller.cart.add('milk'));
     expect(A.store.getState().cart.notice).toBe('added “milk”');
-    await act(sim, C.controller.loadCart());
-    await act(sim, C.controller.addToCart('eggs'));
-    await act(sim, A.controller.loadCart());
+    await act(sim, C.controller.cart.load());
+    await act(sim, C.controller.cart.add('eggs'));
+    await act(sim, A.controller.cart.load());
     expect(items(A.store)).toEqual([['eggs', 'milk']]);
-    await act(sim, A.controller.removeFromCart('milk'));
-    await act(sim, C.controller.loadCart());
+    await act(sim, A.controller.cart.remove('milk'));
+    await act(sim, C.controller.cart.load());
     expect(shown(C.store)).toEqual([{ items: ['eggs'], removed: ['milk'] }]);
     expect(C.store.getState().cart.error).toBeNull();
   });
@@ -110,65 +110,65 @@ describe('the page’s cart', () => {
   it('adds on the two sides of a partition are siblings after the heal; adding waits for a reconciliation, and a merge by union supersedes both', async () => {
     const { sim, A, C } = await twoSides(2, ['milk']);
     // Each side's sloppy quorum takes its write (W = 2 on either side).
-    await act(sim, A.controller.addToCart('bread'));
-    await act(sim, C.controller.addToCart('eggs'));
+    await act(sim, A.controller.cart.add('bread'));
+    await act(sim, C.controller.cart.add('eggs'));
     expect(A.store.getState().cart.error).toBeNull();
     expect(C.store.getState().cart.error).toBeNull();
     sim.heal();
     expect((await sim.settle()).converged).toBe(true);
 
-    await act(sim, A.controller.loadCart());
+    await act(sim, A.controller.cart.load());
     expect(items(A.store).sort()).toEqual([
       ['bread', 'milk'],
       ['eggs', 'milk'],
     ]);
     // A change to one of several versions would pick a winner behind the person's back.
-    await act(sim, A.controller.addToCart('jam'));
+    await act(sim, A.controller.cart.add('jam'));
     expect(A.store.getState().cart.error).toMatch(/several versions: reconcile them first/);
     expect(items(A.store)).toHaveLength(2);
 
-    await act(sim, A.controller.mergeSiblings());
+    await act(sim, A.controller.cart.merge());
     expect(items(A.store)).toEqual([['bread', 'eggs', 'milk']]);
     expect(A.store.getState().cart.notice).toBe('merged 2 versions by union');
     expect((await sim.settle()).converged).toBe(true);
-    await act(sim, C.controller.loadCart());
+    await act(sim, C.controller.cart.load());
     expect(items(C.store)).toEqual([['bread', 'eggs', 'milk']]);
     expect(sim.violations()).toEqual([]);
   });
 
   it('an item removed on one side and kept on the other comes back with the union, and the page says why', async () => {
     const { sim, A, C } = await twoSides(3, ['milk']);
-    await act(sim, A.controller.removeFromCart('milk'));
-    await act(sim, C.controller.addToCart('eggs'));
+    await act(sim, A.controller.cart.remove('milk'));
+    await act(sim, C.controller.cart.add('eggs'));
     sim.heal();
     expect((await sim.settle()).converged).toBe(true);
-    await act(sim, C.controller.loadCart());
+    await act(sim, C.controller.cart.load());
     expect(shown(C.store)).toHaveLength(2);
-    await act(sim, C.controller.mergeSiblings());
+    await act(sim, C.controller.cart.merge());
     expect(items(C.store)).toEqual([['eggs', 'milk']]);
     expect(C.store.getState().cart.notice).toMatch(/“milk” came back: one version had removed it, another still held it/);
   });
 
   it('keeping one version supersedes the others; deleting leaves a tombstone, shown as an empty cart', async () => {
     const { sim, A, C } = await twoSides(4, []);
-    await act(sim, A.controller.addToCart('milk'));
-    await act(sim, C.controller.addToCart('eggs'));
+    await act(sim, A.controller.cart.add('milk'));
+    await act(sim, C.controller.cart.add('eggs'));
     sim.heal();
     expect((await sim.settle()).converged).toBe(true);
-    await act(sim, A.controller.loadCart());
+    await act(sim, A.controller.cart.load());
     const versions = items(A.store);
     expect([...versions].sort()).toEqual([['eggs'], ['milk']]);
     const index = versions.findIndex((v) => v[0] === 'eggs');
-    await act(sim, A.controller.keepSibling(index));
+    await act(sim, A.controller.cart.keep(index));
     expect(items(A.store)).toEqual([['eggs']]);
     expect(A.store.getState().cart.notice).toBe(`kept version ${index + 1}; the others are superseded`);
 
-    await act(sim, A.controller.deleteCart());
+    await act(sim, A.controller.cart.delete());
     expect(A.store.getState().cart.error).toBeNull();
-    await act(sim, C.controller.loadCart());
+    await act(sim, C.controller.cart.load());
     expect(shown(C.store)).toEqual([null]);
     // A deleted cart takes items again, from empty.
-    await act(sim, C.controller.addToCart('tea'));
+    await act(sim, C.controller.cart.add('tea'));
     expect(items(C.store)).toEqual([['tea']]);
     expect(sim.violations()).toEqual([]);
   });
@@ -176,13 +176,13 @@ describe('the page’s cart', () => {
   it('a write too few replicas took is shown as a failure, never as done, with what the replicas hold', async () => {
     const { sim, a, b, c, d, e } = await cluster(5);
     const A = page(sim, a, { w: 3 });
-    await act(sim, A.controller.loadCart());
-    await act(sim, A.controller.addToCart('milk'));
+    await act(sim, A.controller.cart.load());
+    await act(sim, A.controller.cart.add('milk'));
     expect(A.store.getState().cart.error).toBeNull();
     // With only two nodes on its side, no write of A's can reach W = 3.
     sim.partition([a, b], [c, d, e]);
     await apart(sim);
-    await act(sim, A.controller.addToCart('eggs'));
+    await act(sim, A.controller.cart.add('eggs'));
     const { error, notice } = A.store.getState().cart;
     expect(error).toMatch(/^put of "cart:shared" failed: /);
     expect(notice ?? '').not.toMatch(/added “eggs”/);
@@ -197,7 +197,7 @@ describe('the page’s cart', () => {
     const sim = await createSimulation({ seed: 6, nodes: 1, n: 3, r: 2, w: 2 });
     await sim.run(2000);
     const A = page(sim, sim.nodes[0]!);
-    await act(sim, A.controller.loadCart());
+    await act(sim, A.controller.cart.load());
     const { error, note, siblings } = A.store.getState().cart;
     expect(error).toBeNull();
     expect(siblings).toEqual([]);

@@ -21,13 +21,13 @@ export function cartView(c: Controller): HTMLElement {
       class: 'inline',
       onsubmit: (e: Event) => {
         e.preventDefault();
-        void c.loadCart(keyInput.value);
+        void c.cart.load(keyInput.value);
       },
     },
     h('label', { for: 'cart-key' }, 'Cart key'),
     keyInput,
     h('button', { type: 'submit' }, 'Open'),
-    h('button', { type: 'button', onclick: () => void c.loadCart() }, 'Reload'),
+    h('button', { type: 'button', onclick: () => void c.cart.load() }, 'Reload'),
   );
   const itemInput = h('input', { id: 'cart-item', placeholder: 'an item', maxlength: 200, autocomplete: 'off' });
   const add = h(
@@ -38,7 +38,7 @@ export function cartView(c: Controller): HTMLElement {
         e.preventDefault();
         const item = itemInput.value;
         itemInput.value = '';
-        void c.addToCart(item);
+        void c.cart.add(item);
       },
     },
     h('label', { for: 'cart-item' }, 'Add item'),
@@ -97,11 +97,11 @@ export function cartView(c: Controller): HTMLElement {
                     'li',
                     {},
                     h('span', { class: 'item' }, item),
-                    h('button', { type: 'button', 'aria-label': `Remove ${item}`, onclick: () => void c.removeFromCart(item) }, 'Remove'),
+                    h('button', { type: 'button', 'aria-label': `Remove ${item}`, onclick: () => void c.cart.remove(item) }, 'Remove'),
                   ),
                 ),
               ),
-          h('button', { type: 'button', class: 'danger subtle', onclick: () => void c.deleteCart() }, 'Delete the cart'),
+          h('button', { type: 'button', class: 'danger subtle', onclick: () => void c.cart.delete() }, 'Delete the cart'),
         );
       }
       fill(
@@ -111,7 +111,7 @@ export function cartView(c: Controller): HTMLElement {
           { class: 'conflict' },
           `${siblings.length} versions (siblings): none descends from another. Reconcile them: the result is written with the read’s context and supersedes them all.`,
         ),
-        h('button', { type: 'button', class: 'primary', onclick: () => void c.mergeSiblings() }, 'Merge all versions (union of items)'),
+        h('button', { type: 'button', class: 'primary', onclick: () => void c.cart.merge() }, 'Merge all versions (union of items)'),
         h(
           'div',
           { class: 'siblings', role: 'list', 'aria-label': 'Sibling versions' },
@@ -155,7 +155,7 @@ export function cartView(c: Controller): HTMLElement {
                       }),
                     )
                   : h('p', { class: 'error' }, 'not a cart'),
-              h('button', { type: 'button', onclick: () => void c.keepSibling(i) }, `Keep version ${i + 1}`),
+              h('button', { type: 'button', onclick: () => void c.cart.keep(i) }, `Keep version ${i + 1}`),
             ),
           ),
         ),
