@@ -7,12 +7,19 @@
  * one of them, and the hint is deleted once all acknowledged. A hint is one copy of the write that
  * counted towards its W; handed to a single owner, that may be one that holds the write already
  * (its coordinator), the write would rest on one node fewer than acknowledged it.
+ *
+ * A node that is leaving waits for no owner that is down: what it holds for one (a hint, or a key
+ * of which that owner is now a replica, transfer.ts) goes to the next reachable node past the
+ * key's top N as a hint for it, as a put stands in for a replica that is down (replica-set.ts).
+ * The copy moves from the leaving node to the fallback, and goes on to the owner when it answers,
+ * or to the key's owners if it is removed; the leave ends without waiting for either.
  */
 import { recordPieces, wireRecord } from './batch.js';
 import { isTerminal } from './membership.js';
 import type { NodeContext } from './node-context.js';
 import { type HintRecord, hintKey, type NodeId } from './ports.js';
-import { recordDigest } from './version.js';
+import { nextFallback } from './replica-set.js';
+import { type KeyRecord, recordDigest } from './version.js';
 
 const IN_FLIGHT_MAX = 32;
 
@@ -24,6 +31,11 @@ export class HintedHandoff {
     /** True while this node is leaving or removed: its hints then go to the current owners. */
     private readonly departing: () => boolean,
   ) {}
+
+  /** True while this node is leaving (not removed: a removed node's writes are refused, admission.ts). */
+  private get leaving(): boolean {
+    return this.ctx.members().get(this.ctx.id)?.status === 'leaving';
+  }
 
   tick(): void {
     const members = this.ctx.members();
@@ -38,6 +50,7 @@ export class HintedHandoff {
       // that restores the very copy its W counted, and waits for no other owner.
       if (!targetGone && targetOwns) {
         if (this.ctx.detector.reachable(hint.target)) this.deliver(id, hint, [hint.target]);
+        else if (this.leaving) this.deliver(id, hint, [], [hint.target]);
       } else {
         this.rehome(id, hint);
       }
@@ -57,16 +70,25 @@ export class HintedHandoff {
         .finally(() => this.inFlight.delete(id));
       return;
     }
-    // Every owner but this node, once all are reachable (the hint waits for the next scan till then).
+    // Every owner but this node, once all are reachable (the hint waits for the next scan till then);
+    // a leaving node hands the share of each owner that is down to a fallback instead.
     const to = owners.filter((o) => o !== this.ctx.id);
-    if (to.length > 0 && to.every((o) => this.ctx.detector.reachable(o))) this.deliver(id, hint, to);
+    const down = to.filter((o) => !this.ctx.detector.reachable(o));
+    if (to.length === 0 || (down.length > 0 && !this.leaving)) return;
+    this.deliver(
+      id,
+      hint,
+      to.filter((o) => !down.includes(o)),
+      down,
+    );
   }
 
   /**
    * Hands the hint over to each of `to`, in pieces if it is too large for one message (batch.ts,
-   * recordPieces): deleted once every piece is acknowledged by every one of them.
+   * recordPieces), and to a fallback for each of `down` (toFallback): deleted once every piece is
+   * acknowledged by every one of them.
    */
-  private deliver(id: string, hint: HintRecord, to: readonly NodeId[]): void {
+  private deliver(id: string, hint: HintRecord, to: readonly NodeId[], down: readonly NodeId[] = []): void {
     this.inFlight.add(id);
     const digest = recordDigest(hint);
     const handOver = async (peer: NodeId): Promise<boolean> => {
@@ -76,7 +98,8 @@ export class HintedHandoff {
       }
       return true;
     };
-    void Promise.all(to.map(handOver))
+    const fallbacks = down.map((owner) => toFallback(this.ctx, owner, hint).then((node) => node !== undefined));
+    void Promise.all([...to.map(handOver), ...fallbacks])
       .then(async (acknowledged) => {
         if (!acknowledged.every(Boolean)) return;
         if (await this.ctx.store.removeHintIf(hint.target, hint.key, digest)) {
@@ -86,4 +109,23 @@ export class HintedHandoff {
       .catch((e: unknown) => this.ctx.report(`handing off the hint of "${hint.key}" to ${to.join(', ')}`, e))
       .finally(() => this.inFlight.delete(id));
   }
+}
+
+/**
+ * Stores `record` on the next reachable node past the key's top N (not one of them, nor this node)
+ * as a hint for `owner`, one of the top N that is down: that node, once it acknowledged every
+ * piece (batch.ts, recordPieces), or undefined (no such node reachable, or no answer in time).
+ */
+export async function toFallback(ctx: NodeContext, owner: NodeId, record: KeyRecord): Promise<NodeId | undefined> {
+  const owners = ctx.preferenceList(record.key);
+  if (!owners.includes(owner)) return undefined;
+  const list = ctx.preferenceList(record.key, ctx.ring().nodes.length);
+  const healthy = (id: NodeId) => id !== ctx.id && ctx.detector.reachable(id);
+  const fallback = nextFallback(list, owners.length, healthy, new Set(owners), owner);
+  if (!fallback) return undefined;
+  for (const piece of recordPieces(wireRecord(record))) {
+    const reply = await ctx.call(fallback.node, { t: 'write', record: piece, hint: owner }, { timeoutMs: ctx.config.requestTimeoutMs });
+    if (reply?.t !== 'write-reply' || reply.error) return undefined;
+  }
+  return fallback.node;
 }

@@ -3,8 +3,11 @@
  * of which another node became a replica offers them to it; the receiver confirms the keys it
  * owns; the data follows; the receiver acknowledges what it stored. A node deletes a key it no
  * longer owns only after every current owner acknowledged exactly the record it still holds.
+ * A leaving node waits for no owner that is down: that owner's share goes to a fallback as a hint
+ * for it (handoff.ts, toFallback), which stands for its acknowledgement.
  */
 import { batches, recordPieces, wireRecord } from './batch.js';
+import { toFallback } from './handoff.js';
 import { keyPosition } from './hash.js';
 import { BATCH_RECORDS_MAX } from './limits.js';
 import { bytesEqual, concatHashes, HASH_BYTES } from './merkle.js';
@@ -28,7 +31,7 @@ export class OwnershipTransfer {
   private readonly accepted = new Map<NodeId, { keys: Set<string>; last: number }>();
   /** Keys to offer, per receiving node. */
   private readonly pending = new Map<NodeId, Set<string>>();
-  /** For keys this node no longer owns: which owners acknowledged which digest. */
+  /** For keys this node no longer owns: which owners acknowledged which digest (or a fallback did for them). */
   private readonly acked = new Map<string, Map<NodeId, string>>();
   private readonly busy = new Set<NodeId>();
   /** The rings this node had before its current one, newest first, while a peer may not have heard of the change. */
@@ -81,15 +84,42 @@ export class OwnershipTransfer {
       for (const owner of owners) if (acks?.get(owner) !== digest) this.want(owner, key);
       this.maybeDelete(key);
     }
+    const leaving = this.ctx.members().get(this.ctx.id)?.status === 'leaving';
     for (const [to, keys] of this.pending) {
-      if (this.busy.has(to) || !this.ctx.detector.reachable(to)) continue;
-      const offer = [...keys].slice(0, BATCH_RECORDS_MAX * 4);
+      const reachable = this.ctx.detector.reachable(to);
+      if (this.busy.has(to) || (!reachable && !leaving)) continue;
+      const offer = [...keys].slice(0, reachable ? BATCH_RECORDS_MAX * 4 : BATCH_RECORDS_MAX);
       for (const key of offer) keys.delete(key);
       if (keys.size === 0) this.pending.delete(to);
       this.busy.add(to);
-      void this.offer(to, offer)
+      void (reachable ? this.offer(to, offer) : this.viaFallback(to, offer))
         .catch((e: unknown) => this.ctx.report(`transferring ${offer.length} key(s) to ${to}`, e))
         .finally(() => this.busy.delete(to));
+    }
+  }
+
+  /**
+   * A leaving node's keys for an owner that is down: each goes to a fallback as a hint for it
+   * (handoff.ts, toFallback), which counts as that owner's acknowledgement of the record sent. A
+   * key with no fallback reachable, or that changed meanwhile, is offered again next tick.
+   */
+  private async viaFallback(owner: NodeId, keys: string[]): Promise<void> {
+    const { ctx } = this;
+    for (const key of keys) {
+      const record = ctx.store.get(key);
+      if (!record || ctx.preferenceList(key).includes(ctx.id)) continue;
+      const digest = ctx.store.digest(key);
+      const fallback = await toFallback(ctx, owner, record);
+      if (!fallback || !bytesEqual(digest, ctx.store.digest(key))) {
+        this.want(owner, key);
+        continue;
+      }
+      ctx.emit({ type: 'transfer', key, to: fallback });
+      if (ctx.preferenceList(key).includes(ctx.id)) continue;
+      const acks = this.acked.get(key) ?? new Map<NodeId, string>();
+      this.acked.set(key, acks);
+      acks.set(owner, digestHex(digest));
+      this.maybeDelete(key);
     }
   }
 
