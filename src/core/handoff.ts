@@ -8,11 +8,15 @@
  * counted towards its W; handed to a single owner, that may be one that holds the write already
  * (its coordinator), the write would rest on one node fewer than acknowledged it.
  *
- * A node that is leaving waits for no owner that is down: what it holds for one (a hint, or a key
- * of which that owner is now a replica, transfer.ts) goes to the next reachable node past the
- * key's top N as a hint for it, as a put stands in for a replica that is down (replica-set.ts).
- * The copy moves from the leaving node to the fallback, and goes on to the owner when it answers,
- * or to the key's owners if it is removed; the leave ends without waiting for either.
+ * A node that is leaving waits for no owner that is down: what it holds of a key goes to every one
+ * of the key's owners, and the share of each owner that is down to a fallback past the key's top N
+ * as a hint for it, as a put stands in for a replica that is down (replica-set.ts); a hint held for
+ * an owner that is down included (it goes to all the owners then, as one whose owner is gone).
+ * Each owner's share is on a node of its own: the owners that took it and one distinct fallback
+ * for each of the others, none of them this node. So when the leaving node deletes its copy, the
+ * write rests on N nodes, at least the W that acknowledged it, even where a fallback already held
+ * a copy of it (a put's hint for another owner). The leave ends without waiting for the owners
+ * that are down; each hint goes on when its owner answers, or to the key's owners if it is removed.
  */
 import { recordPieces, wireRecord } from './batch.js';
 import { isTerminal } from './membership.js';
@@ -50,7 +54,7 @@ export class HintedHandoff {
       // that restores the very copy its W counted, and waits for no other owner.
       if (!targetGone && targetOwns) {
         if (this.ctx.detector.reachable(hint.target)) this.deliver(id, hint, [hint.target]);
-        else if (this.leaving) this.deliver(id, hint, [], [hint.target]);
+        else if (this.leaving) this.rehome(id, hint);
       } else {
         this.rehome(id, hint);
       }
@@ -71,24 +75,32 @@ export class HintedHandoff {
       return;
     }
     // Every owner but this node, once all are reachable (the hint waits for the next scan till then);
-    // a leaving node hands the share of each owner that is down to a fallback instead.
+    // a leaving node hands the share of each owner that is down to a fallback of its own instead.
     const to = owners.filter((o) => o !== this.ctx.id);
     const down = to.filter((o) => !this.ctx.detector.reachable(o));
     if (to.length === 0 || (down.length > 0 && !this.leaving)) return;
+    const used = new Set(owners);
+    const standIns: { owner: NodeId; node: NodeId }[] = [];
+    for (const owner of down) {
+      const node = pickFallback(this.ctx, hint.key, used);
+      if (!node) return; // fewer nodes reachable past the top N than owners down: the next scan tries again
+      used.add(node);
+      standIns.push({ owner, node });
+    }
     this.deliver(
       id,
       hint,
       to.filter((o) => !down.includes(o)),
-      down,
+      standIns,
     );
   }
 
   /**
    * Hands the hint over to each of `to`, in pieces if it is too large for one message (batch.ts,
-   * recordPieces), and to a fallback for each of `down` (toFallback): deleted once every piece is
-   * acknowledged by every one of them.
+   * recordPieces), and to each stand-in as a hint for its owner (writeHint): deleted once every
+   * piece is acknowledged by every one of them.
    */
-  private deliver(id: string, hint: HintRecord, to: readonly NodeId[], down: readonly NodeId[] = []): void {
+  private deliver(id: string, hint: HintRecord, to: readonly NodeId[], standIns: readonly { owner: NodeId; node: NodeId }[] = []): void {
     this.inFlight.add(id);
     const digest = recordDigest(hint);
     const handOver = async (peer: NodeId): Promise<boolean> => {
@@ -98,8 +110,8 @@ export class HintedHandoff {
       }
       return true;
     };
-    const fallbacks = down.map((owner) => toFallback(this.ctx, owner, hint).then((node) => node !== undefined));
-    void Promise.all([...to.map(handOver), ...fallbacks])
+    const stood = standIns.map((s) => writeHint(this.ctx, s.node, s.owner, hint));
+    void Promise.all([...to.map(handOver), ...stood])
       .then(async (acknowledged) => {
         if (!acknowledged.every(Boolean)) return;
         if (await this.ctx.store.removeHintIf(hint.target, hint.key, digest)) {
@@ -112,20 +124,21 @@ export class HintedHandoff {
 }
 
 /**
- * Stores `record` on the next reachable node past the key's top N (not one of them, nor this node)
- * as a hint for `owner`, one of the top N that is down: that node, once it acknowledged every
- * piece (batch.ts, recordPieces), or undefined (no such node reachable, or no answer in time).
+ * The first reachable node past the key's top N that is not in `used` (the owners and the other
+ * owners' stand-ins, say) nor this node: a stand-in for an owner that is down; undefined if none.
  */
-export async function toFallback(ctx: NodeContext, owner: NodeId, record: KeyRecord): Promise<NodeId | undefined> {
-  const owners = ctx.preferenceList(record.key);
-  if (!owners.includes(owner)) return undefined;
-  const list = ctx.preferenceList(record.key, ctx.ring().nodes.length);
+export function pickFallback(ctx: NodeContext, key: string, used: ReadonlySet<NodeId>): NodeId | undefined {
+  const n = ctx.preferenceList(key).length;
+  const list = ctx.preferenceList(key, ctx.ring().nodes.length);
   const healthy = (id: NodeId) => id !== ctx.id && ctx.detector.reachable(id);
-  const fallback = nextFallback(list, owners.length, healthy, new Set(owners), owner);
-  if (!fallback) return undefined;
+  return nextFallback(list, n, healthy, new Set([...list.slice(0, n), ...used]))?.node;
+}
+
+/** Stores `record` on `node` as a hint for `owner`: true once it acknowledged every piece (batch.ts, recordPieces). */
+export async function writeHint(ctx: NodeContext, node: NodeId, owner: NodeId, record: KeyRecord): Promise<boolean> {
   for (const piece of recordPieces(wireRecord(record))) {
-    const reply = await ctx.call(fallback.node, { t: 'write', record: piece, hint: owner }, { timeoutMs: ctx.config.requestTimeoutMs });
-    if (reply?.t !== 'write-reply' || reply.error) return undefined;
+    const reply = await ctx.call(node, { t: 'write', record: piece, hint: owner }, { timeoutMs: ctx.config.requestTimeoutMs });
+    if (reply?.t !== 'write-reply' || reply.error) return false;
   }
-  return fallback.node;
+  return true;
 }

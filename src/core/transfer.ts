@@ -3,11 +3,12 @@
  * of which another node became a replica offers them to it; the receiver confirms the keys it
  * owns; the data follows; the receiver acknowledges what it stored. A node deletes a key it no
  * longer owns only after every current owner acknowledged exactly the record it still holds.
- * A leaving node waits for no owner that is down: that owner's share goes to a fallback as a hint
- * for it (handoff.ts, toFallback), which stands for its acknowledgement.
+ * A leaving node waits for no owner that is down: that owner's share goes to a fallback of its own
+ * as a hint for it (handoff.ts), which stands for its acknowledgement; the key is deleted only once
+ * its owners' shares are on as many distinct nodes as it has owners.
  */
 import { batches, recordPieces, wireRecord } from './batch.js';
-import { toFallback } from './handoff.js';
+import { pickFallback, writeHint } from './handoff.js';
 import { keyPosition } from './hash.js';
 import { BATCH_RECORDS_MAX } from './limits.js';
 import { bytesEqual, concatHashes, HASH_BYTES } from './merkle.js';
@@ -31,9 +32,14 @@ export class OwnershipTransfer {
   private readonly accepted = new Map<NodeId, { keys: Set<string>; last: number }>();
   /** Keys to offer, per receiving node. */
   private readonly pending = new Map<NodeId, Set<string>>();
-  /** For keys this node no longer owns: which owners acknowledged which digest (or a fallback did for them). */
-  private readonly acked = new Map<string, Map<NodeId, string>>();
+  /**
+   * For keys this node no longer owns: which owners acknowledged which digest, or which node (`via`)
+   * did for an owner that is down, holding it as a hint for it (only while this node is leaving).
+   */
+  private readonly acked = new Map<string, Map<NodeId, { digest: string; via?: NodeId }>>();
   private readonly busy = new Set<NodeId>();
+  /** True while a leaving node's shares for owners that are down go to fallbacks (one batch at a time, so stand-ins stay distinct). */
+  private standingIn = false;
   /** The rings this node had before its current one, newest first, while a peer may not have heard of the change. */
   private readonly before: { readonly ring: Ring; readonly until: number }[] = [];
 
@@ -81,27 +87,32 @@ export class OwnershipTransfer {
       if (owners.includes(this.ctx.id)) continue;
       const digest = digestHex(this.ctx.store.digest(key));
       const acks = this.acked.get(key);
-      for (const owner of owners) if (acks?.get(owner) !== digest) this.want(owner, key);
+      for (const owner of owners) if (acks?.get(owner)?.digest !== digest) this.want(owner, key);
       this.maybeDelete(key);
     }
     const leaving = this.ctx.members().get(this.ctx.id)?.status === 'leaving';
     for (const [to, keys] of this.pending) {
       const reachable = this.ctx.detector.reachable(to);
-      if (this.busy.has(to) || (!reachable && !leaving)) continue;
+      if (this.busy.has(to) || (!reachable && (!leaving || this.standingIn))) continue;
       const offer = [...keys].slice(0, reachable ? BATCH_RECORDS_MAX * 4 : BATCH_RECORDS_MAX);
       for (const key of offer) keys.delete(key);
       if (keys.size === 0) this.pending.delete(to);
       this.busy.add(to);
+      if (!reachable) this.standingIn = true;
       void (reachable ? this.offer(to, offer) : this.viaFallback(to, offer))
         .catch((e: unknown) => this.ctx.report(`transferring ${offer.length} key(s) to ${to}`, e))
-        .finally(() => this.busy.delete(to));
+        .finally(() => {
+          this.busy.delete(to);
+          if (!reachable) this.standingIn = false;
+        });
     }
   }
 
   /**
    * A leaving node's keys for an owner that is down: each goes to a fallback as a hint for it
-   * (handoff.ts, toFallback), which counts as that owner's acknowledgement of the record sent. A
-   * key with no fallback reachable, or that changed meanwhile, is offered again next tick.
+   * (handoff.ts), one that holds no other owner's share of the key, which counts as that owner's
+   * acknowledgement of the record sent. A key with no such fallback reachable, or that changed
+   * meanwhile, is offered again next tick.
    */
   private async viaFallback(owner: NodeId, keys: string[]): Promise<void> {
     const { ctx } = this;
@@ -109,18 +120,24 @@ export class OwnershipTransfer {
       const record = ctx.store.get(key);
       if (!record || ctx.preferenceList(key).includes(ctx.id)) continue;
       const digest = ctx.store.digest(key);
-      const fallback = await toFallback(ctx, owner, record);
-      if (!fallback || !bytesEqual(digest, ctx.store.digest(key))) {
+      const others = [...(this.acked.get(key) ?? [])].flatMap(([o, ack]) => (o !== owner && ack.via ? [ack.via] : []));
+      const node = pickFallback(ctx, key, new Set(others));
+      if (!node || !(await writeHint(ctx, node, owner, record)) || !bytesEqual(digest, ctx.store.digest(key))) {
         this.want(owner, key);
         continue;
       }
-      ctx.emit({ type: 'transfer', key, to: fallback });
-      if (ctx.preferenceList(key).includes(ctx.id)) continue;
-      const acks = this.acked.get(key) ?? new Map<NodeId, string>();
-      this.acked.set(key, acks);
-      acks.set(owner, digestHex(digest));
-      this.maybeDelete(key);
+      ctx.emit({ type: 'transfer', key, to: node });
+      this.acknowledged(key, owner, { digest: digestHex(digest), via: node });
     }
+  }
+
+  /** `owner` (or `ack.via` for it) holds the key's record with this digest: the key goes once every owner's share is held. */
+  private acknowledged(key: string, owner: NodeId, ack: { digest: string; via?: NodeId }): void {
+    if (this.ctx.preferenceList(key).includes(this.ctx.id)) return;
+    const acks = this.acked.get(key) ?? new Map<NodeId, { digest: string; via?: NodeId }>();
+    this.acked.set(key, acks);
+    acks.set(owner, ack);
+    this.maybeDelete(key);
   }
 
   /**
@@ -170,11 +187,7 @@ export class OwnershipTransfer {
         }
         if (!bytesEqual(digest, ctx.store.digest(key))) return; // changed since: offered again next tick
         ctx.emit({ type: 'transfer', key, to });
-        if (ctx.preferenceList(key).includes(ctx.id)) return;
-        const acks = this.acked.get(key) ?? new Map<NodeId, string>();
-        this.acked.set(key, acks);
-        acks.set(to, digestHex(digest));
-        this.maybeDelete(key);
+        this.acknowledged(key, to, { digest: digestHex(digest) });
       });
     }
   }
@@ -185,7 +198,20 @@ export class OwnershipTransfer {
     const digest = this.ctx.store.digest(key);
     const owners = this.ctx.preferenceList(key);
     if (owners.includes(this.ctx.id) || owners.length === 0) return;
-    if (!owners.every((o) => acks.get(o) === digestHex(digest))) return;
+    if (!owners.every((o) => acks.get(o)?.digest === digestHex(digest))) return;
+    // Each owner's share on a node of its own (the ring may have made a stand-in one of the owners):
+    // a stand-in that holds another share is asked for again, so that the write rests on N nodes.
+    const holders = new Set<NodeId>([this.ctx.id, ...owners.filter((o) => !acks.get(o)?.via)]);
+    let distinct = true;
+    for (const o of owners) {
+      const via = acks.get(o)?.via;
+      if (via === undefined) continue;
+      if (holders.has(via)) {
+        acks.delete(o);
+        distinct = false;
+      } else holders.add(via);
+    }
+    if (!distinct) return;
     this.acked.delete(key);
     // Deleting may lose this node's knowledge of its own events on the key: see dot-source.ts.
     void this.ctx.store

@@ -7,7 +7,7 @@ import { ringMembers } from '../../src/core/membership.js';
 import { buildRing, preferenceList } from '../../src/core/ring.js';
 import { actorNode, compare, formatClock } from '../../src/core/vclock.js';
 import { isReaped } from '../../src/core/version.js';
-import { createSimulation } from '../../src/sim/index.js';
+import { createSimulation, type Simulation } from '../../src/sim/index.js';
 import { bytes, expectNoViolations, replicasOf, text } from './helpers.js';
 
 describe('the shopping cart of section 4.4 (Figure 3)', () => {
@@ -241,7 +241,7 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     expectNoViolations(sim);
   });
 
-  it('a leaving node hands a hint whose owner is down to the next fallback, and leaves', async () => {
+  it('a leaving node hands a hint whose owner is down to every owner, a fallback standing in for the one that is down, and leaves', async () => {
     const sim = await createSimulation({ seed: 18, nodes: 6, strategy });
     await sim.settle();
     const leaving = 'n2';
@@ -264,6 +264,81 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     expect((await sim.settle()).converged).toBe(true);
     expect(sim.stored(down, key).map((v) => text(v.value))).toEqual(['hinted']);
     expectNoViolations(sim);
+  });
+
+  /** The nodes up that hold `key`, as a record or a hint. */
+  const holders = (sim: Simulation, key: string) =>
+    sim.nodes.filter(
+      (id) =>
+        !sim.isCrashed(id) &&
+        (sim.node(id)?.held.get(key) ||
+          sim
+            .node(id)
+            ?.held.hints()
+            .some((h) => h.key === key)),
+    );
+
+  /** After the leave, the write must rest on three nodes: two of them lose their disks (W - 1), and it is still there. */
+  async function leaveThenLoseTwoDisks(sim: Simulation, key: string, down: readonly string[], leaving: string) {
+    sim.leave(leaving);
+    await sim.run(20_000);
+    expect(sim.node(leaving)!.status).toBe('left');
+    const held = holders(sim, key).filter((id) => id !== leaving);
+    expect(held.length).toBeGreaterThanOrEqual(3);
+    for (const id of held.slice(0, 2)) await sim.wipe(id);
+    for (const d of down) await sim.restart(d);
+    sim.heal();
+    expect((await sim.settle()).converged).toBe(true);
+    expectNoViolations(sim);
+  }
+
+  it('a leaving node whose hint goes to a stand-in never puts it where a copy of the write already is (two owners down)', async () => {
+    // Found by a hostile review: the first fallback already held the put's hint for the other owner
+    // that is down, and the leave left the write on two nodes where W = 3 counted three.
+    const sim = await createSimulation({ seed: 18, nodes: 7, n: 3, r: 2, w: 2, strategy });
+    await sim.settle();
+    const leaving = 'n2';
+    const n1 = sim.node('n1')!;
+    const key = Array.from({ length: 500 }, (_, i) => `key-${i}`).find((k) => {
+      const list = n1.preferenceList(k, 5);
+      return list[3] === leaving && list.slice(0, 3).filter((o) => o !== 'n1').length >= 2 && list[4] !== 'n1';
+    })!;
+    const down = n1
+      .preferenceList(key)
+      .filter((o) => o !== 'n1')
+      .slice(0, 2);
+    for (const d of down) sim.crash(d);
+    await sim.run(2_000);
+    expect(await sim.tracked('n1').put(key, { w: 3 })).toBe('ok');
+    expect(down.some((d) => sim.node(leaving)!.held.hint(d, key))).toBe(true);
+    await leaveThenLoseTwoDisks(sim, key, down, leaving);
+  });
+
+  it('a leaving node hands the shares of two owners that are down to two distinct stand-ins, neither holding a copy already', async () => {
+    const sim = await createSimulation({ seed: 21, nodes: 7, n: 3, r: 2, w: 2, strategy });
+    const leaving = 'n2';
+    const n1 = sim.node('n1')!;
+    const ownersAfter = (k: string) =>
+      preferenceList(
+        buildRing(
+          ringMembers(n1.members()).filter((m) => m.id !== leaving),
+          n1.config,
+        ),
+        keyPosition(k),
+      );
+    const key = Array.from({ length: 500 }, (_, i) => `key-${i}`).find(
+      (k) => n1.preferenceList(k).includes(leaving) && ownersAfter(k).filter((o) => o !== 'n1').length >= 2,
+    )!;
+    await sim.settle();
+    const down = ownersAfter(key)
+      .filter((o) => o !== 'n1')
+      .slice(0, 2);
+    for (const d of down) sim.crash(d);
+    await sim.run(2_000);
+    // Written through the leaving node, a replica before the leave (a forward to an owner that is down would time out).
+    expect(await sim.tracked(leaving).put(key, { w: 3 })).toBe('ok');
+    expect(sim.node(leaving)!.held.get(key)).toBeDefined();
+    await leaveThenLoseTwoDisks(sim, key, down, leaving);
   });
 
   it('removing a dead node re-replicates its ranges from the surviving replicas', async () => {
