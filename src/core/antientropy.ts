@@ -57,7 +57,8 @@ const ELEMENTS_PER_PULL = 1024;
 const BUCKETS_PER_MESSAGE = 256;
 const SESSIONS_MAX = 1024;
 const PULLS_MAX = 1024;
-const PUSHED_MAX = 16 * 1024;
+/** The fewest keys sent to peers whose merges back are awaited (`pushed`); see `pushedKept`. */
+const PUSHED_MIN = 16 * 1024;
 const PLACED_CACHE_MAX = 8;
 const NO_RANGES: ReadonlySet<number> = new Set();
 
@@ -120,7 +121,7 @@ export class AntiEntropy {
   private readonly sessions: Grants<Session>;
   /** Elements this node pulled from a peer, by `peer\nsalt`: the peer's push of them is expected. */
   private readonly pulled: Grants<ReadonlySet<number>>;
-  /** Keys this node sent a peer, by `peer\nkey`: the peer sends back the merge if it adds anything. */
+  /** Keys this node sent a peer, by `peer\nkey`: the peer sends back the merge if it adds anything (`pushedKept`). */
   private readonly pushed: Grants<true>;
   /** When a repair with each peer last moved: a root from it meanwhile is left alone. */
   private readonly active = new Map<NodeId, number>();
@@ -134,7 +135,20 @@ export class AntiEntropy {
     const lifetimeMs = 3 * ctx.config.requestTimeoutMs;
     this.sessions = new Grants(SESSIONS_MAX, lifetimeMs);
     this.pulled = new Grants(PULLS_MAX, lifetimeMs);
-    this.pushed = new Grants(PUSHED_MAX, lifetimeMs);
+    this.pushed = new Grants(() => this.pushedKept(), lifetimeMs);
+  }
+
+  /**
+   * How many keys sent to peers are remembered, for their merges back: as many as this node holds
+   * keys for each of its n - 1 co-replicas of a key, and at least 16,384. A grant is only ever of a
+   * key this node holds, sent to one peer, so one peer (hostile or not) can fill at most as many as
+   * the node holds keys, and an honest repair with each co-replica at once fits. With a fixed
+   * 16,384, a repair of 100,000 concurrent keys between two replicas sent more records than that
+   * within one round trip and forgot the first: 91 honest merges back, of 5,624 records, were
+   * refused (they were repaired again in the next comparison).
+   */
+  private pushedKept(): number {
+    return Math.max(PUSHED_MIN, (this.ctx.config.n - 1) * this.ctx.store.size);
   }
 
   /** The ranges this node and `peer` both replicate, in `ring`. */

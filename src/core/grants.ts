@@ -1,7 +1,8 @@
 /**
  * Permissions that expire: what a node agreed to receive, from whom, for a while (an accepted
- * transfer, keys it pulled, a reap it agreed to). At most `max` are kept, the oldest forgotten
- * first; each lasts `lifetimeMs` from when it was last granted. Forgetting one early only makes a
+ * transfer, keys it pulled, a reap it agreed to). At most `max` are kept (a number, or one read
+ * at each grant, for a bound that follows what the node holds), the oldest forgotten first; each
+ * lasts `lifetimeMs` from when it was last granted. Forgetting one early only makes a
  * peer's message be refused and sent again later: nothing is lost.
  */
 export class Grants<V> {
@@ -9,15 +10,16 @@ export class Grants<V> {
   private readonly items = new Map<string, { readonly value: V; readonly until: number }>();
 
   constructor(
-    private readonly max: number,
+    private readonly max: number | (() => number),
     private readonly lifetimeMs: number,
   ) {}
 
   grant(id: string, value: V, now: number): void {
     this.items.delete(id);
     this.items.set(id, { value, until: now + this.lifetimeMs });
+    const max = typeof this.max === 'number' ? this.max : this.max();
     for (const [oldest, g] of this.items) {
-      if (this.items.size <= this.max && g.until >= now) break;
+      if (this.items.size <= max && g.until >= now) break;
       this.items.delete(oldest);
     }
   }

@@ -165,6 +165,47 @@ describe('what anti-entropy takes', () => {
     expect(refused).toHaveLength(3);
   });
 
+  it('a node that sent a peer more records at once than 16,384 takes the merge of every one back', async () => {
+    // What an honest n2 does when it pulls 20,000 records from n1 and holds a concurrent version of
+    // each: it sends every merge back. n1 must still remember sending each key (a repair of
+    // 100,000 concurrent keys sends this many within one round trip).
+    const keys = 20_000;
+    const sim = await filled(49, keys, () => undefined);
+    const refused: string[] = [];
+    sim.node('n1')!.on((e: NodeEvent) => e.type === 'dropped' && e.reason === 'refused' && refused.push(e.detail));
+    const sent = watch(sim);
+    while (!sent.some((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-root')) await sim.run(100);
+    const { salt } = sent.find((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-root')!.m as MessageOf<'ae-root'>;
+    const forge = (m: Message) => sim.network.send('n2', 'n1', encodeMessage(m));
+    const elements = Array.from({ length: keys }, (_, i) => {
+      const mine = sim.storedRecord('n1', `k${i}`)!;
+      return place(sketchEntry(`k${i}`, keyPosition(`k${i}`), recordDigest(mine), mine), salt).element;
+    });
+    for (let i = 0; i < keys; i += 1024)
+      forge({ t: 'ae-pull', salt, elements: wordsToBytes(Uint32Array.from(elements.slice(i, i + 1024))) });
+    await sim.run(20);
+    const sentBack = new Set(
+      sent.flatMap((s) => (s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-push' ? s.m.records.map((r) => r.key) : [])),
+    );
+    expect(sentBack.size).toBe(keys);
+
+    const merged = (i: number): KeyRecord => {
+      const [mine, theirs] = [record(`k${i}`, `v${i}`, 1), record(`k${i}`, `z${i}`, 1, 'z~1')];
+      return { key: `k${i}`, versions: [...mine.versions, ...theirs.versions], seen: [...mine.seen, ...theirs.seen] };
+    };
+    for (let i = 0; i < keys; i += 200) forge({ t: 'ae-push', records: Array.from({ length: 200 }, (_, j) => merged(i + j)) });
+    await sim.run(50);
+    expect(refused.filter((d) => d.startsWith('ae-push'))).toEqual([]);
+    for (const key of ['k0', `k${keys - 1}`]) {
+      expect(
+        sim
+          .stored('n1', key)
+          .map((v) => text(v.value))
+          .sort(),
+      ).toEqual([`v${key.slice(1)}`, `z${key.slice(1)}`]);
+    }
+  });
+
   it('a sketch is taken only as the next step of buckets this node sketched in that comparison', async () => {
     const sim = await filled(46, 200, () => undefined);
     const refused: string[] = [];
