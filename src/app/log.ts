@@ -123,8 +123,14 @@ function logLines(
       add({
         title: `range transfer to ${name(e.to)}`,
         key: e.key,
-        nodes: [self, e.to],
-        lines: [{ text: `${name(e.to)} stored "${e.key}", a key it now replicates` }],
+        nodes: e.for ? [self, e.to, e.for] : [self, e.to],
+        lines: [
+          {
+            text: e.for
+              ? `${name(e.to)} keeps "${e.key}" as a hint for ${name(e.for)}, a new replica that is down, so that this node can leave`
+              : `${name(e.to)} stored "${e.key}", a key it now replicates`,
+          },
+        ],
         done: true,
       });
       return true;

@@ -16,7 +16,8 @@ export type NodeEvent =
   | { type: 'stored'; key: string }
   | { type: 'hint-stored'; key: string; target: NodeId; versions: readonly Version[] }
   | { type: 'hint-delivered'; key: string; target: NodeId }
-  | { type: 'transfer'; key: string; to: NodeId }
+  /** `for`: `to` stands in for that owner, which is down, holding the key as a hint for it (a leave, transfer.ts). */
+  | { type: 'transfer'; key: string; to: NodeId; for?: NodeId }
   | { type: 'reaped'; key: string }
   | { type: 'reachability'; node: NodeId; reachable: boolean }
   | { type: 'membership' }

@@ -126,7 +126,7 @@ export class OwnershipTransfer {
         this.want(owner, key);
         continue;
       }
-      ctx.emit({ type: 'transfer', key, to: node });
+      ctx.emit({ type: 'transfer', key, to: node, for: owner });
       this.acknowledged(key, owner, { digest: digestHex(digest), via: node });
     }
   }

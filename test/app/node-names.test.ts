@@ -115,4 +115,15 @@ describe('the node page’s log names nodes in what the core wrote', () => {
     const failed = logEvent({ log: [], logSerial: 0 }, { type: 'error', where: 'gossip', message: `${b} sent nonsense` }, a, 0, name);
     expect(failed?.log[0]?.lines[0]?.text).toBe('B sent nonsense (the node keeps serving)');
   });
+
+  it('a leave’s transfer to a stand-in says it holds a hint for the owner that is down, not that it now replicates the key', () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => `node-${x.repeat(24)}`) as [string, string, string];
+    const names = new NodeNames([a, b, c]);
+    const name = (id: string) => names.nameOf(id);
+    const moved = logEvent({ log: [], logSerial: 0 }, { type: 'transfer', key: 'cart', to: b }, a, 0, name);
+    expect(moved?.log[0]?.lines[0]?.text).toBe('B stored "cart", a key it now replicates');
+    const stood = logEvent({ log: [], logSerial: 0 }, { type: 'transfer', key: 'cart', to: b, for: c }, a, 0, name);
+    expect(stood?.log[0]?.lines[0]?.text).toBe('B keeps "cart" as a hint for C, a new replica that is down, so that this node can leave');
+    expect(stood?.log[0]?.nodes).toEqual([a, b, c]);
+  });
 });
