@@ -12,7 +12,7 @@ import { memberBytes } from '../core/member-signing.js';
 import { isTerminal, type MemberEntry } from '../core/membership.js';
 import { type DeleteOptions, DynamoNode, type GetOptions, type PutOptions } from '../core/node.js';
 import { chooseTokens } from '../core/partitioning.js';
-import type { Clock, NodeId } from '../core/ports.js';
+import type { Clock, HintRecord, NodeId } from '../core/ports.js';
 import { preferenceList, type Ring } from '../core/ring.js';
 import type { KeyRecord, Version } from '../core/version.js';
 import { MemoryDisk, MemoryStorage } from '../storage/memory.js';
@@ -341,6 +341,11 @@ export class Simulation {
   /** A replica's durable record of a key, reap marker included. */
   storedRecord(id: NodeId, key: string): KeyRecord | undefined {
     return this.sim(id).disk.peek(key);
+  }
+
+  /** The hints a node durably holds for a key, for whichever owners (works while the node is crashed too). */
+  storedHints(id: NodeId, key: string): HintRecord[] {
+    return this.sim(id).disk.peekHints(key);
   }
 
   /** Running nodes that are ring members or leaving. */
