@@ -19,6 +19,7 @@
  * that are down; each hint goes on when its owner answers, or to the key's owners if it is removed.
  */
 import { recordPieces, wireRecord } from './batch.js';
+import { Grants } from './grants.js';
 import { isTerminal } from './membership.js';
 import type { NodeContext } from './node-context.js';
 import { type HintRecord, hintKey, type NodeId } from './ports.js';
@@ -29,12 +30,15 @@ const IN_FLIGHT_MAX = 32;
 
 export class HintedHandoff {
   private readonly inFlight = new Set<string>();
+  private readonly failedStandIns: FailedStandIns;
 
   constructor(
     private readonly ctx: NodeContext,
     /** True while this node is leaving or removed: its hints then go to the current owners. */
     private readonly departing: () => boolean,
-  ) {}
+  ) {
+    this.failedStandIns = new FailedStandIns(ctx);
+  }
 
   /** True while this node is leaving (not removed: a removed node's writes are refused, admission.ts). */
   private get leaving(): boolean {
@@ -82,7 +86,7 @@ export class HintedHandoff {
     const used = new Set(owners);
     const standIns: { owner: NodeId; node: NodeId }[] = [];
     for (const owner of down) {
-      const node = pickFallback(this.ctx, hint.key, used);
+      const node = pickFallback(this.ctx, hint.key, used, this.failedStandIns);
       if (!node) return; // fewer nodes reachable past the top N than owners down: the next scan tries again
       used.add(node);
       standIns.push({ owner, node });
@@ -110,7 +114,11 @@ export class HintedHandoff {
       }
       return true;
     };
-    const stood = standIns.map((s) => writeHint(this.ctx, s.node, s.owner, hint));
+    const stood = standIns.map(async (s) => {
+      const ok = await writeHint(this.ctx, s.node, s.owner, hint);
+      if (!ok) this.failedStandIns.failed(hint.key, s.node);
+      return ok;
+    });
     void Promise.all([...to.map(handOver), ...stood])
       .then(async (acknowledged) => {
         if (!acknowledged.every(Boolean)) return;
@@ -124,13 +132,35 @@ export class HintedHandoff {
 }
 
 /**
- * The first reachable node past the key's top N that is not in `used` (the owners and the other
- * owners' stand-ins, say) nor this node: a stand-in for an owner that is down; undefined if none.
+ * Stand-ins that just failed to take a share of a key (a full disk, no answer in time): passed over
+ * for that key for ten request timeouts, so that the next reachable node past the top N is tried,
+ * as a put goes round a replica that does not answer.
  */
-export function pickFallback(ctx: NodeContext, key: string, used: ReadonlySet<NodeId>): NodeId | undefined {
+export class FailedStandIns {
+  private readonly recent: Grants<true>;
+
+  constructor(private readonly ctx: NodeContext) {
+    this.recent = new Grants(4096, 10 * ctx.config.requestTimeoutMs);
+  }
+
+  failed(key: string, node: NodeId): void {
+    this.recent.grant(`${key}\n${node}`, true, this.ctx.clock.now());
+  }
+
+  passesOver(key: string, node: NodeId): boolean {
+    return this.recent.get(`${key}\n${node}`, this.ctx.clock.now()) !== undefined;
+  }
+}
+
+/**
+ * The first reachable node past the key's top N that is not in `used` (the owners and the other
+ * owners' stand-ins, say), nor this node, nor one that just failed to take a share of the key: a
+ * stand-in for an owner that is down; undefined if none.
+ */
+export function pickFallback(ctx: NodeContext, key: string, used: ReadonlySet<NodeId>, failed: FailedStandIns): NodeId | undefined {
   const n = ctx.preferenceList(key).length;
   const list = ctx.preferenceList(key, ctx.ring().nodes.length);
-  const healthy = (id: NodeId) => id !== ctx.id && ctx.detector.reachable(id);
+  const healthy = (id: NodeId) => id !== ctx.id && ctx.detector.reachable(id) && !failed.passesOver(key, id);
   return nextFallback(list, n, healthy, new Set([...list.slice(0, n), ...used]))?.node;
 }
 

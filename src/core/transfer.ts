@@ -8,7 +8,7 @@
  * its owners' shares are on as many distinct nodes as it has owners.
  */
 import { batches, recordPieces, wireRecord } from './batch.js';
-import { pickFallback, writeHint } from './handoff.js';
+import { FailedStandIns, pickFallback, writeHint } from './handoff.js';
 import { keyPosition } from './hash.js';
 import { BATCH_RECORDS_MAX } from './limits.js';
 import { bytesEqual, concatHashes, HASH_BYTES } from './merkle.js';
@@ -38,12 +38,16 @@ export class OwnershipTransfer {
    */
   private readonly acked = new Map<string, Map<NodeId, { digest: string; via?: NodeId }>>();
   private readonly busy = new Set<NodeId>();
+  /** Stand-ins that just failed to take a key's share: the next is tried. */
+  private readonly failedStandIns: FailedStandIns;
   /** True while a leaving node's shares for owners that are down go to fallbacks (one batch at a time, so stand-ins stay distinct). */
   private standingIn = false;
   /** The rings this node had before its current one, newest first, while a peer may not have heard of the change. */
   private readonly before: { readonly ring: Ring; readonly until: number }[] = [];
 
-  constructor(private readonly ctx: NodeContext) {}
+  constructor(private readonly ctx: NodeContext) {
+    this.failedStandIns = new FailedStandIns(ctx);
+  }
 
   private want(to: NodeId, key: string): void {
     const keys = this.pending.get(to) ?? new Set<string>();
@@ -103,7 +107,14 @@ export class OwnershipTransfer {
         .catch((e: unknown) => this.ctx.report(`transferring ${offer.length} key(s) to ${to}`, e))
         .finally(() => {
           this.busy.delete(to);
-          if (!reachable) this.standingIn = false;
+          if (reachable) return;
+          this.standingIn = false;
+          // Keys still owed to this owner wait behind the other owners that are down, so none waits for good.
+          const left = this.pending.get(to);
+          if (left) {
+            this.pending.delete(to);
+            this.pending.set(to, left);
+          }
         });
     }
   }
@@ -120,9 +131,15 @@ export class OwnershipTransfer {
       const record = ctx.store.get(key);
       if (!record || ctx.preferenceList(key).includes(ctx.id)) continue;
       const digest = ctx.store.digest(key);
-      const others = [...(this.acked.get(key) ?? [])].flatMap(([o, ack]) => (o !== owner && ack.via ? [ack.via] : []));
-      const node = pickFallback(ctx, key, new Set(others));
-      if (!node || !(await writeHint(ctx, node, owner, record)) || !bytesEqual(digest, ctx.store.digest(key))) {
+      // The other current owners' stand-ins (one for an owner the ring has since dropped holds no share that counts).
+      const owners = ctx.preferenceList(key);
+      const others = [...(this.acked.get(key) ?? [])].flatMap(([o, ack]) =>
+        o !== owner && ack.via && owners.includes(o) ? [ack.via] : [],
+      );
+      const node = pickFallback(ctx, key, new Set(others), this.failedStandIns);
+      const stored = node !== undefined && (await writeHint(ctx, node, owner, record));
+      if (node && !stored) this.failedStandIns.failed(key, node);
+      if (!node || !stored || !bytesEqual(digest, ctx.store.digest(key))) {
         this.want(owner, key);
         continue;
       }

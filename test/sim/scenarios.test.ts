@@ -341,6 +341,44 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     await leaveThenLoseTwoDisks(sim, key, down, leaving);
   });
 
+  it('a leaving node whose first stand-in cannot store (a full disk) goes on to the next', async () => {
+    // Found by a hostile review: the first node past the top N was picked again on every tick.
+    const sim = await createSimulation({ seed: 17, nodes: 8, strategy });
+    for (let i = 0; i < 60; i++) await sim.client('n1').put(`key-${i}`, bytes(`value-${i}`), undefined, { w: 3 });
+    await sim.settle();
+    const leaving = 'n2';
+    const n1 = sim.node('n1')!;
+    const ownersAfter = (k: string, count = 3) =>
+      preferenceList(
+        buildRing(
+          ringMembers(n1.members()).filter((m) => m.id !== leaving),
+          n1.config,
+        ),
+        keyPosition(k),
+        count,
+      );
+    const key = [...sim.node(leaving)!.held.keys()].find((k) => ownersAfter(k).some((o) => !replicasOf(sim, k).includes(o)))!;
+    const newcomer = ownersAfter(key).find((o) => !replicasOf(sim, key).includes(o))!;
+    const full = ownersAfter(key, 8)
+      .slice(3)
+      .find((o) => o !== leaving)!;
+    sim.crash(newcomer);
+    sim.setQuota(full, 0);
+    sim.leave(leaving);
+    await sim.run(30_000);
+    // The share of the owner that is down went to the next node past the top N that could store it.
+    expect(sim.storedHints(full, key)).toEqual([]);
+    expect(sim.nodes.filter((id) => sim.storedHints(id, key).some((h) => h.target === newcomer))).toHaveLength(1);
+    expect(sim.stored(leaving, key)).toEqual([]);
+    // (The full node may also be an owner of other keys the leaving node holds: those wait for room.)
+    sim.setQuota(full, undefined);
+    await sim.run(30_000);
+    expect(sim.node(leaving)!.status).toBe('left');
+    await sim.restart(newcomer);
+    expect((await sim.settle()).converged).toBe(true);
+    expectNoViolations(sim);
+  });
+
   it('removing a dead node re-replicates its ranges from the surviving replicas', async () => {
     const sim = await createSimulation({ seed: 8, nodes: 5, strategy });
     for (let i = 0; i < 60; i++) await sim.client('n1').put(`key-${i}`, bytes(`value-${i}`));
