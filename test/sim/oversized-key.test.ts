@@ -183,6 +183,28 @@ describe('a key larger than one message after a partition', () => {
     expectNoViolations(sim);
   });
 
+  it('a fallback deletes a hint in pieces only once the owner took every piece: the owner, reached by nobody else, holds all', async () => {
+    const { sim, acked } = await splitWrites(3);
+    expect((await sim.settle()).converged).toBe(true);
+    const [target] = replicasOf(sim, KEY);
+    const fallback = sim.nodes.find((n) => !replicasOf(sim, KEY).includes(n))!;
+    const whole = sim.storedRecord(target!, KEY)!;
+    expect(whole.versions).toHaveLength(6);
+    await sim.wipe(target!);
+    await sim.editDisk(fallback, (disk) => disk.hints.set(hintKey(target!, KEY), { ...whole, target: target! }));
+    // Only the fallback can reach the owner: what it holds when the hint is gone came from the hand-off alone.
+    sim.partition(
+      [target!, fallback],
+      sim.nodes.filter((n) => n !== target && n !== fallback),
+    );
+    for (let i = 0; i < 600 && sim.node(fallback)!.held.hintCount > 0; i++) await sim.run(100);
+    expect(sim.node(fallback)!.held.hintCount).toBe(0);
+    expect(marks(sim, target!)).toEqual(acked);
+    sim.heal();
+    expect((await sim.settle()).converged).toBe(true);
+    expectNoViolations(sim);
+  });
+
   it('a retried put on the key, then its coordinator loses its disk: nothing it overwrote comes back', async () => {
     const { sim, A, B, C, others } = await trackedSplit(11);
     const read = await sim.client(C).get(KEY);
