@@ -32,6 +32,20 @@ function watch(sim: Simulation): { from: string; to: string; m: Message; size: n
   return seen;
 }
 
+/**
+ * Speaking as n2 in n1's comparison with it: what n1 refuses and sends from now on, the salt of
+ * n1's next root to n2, and a way to send n1 any message as if from n2.
+ */
+async function asN2(sim: Simulation) {
+  const refused: string[] = [];
+  sim.node('n1')!.on((e: NodeEvent) => e.type === 'dropped' && e.reason === 'refused' && refused.push(e.detail));
+  const sent = watch(sim);
+  while (!sent.some((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-root')) await sim.run(100);
+  const { salt } = sent.find((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-root')!.m as MessageOf<'ae-root'>;
+  const forge = (m: Message) => sim.network.send('n2', 'n1', encodeMessage(m));
+  return { refused, sent, salt, forge };
+}
+
 async function filled(seed: number, held: number, edit: (id: string, records: Map<string, KeyRecord>) => void): Promise<Simulation> {
   const sim = await createSimulation({ seed, nodes: 3 });
   for (const id of sim.nodes) {
@@ -171,12 +185,7 @@ describe('what anti-entropy takes', () => {
     // 100,000 concurrent keys sends this many within one round trip).
     const keys = 20_000;
     const sim = await filled(49, keys, () => undefined);
-    const refused: string[] = [];
-    sim.node('n1')!.on((e: NodeEvent) => e.type === 'dropped' && e.reason === 'refused' && refused.push(e.detail));
-    const sent = watch(sim);
-    while (!sent.some((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-root')) await sim.run(100);
-    const { salt } = sent.find((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-root')!.m as MessageOf<'ae-root'>;
-    const forge = (m: Message) => sim.network.send('n2', 'n1', encodeMessage(m));
+    const { refused, sent, salt, forge } = await asN2(sim);
     const elements = Array.from({ length: keys }, (_, i) => {
       const mine = sim.storedRecord('n1', `k${i}`)!;
       return place(sketchEntry(`k${i}`, keyPosition(`k${i}`), recordDigest(mine), mine), salt).element;
@@ -208,12 +217,7 @@ describe('what anti-entropy takes', () => {
 
   it('a sketch is taken only as the next step of buckets this node sketched in that comparison', async () => {
     const sim = await filled(46, 200, () => undefined);
-    const refused: string[] = [];
-    sim.node('n1')!.on((e: NodeEvent) => e.type === 'dropped' && e.reason === 'refused' && refused.push(e.detail));
-    const sent = watch(sim);
-    while (!sent.some((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-root')) await sim.run(100);
-    const { salt } = sent.find((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-root')!.m as MessageOf<'ae-root'>;
-    const forge = (m: Message) => sim.network.send('n2', 'n1', encodeMessage(m));
+    const { refused, sent, salt, forge } = await asN2(sim);
     const garbage = (words: number) => wordsToBytes(Uint32Array.from({ length: words }, (_, i) => Math.imul(i + 1, 2654435761) >>> 0));
     const sketchesBack = () => sent.filter((s) => s.from === 'n1' && s.to === 'n2' && s.m.t === 'ae-sketch').length;
     const before = sketchesBack();

@@ -51,6 +51,22 @@ async function splitWrites(seed: number, groups = 2): Promise<{ sim: Simulation;
   return { sim, acked };
 }
 
+/**
+ * Two sides' six values of almost 1 MiB on the key, settled; then the key's first replica loses its
+ * disk, and a node that is no replica comes back holding the whole record as a hint for it.
+ */
+async function wholeAsHint() {
+  const { sim, acked } = await splitWrites(3);
+  expect((await sim.settle()).converged).toBe(true);
+  const target = replicasOf(sim, KEY)[0]!;
+  const fallback = sim.nodes.find((n) => !replicasOf(sim, KEY).includes(n))!;
+  const whole = sim.storedRecord(target, KEY)!;
+  expect(whole.versions).toHaveLength(6);
+  await sim.wipe(target);
+  await sim.editDisk(fallback, (disk) => disk.hints.set(hintKey(target, KEY), { ...whole, target }));
+  return { sim, acked, target, fallback };
+}
+
 /** A put the history checker follows: a fresh id (padded with spaces to `size` bytes), and the ids its writer had read. */
 async function trackedPut(sim: Simulation, via: string, seen: string[], context: string | undefined, size: number) {
   const { record, value } = sim.history.begin(KEY, 'put', seen);
@@ -168,15 +184,7 @@ describe('a key larger than one message after a partition', () => {
   });
 
   it('is handed off in pieces by a fallback that holds it as a hint: the owner gets what it lacked', async () => {
-    const { sim, acked } = await splitWrites(3);
-    expect((await sim.settle()).converged).toBe(true);
-    const [target] = replicasOf(sim, KEY);
-    const fallback = sim.nodes.find((n) => !replicasOf(sim, KEY).includes(n))!;
-    const whole = sim.storedRecord(target!, KEY)!;
-    expect(whole.versions).toHaveLength(6);
-    // The target loses its disk; the fallback comes back with the whole record kept as a hint for it.
-    await sim.wipe(target!);
-    await sim.editDisk(fallback, (disk) => disk.hints.set(hintKey(target!, KEY), { ...whole, target: target! }));
+    const { sim, acked, fallback } = await wholeAsHint();
     expect((await sim.settle()).converged, `seed ${sim.seed}: the hint was handed off`).toBe(true);
     expect(sim.node(fallback)!.held.hintCount).toBe(0);
     for (const node of replicasOf(sim, KEY)) expect(marks(sim, node), `at ${node}`).toEqual(acked);
@@ -184,22 +192,15 @@ describe('a key larger than one message after a partition', () => {
   });
 
   it('a fallback deletes a hint in pieces only once the owner took every piece: the owner, reached by nobody else, holds all', async () => {
-    const { sim, acked } = await splitWrites(3);
-    expect((await sim.settle()).converged).toBe(true);
-    const [target] = replicasOf(sim, KEY);
-    const fallback = sim.nodes.find((n) => !replicasOf(sim, KEY).includes(n))!;
-    const whole = sim.storedRecord(target!, KEY)!;
-    expect(whole.versions).toHaveLength(6);
-    await sim.wipe(target!);
-    await sim.editDisk(fallback, (disk) => disk.hints.set(hintKey(target!, KEY), { ...whole, target: target! }));
+    const { sim, acked, target, fallback } = await wholeAsHint();
     // Only the fallback can reach the owner: what it holds when the hint is gone came from the hand-off alone.
     sim.partition(
-      [target!, fallback],
+      [target, fallback],
       sim.nodes.filter((n) => n !== target && n !== fallback),
     );
     for (let i = 0; i < 600 && sim.node(fallback)!.held.hintCount > 0; i++) await sim.run(100);
     expect(sim.node(fallback)!.held.hintCount).toBe(0);
-    expect(marks(sim, target!)).toEqual(acked);
+    expect(marks(sim, target)).toEqual(acked);
     sim.heal();
     expect((await sim.settle()).converged).toBe(true);
     expectNoViolations(sim);

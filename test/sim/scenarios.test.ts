@@ -175,6 +175,19 @@ describe('anti-entropy cost', () => {
   });
 });
 
+/** The first `count` nodes of `key`'s preference list once `leaving` has left the ring (as n1 sees the members). */
+function ownersWithout(sim: Simulation, leaving: string, key: string, count = 3): string[] {
+  const n1 = sim.node('n1')!;
+  return preferenceList(
+    buildRing(
+      ringMembers(n1.members()).filter((m) => m.id !== leaving),
+      n1.config,
+    ),
+    keyPosition(key),
+    count,
+  );
+}
+
 describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strategy) => {
   it('a joining node receives its ranges; a leaving node hands its ranges over first', async () => {
     const sim = await createSimulation({ seed: 7, nodes: 4, strategy });
@@ -209,14 +222,7 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     const leaving = 'n2';
     const keys = [...sim.node(leaving)!.held.keys()];
     // A node that becomes a replica of one of n2's keys when n2 leaves, and is down then.
-    const ownersAfter = (key: string) =>
-      preferenceList(
-        buildRing(
-          ringMembers(sim.node('n1')!.members()).filter((m) => m.id !== leaving),
-          sim.node('n1')!.config,
-        ),
-        keyPosition(key),
-      );
+    const ownersAfter = (key: string) => ownersWithout(sim, leaving, key);
     const key = keys.find((k) => ownersAfter(k).some((o) => !replicasOf(sim, k).includes(o)))!;
     const newcomer = ownersAfter(key).find((o) => !replicasOf(sim, key).includes(o))!;
     const value = text(sim.stored(leaving, key)[0]!.value);
@@ -318,14 +324,7 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     const sim = await createSimulation({ seed: 21, nodes: 7, n: 3, r: 2, w: 2, strategy });
     const leaving = 'n2';
     const n1 = sim.node('n1')!;
-    const ownersAfter = (k: string) =>
-      preferenceList(
-        buildRing(
-          ringMembers(n1.members()).filter((m) => m.id !== leaving),
-          n1.config,
-        ),
-        keyPosition(k),
-      );
+    const ownersAfter = (k: string) => ownersWithout(sim, leaving, k);
     const key = Array.from({ length: 500 }, (_, i) => `key-${i}`).find(
       (k) => n1.preferenceList(k).includes(leaving) && ownersAfter(k).filter((o) => o !== 'n1').length >= 2,
     )!;
@@ -347,16 +346,7 @@ describe.each([1, 3] as const)('ownership transfer, strategy %i (4.9)', (strateg
     for (let i = 0; i < 60; i++) await sim.client('n1').put(`key-${i}`, bytes(`value-${i}`), undefined, { w: 3 });
     await sim.settle();
     const leaving = 'n2';
-    const n1 = sim.node('n1')!;
-    const ownersAfter = (k: string, count = 3) =>
-      preferenceList(
-        buildRing(
-          ringMembers(n1.members()).filter((m) => m.id !== leaving),
-          n1.config,
-        ),
-        keyPosition(k),
-        count,
-      );
+    const ownersAfter = (k: string, count = 3) => ownersWithout(sim, leaving, k, count);
     const key = [...sim.node(leaving)!.held.keys()].find((k) => ownersAfter(k).some((o) => !replicasOf(sim, k).includes(o)))!;
     const newcomer = ownersAfter(key).find((o) => !replicasOf(sim, key).includes(o))!;
     const full = ownersAfter(key, 8)
