@@ -21,15 +21,13 @@
  * When its channels are all taken (or its dial waits for room, or the peer declined its channel
  * lately), a message for a peer it has no channel to goes through a member that said it has one
  * (mesh-routes.ts and forward.ts: signed by the origin for the addressee's session, handed on
- * once); a member that hands nothing back for a while is given up for another. A node whose channels are all
- * taken declines a peer's offer when it can reach the peer through a member, and says so (a
- * 'declined' signal), so that the peer sends through a member at once. Only when no member can hand
- * a message on does opening a channel close another: the least recently used idle one, sparing the
- * peers the node shares key ranges with (`setKeep`) and channels with messages waiting. Without
- * this, in a room larger than the cap (where Dynamo's messages reach nearly every peer) each
- * channel opened closed another, and channels churned faster than they opened. Nothing else
- * changes for the core: a closed channel is not a failure, and the next message goes through a
- * member or dials again. Messages to a peer arrive in the order sent while they take one path; one
+ * once); a member that hands nothing back for a while is given up for another. A node whose
+ * channels are all taken declines a peer's offer when it can reach the peer through a member, and
+ * says so (a 'declined' signal), so that the peer sends through a member at once. Only when no
+ * member can hand a message on does opening a channel close another (channel-cap.ts says which;
+ * the peers the node shares key ranges with are spared, `setKeep`). Nothing else changes for the
+ * core: a closed channel is not a failure, and the next message goes through a member or dials
+ * again. Messages to a peer arrive in the order sent while they take one path; one
  * sent on a channel just opened may overtake one sent through a member just before (the core never
  * relies on order: the simulator reorders).
  *
@@ -46,17 +44,19 @@
  * its prebuilt browser bundle, simplepeer.min.js, which carries its own shims.
  */
 import SimplePeer from 'simple-peer';
-import { MESSAGE_BYTES_MAX } from '../core/limits.js';
 import type { NodeId, Transport, TransportReceiver } from '../core/ports.js';
 import type { NodeKeys } from '../identity/keys.js';
-import { channelProof, checkChannelProof, type RoomSecurity, sdpFingerprint } from '../identity/room.js';
+import { channelProof, checkChannelProof, type RoomSecurity } from '../identity/room.js';
+import { roomFor } from './channel-cap.js';
 import { CHANNELS_MAX, DEFAULT_MAX_CHANNELS } from './channels.js';
 import { ClassFaults, isClassFrame } from './class-faults.js';
 import { FaultSwitches } from './faults.js';
-import { FORWARD_OVERHEAD_MAX, isForwardFrame, isLinksFrame } from './forward.js';
-import { chunkFrame, Reassembler } from './framing.js';
-import { handedOnWindow, MeshRoutes, PER_PEER_MAX, type RouteLink } from './mesh-routes.js';
+import { isForwardFrame, isLinksFrame } from './forward.js';
+import { chunkFrame } from './framing.js';
+import { blankLink, EARLY_BYTES_MAX, EARLY_FRAMES_MAX, type Link } from './link.js';
+import { MeshRoutes, PER_PEER_MAX } from './mesh-routes.js';
 import { isRelayFrame } from './relay.js';
+import { destroying, directDataPath, fingerprints } from './simple-peer-path.js';
 
 export type LinkState = 'dialling' | 'open';
 
@@ -86,12 +86,8 @@ export interface WebRtcTransportOptions {
   readonly now?: () => number;
 }
 
-/** A channel used within this long is busy: closed to make room only when no idle one is left. */
-const IDLE_MS = 2000;
 /** How often dials held for want of a free channel look for one. */
 const PROMOTE_MS = 250;
-/** A busy channel open for less than this is closed to make room only for a peer's channel, and only when nothing else can go. */
-const MIN_OPEN_MS = 5000;
 /** How long a dial waits for an idle channel before it may close a busy one (the least recently used). */
 const HELD_MS = 1000;
 /** How long a peer that declined our channel (its channels all taken) is reached through members, without dialling it again. */
@@ -129,41 +125,6 @@ export interface TransportStats {
   routesSuspected: number;
 }
 
-/** A channel to one peer, or the dial of one; what routing keeps of it is RouteLink's. */
-interface Link extends RouteLink {
-  sp: SimplePeer.Instance | undefined;
-  /** Whole frames waiting to be written (chunked when written); their bytes are `queuedBytes`. */
-  queue: Uint8Array[];
-  /** The chunks of the frame being written, left when the channel's buffer was full. */
-  chunks: Uint8Array[];
-  waitingForDrain: boolean;
-  /** The look at the channel's buffer while waiting for it to drain. */
-  drainTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly reassembler: Reassembler;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  /** 'checking' while the peer's proof is being checked; frames that arrive meanwhile wait in `early`. */
-  proof: 'awaited' | 'checking' | 'proven';
-  early: Uint8Array[];
-  earlyBytes: number;
-  /**
-   * Waiting for room under the cap: no connection yet (nothing negotiated, nothing signalled), and
-   * not counted. Messages queue; the dial starts when a channel is free, or gives up at the timeout.
-   */
-  held: boolean;
-  /** When the dial began to wait for room. */
-  heldSince: number;
-  /** When the channel opened (its peer's proof checked out). */
-  openedAt: number;
-}
-
-/**
- * What a peer may send right behind its proof, before it is checked: in frames and in bytes. A
- * peer sends what waited for the channel as soon as it checked this node's proof, up to
- * SEND_BUFFER_MAX at once (and a frame may be a forwarded message, the largest there is).
- */
-const EARLY_FRAMES_MAX = 4096;
-const EARLY_BYTES_MAX = 2 * (MESSAGE_BYTES_MAX + FORWARD_OVERHEAD_MAX);
-
 /**
  * A channel may hold this many bytes waiting to go before the link waits for it to drain (it says
  * so when it holds 64 KiB or less: simple-peer sets that threshold).
@@ -171,51 +132,6 @@ const EARLY_BYTES_MAX = 2 * (MESSAGE_BYTES_MAX + FORWARD_OVERHEAD_MAX);
 const SEND_BUFFER_MAX = 1024 * 1024;
 /** Where the platform never says the channel drained, the link looks again this often. */
 const DRAIN_POLL_MS = 20;
-
-/** simple-peer's internals that its data path goes through (the same in its Node and browser builds, 9.x). */
-interface PeerInternals {
-  destroying: boolean;
-  destroyed: boolean;
-  _onChannelMessage(event: { data: unknown }): void;
-  _onChannelBufferedAmountLow(): void;
-}
-
-/**
- * Takes simple-peer's data path out of its Node stream: each chunk arrives straight from the data
- * channel's message event, and goes out with `send` (the channel's own). Its stream copied every
- * chunk byte by byte into a Buffer on the way out, and deferred work on each chunk both ways to a
- * `setTimeout` (its browser build's `process.nextTick`); the channel itself is what the floor
- * measures. Backpressure is the channel's `bufferedAmount` (`flush`); `drained` runs when it fell.
- */
-function directDataPath(sp: SimplePeer.Instance, data: (chunk: Uint8Array) => void, drained: () => void): void {
-  const inner = sp as unknown as PeerInternals;
-  inner._onChannelMessage = (event) => {
-    if (inner.destroyed) return;
-    const d = event.data;
-    if (d instanceof ArrayBuffer) data(new Uint8Array(d));
-    else if (ArrayBuffer.isView(d)) data(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-    else if (typeof d === 'string') data(new TextEncoder().encode(d));
-    // Anything else (a Blob: never sent by a node) is not a chunk; the reassembler never sees it.
-  };
-  const low = inner._onChannelBufferedAmountLow;
-  inner._onChannelBufferedAmountLow = () => {
-    low.call(sp);
-    drained();
-  };
-}
-
-/** simple-peer is being destroyed, or was: nothing sent now goes anywhere. */
-function destroying(sp: SimplePeer.Instance): boolean {
-  const inner = sp as unknown as PeerInternals;
-  return inner.destroying || inner.destroyed;
-}
-
-function fingerprints(sp: SimplePeer.Instance): { local: string; remote: string } | null {
-  const pc = (sp as unknown as { _pc?: RTCPeerConnection })._pc;
-  const local = sdpFingerprint(pc?.localDescription?.sdp);
-  const remote = sdpFingerprint(pc?.remoteDescription?.sdp);
-  return local && remote ? { local, remote } : null;
-}
 
 export class WebRtcTransport implements Transport {
   readonly faults: FaultSwitches;
@@ -426,37 +342,7 @@ export class WebRtcTransport implements Transport {
   }
 
   private newLink(peer: NodeId): Link {
-    const link: Link = {
-      peer,
-      sp: undefined,
-      state: 'dialling',
-      queue: [],
-      queuedBytes: 0,
-      chunks: [],
-      waitingForDrain: false,
-      drainTimer: undefined,
-      // A forwarded message is the largest message and its header.
-      reassembler: new Reassembler({ frameBytesMax: MESSAGE_BYTES_MAX + FORWARD_OVERHEAD_MAX }),
-      timer: undefined,
-      proof: 'awaited',
-      proofSent: false,
-      early: [],
-      earlyBytes: 0,
-      lastUsed: this.now(),
-      held: false,
-      heldSince: 0,
-      openedAt: 0,
-      relayBudget: { second: 0, count: 0 },
-      carriedRelayBudget: { second: 0, count: 0 },
-      relayFramesBudget: { second: 0, count: 0 },
-      handedOn: handedOnWindow(),
-      forwardBudget: { second: 0, count: 0 },
-      linksBudget: { second: 0, count: 0 },
-      session: undefined,
-      routes: new Map(),
-      cutUs: false,
-      carryBudget: { second: 0, count: 0 },
-    };
+    const link = blankLink(peer, this.now());
     this.links.set(peer, link);
     link.timer = setTimeout(() => {
       if (this.links.get(peer) === link && link.state !== 'open') this.close(link, 'no channel within the connect timeout');
@@ -468,7 +354,7 @@ export class WebRtcTransport implements Transport {
   /** Starts a channel to `peer`: offers if this id is the smaller, else asks the peer to offer. */
   private dial(peer: NodeId): Link {
     const link = this.newLink(peer);
-    if (this.makeRoom(link, false)) this.start(link);
+    if (this.makeRoom(peer, false)) this.start(link);
     else {
       link.held = true;
       link.heldSince = this.now();
@@ -503,7 +389,7 @@ export class WebRtcTransport implements Transport {
             continue;
           }
           // A dial that waited HELD_MS for an idle channel may take a busy one's place, as a peer's offer may.
-          if (!this.makeRoom(link, this.now() - link.heldSince >= HELD_MS, false)) continue;
+          if (!this.makeRoom(link.peer, this.now() - link.heldSince >= HELD_MS, false)) continue;
           this.start(link);
         }
       } catch (e) {
@@ -818,42 +704,27 @@ export class WebRtcTransport implements Transport {
       this.options.signal(peer, { kind: 'declined' });
       return false;
     }
-    // Placeholder for the count: the peer's channel is about to exist.
-    if (this.makeRoom({ peer } as Link, true)) return true;
+    if (this.makeRoom(peer, true)) return true;
     this.receiver?.dropped(peer, 'refused', `a channel from ${peer} not taken: ${this.maxChannels} channels and none can be closed`);
     return false;
   }
 
   /**
-   * Makes room for a channel to `fresh.peer` within the cap: true when there is room, closing one
-   * other channel if it must. Idle open channels go first (unused for IDLE_MS, nothing waiting),
-   * of those first the peers not in the keep set, least recently used first. A dial that waited
-   * HELD_MS for that, and a peer that opens a channel to us (`urgent`), may also close a busy open
-   * channel; a peer's channel, as a last resort, one of ours still being opened, the one waiting
-   * for the peer's offer first: the peer has no other way to reach us, and two nodes whose cap is
-   * full of channels they are opening to each other must never wait on each other for good.
+   * Makes room for a channel to `peer` within the cap (channel-cap.ts): true when there is room,
+   * closing one other channel if it must.
    */
-  private makeRoom(fresh: Link, urgent: boolean, incoming = urgent): boolean {
-    let active = 0;
-    for (const l of this.links.values()) if (!l.held && l !== fresh && l.peer !== fresh.peer) active++;
-    if (active < this.maxChannels) return true;
-    const keep = new Set(this.keep().slice(0, Math.floor((this.maxChannels * 3) / 4)));
-    const now = this.now();
-    const busy = (l: Link) => l.queue.length > 0 || now - l.lastUsed < IDLE_MS;
-    // Lower is closed first: idle open; busy open, open for MIN_OPEN_MS at least (urgent only); then,
-    // for a peer's channel only, ours being opened, and last an open one younger than that.
-    const rank = (l: Link) => {
-      if (l.state !== 'open') return l.sp ? 3 : 2;
-      if (!busy(l)) return 0;
-      return now - l.openedAt >= MIN_OPEN_MS ? 1 : 4;
-    };
-    const victims = [...this.links.values()]
-      .filter((l) => !l.held && l.peer !== fresh.peer && l !== fresh && rank(l) <= (incoming ? 4 : urgent ? 1 : 0))
-      .sort((a, b) => rank(a) - rank(b) || Number(keep.has(a.peer)) - Number(keep.has(b.peer)) || a.lastUsed - b.lastUsed);
-    const victim = victims[0];
-    if (!victim) return false;
+  private makeRoom(peer: NodeId, urgent: boolean, incoming = urgent): boolean {
+    const room = roomFor(this.links.values(), peer, {
+      maxChannels: this.maxChannels,
+      keep: this.keep(),
+      now: this.now(),
+      urgent,
+      incoming,
+    });
+    if (room === 'room') return true;
+    if (room === 'none') return false;
     this.stats.evicted++;
-    this.close(victim, 'closed to stay within the channel cap');
+    this.close(room, 'closed to stay within the channel cap');
     return true;
   }
 
