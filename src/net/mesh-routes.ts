@@ -17,6 +17,7 @@
  * this node knows), within per-link and per-origin budgets a second.
  */
 
+import { MEMBERS_MAX } from '../core/member-signing.js';
 import type { NodeId, TransportReceiver } from '../core/ports.js';
 import type { NodeKeys } from '../identity/keys.js';
 import { type Budget, spend, withinBudget } from './budget.js';
@@ -45,6 +46,25 @@ const RELAYS_PER_SECOND_MAX = 64;
  * sixty-fourth of the window, so that one member sending signals along many paths cannot fill it.
  */
 export const RECEIVED_PER_ORIGIN_MAX = 1024;
+/** Signals to this node remembered at once from all origins, past which only an origin within its reserve is heard. */
+export const RECEIVED_MAX = 65_536;
+/**
+ * Signals of one origin taken even when the others fill the window: a few connection attempts'
+ * (a hello, an offer or answer, and its candidates, each try). Sixty-four identities, which one
+ * member can mint in an open room, would otherwise fill the window at their per-origin share and
+ * shut every other member's relayed signals out for two minutes.
+ */
+export const RECEIVED_RESERVED_PER_ORIGIN = 32;
+/**
+ * The nonces of signals received (relay.ts: NonceWindow). Only a member this node knows, whose
+ * signature checked out, is recorded, and a node knows at most MEMBERS_MAX members (it forgets
+ * none), so no member is ever refused for want of an owner's place. At most
+ * RECEIVED_MAX + MEMBERS_MAX * RECEIVED_RESERVED_PER_ORIGIN = 196,608 nonces are kept, about
+ * 190 bytes each on V8 (the key `origin/nonce`, its time and owner): about 37 MB at worst.
+ */
+export function receivedWindow(): NonceWindow {
+  return new NonceWindow(2 * RELAY_FRESH_MS, RECEIVED_MAX, RECEIVED_PER_ORIGIN_MAX, RECEIVED_RESERVED_PER_ORIGIN, MEMBERS_MAX);
+}
 /** Forwarded messages one origin may have this node hand on, or take, in a second. */
 const FORWARDS_PER_SECOND_MAX = 1024;
 /** Links frames one link may send in a second (a node sends one when its channels change, at most every ADVERTISE_MS). */
@@ -122,7 +142,7 @@ export class MeshRoutes<L extends RouteLink> {
   /** Through which member each origin's relayed signals came last, and when: the way back. */
   private readonly cameVia = new Map<NodeId, { peer: NodeId; at: number }>();
   /** Nonces of signals received, each origin's share bounded (those handed on are remembered per origin: RouteLink.handedOn). */
-  private readonly received = new NonceWindow(2 * RELAY_FRESH_MS, 65_536, RECEIVED_PER_ORIGIN_MAX);
+  private readonly received = receivedWindow();
   /** This transport's session (this life of the node: messages forwarded to it are signed for it), and per addressee the last sequence number used in it. */
   private session = newSession(crypto.getRandomValues(new Uint8Array(12)));
   private readonly seqTo = new Map<NodeId, number>();
@@ -229,14 +249,15 @@ export class MeshRoutes<L extends RouteLink> {
     // The same signal may come along several paths: taken once, and checked once.
     const nonce = `${frame.from}/${frame.nonce}`;
     if (this.received.has(nonce, now)) return;
-    // Each origin has a share of the nonces remembered: one that sends many fills only its own.
+    // Each origin has a share of the nonces remembered: one that sends many fills only its own, and
+    // origins that fill the window together leave each other its reserve.
     const full = () =>
       this.host
         .receiver()
         ?.dropped(
           link.peer,
           'refused',
-          `${frame.from} sent more relayed signals than this node remembers of one origin (${RECEIVED_PER_ORIGIN_MAX} in ${(2 * RELAY_FRESH_MS) / 1000} s), or the window is full`,
+          `${frame.from} sent more relayed signals than this node remembers of one origin (${RECEIVED_PER_ORIGIN_MAX} in ${(2 * RELAY_FRESH_MS) / 1000} s), or more than its reserve (${RECEIVED_RESERVED_PER_ORIGIN}) while the window is full`,
         );
     if (!this.received.room(now, frame.from)) return full();
     const signal = await openRelayFrame(frame, this.host.id, now);

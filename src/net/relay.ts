@@ -134,6 +134,12 @@ export async function openRelayFrame(frame: RelayFrame, self: string, now: numbe
  * new one is refused rather than an old one forgotten (forgetting would let it be replayed). Each
  * nonce may name its owner (the signal's origin): an owner holds at most `perOwnerMax` of the
  * window, so that one member sending many signals fills its own share, not everyone's.
+ *
+ * Owners many enough would still fill the whole window together (one member can mint identities in
+ * an open room): so an owner holding fewer than `reserved` is taken even when the window is full,
+ * and at most `ownersMax` owners hold nonces at once. Nothing is forgotten early, and the window
+ * holds at most `max + ownersMax * reserved` nonces: those taken while it was not full are at most
+ * `max` (none was taken past it), those taken while it was full at most `reserved` per owner.
  */
 export class NonceWindow {
   private readonly seen = new Map<string, { at: number; owner: string | undefined }>();
@@ -143,6 +149,8 @@ export class NonceWindow {
     private readonly keepMs = 2 * RELAY_FRESH_MS,
     private readonly max = 65_536,
     private readonly perOwnerMax = max,
+    private readonly reserved = 0,
+    private readonly ownersMax = max,
   ) {}
 
   private expire(now: number): void {
@@ -163,10 +171,22 @@ export class NonceWindow {
     return this.seen.has(id);
   }
 
-  /** Whether a new nonce of `owner` would find room now (the whole window's and the owner's share). */
+  /** Nonces in the window now. */
+  size(now: number): number {
+    this.expire(now);
+    return this.seen.size;
+  }
+
+  /**
+   * Whether a new nonce of `owner` would find room now: within the owner's share, and in the whole
+   * window, or, for an owner holding fewer than its reserve, whatever the others hold.
+   */
   room(now: number, owner?: string): boolean {
     this.expire(now);
-    return this.seen.size < this.max && (owner === undefined || (this.held.get(owner) ?? 0) < this.perOwnerMax);
+    if (owner === undefined) return this.seen.size < this.max;
+    const held = this.held.get(owner) ?? 0;
+    if (held === 0 && this.held.size >= this.ownersMax) return false;
+    return held < this.perOwnerMax && (this.seen.size < this.max || held < this.reserved);
   }
 
   /** True the first time `id` is seen within the window, and only while there is room to remember it (`room`). */

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { takesClassCommandsFrom, takesRelayedFrom } from '../../src/core/admission.js';
 import type { MemberEntry, MemberStatus, Members } from '../../src/core/membership.js';
 import { generateNodeKeys } from '../../src/identity/keys.js';
-import { RECEIVED_PER_ORIGIN_MAX } from '../../src/net/mesh-routes.js';
-import { encodeRelayFrame, RELAY_FRESH_MS } from '../../src/net/relay.js';
+import { RECEIVED_PER_ORIGIN_MAX, RECEIVED_RESERVED_PER_ORIGIN } from '../../src/net/mesh-routes.js';
+import { encodeRelayFrame, makeRelayFrame, type NonceWindow, RELAY_FRESH_MS } from '../../src/net/relay.js';
 import { carry, connect, type Node, transport } from './fake-links.js';
 
 /** A member entry with `status` (what admission looks at; not signed). */
@@ -221,5 +221,48 @@ describe('relayed signals handed on through a member', () => {
     for (const frame of toN.splice(0)) deliver(N, a.id, frame);
     await new Promise((r) => setTimeout(r, 100));
     expect(got.at(-1)).toBe(a.id);
+  });
+
+  it('identities that fill what the addressee remembers, each at full rate, cannot shut a member’s relayed signal out', async () => {
+    let clock = 1_000_000;
+    const now = () => clock;
+    const keys = await Promise.all(Array.from({ length: 3 + 128 }, () => generateNodeKeys()));
+    const [h, m, n, ...hostile] = keys as [(typeof keys)[0], (typeof keys)[0], (typeof keys)[0], ...typeof keys];
+    const got: string[] = [];
+    const H = transport(h, undefined, now);
+    const M = transport(m, undefined, now);
+    const N = transport(n, undefined, now, (from) => got.push(from));
+    connect(H, M, h.id, m.id);
+    connect(M, N, m.id, n.id);
+    // Every one of them a member N knows (one member can mint identities in an open room).
+    const members: Members = new Map(keys.map((k) => [k.id, entry(k.id, 'up')]));
+    N.setRelayAdmission((peer) => takesRelayedFrom(members, peer));
+    const refused: string[] = [];
+    N.listen({ frame: () => undefined, dropped: (_from, _reason, detail) => refused.push(detail), failed: () => undefined });
+    // 128 identities each send N 64 signals a second (one channel's budget) for eight seconds: what
+    // N records of them once their signatures check out, written straight into its window (65,536
+    // signatures would take half a minute to make and check here).
+    const received = (N as unknown as { routes: { received: NonceWindow } }).routes.received;
+    for (let second = 0; second < 8; second++) {
+      for (const k of hostile) for (let j = 0; j < 64; j++) received.fresh(`${k.id}/${second}-${j}`, clock, k.id);
+      clock += 1000;
+    }
+    expect(received.room(clock)).toBe(false);
+
+    // H's signals, through M, are taken: as many as its reserve.
+    for (let i = 0; i < RECEIVED_RESERVED_PER_ORIGIN; i++) expect(await H.relaySignal(n.id, { i })).toBe(true);
+    for (const frame of H.links.get(m.id)!.queue.splice(0)) deliver(M, h.id, frame);
+    for (const frame of M.links.get(n.id)!.queue.splice(0)) deliver(N, m.id, frame);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got.filter((id) => id === h.id)).toHaveLength(RECEIVED_RESERVED_PER_ORIGIN);
+    expect(refused).toEqual([]);
+
+    // One more of a hostile identity's, signed and fresh, is refused: each holds more than its reserve.
+    const another = await makeRelayFrame(hostile[0]!, n.id, { kind: 'hello' }, clock, crypto.getRandomValues(new Uint8Array(12)));
+    deliver(N, m.id, another);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).not.toContain(hostile[0]!.id);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatch(/more than its reserve/);
   });
 });

@@ -87,4 +87,21 @@ describe('relayed signals', () => {
     expect(window.fresh('b1', NOW, 'b')).toBe(true);
     expect(window.fresh('a4', NOW + 1001, 'a')).toBe(true);
   });
+
+  it('take an owner within its reserve when others fill the window, forgetting none, for a bounded number of owners', () => {
+    // 4 in all, 4 of one owner, 1 reserved for each of at most 3 owners: never more than 4 + 3 * 1.
+    const window = new NonceWindow(1000, 4, 4, 1, 3);
+    for (let i = 0; i < 4; i++) expect(window.fresh(`a${i}`, NOW, 'a')).toBe(true);
+    expect(window.room(NOW, 'a')).toBe(false);
+    // Full: b and c each get their reserve, and no more.
+    expect(window.fresh('b0', NOW, 'b')).toBe(true);
+    expect(window.fresh('b1', NOW, 'b')).toBe(false);
+    expect(window.fresh('c0', NOW, 'c')).toBe(true);
+    // A fourth owner finds no place; a nonce still in the window is never forgotten to make room.
+    expect(window.fresh('d0', NOW, 'd')).toBe(false);
+    expect(window.fresh('a0', NOW + 10, 'a')).toBe(false);
+    expect(window.size(NOW + 10)).toBe(6);
+    // Once a's leave the window, d has a place again.
+    expect(window.fresh('d0', NOW + 1001, 'd')).toBe(true);
+  });
 });
