@@ -251,19 +251,21 @@ export class MeshRoutes<L extends RouteLink> {
     if (this.received.has(nonce, now)) return;
     // Each origin has a share of the nonces remembered: one that sends many fills only its own, and
     // origins that fill the window together leave each other its reserve.
-    const full = () =>
+    // Before its signature is checked, the origin is only what the frame says (a forger may name
+    // another member): the refusal says so, and is counted against the channel it came on.
+    const full = (verified: boolean) =>
       this.host
         .receiver()
         ?.dropped(
           link.peer,
           'refused',
-          `${frame.from} sent more relayed signals than this node remembers of one origin (${RECEIVED_PER_ORIGIN_MAX} in ${(2 * RELAY_FRESH_MS) / 1000} s), or more than its reserve (${RECEIVED_RESERVED_PER_ORIGIN}) while the window is full`,
+          `${verified ? `${frame.from} sent` : `a relayed signal that says it is from ${frame.from} (not yet checked) refused: that origin sent`} more relayed signals than this node remembers of one origin (${RECEIVED_PER_ORIGIN_MAX} in ${(2 * RELAY_FRESH_MS) / 1000} s), or more than its reserve (${RECEIVED_RESERVED_PER_ORIGIN}) while the window is full`,
         );
-    if (!this.received.room(now, frame.from)) return full();
+    if (!this.received.room(now, frame.from)) return full(false);
     const signal = await openRelayFrame(frame, this.host.id, now);
     if (typeof signal === 'string') return this.host.receiver()?.dropped(link.peer, 'refused', `from ${link.peer}: ${signal}`);
     if (this.host.stopped() || this.received.has(nonce, now)) return;
-    if (!this.received.fresh(nonce, now, frame.from)) return full();
+    if (!this.received.fresh(nonce, now, frame.from)) return full(true);
     this.host.stats.relaysReceived++;
     if (this.cameVia.size >= RELAY_ROUTES_MAX) this.cameVia.clear();
     this.cameVia.set(frame.from, { peer: link.peer, at: now });

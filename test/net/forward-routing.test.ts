@@ -264,5 +264,7 @@ describe('relayed signals handed on through a member', () => {
     expect(got).not.toContain(hostile[0]!.id);
     expect(refused).toHaveLength(1);
     expect(refused[0]).toMatch(/more than its reserve/);
+    // Refused before its signature was checked: the origin is only what the frame says, and the refusal says so.
+    expect(refused[0]).toContain(`says it is from ${hostile[0]!.id} (not yet checked)`);
   });
 });
