@@ -16,6 +16,7 @@
  */
 
 import { batches, chunks, recordPieces, wireRecord } from './batch.js';
+import { MergeRefused } from './errors.js';
 import { preferLinked } from './gossip.js';
 import { Grants } from './grants.js';
 import { keyPosition } from './hash.js';
@@ -452,13 +453,21 @@ export class AntiEntropy {
     return result;
   }
 
-  /** Merges pushed records; where the merge adds to what `from` sent, sends it back (unless it is itself an answer to this node's push). */
+  /** Merges pushed records (a refused one is counted and skipped); where the merge adds to what `from` sent, sends it back (unless it is itself an answer to this node's push). */
   async onPush(from: NodeId, m: MessageOf<'ae-push'>): Promise<void> {
     const now = this.ctx.clock.now();
     const back = await Promise.all(
       m.records.map(async (record) => {
         const answer = this.pushed.has(from, record.key, now);
-        const merged = await this.ctx.store.merge(record);
+        let merged: KeyRecord;
+        try {
+          merged = await this.ctx.store.merge(record);
+        } catch (e) {
+          // A record this node will not take (MergeRefused: nothing stored) is counted; the others still merge.
+          if (!(e instanceof MergeRefused)) throw e;
+          this.ctx.refused(from, `ae-push: ${e.message}`);
+          return [];
+        }
         return answer || bytesEqual(recordDigest(merged), recordDigest(record)) ? [] : [wireRecord(merged)];
       }),
     );

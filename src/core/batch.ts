@@ -1,4 +1,4 @@
-import { BATCH_BYTES_MAX, BATCH_RECORDS_MAX, RECORD_BYTES_MAX } from './limits.js';
+import { BATCH_BYTES_MAX, BATCH_RECORDS_MAX, KNOWLEDGE_BYTES_MAX, KNOWLEDGE_ENTRIES_MAX, RECORD_BYTES_MAX } from './limits.js';
 import type { KeyRecord } from './version.js';
 
 /** An upper estimate of a record's encoded size. */
@@ -6,6 +6,42 @@ export function recordBytes(record: KeyRecord): number {
   let bytes = record.key.length * 3 + 32;
   for (const v of record.versions) bytes += v.value.length + 64 + v.clock.length * 48;
   return bytes + record.seen.length * 48 + (record.cloud?.length ?? 0) * 40;
+}
+
+/** At most the bytes a string takes as UTF-8 (three for each UTF-16 unit past U+07FF, surrogates too). */
+function utf8BytesMax(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+  }
+  return bytes;
+}
+
+/** How many entries a record's knowledge lists (`seen` and `cloud`), and at most the bytes they take encoded. */
+export function knowledgeSize(record: KeyRecord | undefined): { entries: number; bytes: number } {
+  if (!record) return { entries: 0, bytes: 0 };
+  // An entry is a map of its actor, counter and time: 40 bytes besides the actor at most.
+  let bytes = 0;
+  for (const e of record.seen) bytes += utf8BytesMax(e.node) + 40;
+  for (const d of record.cloud ?? []) bytes += utf8BytesMax(d.node) + 40;
+  return { entries: record.seen.length + (record.cloud?.length ?? 0), bytes };
+}
+
+/**
+ * Why `after`, a merge into the record `before`, knows too much to travel (limits.ts,
+ * KNOWLEDGE_ENTRIES_MAX), or undefined. Only growth past the bounds is refused: a record already
+ * past them (stored before they were kept) still takes what adds nothing to its knowledge.
+ */
+export function outgrown(before: KeyRecord | undefined, after: KeyRecord): string | undefined {
+  const now = knowledgeSize(after);
+  if (now.entries <= KNOWLEDGE_ENTRIES_MAX && now.bytes <= KNOWLEDGE_BYTES_MAX) return undefined;
+  const was = knowledgeSize(before);
+  if (now.entries <= was.entries && now.bytes <= was.bytes) return undefined;
+  return (
+    `the record of "${after.key}" would know ${now.entries} events and actors (${now.bytes} bytes), over the ` +
+    `${KNOWLEDGE_ENTRIES_MAX} (${KNOWLEDGE_BYTES_MAX} bytes) a record may know and still travel in pieces`
+  );
 }
 
 /** Splits records into batches small enough for one message each. */

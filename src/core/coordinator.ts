@@ -5,7 +5,7 @@
  * every replica answered or the deadline passed; a get then repairs stale replicas (read repair).
  */
 import { actorFix } from './actor-fix.js';
-import { recordBytes, recordPieces } from './batch.js';
+import { outgrown, recordBytes, recordPieces } from './batch.js';
 import type { CausalContext } from './causal-context.js';
 import { encodeContext } from './context.js';
 import { DynamoError } from './errors.js';
@@ -268,7 +268,8 @@ export class PutCoordinator extends Coordinator<WriteResult> {
    * record to the others: a replica that learns of this event learns of every sibling beside it.
    * A put is refused if its record would not fit in one message, or if it adds siblings past
    * SIBLINGS_MAX (a key may hold more after merges of several sides of a partition: a put that
-   * does not add to them, one that reconciles them, still goes through).
+   * does not add to them, one that reconciles them, still goes through), or if its record would
+   * know more than a record may and still travel (batch.ts, `outgrown`).
    */
   async run(): Promise<WriteResult> {
     const { ctx, key } = this;
@@ -300,6 +301,9 @@ export class PutCoordinator extends Coordinator<WriteResult> {
               `over the limit of ${RECORD_BYTES_MAX}; read it and write back one reconciled version`,
           );
         }
+        // Its replicas would refuse it (replica-store.ts): the key could no longer travel.
+        const grown = outgrown(current, written.record);
+        if (grown !== undefined) throw new DynamoError('invalid', `${this.op} of "${key}" refused: ${grown}`);
         this.written = written;
         return written.record;
       })

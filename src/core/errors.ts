@@ -14,3 +14,14 @@ export class DynamoError extends Error {
     this.name = 'DynamoError';
   }
 }
+
+/**
+ * A merge of a peer's record that a replica refuses (batch.ts, `outgrown`): its result would know
+ * more than a record may and still travel. Nothing was stored; the replica's record is as it was.
+ */
+export class MergeRefused extends DynamoError {
+  constructor(message: string) {
+    super('invalid', message);
+    this.name = 'MergeRefused';
+  }
+}

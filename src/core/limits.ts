@@ -18,3 +18,24 @@ export const RECORD_BYTES_MAX = MESSAGE_BYTES_MAX - 64 * 1024;
 export const COUNTER_MAX = 2 ** 48;
 /** Times (milliseconds of a node's clock) are finite, at least 0 and at most the end of the Date range. */
 export const TIME_MAX = 8.64e15;
+/**
+ * The most a key's record may know: its `seen` entries and `cloud` events together, and the bytes
+ * they take encoded (an upper estimate, batch.ts `knowledgeSize`). Every piece of a record carries
+ * its whole knowledge (batch.ts, recordPieces), so a record that knew of more actors than one
+ * message lists (4,096) could not be sent at all: not handed off, repaired, transferred or read by
+ * a quorum, its acknowledged writes left on the disks they first landed on. A member can make up
+ * actors without end; a replica refuses a merge, and a coordinator a put, that would take a record
+ * past these bounds (replica-store.ts, coordinator.ts): a quarter of what one message lists, and
+ * of its bytes a sixteenth, so that every piece keeps nearly the whole message for versions.
+ *
+ * Honest clusters stay far below. A record knows one entry per actor that wrote the key, and a
+ * few single events beside; an actor is one life of a node (a new one after a lost disk, or when
+ * the node hands away a key that knows its current actor, dot-source.ts), and only the key's top N
+ * (at most 7) coordinate its puts. So a key gains at most N actors per change of the ring or lost
+ * disk among its replicas: 1,024 takes well over a hundred of them, each followed by writes of
+ * the key from every replica, over the key's life. The honest actor is at most 139 ASCII
+ * characters (a node id of 128 and its epoch), so 1,024 entries take under 184 KiB: the byte bound
+ * binds only made-up actors, long or written in other scripts.
+ */
+export const KNOWLEDGE_ENTRIES_MAX = 1024;
+export const KNOWLEDGE_BYTES_MAX = 256 * 1024;

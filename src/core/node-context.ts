@@ -42,6 +42,12 @@ export interface NodeContext {
   /** Sends a request and resolves with the peer's reply, or null when none came in time. */
   call(to: NodeId, request: Request, options: CallOptions): Promise<Message | null>;
   emit(event: NodeEvent): void;
+  /**
+   * A valid message, or a part of one, that `from` may not send (admission.ts) or that this node
+   * will not take (a merge it refuses, batch.ts `outgrown`): dropped, counted as `refused` and
+   * emitted as a `dropped` event.
+   */
+  refused(from: NodeId, detail: string): void;
   /** Counts and emits an error caught inside the node; the node keeps serving. */
   report(where: string, error: unknown): void;
 }

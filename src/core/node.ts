@@ -119,6 +119,7 @@ export class DynamoNode {
       send: (to, message) => node.send(to, message),
       call: (to, request, opts) => (node.stopped ? Promise.resolve(null) : node.rpc.call(to, request, opts)),
       emit: (event) => node.emit(event),
+      refused: (from, detail) => node.wire.refused(from, detail),
       report: (where, error) => node.report(where, error),
     };
     const seeds = options.seeds ?? [];

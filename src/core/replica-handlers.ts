@@ -4,6 +4,7 @@
  */
 import { recordBytes, recordPieces, wireRecord } from './batch.js';
 import { type Dot, sameDot } from './causal-context.js';
+import { MergeRefused } from './errors.js';
 import { RECORD_BYTES_MAX } from './limits.js';
 import { liveMembers } from './membership.js';
 import type { NodeContext } from './node-context.js';
@@ -60,8 +61,17 @@ export class ReplicaHandlers {
       const dropped = m.dot && ctx.config.causality !== 'vector-clocks' ? notHeld(held, m.dot) : undefined;
       ctx.send(from, dropped ? { t: 'write-reply', id: m.id, ...dropped } : { t: 'write-reply', id: m.id });
     } catch (e) {
-      ctx.report(`storing a write of "${m.record.key}" from ${from}`, e);
-      if (m.id !== 0) ctx.send(from, { t: 'write-reply', id: m.id, error: { code: 'storage', message: String(e) } });
+      // A merge this replica refuses (MergeRefused: nothing stored) is counted as refused, and an
+      // honest coordinator is told why, so that it asks a fallback instead of waiting.
+      const refused = e instanceof MergeRefused;
+      if (refused) ctx.refused(from, `write: ${e.message}`);
+      else ctx.report(`storing a write of "${m.record.key}" from ${from}`, e);
+      if (m.id !== 0)
+        ctx.send(from, {
+          t: 'write-reply',
+          id: m.id,
+          error: { code: refused ? 'invalid' : 'storage', message: refused ? e.message : String(e) },
+        });
     }
   }
 
@@ -71,7 +81,8 @@ export class ReplicaHandlers {
       this.ctx.send(from, { t: 'handoff-ack', id: m.id, key: m.record.key, digest: recordDigest(m.record) });
     } catch (e) {
       // Not acknowledged: the holder keeps the hint and tries again.
-      this.ctx.report(`storing "${m.record.key}" handed off by ${from}`, e);
+      if (e instanceof MergeRefused) this.ctx.refused(from, `handoff: ${e.message}`);
+      else this.ctx.report(`storing "${m.record.key}" handed off by ${from}`, e);
     }
   }
 

@@ -4,7 +4,9 @@
  * storage promise resolved, one change per key at a time, so a failed write changes nothing.
  */
 
+import { outgrown } from './batch.js';
 import type { Causality } from './causality.js';
+import { MergeRefused } from './errors.js';
 import { keyPosition, type Position } from './hash.js';
 import type { MerkleEntry } from './merkle.js';
 import { bytesEqual } from './merkle.js';
@@ -121,9 +123,13 @@ export class ReplicaStore implements StoreView {
     });
   }
 
-  /** Merges incoming versions into the key's sibling set (syntactic reconciliation). */
+  /**
+   * Merges a peer's record into the key's sibling set (syntactic reconciliation). Rejects with
+   * MergeRefused, storing nothing, when the result would know too much to travel (batch.ts,
+   * `outgrown`): every peer's record reaches the store through here or `mergeHint`.
+   */
   merge(incoming: KeyRecord): Promise<KeyRecord> {
-    return this.update(incoming.key, (current) => this.causality.merge(incoming.key, current, incoming));
+    return this.update(incoming.key, (current) => bounded(current, this.causality.merge(incoming.key, current, incoming)));
   }
 
   /**
@@ -177,10 +183,12 @@ export class ReplicaStore implements StoreView {
     return this.hintMap.size;
   }
 
+  /** Merges a peer's record into the hint for `target`; refused as `merge` is. */
   mergeHint(target: NodeId, incoming: KeyRecord): Promise<HintRecord> {
     const id = hintKey(target, incoming.key);
     return this.locked(`h:${id}`, async () => {
-      const merged = this.causality.merge(incoming.key, this.hintMap.get(id), incoming);
+      const held = this.hintMap.get(id);
+      const merged = bounded(held, this.causality.merge(incoming.key, held, incoming));
       const hint: HintRecord = { ...merged, target };
       await this.storage.putHint(hint);
       this.hintMap.set(id, hint);
@@ -212,4 +220,11 @@ export class ReplicaStore implements StoreView {
       return true;
     });
   }
+}
+
+/** `merged`, unless it knows too much to travel where `before` did not: then MergeRefused. */
+function bounded(before: KeyRecord | undefined, merged: KeyRecord): KeyRecord {
+  const why = outgrown(before, merged);
+  if (why !== undefined) throw new MergeRefused(why);
+  return merged;
 }

@@ -8,6 +8,7 @@
  * its owners' shares are on as many distinct nodes as it has owners.
  */
 import { batches, recordPieces, wireRecord } from './batch.js';
+import { MergeRefused } from './errors.js';
 import { FailedStandIns, pickFallback, writeHint } from './handoff.js';
 import { keyPosition } from './hash.js';
 import { BATCH_RECORDS_MAX } from './limits.js';
@@ -280,7 +281,8 @@ export class OwnershipTransfer {
         stored.push({ key: record.key, digest: recordDigest(record) });
       } catch (e) {
         // Not acknowledged: the sender keeps it and offers it again.
-        this.ctx.report(`storing "${record.key}" transferred from ${from}`, e);
+        if (e instanceof MergeRefused) this.ctx.refused(from, `transfer-data: ${e.message}`);
+        else this.ctx.report(`storing "${record.key}" transferred from ${from}`, e);
       }
     }
     const digests = concatHashes(stored.map((s) => s.digest));

@@ -1,0 +1,159 @@
+/**
+ * A hostile member grows a key's knowledge past what the wire carries: it sends the key's replicas,
+ * and the hint a fallback keeps for one of them, records that know of thousands of actors no node
+ * ever was (each message within the protocol's bounds). Every piece of a record carries the whole
+ * record's knowledge (batch.ts, recordPieces), so once a record knows of more actors than one
+ * message may list, no piece of it can be sent: before replicas refused such merges, the key could
+ * no longer be read by a quorum, written, handed off or repaired, and an acknowledged write that
+ * had missed a replica never reached it, resting on the disks it first landed on alone.
+ */
+import { describe, expect, it } from 'vitest';
+import { recordPieces } from '../../src/core/batch.js';
+import { KNOWLEDGE_ENTRIES_MAX } from '../../src/core/limits.js';
+import { decodeMessage, encodeMessage, type Message } from '../../src/core/protocol.js';
+import type { KeyRecord } from '../../src/core/version.js';
+import { idsOf } from '../../src/sim/history.js';
+import { createSimulation, type Simulation } from '../../src/sim/index.js';
+import { bytes, expectNoViolations } from './helpers.js';
+
+const MALLORY = 'mallory';
+/** How many entries a record's `seen` may list in one message (protocol.ts, LIST_MAX). */
+const WIRE_LIST_MAX = 4096;
+
+/** A record of `key` without versions that knows one event of each of `count` made-up actors, from `first` on. */
+function junk(key: string, count: number, first = 0): KeyRecord {
+  const seen = Array.from({ length: count }, (_, i) => ({ node: `nobody${first + i}~0000000000`, counter: 1, time: 0 }));
+  return { key, versions: [], seen };
+}
+
+/** Whether every piece of `record` goes through as a read reply (what a replica answers a get with). */
+function travels(record: KeyRecord): boolean {
+  return recordPieces(record).every((piece) => decodeMessage(encodeMessage({ t: 'read-reply', id: 1, record: piece, hinted: false })).ok);
+}
+
+/** A cluster with a hostile member, and a key none of whose first four nodes it is. */
+async function cluster(seed: number) {
+  const sim = await createSimulation({ seed, nodes: 5, n: 3, r: 2, w: 2 });
+  await sim.join(MALLORY);
+  expect((await sim.settle()).converged).toBe(true);
+  let key = '';
+  for (let i = 0; ; i++) {
+    key = `victim:${i}`;
+    if (!sim.node('n1')!.preferenceList(key, 4).includes(MALLORY)) break;
+  }
+  const [r1, r2, r3, f] = sim.node('n1')!.preferenceList(key, 4) as [string, string, string, string];
+  const forge = (to: string, m: Message) => sim.network.send(MALLORY, to, encodeMessage(m));
+  return { sim, key, r1, r2, r3, f, forge };
+}
+
+/** Refusals `id` counted from mallory, by message type, from now on. */
+function refusals(sim: Simulation, id: string): Map<string, number> {
+  const by = new Map<string, number>();
+  sim.node(id)!.on((e) => {
+    if (e.type === 'dropped' && e.reason === 'refused' && e.from === MALLORY)
+      by.set(e.detail.split(':')[0]!, (by.get(e.detail.split(':')[0]!) ?? 0) + 1);
+  });
+  return by;
+}
+
+/** Eight steps of 1,000 made-up actors each (different ones), every message far within the protocol's bounds. */
+const STEPS = Array.from({ length: 8 }, (_, i) => i * 1000);
+
+describe('a member grows a key’s knowledge past what one message carries', () => {
+  it('the bound: a record whose knowledge lists more actors than one message may carry has no piece that can be sent', () => {
+    const dot = { node: 'n1~0000000001', counter: 3 };
+    const honest: KeyRecord = {
+      key: 'k',
+      versions: [{ value: bytes('v'), deleted: false, dot, clock: [{ ...dot, time: 5 }] }],
+      seen: [{ ...dot, time: 5 }],
+    };
+    const grown = (count: number): KeyRecord => ({ ...honest, seen: [...honest.seen, ...junk('k', count).seen] });
+    expect(travels(grown(WIRE_LIST_MAX - 1))).toBe(true);
+    expect(travels(grown(WIRE_LIST_MAX))).toBe(false);
+    // What a replica now keeps is far inside that.
+    expect(KNOWLEDGE_ENTRIES_MAX * 4).toBeLessThanOrEqual(WIRE_LIST_MAX);
+  });
+
+  it('replicas and a fallback refuse the grown knowledge, counted; the key stays readable and writable, and an acknowledged write reaches every replica', async () => {
+    const { sim, key, r1, r2, r3, f, forge } = await cluster(4242);
+    const refused = new Map([r1, r2, f].map((id) => [id, refusals(sim, id)]));
+
+    // A write acknowledged while r3 was cut off: it rests on r1 and r2, and as f's hint for r3.
+    sim.partition(
+      [r3],
+      sim.nodes.filter((id) => id !== r3),
+    );
+    expect(await sim.tracked(r1).put(key)).toBe('ok');
+    await sim.run(2000);
+    const acked = idsOf(sim.stored(r1, key));
+    expect(acked).toHaveLength(1);
+    expect(idsOf(sim.stored(r2, key))).toEqual(acked);
+
+    // The attack, step by step: replica writes to r1 and r2, a hint for r3 to f, a hand-off and a
+    // transfer (of a key r1 accepted from mallory's offer) to r1.
+    forge(r1, { t: 'transfer-offer', id: 7, keys: [key] });
+    await sim.run(100);
+    for (const first of STEPS) {
+      const record = junk(key, 1000, first);
+      for (const to of [r1, r2]) forge(to, { t: 'write', id: 0, record });
+      forge(f, { t: 'write', id: 0, record, hint: r3 });
+      forge(r1, { t: 'handoff', id: 8, record: junk(key, 1000, 10_000 + first) });
+      forge(r1, { t: 'transfer-data', id: 9, records: [junk(key, 1000, 20_000 + first)] });
+      await sim.run(200);
+    }
+    for (const id of [r1, r2])
+      expect(sim.storedRecord(id, key)!.seen.length, `${id}'s knowledge`).toBeLessThanOrEqual(KNOWLEDGE_ENTRIES_MAX);
+    for (const h of sim.storedHints(f, key)) expect(h.seen.length, `${f}'s hint`).toBeLessThanOrEqual(KNOWLEDGE_ENTRIES_MAX);
+    expect(refused.get(r1)!.get('write')).toBeGreaterThan(0);
+    expect(refused.get(r1)!.get('handoff')).toBeGreaterThan(0);
+    expect(refused.get(r1)!.get('transfer-data')).toBeGreaterThan(0);
+    expect(refused.get(r2)!.get('write')).toBe(STEPS.length - 1);
+    expect(refused.get(f)!.get('write')).toBe(STEPS.length - 1);
+    // A refused merge leaves the record as it was: the acknowledged write is still there.
+    for (const id of [r1, r2]) expect(idsOf(sim.stored(id, key))).toEqual(acked);
+
+    // The heal: hand-off and anti-entropy bring the write to r3.
+    sim.heal();
+    await sim.run(60_000);
+    expect(idsOf(sim.stored(r3, key)), 'the acknowledged write at r3').toEqual(acked);
+    for (const id of [r1, r2, r3]) expect(travels(sim.storedRecord(id, key)!)).toBe(true);
+
+    // Reads and writes of the key still go through, from a node that is no replica too.
+    expect(await sim.tracked(f).update(key)).toBe('ok');
+    expect(await sim.tracked(r3).update(key)).toBe('ok');
+    expect(await sim.tracked(r1).put(key)).toBe('ok');
+
+    // Then r1 and r2 lose their disks in turn: every acknowledged write lives on, and comes back to them.
+    await sim.run(10_000);
+    for (const id of [r1, r2]) {
+      await sim.wipe(id);
+      await sim.run(30_000);
+    }
+    expect((await sim.settle()).converged).toBe(true);
+    expect(await sim.tracked(r3).read(key)).toBeDefined();
+    expectNoViolations(sim);
+  });
+
+  it('a put whose record would know too much fails, saying why, and changes nothing', async () => {
+    const { sim, key, r1, r2, forge } = await cluster(77);
+    expect(await sim.tracked(r1).put(key)).toBe('ok');
+    await sim.run(2000);
+    // r1 and r2 each take 1,000 different made-up actors: each record is within the bound, their union is not.
+    forge(r1, { t: 'write', id: 0, record: junk(key, 1000, 0) });
+    forge(r2, { t: 'write', id: 0, record: junk(key, 1000, 1000) });
+    await sim.run(200);
+    const before = sim.storedRecord(r1, key)!;
+    expect(before.seen.length).toBeGreaterThan(1000);
+    // A get through r1 of all three replicas merges both; writing back what it read would pass the bound at r1.
+    const got = await sim.client(r1).get(key, { r: 3 });
+    const failed = await sim
+      .client(r1)
+      .put(key, bytes('next'), got.context)
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+    expect(failed?.message).toMatch(/refused: the record of .* would know \d+ events and actors/);
+    expect(sim.storedRecord(r1, key)).toEqual(before);
+  });
+});
