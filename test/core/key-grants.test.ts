@@ -47,4 +47,52 @@ describe('key grants', () => {
       { numRuns: 300, seed: 7 },
     );
   });
+
+  it('with grants in the same millisecond, or a clock that steps back: within the bound, never a grant that ended or was not made, and the newest kept', () => {
+    const op = fc.record({
+      peer: fc.constantFrom(...PEERS),
+      key: fc.constantFrom(...KEYS),
+      after: fc.integer({ min: -30, max: 40 }),
+      max: fc.integer({ min: 1, max: 12 }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+        let max = 4;
+        const mine = new KeyGrants(() => max, 100);
+        const made = new Map<string, number>();
+        let now = 1_800_000_000_000;
+        for (const o of ops) {
+          now += o.after > 0 ? o.after : o.after < -25 ? o.after : 0;
+          max = o.max;
+          mine.grant(o.peer, o.key, now);
+          made.set(`${o.peer}\n${o.key}`, now);
+          expect(mine.size).toBeLessThanOrEqual(max);
+          expect(mine.has(o.peer, o.key, now)).toBe(true);
+          for (const peer of PEERS) {
+            for (const key of KEYS) {
+              const at = made.get(`${peer}\n${key}`);
+              if (mine.has(peer, key, now)) expect(at !== undefined && at + 100 >= now).toBe(true);
+            }
+          }
+        }
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+
+  it('forget the oldest when the bound falls, however many grants a pass forgets', () => {
+    let max = 1_000_000;
+    const grants = new KeyGrants(() => max, 1e9);
+    for (let i = 0; i < 100_000; i++) grants.grant(`node-${i % 3}`, `k${i}`, i);
+    // Granted again: now among the newest.
+    grants.grant('node-0', 'k0', 100_000);
+    max = 1000;
+    grants.grant('node-1', 'last', 100_001);
+    expect(grants.size).toBe(1000);
+    expect(grants.has('node-0', 'k0', 100_001)).toBe(true);
+    expect(grants.has('node-1', 'last', 100_001)).toBe(true);
+    expect(grants.has('node-2', 'k99002', 100_001)).toBe(true);
+    expect(grants.has('node-0', 'k99000', 100_001)).toBe(false);
+    expect(grants.has('node-0', 'k3', 100_001)).toBe(false);
+  });
 });
