@@ -28,8 +28,8 @@ export interface CapLink {
 
 export interface RoomAsked {
   readonly maxChannels: number;
-  /** The peers to spare, most first; at most three quarters of the cap are spared, so that room is left for the rest. */
-  readonly keep: readonly NodeId[];
+  /** The peers to spare, most first (asked only when a channel must close); at most three quarters of the cap are spared, so that room is left for the rest. */
+  readonly keep: () => readonly NodeId[];
   readonly now: number;
   /** A dial that waited long enough for an idle channel, or a peer's channel: may close a busy open one. */
   readonly urgent: boolean;
@@ -51,7 +51,7 @@ export function roomFor<L extends CapLink>(links: Iterable<L>, peer: NodeId, ask
   let active = 0;
   for (const l of all) if (!l.held && l.peer !== peer) active++;
   if (active < asked.maxChannels) return 'room';
-  const keep = new Set(asked.keep.slice(0, Math.floor((asked.maxChannels * 3) / 4)));
+  const keep = new Set(asked.keep().slice(0, Math.floor((asked.maxChannels * 3) / 4)));
   const { now } = asked;
   const busy = (l: L) => l.queue.length > 0 || now - l.lastUsed < IDLE_MS;
   // Lower is closed first: idle open; busy open, open for MIN_OPEN_MS at least (urgent only); then,

@@ -252,7 +252,9 @@ export class MeshRoutes<L extends RouteLink> {
     // Each origin has a share of the nonces remembered: one that sends many fills only its own, and
     // origins that fill the window together leave each other its reserve.
     // Before its signature is checked, the origin is only what the frame says (a forger may name
-    // another member): the refusal says so, and is counted against the channel it came on.
+    // another member): the refusal says so, and is counted against the channel it came on. (With
+    // the reserve, a full window no longer spares the check of frames that name a member within
+    // it: what a channel can make this node check stays its relay frames' budget a second.)
     const full = (verified: boolean) =>
       this.host
         .receiver()

@@ -716,7 +716,7 @@ export class WebRtcTransport implements Transport {
   private makeRoom(peer: NodeId, urgent: boolean, incoming = urgent): boolean {
     const room = roomFor(this.links.values(), peer, {
       maxChannels: this.maxChannels,
-      keep: this.keep(),
+      keep: () => this.keep(),
       now: this.now(),
       urgent,
       incoming,

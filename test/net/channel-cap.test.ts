@@ -12,7 +12,7 @@ function open(peer: string, extra: Partial<CapLink> = {}): CapLink {
 const busy = (peer: string, extra: Partial<CapLink> = {}) => open(peer, { lastUsed: NOW - 10, ...extra });
 
 function ask(extra: Partial<RoomAsked> = {}): RoomAsked {
-  return { maxChannels: 3, keep: [], now: NOW, urgent: false, incoming: false, ...extra };
+  return { maxChannels: 3, keep: () => [], now: NOW, urgent: false, incoming: false, ...extra };
 }
 
 const peerOf = (r: ReturnType<typeof roomFor>) => (typeof r === 'string' ? r : r.peer);
@@ -27,9 +27,9 @@ describe('room for a channel within the cap', () => {
   it('closes the least recently used idle channel first, sparing the peers to keep', () => {
     const links = [open('a', { lastUsed: NOW - 9000 }), open('b', { lastUsed: NOW - 5000 }), open('c', { lastUsed: NOW - 7000 })];
     expect(peerOf(roomFor(links, 'x', ask()))).toBe('a');
-    expect(peerOf(roomFor(links, 'x', ask({ keep: ['a'] })))).toBe('c');
+    expect(peerOf(roomFor(links, 'x', ask({ keep: () => ['a'] })))).toBe('c');
     // At most three quarters of the cap are spared: with a cap of 3, only the first two named.
-    expect(peerOf(roomFor(links, 'x', ask({ keep: ['c', 'a', 'b'] })))).toBe('b');
+    expect(peerOf(roomFor(links, 'x', ask({ keep: () => ['c', 'a', 'b'] })))).toBe('b');
   });
 
   it('a channel with messages waiting is busy, however long ago it was used', () => {
@@ -63,5 +63,20 @@ describe('room for a channel within the cap', () => {
         ),
       ),
     ).toBe('y');
+  });
+
+  it('never closes the link to the peer it makes room for, nor a held dial (it holds no channel)', () => {
+    // Busy and young: only a peer's channel may close one of them, and only as a last resort.
+    const young = (peer: string) => busy(peer, { lastUsed: NOW - 1, openedAt: NOW - 10 });
+    const ours = open('x', { state: 'dialling', sp: undefined, lastUsed: NOW - 99_999 });
+    const held = open('h', { state: 'dialling', sp: undefined, held: true, lastUsed: NOW - 99_999 });
+    const chosen = roomFor([young('a'), young('b'), young('c'), ours, held], 'x', ask({ urgent: true, incoming: true }));
+    expect(['a', 'b', 'c']).toContain(peerOf(chosen));
+  });
+
+  it('idle from exactly IDLE_MS on; a busy channel closable from exactly MIN_OPEN_MS open', () => {
+    expect(peerOf(roomFor([open('a', { lastUsed: NOW - IDLE_MS }), busy('b'), busy('c')], 'x', ask()))).toBe('a');
+    const atMin = busy('a', { lastUsed: NOW - 1, openedAt: NOW - MIN_OPEN_MS });
+    expect(roomFor([atMin, busy('b', { openedAt: NOW - 10 }), busy('c', { openedAt: NOW - 10 })], 'x', ask({ urgent: true }))).toBe(atMin);
   });
 });
