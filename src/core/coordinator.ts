@@ -10,7 +10,7 @@ import type { CausalContext } from './causal-context.js';
 import { encodeContext } from './context.js';
 import { DynamoError } from './errors.js';
 import type { Op } from './events.js';
-import { RECORD_BYTES_MAX, SIBLINGS_MAX } from './limits.js';
+import { LIST_MAX, RECORD_BYTES_MAX, SIBLINGS_MAX } from './limits.js';
 import { bytesEqual } from './merkle.js';
 import type { CallOptions, NodeContext, Request } from './node-context.js';
 import type { NodeId } from './ports.js';
@@ -269,7 +269,8 @@ export class PutCoordinator extends Coordinator<WriteResult> {
    * A put is refused if its record would not fit in one message, or if it adds siblings past
    * SIBLINGS_MAX (a key may hold more after merges of several sides of a partition: a put that
    * does not add to them, one that reconciles them, still goes through), or if its record would
-   * know more than a record may and still travel (batch.ts, `outgrown`).
+   * know more than a record may and still travel, or have a piece no message carries (batch.ts,
+   * `outgrown`).
    */
   async run(): Promise<WriteResult> {
     const { ctx, key } = this;
@@ -299,6 +300,14 @@ export class PutCoordinator extends Coordinator<WriteResult> {
             'invalid',
             `${this.op} of "${key}" refused: with its ${siblings} siblings the key would take ${bytes} bytes, ` +
               `over the limit of ${RECORD_BYTES_MAX}; read it and write back one reconciled version`,
+          );
+        }
+        // The whole record goes in one write: it lists no more versions than one message may.
+        if (siblings > LIST_MAX) {
+          throw new DynamoError(
+            'invalid',
+            `${this.op} of "${key}" refused: the key would have ${siblings} siblings, more than one message lists ` +
+              `(${LIST_MAX}); read it and write back one reconciled version`,
           );
         }
         // Its replicas would refuse it (replica-store.ts): the key could no longer travel.

@@ -3,13 +3,13 @@ export const KEY_BYTES_MAX = 1024;
 export const VALUE_BYTES_MAX = 1024 * 1024;
 /** Largest encoded message accepted from a peer; a transport may chunk below this. */
 export const MESSAGE_BYTES_MAX = 4 * 1024 * 1024;
+/** The most entries a message lists in any one list (protocol.ts): a record's versions, `seen` or `cloud` among them. */
+export const LIST_MAX = 4096;
 export const CLOCK_ENTRIES_MAX = 64;
 export const SIBLINGS_MAX = 64;
 /** Records per anti-entropy or transfer batch, and their approximate byte budget. */
 export const BATCH_RECORDS_MAX = 64;
 export const BATCH_BYTES_MAX = 1024 * 1024;
-/** Largest record (all siblings of one key) a put may make: it must fit in one message. */
-export const RECORD_BYTES_MAX = MESSAGE_BYTES_MAX - 64 * 1024;
 /**
  * The largest event counter, and membership version, the protocol accepts: far below
  * 2^53, so adding one is always exact, and out of honest reach (a node making a million events a
@@ -39,3 +39,19 @@ export const TIME_MAX = 8.64e15;
  */
 export const KNOWLEDGE_ENTRIES_MAX = 1024;
 export const KNOWLEDGE_BYTES_MAX = 256 * 1024;
+/**
+ * The most a record, or a piece of one too large for one message (batch.ts, recordPieces), may
+ * take by its upper estimate (batch.ts, recordBytes) and still go in any message that carries
+ * records: the 64 KiB left are far more than such a message's other fields take. A replica refuses
+ * a merge, and a coordinator a put, that would leave a record with a piece past this or LIST_MAX
+ * (batch.ts, `outgrown`): one actor's versions are never split between pieces, and a member can
+ * pile up versions of an actor it made up, each message within bounds, until they fill no message.
+ */
+export const PIECE_BYTES_MAX = MESSAGE_BYTES_MAX - 64 * 1024;
+/**
+ * Largest record (all siblings of one key) a put may make: it fits in one message, and its
+ * actor's versions, which it holds all of (dot-source.ts), still fit in one piece beside all that
+ * a record may know (KNOWLEDGE_BYTES_MAX), whatever other records the key's record merges with
+ * later. So no honest record has a piece past PIECE_BYTES_MAX (batch.ts, `outgrown`).
+ */
+export const RECORD_BYTES_MAX = PIECE_BYTES_MAX - KNOWLEDGE_BYTES_MAX;

@@ -6,13 +6,12 @@
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import * as v from 'valibot';
-import { CLOCK_ENTRIES_MAX, COUNTER_MAX, KEY_BYTES_MAX, MESSAGE_BYTES_MAX, TIME_MAX, VALUE_BYTES_MAX } from './limits.js';
+import { CLOCK_ENTRIES_MAX, COUNTER_MAX, KEY_BYTES_MAX, LIST_MAX, MESSAGE_BYTES_MAX, TIME_MAX, VALUE_BYTES_MAX } from './limits.js';
 import { REPLICAS_MAX } from './settings.js';
 
 export const PROTOCOL_VERSION = 4;
 
 const ID_CHARS_MAX = 128;
-const LIST_MAX = 4096;
 /** A member's capacity, relative to 1, and its tokens (strategy 1): bounds that keep one entry from taking the ring. */
 export const CAPACITY_MAX = 4;
 const TOKENS_MAX = 256;

@@ -1,9 +1,12 @@
+import { Encoder } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { recordBytes, recordPieces } from '../../src/core/batch.js';
 import { EMPTY_CONTEXT, knows } from '../../src/core/causal-context.js';
+import { COUNTER_MAX, KEY_BYTES_MAX, TIME_MAX } from '../../src/core/limits.js';
 import { bytesEqual } from '../../src/core/merkle.js';
 import { mergePlain } from '../../src/core/plain-clocks.js';
+import { decodeMessage, encodeMessage } from '../../src/core/protocol.js';
 import { type KeyRecord, knowledge, mergeRecords, recordDigest, type Version, writeVersion } from '../../src/core/version.js';
 
 type Op =
@@ -139,5 +142,78 @@ describe('a record too large for one message, in pieces', () => {
       ['r1~0', 'r1~0'],
     ]);
     expect(same(mergeRecords('k', pieces[0], pieces[1]), replicas[0])).toBe(true);
+  });
+});
+
+/** Characters of one to four bytes in UTF-8, and a lone surrogate (which takes three). */
+const charArb = fc.constantFrom('a', '~', '9', 'é', 'ß', '€', '中', '😀', '\ud800');
+/** An actor as the protocol takes it: up to 160 UTF-16 units (ID_CHARS_MAX and an epoch). */
+const actorArb = fc.string({ unit: charArb, minLength: 1, maxLength: 160 }).map((s) => s.slice(0, 160));
+const counterArb = fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.constant(COUNTER_MAX));
+const timeArb = fc.oneof(fc.nat(1000), fc.constant(TIME_MAX), fc.double({ min: 0, max: TIME_MAX, noNaN: true }));
+
+/** Records within the protocol's bounds on each field, of a few actors (so that they split between them). */
+const recordArb: fc.Arbitrary<KeyRecord> = fc
+  .record({
+    key: fc.string({ unit: charArb, maxLength: 200 }).filter((k) => new TextEncoder().encode(k).length <= KEY_BYTES_MAX),
+    actors: fc.array(actorArb, { minLength: 1, maxLength: 4 }),
+    versions: fc.array(
+      fc.record({
+        actor: fc.nat(),
+        counter: counterArb,
+        size: fc.nat(300),
+        deleted: fc.boolean(),
+        clock: fc.array(fc.record({ actor: fc.nat(), counter: counterArb, time: timeArb }), { maxLength: 6 }),
+      }),
+      { maxLength: 8 },
+    ),
+    seen: fc.array(fc.record({ actor: fc.nat(), counter: counterArb, time: timeArb }), { maxLength: 6 }),
+    cloud: fc.array(fc.record({ actor: fc.nat(), counter: counterArb }), { maxLength: 6 }),
+  })
+  .map(({ key, actors, versions, seen, cloud }) => {
+    const of = (i: number) => actors[i % actors.length]!;
+    const record: KeyRecord = {
+      key,
+      versions: versions.map((v) => ({
+        value: new Uint8Array(v.size),
+        deleted: v.deleted,
+        dot: { node: of(v.actor), counter: v.counter },
+        clock: v.clock.map((e) => ({ node: of(e.actor), counter: e.counter, time: e.time })),
+      })),
+      seen: seen.map((e) => ({ node: of(e.actor), counter: e.counter, time: e.time })),
+    };
+    return cloud.length > 0 ? { ...record, cloud: cloud.map((d) => ({ node: of(d.actor), counter: d.counter })) } : record;
+  });
+
+describe('what a record takes on the wire', () => {
+  /** The protocol's encoder (protocol.ts), for a record alone. */
+  const encoder = new Encoder({ ignoreUndefined: true });
+  /** The most a message's other fields take beside the record it carries: a write's longest hint and dot, or a read reply's. */
+  const FIELDS_BYTES_MAX = 2048;
+
+  it('recordBytes is at least what a record, and each of its pieces, takes encoded: in a write or a read reply, within a few fields more', () => {
+    fc.assert(
+      fc.property(recordArb, fc.integer({ min: 0, max: 3000 }), (record, max) => {
+        for (const piece of [record, ...recordPieces(record, max)]) {
+          const bound = recordBytes(piece);
+          expect(encoder.encode(piece).length).toBeLessThanOrEqual(bound);
+          const dot = { node: '中'.repeat(160), counter: COUNTER_MAX };
+          const write = encodeMessage({ t: 'write', id: Number.MAX_SAFE_INTEGER, record: piece, hint: '中'.repeat(128), dot });
+          const reply = encodeMessage({
+            t: 'read-reply',
+            id: Number.MAX_SAFE_INTEGER,
+            record: piece,
+            hinted: true,
+            pieces: 2 ** 32,
+            digest: new Uint8Array(16),
+          });
+          for (const message of [write, reply]) {
+            expect(message.length).toBeLessThanOrEqual(bound + FIELDS_BYTES_MAX);
+            expect(decodeMessage(message).ok).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -8,8 +8,9 @@
  * had missed a replica never reached it, resting on the disks it first landed on alone.
  */
 import { describe, expect, it } from 'vitest';
-import { recordPieces } from '../../src/core/batch.js';
-import { KNOWLEDGE_ENTRIES_MAX } from '../../src/core/limits.js';
+import { knowledgeSize, recordPieces } from '../../src/core/batch.js';
+import { encodeContext } from '../../src/core/context.js';
+import { KNOWLEDGE_BYTES_MAX, KNOWLEDGE_ENTRIES_MAX, VALUE_BYTES_MAX } from '../../src/core/limits.js';
 import { decodeMessage, encodeMessage, type Message } from '../../src/core/protocol.js';
 import type { KeyRecord } from '../../src/core/version.js';
 import { idsOf } from '../../src/sim/history.js';
@@ -23,6 +24,23 @@ const WIRE_LIST_MAX = 4096;
 /** A record of `key` without versions that knows one event of each of `count` made-up actors, from `first` on. */
 function junk(key: string, count: number, first = 0): KeyRecord {
   const seen = Array.from({ length: count }, (_, i) => ({ node: `nobody${first + i}~0000000000`, counter: 1, time: 0 }));
+  return { key, versions: [], seen };
+}
+
+/**
+ * A record holding versions `first` to `first + count - 1` of one made-up actor, with empty values
+ * (or values of `size` bytes), which it knows by its vector or, with `single`, as single events only.
+ */
+function piled(key: string, actor: string, first: number, count: number, { single = false, size = 0 } = {}): KeyRecord {
+  const dots = Array.from({ length: count }, (_, i) => ({ node: actor, counter: first + i }));
+  const versions = dots.map((dot) => ({ value: new Uint8Array(size), deleted: false, dot, clock: [{ ...dot, time: 0 }] }));
+  if (single) return { key, versions, seen: [], cloud: dots };
+  return { key, versions, seen: [{ node: actor, counter: first + count - 1, time: 0 }] };
+}
+
+/** A record without versions that knows one event each of `count` made-up actors with names of 100 two-byte characters. */
+function heavyJunk(key: string, count: number): KeyRecord {
+  const seen = Array.from({ length: count }, (_, i) => ({ node: `${'é'.repeat(100)}${i}~0000000000`, counter: 1, time: 0 }));
   return { key, versions: [], seen };
 }
 
@@ -154,6 +172,92 @@ describe('a member grows a key’s knowledge past what one message carries', () 
         (e: unknown) => e as Error,
       );
     expect(failed?.message).toMatch(/refused: the record of .* would know \d+ events and actors/);
+    expect(sim.storedRecord(r1, key)).toEqual(before);
+  });
+
+  it('a member cannot pile one made-up actor’s versions past what one piece carries, by their number or their bytes', async () => {
+    const { sim, key, r1, r2, r3, forge } = await cluster(4243);
+    const refused = new Map([r1, r2].map((id) => [id, refusals(sim, id)]));
+    expect(await sim.tracked(r1).put(key)).toBe('ok');
+    await sim.run(2000);
+    const acked = idsOf(sim.stored(r1, key));
+
+    // r1: 4,000 versions of one actor, then 1,000 more known only as single events (1,000 entries of
+    // knowledge, within its bound): 5,000 versions of one actor, which are never split between pieces.
+    forge(r1, { t: 'write', id: 0, record: piled(key, 'nobody~0000000000', 1, 4000) });
+    await sim.run(200);
+    forge(r1, { t: 'write', id: 0, record: piled(key, 'nobody~0000000000', 4001, 1000, { single: true }) });
+    // r2: four values of 1 MiB of one actor, each in a message of its own: together more than one message carries.
+    for (let i = 1; i <= 4; i++)
+      forge(r2, { t: 'write', id: 0, record: piled(key, 'nobody~0000000000', i, 1, { single: true, size: VALUE_BYTES_MAX }) });
+    await sim.run(500);
+
+    for (const id of [r1, r2]) expect(travels(sim.storedRecord(id, key)!), `${id}'s record travels`).toBe(true);
+    expect(refused.get(r1)!.get('write')).toBe(1);
+    expect(refused.get(r2)!.get('write')).toBe(1);
+    // A refused merge leaves the record as it was, the acknowledged write in it.
+    for (const id of [r1, r2]) expect(idsOf(sim.stored(id, key))).toEqual(acked);
+    expect(await sim.tracked(r3).update(key)).toBe('ok');
+    expect(await sim.tracked(r1).update(key)).toBe('ok');
+    expect((await sim.settle()).converged).toBe(true);
+    expectNoViolations(sim);
+  });
+
+  it('an honest actor’s versions, as large as its puts may make them, still travel beside all a record may know', async () => {
+    const { sim, key, r1, r2, r3, forge } = await cluster(4244);
+    const refused = refusals(sim, r3);
+    // While r3 is cut off with mallory, mallory fills what r3 knows of the key nearly to its bound.
+    const junk = heavyJunk(key, 1000);
+    expect(knowledgeSize(junk).bytes).toBeGreaterThan(KNOWLEDGE_BYTES_MAX - 16 * 1024);
+    expect(knowledgeSize(junk).bytes).toBeLessThanOrEqual(KNOWLEDGE_BYTES_MAX);
+    sim.partition(
+      [r3, MALLORY],
+      sim.nodes.filter((id) => id !== r3 && id !== MALLORY),
+    );
+    forge(r3, { t: 'write', id: 0, record: junk });
+    await sim.run(200);
+    expect(sim.storedRecord(r3, key)!.seen.length).toBe(1000);
+    // Meanwhile r1's actor writes values of about 1 MiB, blind (siblings), as many as a put allows.
+    let acknowledged = 0;
+    for (let i = 0; i < 5; i++) if ((await sim.tracked(r1).put(key, { bytes: 1_000_000 })) === 'ok') acknowledged++;
+    expect(acknowledged).toBeGreaterThanOrEqual(3);
+    const acked = idsOf(sim.stored(r1, key));
+    expect(acked).toHaveLength(acknowledged);
+    expect(idsOf(sim.stored(r2, key))).toEqual(acked);
+
+    // The heal: hand-off and anti-entropy bring them to r3, whose record knows all mallory gave it.
+    sim.heal();
+    await sim.run(60_000);
+    expect(refused.size, 'refusals at r3').toBe(0);
+    expect(idsOf(sim.stored(r3, key)), 'the acknowledged writes at r3').toEqual(acked);
+    for (const id of [r1, r2, r3]) expect(travels(sim.storedRecord(id, key)!), `${id}'s record travels`).toBe(true);
+    const got = await sim.client(r2).get(key, { r: 3 });
+    expect(idsOf(got.versions)).toEqual(acked);
+  });
+
+  it('versions of many made-up actors are taken in pieces of at most what one message lists; a put that would send them all in one write fails, saying why', async () => {
+    const { sim, key, r1, forge } = await cluster(4245);
+    const refused = refusals(sim, r1);
+    // Five actors of 1,000 versions each, one message each: 5,000 versions in all, more than one message lists.
+    for (let a = 0; a < 5; a++) forge(r1, { t: 'write', id: 0, record: piled(key, `nobody${a}~0000000000`, 1, 1000) });
+    await sim.run(500);
+    const before = sim.storedRecord(r1, key)!;
+    expect(before.versions).toHaveLength(5000);
+    expect(refused.size).toBe(0);
+    const pieces = recordPieces(before);
+    expect(pieces.length).toBeGreaterThan(1);
+    for (const piece of pieces) expect(piece.versions.length).toBeLessThanOrEqual(WIRE_LIST_MAX);
+    expect(travels(before)).toBe(true);
+    // A put that supersedes one of them keeps 5,000 siblings: not past what the key held, but its write would not decode.
+    const context = encodeContext(key, { vv: [], cloud: [{ node: 'nobody0~0000000000', counter: 1 }] });
+    const failed = await sim
+      .client(r1)
+      .put(key, bytes('next'), context)
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+    expect(failed?.message).toMatch(/refused: the key would have 5000 siblings, more than one message lists/);
     expect(sim.storedRecord(r1, key)).toEqual(before);
   });
 });
