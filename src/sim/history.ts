@@ -13,6 +13,8 @@ export interface WriteRecord {
   readonly kind: WriteKind;
   /** The ids its writer had read (the versions of the get whose context it wrote with). */
   readonly seen: readonly string[];
+  /** The W the client asked for; undefined: the cluster's default. */
+  readonly w?: number;
   /** 'failed' writes may still have been applied somewhere; only 'ok' ones are promised. */
   outcome: Outcome;
 }
@@ -49,16 +51,20 @@ export class History {
   readonly writes: WriteRecord[] = [];
   private serial = 0;
 
-  /** Starts a write; the caller stores `value` and later calls `settle`. */
-  begin(key: string, kind: WriteKind, seen: readonly string[]): { record: WriteRecord; value: Uint8Array } {
+  /** `onAcknowledged` is told of each write the moment its client is told it succeeded. */
+  constructor(private readonly onAcknowledged?: (record: WriteRecord) => void) {}
+
+  /** Starts a write (asking `w` acknowledgements, if given); the caller stores `value` and later calls `settle`. */
+  begin(key: string, kind: WriteKind, seen: readonly string[], w?: number): { record: WriteRecord; value: Uint8Array } {
     const id = `${kind === 'put' ? 'p' : 'd'}${++this.serial}`;
-    const record: WriteRecord = { id, key, kind, seen: [...seen], outcome: 'pending' };
+    const record: WriteRecord = { id, key, kind, seen: [...seen], ...(w !== undefined ? { w } : {}), outcome: 'pending' };
     this.writes.push(record);
     return { record, value: encodeWrite(id, seen) };
   }
 
   settle(record: WriteRecord, ok: boolean): void {
     record.outcome = ok ? 'ok' : 'failed';
+    if (ok) this.onAcknowledged?.(record);
   }
 
   get acknowledged(): number {

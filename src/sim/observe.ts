@@ -47,7 +47,12 @@ export function holding(id: NodeId, disk: MemoryDisk, key: string): Holding {
   return { node: id, ids: (record?.versions ?? []).map((v) => idsOf([v])[0]), emptied: !!record && record.versions.length === 0 };
 }
 
+/** The ids one disk holds for a key, in its record and its hints. */
+export function heldBy(s: Observed, key: string): (string | undefined)[] {
+  return [...holding(s.id, s.disk, key).ids, ...s.disk.peekHints(key).flatMap((hint) => idsOf(hint.versions))];
+}
+
 /** The ids every disk holds for a key, in its records and its hints. */
 export function heldAnywhere(all: readonly Observed[], key: string): (string | undefined)[] {
-  return all.flatMap((s) => [...holding(s.id, s.disk, key).ids, ...s.disk.peekHints(key).flatMap((hint) => idsOf(hint.versions))]);
+  return all.flatMap((s) => heldBy(s, key));
 }

@@ -3,9 +3,11 @@
  * N of 3 or 5, strategy, R, W, clock size) and its own mix of faults (loss, delay, duplication,
  * crashes between and in the middle of requests, restarts, lost disks, full disks, partitions,
  * joins, leaves, removes, a change of N), and runs clients that write blind, read-modify-write and delete
- * concurrently. Safety is checked after every step while the faults are active (every
- * acknowledged write is held on some disk); then everything heals, the cluster settles, and the
- * history checker judges the whole run. A failing seed is replayed with `npm run replay -- SEED`.
+ * concurrently. Safety is checked while the faults are active: the moment each write is
+ * acknowledged with W, W disks hold it (checkers/copies.ts, read from the disks, in records or
+ * hints); and after every step, every acknowledged write is still held on some disk. Then
+ * everything heals, the cluster settles, and the history checker judges the whole run. A failing
+ * seed is replayed with `npm run replay -- SEED`.
  */
 import type { ClusterConfig } from '../core/config.js';
 import type { NodeId } from '../core/ports.js';
@@ -122,6 +124,8 @@ export async function runSwarm(
   for (const id of sim.nodes) slowDisk(id);
   const ops = { ok: 0, failed: 0, reads: 0 };
   const violations: string[] = [];
+  /** Safety violations, each with the step it was first seen after. */
+  const unsafe = new Map<string, number>();
   const when = new Map(mix.changes.map((c) => [rnd.int(2, mix.steps - 4), c] as const));
   let members: NodeId[] = [...sim.nodes];
   const removed = new Set<NodeId>();
@@ -187,11 +191,11 @@ export async function runSwarm(
     }
     await Promise.all(work);
     cancelCrash(); // a crash meant for the middle of these requests, if they finished first
-    const unsafe = sim.safetyViolations();
-    if (unsafe.length > 0) violations.push(...unsafe.map((v) => `during step ${step}: ${v}`));
+    for (const v of sim.safetyViolations()) if (!unsafe.has(v)) unsafe.set(v, step);
     await sim.run(rnd.int(0, 800));
   }
 
+  for (const [v, step] of unsafe) violations.push(`during step ${step}: ${v}`);
   sim.heal();
   for (const id of full) sim.setQuota(id, undefined);
   for (const id of sim.nodes) if (sim.isCrashed(id)) await sim.restart(id);

@@ -62,7 +62,7 @@ export function trackedClient(client: Client, history: History): TrackedClient {
     }
   };
   const write = async (key: string, kind: WriteKind, seen: string[], context: string | undefined, options: TrackedOptions) => {
-    const { record, value: written } = history.begin(key, kind, seen);
+    const { record, value: written } = history.begin(key, kind, seen, options.w);
     const value = options.bytes !== undefined && options.bytes > written.length ? padded(written, options.bytes) : written;
     const w = options.w !== undefined ? { w: options.w } : {};
     try {

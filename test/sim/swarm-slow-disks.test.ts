@@ -4,9 +4,10 @@
  * mix, where N = W = 3 and two disks are lost), leaves, joins and changes of N while partitioned,
  * a short tombstone grace (reaps mid-run), clock sizes of 1 and 2, two keys with many writers,
  * pairs of puts from one context and retries of a failed put with its context, crashes in the
- * middle of requests, and lost disks below W. Judged by the history checker; a run must also
- * converge after healing, with nothing left on a node that left. It found a leaving node signing
- * `left` while a write landed on its disk (test/sim/durability.test.ts).
+ * middle of requests, and lost disks below W. Judged by the history checker, and at each
+ * acknowledgement by the count of disks that hold the write (src/sim/checkers/copies.ts); a run
+ * must also converge after healing, with nothing left on a node that left. It found a leaving node
+ * signing `left` while a write landed on its disk (test/sim/durability.test.ts).
  *
  * Replay one seed: SLOW_DISKS_SEEDS=127 SLOW_DISKS_W3=1 npx vitest run test/sim/swarm-slow-disks.test.ts
  */
@@ -108,7 +109,13 @@ async function runSlow(seed: number, w3: boolean) {
     const node = sim.node(id);
     return node && node.status === 'left' && node.held.size + node.held.hintCount > 0;
   });
-  return { seed, violations: sim.violations(), converged: settled.converged, stranded, acked: sim.history.acknowledged };
+  return {
+    seed,
+    violations: [...sim.safetyViolations(), ...sim.violations()],
+    converged: settled.converged,
+    stranded,
+    acked: sim.history.acknowledged,
+  };
 }
 
 /** The seeds to run: SLOW_DISKS_SEEDS as "17" or "1-50", else `first` to `last`. */

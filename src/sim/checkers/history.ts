@@ -40,7 +40,7 @@ export interface FinalReport {
 }
 
 /** The transitive closure of "had seen", per write id. */
-class Seen {
+export class Seen {
   private readonly direct = new Map<string, readonly string[]>();
   private readonly closed = new Map<string, Set<string>>();
 

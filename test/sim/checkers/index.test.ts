@@ -29,6 +29,20 @@ describe('the checkers on a simulated cluster', () => {
     expect(sim.safetyViolations()).toEqual([expect.stringMatching(/acknowledged put p1 of "cart" is held by no node/)]);
   });
 
+  it('copies: an acknowledgement made while fewer than W disks hold the write is reported', async () => {
+    const sim = await createSimulation({ seed: 21, nodes: 5 });
+    const [, b] = replicasOf(sim, 'cart');
+    // b's disk takes its writes of the key and keeps none, as if b acknowledged before its disk write.
+    await sim.editDisk(b!, (disk) => {
+      const set = disk.records.set.bind(disk.records);
+      disk.records.set = (key, record) => (key === 'cart' ? disk.records : set(key, record));
+    });
+    expect(await sim.tracked('n1').put('cart', { w: 3 })).toBe('ok');
+    expect(sim.safetyViolations()).toEqual([
+      expect.stringMatching(/^copies: acknowledged put p1 of "cart" with W=3 rests on 2 disks at its acknowledgement \(/),
+    ]);
+  });
+
   it('hints: a hint left behind is reported', async () => {
     const sim = await settledCluster();
     await sim.editDisk('n1', (disk) =>
