@@ -5,6 +5,7 @@ import {
   KNOWLEDGE_ENTRIES_MAX,
   LIST_MAX,
   PIECE_BYTES_MAX,
+  PIECES_MAX,
   RECORD_BYTES_MAX,
 } from './limits.js';
 import type { KeyRecord } from './version.js';
@@ -50,30 +51,39 @@ export function knowledgeSize(record: KeyRecord | undefined): { entries: number;
   return { entries: record.seen.length + (record.cloud?.length ?? 0), bytes };
 }
 
-/** The largest piece of a record (recordPieces): its bytes (recordBytes) and the longest list it carries. */
-function largestPiece(record: KeyRecord | undefined): { bytes: number; list: number } {
+/** A record's pieces (recordPieces): how many, the largest one's bytes (recordBytes) and the longest list one carries. */
+function pieceSizes(record: KeyRecord | undefined): { count: number; bytes: number; list: number } {
   let bytes = 0;
   let list = 0;
-  for (const piece of record ? recordPieces(record) : []) {
+  const pieces = record ? recordPieces(record) : [];
+  for (const piece of pieces) {
     bytes = Math.max(bytes, recordBytes(piece));
     list = Math.max(list, piece.versions.length, piece.seen.length, piece.cloud?.length ?? 0);
   }
-  return { bytes, list };
+  return { count: pieces.length, bytes, list };
 }
 
 /**
  * Why `after`, a merge into the record `before`, could no longer travel, or undefined: it would
  * know too much (limits.ts, KNOWLEDGE_ENTRIES_MAX), or have a piece (recordPieces) that no message
  * carries (past PIECE_BYTES_MAX or LIST_MAX): one actor's versions, which are never split, piled
- * up by a member that made the actor up, beside what the record knows. Only growth past the
- * bounds is refused: a record already past them (stored before they were kept) still takes what
- * adds nothing to its knowledge or its largest piece.
+ * up by a member that made the actor up, beside what the record knows; or come in more pieces
+ * than a read takes (PIECES_MAX: a member could fill a key with versions of many made-up actors,
+ * each merge within the other bounds). Only growth past the bounds is refused: a record already
+ * past them (stored before they were kept) still takes what adds nothing to its knowledge, its
+ * largest piece or its number of pieces.
  *
  * No honest record is refused. An honest actor's versions in any record are among those its own
  * replica held after one of its puts (one that replica had superseded by then is known to every
  * record that holds a later one, which drops it), and every put keeps its record within
  * RECORD_BYTES_MAX and LIST_MAX versions; the knowledge beside them in a piece is at most the
  * record's, within KNOWLEDGE_BYTES_MAX; RECORD_BYTES_MAX leaves room for both in PIECE_BYTES_MAX.
+ * Nor does one come in more than PIECES_MAX pieces: pieces are filled in order and a new one is
+ * begun only when the next actor's versions do not fit beside the last one's, so two pieces in a
+ * row hold more than RECORD_BYTES_MAX less the knowledge (about 3.4 MiB) of versions, or more than
+ * LIST_MAX; 65 pieces take 65 actors with versions and over 110 MiB of them (or 131,072), each
+ * honest actor's within one put's record: 65 actors, 30 of them with a whole record of siblings,
+ * none of whose coordinators saw the others' (a key has at most N coordinators at a time).
  */
 export function outgrown(before: KeyRecord | undefined, after: KeyRecord): string | undefined {
   const now = knowledgeSize(after);
@@ -86,14 +96,19 @@ export function outgrown(before: KeyRecord | undefined, after: KeyRecord): strin
       );
     }
   }
-  const piece = largestPiece(after);
-  if (piece.bytes <= PIECE_BYTES_MAX && piece.list <= LIST_MAX) return undefined;
-  const was = largestPiece(before);
-  if (piece.bytes <= was.bytes && piece.list <= was.list) return undefined;
-  return (
-    `the record of "${after.key}" would have a piece of ${piece.bytes} bytes listing ${piece.list} entries, over the ` +
-    `${PIECE_BYTES_MAX} bytes (${LIST_MAX} entries) one message carries`
-  );
+  const piece = pieceSizes(after);
+  if (piece.bytes <= PIECE_BYTES_MAX && piece.list <= LIST_MAX && piece.count <= PIECES_MAX) return undefined;
+  const was = pieceSizes(before);
+  if ((piece.bytes > PIECE_BYTES_MAX || piece.list > LIST_MAX) && (piece.bytes > was.bytes || piece.list > was.list)) {
+    return (
+      `the record of "${after.key}" would have a piece of ${piece.bytes} bytes listing ${piece.list} entries, over the ` +
+      `${PIECE_BYTES_MAX} bytes (${LIST_MAX} entries) one message carries`
+    );
+  }
+  if (piece.count > PIECES_MAX && piece.count > was.count) {
+    return `the record of "${after.key}" would come in ${piece.count} pieces, over the ${PIECES_MAX} a read takes`;
+  }
+  return undefined;
 }
 
 /** Splits records into batches small enough for one message each. */

@@ -10,7 +10,7 @@ import type { CausalContext } from './causal-context.js';
 import { encodeContext } from './context.js';
 import { DynamoError } from './errors.js';
 import type { Op } from './events.js';
-import { LIST_MAX, RECORD_BYTES_MAX, SIBLINGS_MAX } from './limits.js';
+import { LIST_MAX, PIECES_MAX, RECORD_BYTES_MAX, SIBLINGS_MAX } from './limits.js';
 import { bytesEqual } from './merkle.js';
 import type { CallOptions, NodeContext, Request } from './node-context.js';
 import type { NodeId } from './ports.js';
@@ -36,8 +36,6 @@ export interface WriteResult {
 
 type Phase = 'waiting' | 'answered' | 'failed';
 
-/** The most pieces a get takes of one replica's record (batch.ts, recordPieces): 64 of up to 4 MiB each. */
-const PIECES_MAX = 64;
 /** How many times a get reads a replica's record in pieces again when it changed meanwhile. */
 const READS_MAX = 3;
 
@@ -310,8 +308,14 @@ export class PutCoordinator extends Coordinator<WriteResult> {
               `(${LIST_MAX}); read it and write back one reconciled version`,
           );
         }
-        // Its replicas would refuse it (replica-store.ts): the key could no longer travel.
-        const grown = outgrown(current, written.record);
+        // Its replicas would refuse it (replica-store.ts): the key could no longer travel, nor this
+        // node's read replies, which merge it with the hints it keeps for the key.
+        const hints = ctx.store.hintsFor(key);
+        const grown =
+          outgrown(current, written.record) ??
+          (hints.length > 0
+            ? outgrown(ctx.store.withHints(key, current, hints), ctx.store.withHints(key, written.record, hints)!)
+            : undefined);
         if (grown !== undefined) throw new DynamoError('invalid', `${this.op} of "${key}" refused: ${grown}`);
         this.written = written;
         return written.record;

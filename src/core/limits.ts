@@ -55,3 +55,10 @@ export const PIECE_BYTES_MAX = MESSAGE_BYTES_MAX - 64 * 1024;
  * later. So no honest record has a piece past PIECE_BYTES_MAX (batch.ts, `outgrown`).
  */
 export const RECORD_BYTES_MAX = PIECE_BYTES_MAX - KNOWLEDGE_BYTES_MAX;
+/**
+ * The most pieces a get takes of one replica's record (batch.ts, recordPieces): 64 of up to 4 MiB
+ * each. A replica refuses a merge, and a coordinator a put, that would leave its record, or the
+ * record and the hints it keeps for the key merged (what it answers a read with), in more
+ * (batch.ts, `outgrown`; replica-store.ts, `withHints`).
+ */
+export const PIECES_MAX = 64;

@@ -29,13 +29,14 @@ export class ReplicaHandlers {
    * A replica answers a read with what it holds, including versions it holds as hints. A record
    * too large for one message is answered piece by piece (batch.ts, recordPieces): the piece asked
    * for, how many there are and the whole record's digest; the coordinator asks for the others,
-   * and reads them again if the digest changed in between.
+   * and reads them again if the digest changed in between. Every piece travels, and there are at
+   * most PIECES_MAX: merges into the record or a hint that would make the two merged outgrow these
+   * are refused (replica-store.ts, `withHints`).
    */
   onRead(from: NodeId, m: MessageOf<'read'>): void {
-    let record: KeyRecord | undefined = this.ctx.store.get(m.key);
     const hints = this.ctx.store.hintsFor(m.key);
-    for (const hint of hints) record = this.ctx.causality.merge(m.key, record, wireRecord(hint));
-    const pieces = record ? recordPieces(wireRecord(record)) : [];
+    const record = this.ctx.store.withHints(m.key, this.ctx.store.get(m.key), hints);
+    const pieces = record ? recordPieces(record) : [];
     const more = pieces.length > 1 ? { pieces: pieces.length, digest: recordDigest(record) } : {};
     this.ctx.send(from, { t: 'read-reply', id: m.id, record: pieces[m.piece ?? 0] ?? null, hinted: hints.length > 0, ...more });
   }

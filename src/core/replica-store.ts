@@ -4,7 +4,7 @@
  * storage promise resolved, one change per key at a time, so a failed write changes nothing.
  */
 
-import { outgrown } from './batch.js';
+import { outgrown, wireRecord } from './batch.js';
 import type { Causality } from './causality.js';
 import { MergeRefused } from './errors.js';
 import { keyPosition, type Position } from './hash.js';
@@ -129,7 +129,26 @@ export class ReplicaStore implements StoreView {
    * `outgrown`): every peer's record reaches the store through here or `mergeHint`.
    */
   merge(incoming: KeyRecord): Promise<KeyRecord> {
-    return this.update(incoming.key, (current) => bounded(current, this.causality.merge(incoming.key, current, incoming)));
+    const { key } = incoming;
+    return this.update(key, (current) => {
+      const merged = bounded(current, this.causality.merge(key, current, incoming));
+      const hints = this.hintsFor(key);
+      if (hints.length > 0) bounded(this.withHints(key, current, hints), this.withHints(key, merged, hints)!);
+      return merged;
+    });
+  }
+
+  /**
+   * What this node answers a read of `key` with (replica-handlers.ts, onRead): `record`, the key's
+   * record, merged with `hints`, every hint it keeps for the key (in their order). Each
+   * is within the bounds a merge keeps to (batch.ts, `outgrown`), but together they could know too
+   * much or have a piece no message carries: merges into either are refused when the whole would
+   * (here, `mergeHint`; a coordinator's put, coordinator.ts).
+   */
+  withHints(key: string, record: KeyRecord | undefined, hints: readonly KeyRecord[]): KeyRecord | undefined {
+    let merged = record;
+    for (const hint of hints) merged = this.causality.merge(key, merged, wireRecord(hint));
+    return merged && wireRecord(merged);
   }
 
   /**
@@ -183,17 +202,30 @@ export class ReplicaStore implements StoreView {
     return this.hintMap.size;
   }
 
-  /** Merges a peer's record into the hint for `target`; refused as `merge` is. */
+  /**
+   * Merges a peer's record into the hint for `target`; refused as `merge` is, and when the key's
+   * record and hints together would be (`withHints`). Under the key's record lock too, so that a
+   * merge into the record and one into a hint never both pass that check and together outgrow.
+   */
   mergeHint(target: NodeId, incoming: KeyRecord): Promise<HintRecord> {
-    const id = hintKey(target, incoming.key);
-    return this.locked(`h:${id}`, async () => {
-      const held = this.hintMap.get(id);
-      const merged = bounded(held, this.causality.merge(incoming.key, held, incoming));
-      const hint: HintRecord = { ...merged, target };
-      await this.storage.putHint(hint);
-      this.hintMap.set(id, hint);
-      return hint;
-    });
+    const { key } = incoming;
+    const id = hintKey(target, key);
+    return this.locked(`r:${key}`, () =>
+      this.locked(`h:${id}`, async () => {
+        const held = this.hintMap.get(id);
+        const merged = bounded(held, this.causality.merge(key, held, incoming));
+        const hints = this.hintsFor(key);
+        const after = held ? hints.map((h) => (h === held ? merged : h)) : [...hints, merged];
+        if (after.length > 1 || this.get(key)) {
+          const record = this.get(key);
+          bounded(this.withHints(key, record, hints), this.withHints(key, record, after)!);
+        }
+        const hint: HintRecord = { ...merged, target };
+        await this.storage.putHint(hint);
+        this.hintMap.set(id, hint);
+        return hint;
+      }),
+    );
   }
 
   /** Replaces the hint for `target` of `key`, if there is one, with `fn(hint)`, durably. */
