@@ -80,8 +80,8 @@ function pieceSizes(record: KeyRecord | undefined): { count: number; bytes: numb
  * record's, within KNOWLEDGE_BYTES_MAX; RECORD_BYTES_MAX leaves room for both in PIECE_BYTES_MAX.
  * Nor does one come in more than PIECES_MAX pieces: pieces are filled in order and a new one is
  * begun only when the next actor's versions do not fit beside the last one's, so two pieces in a
- * row hold more than RECORD_BYTES_MAX less the knowledge (about 3.4 MiB) of versions, or more than
- * LIST_MAX; 65 pieces take 65 actors with versions and over 110 MiB of them (or 131,072), each
+ * row hold more than RECORD_BYTES_MAX less the knowledge (about 3 MiB) of versions, or more than
+ * LIST_MAX; 65 pieces take 65 actors with versions and over 95 MiB of them (or 131,072), each
  * honest actor's within one put's record: 65 actors, 30 of them with a whole record of siblings,
  * none of whose coordinators saw the others' (a key has at most N coordinators at a time).
  */

@@ -25,20 +25,24 @@ export const TIME_MAX = 8.64e15;
  * message lists (4,096) could not be sent at all: not handed off, repaired, transferred or read by
  * a quorum, its acknowledged writes left on the disks they first landed on. A member can make up
  * actors without end; a replica refuses a merge, and a coordinator a put, that would take a record
- * past these bounds (replica-store.ts, coordinator.ts): a quarter of what one message lists, and
- * of its bytes a sixteenth, so that every piece keeps nearly the whole message for versions.
+ * past these bounds (replica-store.ts, coordinator.ts): nearly what one message lists, and of its
+ * bytes about a tenth, so that every piece keeps nearly the whole message for versions.
  *
- * Honest clusters stay far below. A record knows one entry per actor that wrote the key, and a
- * few single events beside; an actor is one life of a node (a new one after a lost disk, or when
- * the node hands away a key that knows its current actor, dot-source.ts), and only the key's top N
- * (at most 7) coordinate its puts. So a key gains at most N actors per change of the ring or lost
- * disk among its replicas: 1,024 takes well over a hundred of them, each followed by writes of
- * the key from every replica, over the key's life. The honest actor is at most 139 ASCII
- * characters (a node id of 128 and its epoch), so 1,024 entries take under 184 KiB: the byte bound
- * binds only made-up actors, long or written in other scripts.
+ * The bound sits at the wire's own limit, not below it: knowledge is never compacted, and an
+ * honest key gains entries with time (an actor is one life of a node: a new one after a lost
+ * disk, or when the node hands away a key that knows its current actor, dot-source.ts; only the
+ * key's top N, at most 7, coordinate its puts, so at most N per change of the ring or lost disk).
+ * A bound lower than the wire's made an honest key that grew past it split for good after a
+ * partition: each side within it, their merge past it, refused everywhere (a review reproduced
+ * that at 1,024 with 1,022 lost disks, and a lost write after). At 4,000 entries a key's record
+ * could not have travelled anyway (one more actor past 4,096 and no piece decodes); closing that
+ * needs knowledge compacted (a retired actor with no live version, known to every replica), which
+ * is not done. An honest actor's name is `node-` and 24 hex digits and its epoch (40 characters),
+ * so 4,000 entries take under 330 KB: within the byte bound, which binds made-up actors, long or
+ * written in other scripts.
  */
-export const KNOWLEDGE_ENTRIES_MAX = 1024;
-export const KNOWLEDGE_BYTES_MAX = 256 * 1024;
+export const KNOWLEDGE_ENTRIES_MAX = 4000;
+export const KNOWLEDGE_BYTES_MAX = 384 * 1024;
 /**
  * The most a record, or a piece of one too large for one message (batch.ts, recordPieces), may
  * take by its upper estimate (batch.ts, recordBytes) and still go in any message that carries
