@@ -23,7 +23,7 @@ import { inTurns } from './drain.js';
 import { History, idsOf, type WriteRecord } from './history.js';
 import { Keyring } from './keyring.js';
 import { type LinkFaults, SimNetwork } from './network.js';
-import { converged, heldAnywhere, heldBy, holding } from './observe.js';
+import { converged, heldAnywhere, holding } from './observe.js';
 import { SeededRandom } from './random.js';
 import { Scheduler } from './scheduler.js';
 import { type TrackedClient, trackedClient } from './workload.js';
@@ -46,10 +46,16 @@ export interface SimulationOptions {
   readonly prepare?: (sim: Simulation) => void;
 }
 
+/**
+ * A node's client API in the simulator. A write's `acknowledged` runs the moment the node reports
+ * success, before the simulation runs any other event (awaiting the request returns only once
+ * the driver that ran it is done, which may be after other requests' events); not when the node
+ * crashed first.
+ */
 export interface Client {
   get(key: string, options?: GetOptions): Promise<{ versions: Version[]; context: string }>;
-  put(key: string, value: Uint8Array, context?: string, options?: PutOptions): Promise<WriteResult>;
-  delete(key: string, context: string, options?: DeleteOptions): Promise<WriteResult>;
+  put(key: string, value: Uint8Array, context?: string, options?: PutOptions, acknowledged?: () => void): Promise<WriteResult>;
+  delete(key: string, context: string, options?: DeleteOptions, acknowledged?: () => void): Promise<WriteResult>;
 }
 
 interface SimNode {
@@ -177,8 +183,8 @@ export class Simulation {
   client(id: NodeId): Client {
     return {
       get: (key, options) => this.request(id, (node) => node.get(key, options)),
-      put: (key, value, context, options) => this.request(id, (node) => node.put(key, value, context, options)),
-      delete: (key, context, options) => this.request(id, (node) => node.delete(key, context, options)),
+      put: (key, value, context, options, acknowledged) => this.request(id, (node) => node.put(key, value, context, options), acknowledged),
+      delete: (key, context, options, acknowledged) => this.request(id, (node) => node.delete(key, context, options), acknowledged),
     };
   }
 
@@ -187,14 +193,25 @@ export class Simulation {
     return trackedClient(this.client(id), this.history);
   }
 
-  private async request<T>(id: NodeId, fn: (node: DynamoNode) => Promise<T>): Promise<T> {
+  private async request<T>(id: NodeId, fn: (node: DynamoNode) => Promise<T>, succeeded?: () => void): Promise<T> {
     const sim = this.sim(id);
     if (sim.crashed || !sim.node) throw new DynamoError('unavailable', `node ${id} is crashed`);
     let settled = false;
+    let crashedFirst = false;
     let onCrash!: (e: Error) => void;
-    const crashed = new Promise<never>((_, reject) => (onCrash = reject));
+    const crashed = new Promise<never>(
+      (_, reject) =>
+        (onCrash = (e) => {
+          crashedFirst = true;
+          reject(e);
+        }),
+    );
     sim.onCrash.add(onCrash);
-    const work = Promise.race([fn(sim.node), crashed]).finally(() => {
+    const done = fn(sim.node).then((result) => {
+      if (!crashedFirst) succeeded?.();
+      return result;
+    });
+    const work = Promise.race([done, crashed]).finally(() => {
       settled = true;
       sim.onCrash.delete(onCrash);
     });
@@ -427,13 +444,23 @@ export class Simulation {
   }
 
   /**
-   * What each node's disk holds for a key (crashed and removed nodes' too), read one disk at a
-   * time; with the tombstones it reaped. The reaper drops a tombstone only once every replica
-   * holds it (reaper.ts), which may come before the delete's acknowledgement reaches its client
-   * when the tombstone grace is shorter than slow disks' writes (test/sim/swarm-slow-disks.test.ts).
+   * What the disks hold for a key (crashed and removed nodes' too), by whom it is for: a node's
+   * record, with the tombstones it reaped, as its own; a hint as its target's, wherever it is kept,
+   * as a coordinator counts it (a hint and its target's own record are one copy: once handed off,
+   * they are). The reaper drops a tombstone only once every replica holds it (reaper.ts), which
+   * may come before the delete's acknowledgement reaches its client when the tombstone grace is
+   * shorter than slow disks' writes (test/sim/swarm-slow-disks.test.ts).
    */
-  private *disks(key: string): Generator<DiskHolding> {
-    for (const s of this.sims.values()) yield { node: s.id, ids: [...heldBy(s, key), ...(this.reapedOn.get(s.id)?.get(key) ?? [])] };
+  private disks(key: string): DiskHolding[] {
+    const byOwner = new Map<NodeId, (string | undefined)[]>();
+    const add = (owner: NodeId, ids: readonly (string | undefined)[]) => {
+      if (ids.length > 0) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ...ids]);
+    };
+    for (const s of this.sims.values()) {
+      add(s.id, [...holding(s.id, s.disk, key).ids, ...(this.reapedOn.get(s.id)?.get(key) ?? [])]);
+      for (const hint of s.disk.peekHints(key)) add(hint.target, idsOf(hint.versions));
+    }
+    return [...byOwner].map(([node, ids]) => ({ node, ids }));
   }
 
   /** Counts, the moment a tracked write is acknowledged, the disks holding it (every node's, crashed and removed ones too). */

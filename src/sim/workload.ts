@@ -65,13 +65,19 @@ export function trackedClient(client: Client, history: History): TrackedClient {
     const { record, value: written } = history.begin(key, kind, seen, options.w);
     const value = options.bytes !== undefined && options.bytes > written.length ? padded(written, options.bytes) : written;
     const w = options.w !== undefined ? { w: options.w } : {};
-    try {
-      if (kind === 'put') await client.put(key, value, context, w);
-      else await client.delete(key, context!, { ...w, note: value });
+    // Settled as acknowledged the moment the node says so, so that the disks are judged then (checkers/copies.ts).
+    let acknowledged = false;
+    const ack = () => {
+      acknowledged = true;
       history.settle(record, true);
+    };
+    try {
+      if (kind === 'put') await client.put(key, value, context, w, ack);
+      else await client.delete(key, context!, { ...w, note: value }, ack);
+      if (!acknowledged) history.settle(record, true);
       return 'ok' as const;
     } catch (e) {
-      history.settle(record, false);
+      if (!acknowledged) history.settle(record, false);
       if (expected(e)) return 'failed' as const;
       throw e;
     }

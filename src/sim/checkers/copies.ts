@@ -1,10 +1,12 @@
 /**
  * W copies at the acknowledgement, judged from outside as the history checker judges (history.ts):
  * the moment a client is told that its write succeeded with W, the write rests on at least W
- * disks. A disk holds it when its record of the key or one of its hints for the key holds the
- * write's id, or a version whose writer had seen the write (directly or through the writes it had
- * seen, from what each writer had read): an overwrite that replaced it there keeps it too; so does
- * a tombstone the disk held and reaped (the simulator lists those with the disk's holding). A
+ * disks. Copies are counted by whom they are for, as a coordinator counts them: a node's record
+ * of the key as its own, a hint as its target's wherever it is kept (a hint and its target's
+ * record are one copy: once handed off, they are). One holds the write when it holds the write's
+ * id, or a version whose writer had seen the write (directly or through the writes it had seen,
+ * from what each writer had read): an overwrite that replaced it there keeps it too; so does a
+ * tombstone the disk held and reaped (the simulator lists those with the disk's holding). A
  * crashed or removed node's disk counts (it keeps what it committed); a write still in flight to
  * a disk does not.
  *

@@ -43,6 +43,35 @@ describe('the checkers on a simulated cluster', () => {
     ]);
   });
 
+  it('copies: an acknowledgement is judged the moment the node makes it, also while another request’s events run', async () => {
+    const sim = await createSimulation({ seed: 3, nodes: 5, n: 3, r: 2, w: 2 });
+    await sim.settle();
+    // A request that waits for its timeout: its coordinator is cut off from the others.
+    const [slow] = sim.node('n1')!.preferenceList('slow') as [string];
+    sim.partition(
+      [slow],
+      sim.nodes.filter((id) => id !== slow),
+    );
+    await sim.run(10_000);
+    const acknowledgedAt: number[] = [];
+    for (const id of sim.nodes) sim.node(id)?.on((e) => e.type === 'op-done' && e.ok && acknowledgedAt.push(sim.now));
+    const judgedAt: number[] = [];
+    const settle = sim.history.settle.bind(sim.history);
+    sim.history.settle = (record, ok) => {
+      if (ok) judgedAt.push(sim.now);
+      settle(record, ok);
+    };
+    // A replica of its key, so that it coordinates the put itself (a forwarded put is acknowledged a hop later).
+    const other = sim
+      .node('n1')!
+      .preferenceList('fast')
+      .find((id) => id !== slow)!;
+    const [, fast] = await Promise.all([sim.tracked(slow).put('slow'), sim.tracked(other).put('fast')]);
+    expect(fast).toBe('ok');
+    // Not when the slow request's driver is done: events run in between could add the copies it lacked.
+    expect(judgedAt).toEqual(acknowledgedAt);
+  });
+
   it('hints: a hint left behind is reported', async () => {
     const sim = await settledCluster();
     await sim.editDisk('n1', (disk) =>
