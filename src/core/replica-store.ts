@@ -34,6 +34,8 @@ export interface StoreView {
 export class ReplicaStore implements StoreView {
   private readonly records = new Map<string, Held>();
   private readonly hintMap = new Map<string, HintRecord>();
+  /** The ids of each key's hints: a merge looks at the key's hints (`withHints`) without a walk over all. */
+  private readonly hintIds = new Map<string, Set<string>>();
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Bumped on every change to records; caches of derived data compare against it. */
   version = 0;
@@ -49,7 +51,7 @@ export class ReplicaStore implements StoreView {
     const store = new ReplicaStore(storage, causality);
     const state = await storage.load();
     for (const record of state.records) store.hold(upgradeRecord(record));
-    for (const hint of state.hints) store.hintMap.set(hintKey(hint.target, hint.key), { ...upgradeRecord(hint), target: hint.target });
+    for (const hint of state.hints) store.keepHint({ ...upgradeRecord(hint), target: hint.target });
     return { store, state };
   }
 
@@ -188,9 +190,20 @@ export class ReplicaStore implements StoreView {
   }
 
   /** Hints held for a key (every read asks, so no copy of the whole hint store is made). */
+  private keepHint(hint: HintRecord): void {
+    const id = hintKey(hint.target, hint.key);
+    this.hintMap.set(id, hint);
+    let ids = this.hintIds.get(hint.key);
+    if (!ids) {
+      ids = new Set();
+      this.hintIds.set(hint.key, ids);
+    }
+    ids.add(id);
+  }
+
   hintsFor(key: string): HintRecord[] {
     const found: HintRecord[] = [];
-    for (const h of this.hintMap.values()) if (h.key === key) found.push(h);
+    for (const id of this.hintIds.get(key) ?? []) found.push(this.hintMap.get(id)!);
     return found;
   }
 
@@ -222,7 +235,7 @@ export class ReplicaStore implements StoreView {
         }
         const hint: HintRecord = { ...merged, target };
         await this.storage.putHint(hint);
-        this.hintMap.set(id, hint);
+        this.keepHint(hint);
         return hint;
       }),
     );
@@ -249,6 +262,9 @@ export class ReplicaStore implements StoreView {
       if (!hint || !bytesEqual(recordDigest(hint), digest)) return false;
       await this.storage.deleteHint(target, key);
       this.hintMap.delete(id);
+      const ids = this.hintIds.get(key);
+      ids?.delete(id);
+      if (ids?.size === 0) this.hintIds.delete(key);
       return true;
     });
   }
