@@ -11,13 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { knowledgeSize, recordPieces } from '../../src/core/batch.js';
 import { encodeContext } from '../../src/core/context.js';
 import { KNOWLEDGE_BYTES_MAX, KNOWLEDGE_ENTRIES_MAX, VALUE_BYTES_MAX } from '../../src/core/limits.js';
-import { decodeMessage, encodeMessage, type Message } from '../../src/core/protocol.js';
+import { decodeMessage, encodeMessage } from '../../src/core/protocol.js';
 import type { KeyRecord } from '../../src/core/version.js';
 import { idsOf } from '../../src/sim/history.js';
-import { createSimulation, type Simulation } from '../../src/sim/index.js';
 import { bytes, expectNoViolations } from './helpers.js';
+import { cluster, heavyJunk, MALLORY, piled, refusals } from './mallory.js';
 
-const MALLORY = 'mallory';
 /** How many entries a record's `seen` may list in one message (protocol.ts, LIST_MAX). */
 const WIRE_LIST_MAX = 4096;
 
@@ -27,51 +26,9 @@ function junk(key: string, count: number, first = 0): KeyRecord {
   return { key, versions: [], seen };
 }
 
-/**
- * A record holding versions `first` to `first + count - 1` of one made-up actor, with empty values
- * (or values of `size` bytes), which it knows by its vector or, with `single`, as single events only.
- */
-function piled(key: string, actor: string, first: number, count: number, { single = false, size = 0 } = {}): KeyRecord {
-  const dots = Array.from({ length: count }, (_, i) => ({ node: actor, counter: first + i }));
-  const versions = dots.map((dot) => ({ value: new Uint8Array(size), deleted: false, dot, clock: [{ ...dot, time: 0 }] }));
-  if (single) return { key, versions, seen: [], cloud: dots };
-  return { key, versions, seen: [{ node: actor, counter: first + count - 1, time: 0 }] };
-}
-
-/** A record without versions that knows one event each of `count` made-up actors with names of 100 two-byte characters. */
-function heavyJunk(key: string, count: number): KeyRecord {
-  const seen = Array.from({ length: count }, (_, i) => ({ node: `${'é'.repeat(100)}${i}~0000000000`, counter: 1, time: 0 }));
-  return { key, versions: [], seen };
-}
-
 /** Whether every piece of `record` goes through as a read reply (what a replica answers a get with). */
 function travels(record: KeyRecord): boolean {
   return recordPieces(record).every((piece) => decodeMessage(encodeMessage({ t: 'read-reply', id: 1, record: piece, hinted: false })).ok);
-}
-
-/** A cluster with a hostile member, and a key none of whose first four nodes it is. */
-async function cluster(seed: number) {
-  const sim = await createSimulation({ seed, nodes: 5, n: 3, r: 2, w: 2 });
-  await sim.join(MALLORY);
-  expect((await sim.settle()).converged).toBe(true);
-  let key = '';
-  for (let i = 0; ; i++) {
-    key = `victim:${i}`;
-    if (!sim.node('n1')!.preferenceList(key, 4).includes(MALLORY)) break;
-  }
-  const [r1, r2, r3, f] = sim.node('n1')!.preferenceList(key, 4) as [string, string, string, string];
-  const forge = (to: string, m: Message) => sim.network.send(MALLORY, to, encodeMessage(m));
-  return { sim, key, r1, r2, r3, f, forge };
-}
-
-/** Refusals `id` counted from mallory, by message type, from now on. */
-function refusals(sim: Simulation, id: string): Map<string, number> {
-  const by = new Map<string, number>();
-  sim.node(id)!.on((e) => {
-    if (e.type === 'dropped' && e.reason === 'refused' && e.from === MALLORY)
-      by.set(e.detail.split(':')[0]!, (by.get(e.detail.split(':')[0]!) ?? 0) + 1);
-  });
-  return by;
 }
 
 /**

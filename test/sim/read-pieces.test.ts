@@ -13,55 +13,9 @@
 import { describe, expect, it } from 'vitest';
 import { recordPieces } from '../../src/core/batch.js';
 import { PIECES_MAX } from '../../src/core/limits.js';
-import { encodeMessage, type Message } from '../../src/core/protocol.js';
-import type { KeyRecord } from '../../src/core/version.js';
 import { idsOf } from '../../src/sim/history.js';
-import { createSimulation, type Simulation } from '../../src/sim/index.js';
-
-const MALLORY = 'mallory';
-
-/**
- * Versions `first` to `first + count - 1` of one made-up actor, values of `size` bytes, known as
- * single events (or, with `vector`, by one entry: the actor's events up to the last).
- */
-function piled(key: string, actor: string, first: number, count: number, { size = 0, vector = false } = {}): KeyRecord {
-  const dots = Array.from({ length: count }, (_, i) => ({ node: actor, counter: first + i }));
-  const versions = dots.map((dot) => ({ value: new Uint8Array(size), deleted: false, dot, clock: [{ ...dot, time: 0 }] }));
-  if (vector) return { key, versions, seen: [{ node: actor, counter: first + count - 1, time: 0 }] };
-  return { key, versions, seen: [], cloud: dots };
-}
-
-/** A record without versions that knows one event each of `count` made-up actors with names of 100 two-byte characters. */
-function heavyJunk(key: string, count: number): KeyRecord {
-  const seen = Array.from({ length: count }, (_, i) => ({ node: `${'é'.repeat(100)}${i}~0000000000`, counter: 1, time: 0 }));
-  return { key, versions: [], seen };
-}
-
-async function cluster(seed: number) {
-  const sim = await createSimulation({ seed, nodes: 5, n: 3, r: 2, w: 2 });
-  await sim.join(MALLORY);
-  expect((await sim.settle()).converged).toBe(true);
-  let key = '';
-  for (let i = 0; ; i++) {
-    key = `victim:${i}`;
-    if (!sim.node('n1')!.preferenceList(key, 4).includes(MALLORY)) break;
-  }
-  const [r1, r2, r3, f] = sim.node('n1')!.preferenceList(key, 4) as [string, string, string, string];
-  const forge = (to: string, m: Message) => sim.network.send(MALLORY, to, encodeMessage(m));
-  return { sim, key, r1, r2, r3, f, forge };
-}
-
-/** Refusals `id` counted from mallory, by message type, from now on. */
-function refusals(sim: Simulation, id: string): Map<string, number> {
-  const by = new Map<string, number>();
-  sim.node(id)!.on((e) => {
-    if (e.type === 'dropped' && e.reason === 'refused' && e.from === MALLORY) {
-      const type = e.detail.split(':')[0]!;
-      by.set(type, (by.get(type) ?? 0) + 1);
-    }
-  });
-  return by;
-}
+import type { Simulation } from '../../src/sim/index.js';
+import { cluster, heavyJunk, MALLORY, piled, refusals } from './mallory.js';
 
 /** Frames `id` dropped from `from` as too large for a message, from now on. */
 function oversized(sim: Simulation, id: string, from: string): { count: number } {
@@ -103,7 +57,8 @@ describe('a member cannot make a replica’s read replies unreadable', () => {
       );
       // r1's record: four values of 1,000,000 bytes of one made-up actor, one write each (each piece fits).
       const record = async () => {
-        for (let i = 1; i <= 4; i++) forge(r1, { t: 'write', id: 0, record: piled(key, 'nobody~0000000000', i, 1, { size: 1_000_000 }) });
+        for (let i = 1; i <= 4; i++)
+          forge(r1, { t: 'write', id: 0, record: piled(key, 'nobody~0000000000', i, 1, { single: true, size: 1_000_000 }) });
         await sim.run(500);
       };
       // r1's hint for r3: 256 KiB of made-up knowledge (within the bound on its own).
@@ -140,7 +95,7 @@ describe('a member cannot make a replica’s read replies unreadable', () => {
     // 65 made-up actors of two values of 1,000,000 bytes each, one write each, to r1 alone: no two
     // of them share a piece (RECORD_BYTES_MAX), so each takes one.
     for (let a = 0; a <= PIECES_MAX; a++) {
-      forge(r1, { t: 'write', id: 0, record: piled(key, `nobody${a}~0000000000`, 1, 2, { size: 1_000_000 }) });
+      forge(r1, { t: 'write', id: 0, record: piled(key, `nobody${a}~0000000000`, 1, 2, { single: true, size: 1_000_000 }) });
       await sim.run(50);
     }
     await sim.run(500);
