@@ -345,7 +345,9 @@ export class PutCoordinator extends Coordinator<WriteResult> {
       const fix = actorFix(this.ctx, this.key, reply.known.actor, reply.known.counter);
       if (fix) this.ctx.send(from, fix);
     }
-    return !reply.error;
+    // A replica that keeps the write only until it hands it on to fewer owners than W (N raised,
+    // and it has not heard) is not a copy W may count on (replica-handlers.ts, onwardTo).
+    return !reply.error && (reply.onward === undefined || reply.onward >= this.quorum);
   }
 
   /**

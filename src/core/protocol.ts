@@ -118,7 +118,13 @@ export const MessageSchema = v.variant('t', [
   // `dot`: the event a coordinator's put made, which the replica checks it holds before it acknowledges.
   m('write', { id: RequestId, record: RecordSchema, hint: v.optional(NodeId), dot: v.optional(DotSchema) }),
   // `known`: a replica that does not hold the put's event says how far it knows of that actor on the key.
-  m('write-reply', { id: RequestId, error: v.optional(ErrorInfo), known: v.optional(v.object({ actor: Actor, counter: Counter })) }),
+  m('write-reply', {
+    id: RequestId,
+    error: v.optional(ErrorInfo),
+    known: v.optional(v.object({ actor: Actor, counter: Counter })),
+    // The replica keeps the write only until it hands it on to this many owners (replica-handlers.ts, onward).
+    onward: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(REPLICAS_MAX))),
+  }),
   m('forward', {
     id: RequestId,
     op: v.picklist(['put', 'delete']),

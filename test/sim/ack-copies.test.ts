@@ -127,3 +127,41 @@ describe('a transfer is acknowledged only for what the new owner stored', () => 
     expectNoViolations(sim);
   });
 });
+
+describe('N raised: a replica that has not heard yet does not count for a copy it will hand away', () => {
+  it('a W=5 put right after N went from 3 to 5 fails while nodes past the old top 3 have not heard; once they have, one succeeds and stays on five disks', async () => {
+    const KEY = 'k';
+    const sim = await createSimulation({ seed: 3, nodes: 6, n: 3, r: 1, w: 2, strategy: 1 });
+    await sim.run(3000);
+    const via = sim.nodes[0]!; // setReplicas goes through the first running node
+    // Gossip to the other nodes is lost for a while: only `via` knows that N is 5.
+    let filtering = true;
+    sim.network.dropIf = (_from, to, bytes) => {
+      if (!filtering || to === via) return false;
+      const m = decodeMessage(bytes);
+      return m.ok && m.message.t === 'gossip';
+    };
+    sim.setReplicas(5);
+    await sim.run(50);
+    const five = sim.node(via)!.preferenceList(KEY);
+    expect(five).toHaveLength(5);
+    expect(sim.node(five[4]!)!.preferenceList(KEY)).toHaveLength(3);
+    // The two nodes that have not heard, and the fallback past them, keep the write only until they
+    // hand it on to their top 3, which hold it already: fewer than five copies to count on, and the
+    // put fails (a failed put may have been applied).
+    expect(await sim.tracked(via).put(KEY, { w: 5 })).toBe('failed');
+    const failedId = sim.history.writes.at(-1)!.id;
+    expect(disksHolding(sim, KEY, failedId).length).toBeGreaterThanOrEqual(3);
+    // Once every node has heard, a W=5 put succeeds and stays on five disks.
+    filtering = false;
+    await sim.run(5000);
+    expect(await sim.tracked(via).put(KEY, { w: 5 })).toBe('ok');
+    const id = sim.history.writes.at(-1)!.id;
+    for (let t = 0; t < 3; t++) {
+      expect(disksHolding(sim, KEY, id).length, `disks at ${sim.now} ms`).toBeGreaterThanOrEqual(5);
+      await sim.run(1000);
+    }
+    await sim.settle(60_000);
+    expectNoViolations(sim);
+  });
+});
