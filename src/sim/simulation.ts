@@ -20,7 +20,7 @@ import { checkCopiesAtAck, type DiskHolding } from './checkers/copies.js';
 import { checkFinal, checkHeld } from './checkers/history.js';
 import { type ClusterView, check } from './checkers/index.js';
 import { inTurns } from './drain.js';
-import { History, idsOf, type WriteRecord } from './history.js';
+import { History, readVersions, type WriteRecord } from './history.js';
 import { Keyring } from './keyring.js';
 import { type LinkFaults, SimNetwork } from './network.js';
 import { converged, heldAnywhere, holding } from './observe.js';
@@ -90,6 +90,15 @@ export class Simulation {
   /** The same, by the node whose disk reaped them and by key, until that disk is lost. */
   private readonly reapedOn = new Map<NodeId, Map<string, string[]>>();
   private driving: Promise<unknown> = Promise.resolve();
+  /**
+   * The smallest N this simulation ever set (`setReplicas`; changes made through different nodes
+   * while partitioned may settle on either), and the nodes it made leave or removed: at least how
+   * many replicas a key has, and the most a default W may be lowered to, known from outside.
+   */
+  private replicasAtLeast: number;
+  private readonly departed = new Set<NodeId>();
+  /** Tracked writes by id, for reading what disks hold (history.ts, readVersion). */
+  private readonly written = (id: string) => this.history.get(id);
   /** Every node's key, and the check of what they signed (an ideal signature scheme). */
   readonly keyring = new Keyring();
 
@@ -99,6 +108,7 @@ export class Simulation {
     seeds: readonly NodeId[],
   ) {
     this.config = config;
+    this.replicasAtLeast = config.n;
     this.seeds = seeds;
     this.network = new SimNetwork(this.scheduler, new SeededRandom(seed, 'network'));
   }
@@ -137,7 +147,8 @@ export class Simulation {
   /** Watches what a disk stores, for the tombstones it reaped. */
   private watch(node: NodeId, record: KeyRecord, replaced: KeyRecord | undefined): void {
     if (record.versions.length > 0 || !replaced?.versions.every((v) => v.deleted)) return;
-    const ids = idsOf(replaced.versions);
+    // Only tombstones that are exactly a tracked delete's (a put held as a tombstone is not one: readVersion).
+    const ids = readVersions(replaced.versions, this.written).ids.filter((id) => id !== undefined);
     for (const id of ids) this.reaped.add(id);
     const byKey = this.reapedOn.get(node) ?? new Map<string, string[]>();
     byKey.set(record.key, [...(byKey.get(record.key) ?? []), ...ids]);
@@ -342,6 +353,7 @@ export class Simulation {
   leave(id: NodeId): void {
     const node = this.sim(id).node;
     if (!node) throw new Error(`node ${id} is crashed and cannot leave`);
+    this.departed.add(id);
     void node.leave();
   }
 
@@ -349,6 +361,7 @@ export class Simulation {
   setReplicas(n: number): void {
     const via = this.running()[0];
     if (!via) throw new Error('no running node to change N through');
+    this.replicasAtLeast = Math.min(this.replicasAtLeast, n);
     void via.setReplicas(n);
   }
 
@@ -356,6 +369,7 @@ export class Simulation {
   remove(id: NodeId): void {
     const via = [...this.sims.values()].find((s) => s.id !== id && s.node && !isTerminal(s.node.status) && s.node.members().has(id));
     if (!via?.node) throw new Error('no running node to remove through');
+    this.departed.add(id);
     void via.node.remove(id);
   }
 
@@ -419,7 +433,7 @@ export class Simulation {
    * causality there are none; the paper's plain clocks make them).
    */
   violations(options: { allowFalseConflicts?: boolean } = {}): string[] {
-    return [...this.judge(options.allowFalseConflicts ?? false).violations, ...check(this.view())];
+    return [...this.judge(options.allowFalseConflicts ?? false).violations, ...this.strangeReads(), ...check(this.view())];
   }
 
   /** Final siblings, summed over replicas, one of which had seen the other (from the history). */
@@ -429,18 +443,29 @@ export class Simulation {
 
   private judge(allowFalseConflicts: boolean) {
     const view = this.view();
-    return checkFinal(this.history.writes, (key) => view.replicas(key).map((r) => holding(r, this.sim(r).disk, key)), {
+    return checkFinal(this.history.writes, (key) => view.replicas(key).map((r) => holding(r, this.sim(r).disk, key, this.written)), {
       allowFalseConflicts,
       reaped: this.reaped,
+      replicas: Math.min(this.replicasAtLeast, this.sims.size - this.departed.size),
     });
   }
 
   /**
    * Safety while faults are active: every acknowledged tracked write is held by some node's disk,
-   * in records or hints; and every acknowledgement so far was made while W disks held its write.
+   * in records or hints; every acknowledgement so far was made while W disks held its write; and
+   * no read returned a version no client wrote as it is.
    */
   safetyViolations(): string[] {
-    return [...checkHeld(this.history.writes, (key) => heldAnywhere([...this.sims.values()], key), this.reaped), ...this.shortAcks];
+    return [
+      ...checkHeld(this.history.writes, (key) => heldAnywhere([...this.sims.values()], key, this.written), this.reaped),
+      ...this.shortAcks,
+      ...this.strangeReads(),
+    ];
+  }
+
+  /** Reads that returned a version no client wrote as it is (history.ts, readVersion). */
+  private strangeReads(): string[] {
+    return this.history.strangeReads.map((s) => `history: ${s}`);
   }
 
   /**
@@ -452,20 +477,24 @@ export class Simulation {
    * shorter than slow disks' writes (test/sim/swarm-slow-disks.test.ts).
    */
   private disks(key: string): DiskHolding[] {
-    const byOwner = new Map<NodeId, (string | undefined)[]>();
-    const add = (owner: NodeId, ids: readonly (string | undefined)[]) => {
-      if (ids.length > 0) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ...ids]);
-    };
+    const out: DiskHolding[] = [];
     for (const s of this.sims.values()) {
-      add(s.id, [...holding(s.id, s.disk, key).ids, ...(this.reapedOn.get(s.id)?.get(key) ?? [])]);
-      for (const hint of s.disk.peekHints(key)) add(hint.target, idsOf(hint.versions));
+      const own = [...holding(s.id, s.disk, key, this.written).ids, ...(this.reapedOn.get(s.id)?.get(key) ?? [])];
+      if (own.length > 0) out.push({ node: s.id, owner: s.id, ids: own });
+      for (const hint of s.disk.peekHints(key))
+        out.push({ node: s.id, owner: hint.target, ids: readVersions(hint.versions, this.written).ids });
     }
-    return [...byOwner].map(([node, ids]) => ({ node, ids }));
+    return out;
   }
 
-  /** Counts, the moment a tracked write is acknowledged, the disks holding it (every node's, crashed and removed ones too). */
+  /**
+   * Counts, the moment a tracked write is acknowledged, the disks holding it (every node's, crashed
+   * and removed ones too), against the W its client was promised: the W it asked, or the cluster's,
+   * which nodes lower to N when N is set below it (here, to the smallest N ever set).
+   */
   private acknowledged(record: WriteRecord): void {
-    const short = checkCopiesAtAck(this.history.writes, record, record.w ?? this.config.w, this.disks(record.key));
+    const w = Math.min(record.w ?? this.config.w, this.replicasAtLeast);
+    const short = checkCopiesAtAck(this.history.writes, record, w, this.disks(record.key));
     if (short) this.shortAcks.push(`${short}, at ${Math.round(this.scheduler.now)} ms`);
   }
 

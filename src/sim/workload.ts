@@ -5,7 +5,7 @@
  */
 import { DynamoError } from '../core/errors.js';
 import type { NodeId } from '../core/ports.js';
-import { type History, idsOf, type WriteKind } from './history.js';
+import { type History, idsOf, readVersions, type WriteKind } from './history.js';
 import type { Client } from './simulation.js';
 
 export interface TrackedOptions {
@@ -44,17 +44,12 @@ function expected(e: unknown): boolean {
   return e instanceof DynamoError;
 }
 
-/** The value followed by spaces up to `bytes` (what it says is read back unchanged: JSON allows the trailing spaces). */
-function padded(value: Uint8Array, bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes).fill(0x20);
-  out.set(value);
-  return out;
-}
-
 export function trackedClient(client: Client, history: History): TrackedClient {
   const read = async (key: string, options: TrackedOptions = {}): Promise<ReadForWrite | undefined> => {
     try {
       const result = await client.get(key, options.r !== undefined ? { r: options.r } : {});
+      for (const odd of readVersions(result.versions, (id) => history.get(id)).altered)
+        history.strangeReads.push(`a read of "${key}" returned ${odd}`);
       return { ids: idsOf(result.versions), context: result.context };
     } catch (e) {
       if (expected(e)) return undefined;
@@ -62,8 +57,7 @@ export function trackedClient(client: Client, history: History): TrackedClient {
     }
   };
   const write = async (key: string, kind: WriteKind, seen: string[], context: string | undefined, options: TrackedOptions) => {
-    const { record, value: written } = history.begin(key, kind, seen, options.w);
-    const value = options.bytes !== undefined && options.bytes > written.length ? padded(written, options.bytes) : written;
+    const { record, value } = history.begin(key, kind, seen, options.w, options.bytes);
     const w = options.w !== undefined ? { w: options.w } : {};
     // Settled as acknowledged the moment the node says so, so that the disks are judged then (checkers/copies.ts).
     let acknowledged = false;

@@ -69,11 +69,9 @@ async function wholeAsHint() {
 
 /** A put the history checker follows: a fresh id (padded with spaces to `size` bytes), and the ids its writer had read. */
 async function trackedPut(sim: Simulation, via: string, seen: string[], context: string | undefined, size: number) {
-  const { record, value } = sim.history.begin(KEY, 'put', seen);
-  const padded = new Uint8Array(Math.max(size, value.length)).fill(32);
-  padded.set(value);
+  const { record, value } = sim.history.begin(KEY, 'put', seen, undefined, size);
   try {
-    await sim.client(via).put(KEY, padded, context, { coordinator: via });
+    await sim.client(via).put(KEY, value, context, { coordinator: via });
     sim.history.settle(record, true);
     return true;
   } catch {

@@ -20,8 +20,13 @@ import type { WriteRecord } from '../history.js';
 /** What one node holds for one key, read from its storage as bytes, not through the system. */
 export interface Holding {
   readonly node: string;
-  /** The ids of the versions held (values and tombstone notes); undefined for a value no client wrote. */
+  /**
+   * The ids of the versions held (values and tombstone notes); undefined for a version no client
+   * wrote as it is (a value no client wrote, a put held as a tombstone, a value cut short).
+   */
   readonly ids: readonly (string | undefined)[];
+  /** What is wrong with each version whose id is undefined, in their order. */
+  readonly odd?: readonly string[];
   /** The node holds a record of the key with no versions: its tombstones were reaped. */
   readonly emptied: boolean;
 }
@@ -31,6 +36,8 @@ export interface FinalOptions {
   readonly allowFalseConflicts: boolean;
   /** Tombstones seen reaped on some disk. */
   readonly reaped: ReadonlySet<string>;
+  /** How many replicas each key has (N, or fewer nodes): a key judged at fewer is reported. */
+  readonly replicas?: number;
 }
 
 export interface FinalReport {
@@ -81,7 +88,8 @@ function byKey(writes: readonly WriteRecord[]): Map<string, WriteRecord[]> {
 }
 
 function show(h: Holding): string {
-  const ids = h.ids.map((id) => id ?? '(unknown value)');
+  let odd = 0;
+  const ids = h.ids.map((id) => id ?? `(${h.odd?.[odd++] ?? 'unknown value'})`);
   return ids.length > 0 ? `[${ids.join(', ')}]` : h.emptied ? 'a reaped key' : 'nothing';
 }
 
@@ -107,11 +115,14 @@ export function checkFinal(
     const known = new Set(keyWrites.map((w) => w.id));
     const acked = keyWrites.filter((w) => w.outcome === 'ok').map((w) => w.id);
     const holdings = replicas(key);
+    if (options.replicas !== undefined && holdings.length < options.replicas)
+      violations.push(`history: "${key}" has ${holdings.length} replicas to judge, not ${options.replicas}`);
     for (const h of holdings) {
       const counted = new Set<string>();
+      let odd = 0;
       for (const id of h.ids) {
         if (id === undefined || !known.has(id))
-          violations.push(`history: ${h.node} holds ${id ?? 'a value'} for "${key}", which no client wrote there`);
+          violations.push(`history: ${h.node} holds ${id ?? h.odd?.[odd++] ?? 'a value'} for "${key}", which no client wrote there`);
         else if (counted.has(id)) violations.push(`history: ${h.node} holds ${id} of "${key}" twice: one write was applied as two`);
         counted.add(id ?? '');
       }

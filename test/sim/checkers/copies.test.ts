@@ -4,7 +4,7 @@ import { checkCopiesAtAck, type DiskHolding } from '../../../src/sim/checkers/co
 import type { WriteRecord } from '../../../src/sim/history.js';
 
 const w = (id: string, seen: string[] = []): WriteRecord => ({ id, key: 'k', kind: 'put', seen, outcome: 'ok' });
-const on = (node: string, ids: (string | undefined)[]): DiskHolding => ({ node, ids });
+const on = (node: string, ids: (string | undefined)[], owner = node): DiskHolding => ({ node, owner, ids });
 
 describe('the check of W copies at an acknowledgement', () => {
   it('counts the disks that hold the write, or a version whose writer had seen it, directly or not', () => {
@@ -27,5 +27,21 @@ describe('the check of W copies at an acknowledgement', () => {
   it('a disk counts once, whether it holds the write in its record, in hints, or both', () => {
     const writes = [w('p1')];
     expect(checkCopiesAtAck(writes, writes[0]!, 2, [on('a', ['p1', 'p1'])])).toMatch(/rests on 1 disk at its acknowledgement \(a\)$/);
+  });
+
+  it('one disk is one copy however many owners it holds the write for; a hint and its target’s record are one copy', () => {
+    const writes = [w('p1')];
+    // a holds its own record and hints for b and c: one disk.
+    expect(checkCopiesAtAck(writes, writes[0]!, 3, [on('a', ['p1']), on('a', ['p1'], 'b'), on('a', ['p1'], 'c')])).toBe(
+      'copies: acknowledged put p1 of "k" with W=3 rests on 1 disk at its acknowledgement (a)',
+    );
+    // c holds a hint for a, which holds its own record: one owner.
+    expect(checkCopiesAtAck(writes, writes[0]!, 2, [on('a', ['p1']), on('c', ['p1'], 'a')])).toMatch(
+      /rests on 1 disk at its acknowledgement \((a|c for a)\); held on a, c$/,
+    );
+    // c holds a hint for b: two disks, two owners.
+    expect(checkCopiesAtAck(writes, writes[0]!, 2, [on('a', ['p1']), on('c', ['p1'], 'b')])).toBeUndefined();
+    // Pairs that only a matching finds: a for a and b, c for a only: a must count for b.
+    expect(checkCopiesAtAck(writes, writes[0]!, 2, [on('a', ['p1']), on('a', ['p1'], 'b'), on('c', ['p1'], 'a')])).toBeUndefined();
   });
 });
