@@ -1,7 +1,7 @@
 /**
  * The simulated network: delivers encoded messages between simulated nodes after a random delay,
- * and applies the faults a simulation sets: loss, duplication, delay (and so reordering),
- * partitions, and crashed nodes that receive nothing. Like a data channel, a link belongs to the
+ * and applies the faults a simulation sets: loss, duplication, delay (and so reordering), slow
+ * nodes, partitions, and crashed nodes that receive nothing. Like a data channel, a link belongs to the
  * two nodes' current lives: what was in flight when either end crashed is never delivered to a
  * restarted node.
  *
@@ -49,6 +49,8 @@ export interface ChannelStats {
 
 export class SimNetwork {
   private faults: LinkFaults = GOOD_LINKS;
+  /** Nodes that are slow, not down: every message to or from one takes this much longer (`slow`). */
+  private readonly slowBy = new Map<NodeId, number>();
   /** Node -> partition group; nodes in different groups cannot talk. Empty when healed. */
   private groups = new Map<NodeId, number>();
   private readonly receivers = new Map<NodeId, TransportReceiver>();
@@ -204,6 +206,17 @@ export class SimNetwork {
   heal(): void {
     this.groups.clear();
     this.faults = GOOD_LINKS;
+    this.slowBy.clear();
+  }
+
+  /**
+   * Makes every message to or from `id` take `ms` longer (undefined: no longer), as a node whose
+   * tab is busy or whose link is congested answers late: past a coordinator's slow mark (which
+   * asks a fallback meanwhile) or its timeout, and still answers.
+   */
+  slow(id: NodeId, ms: number | undefined): void {
+    if (ms === undefined || ms <= 0) this.slowBy.delete(id);
+    else this.slowBy.set(id, ms);
   }
 
   canTalk(a: NodeId, b: NodeId): boolean {
@@ -231,7 +244,9 @@ export class SimNetwork {
         continue;
       }
       const delay =
-        this.random.int(this.faults.minDelay, this.faults.maxDelay) + (this.cap > 0 && i === 0 ? this.channelWait(from, to) : 0);
+        this.random.int(this.faults.minDelay, this.faults.maxDelay) +
+        (this.cap > 0 && i === 0 ? this.channelWait(from, to) : 0) +
+        (this.slowBy.size > 0 ? (this.slowBy.get(from) ?? 0) + (this.slowBy.get(to) ?? 0) : 0);
       const fromLife = this.life(from);
       const toLife = this.life(to);
       this.scheduler.schedule(delay, () => this.deliver(from, to, bytes, fromLife, toLife));

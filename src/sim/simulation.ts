@@ -343,6 +343,11 @@ export class Simulation {
     this.network.links(faults);
   }
 
+  /** Makes every message to or from the node take `ms` longer (undefined: no longer); `heal` ends it (network.ts, slow). */
+  slow(id: NodeId, ms: number | undefined): void {
+    this.network.slow(id, ms);
+  }
+
   /** A new node joins through the seeds. */
   async join(id: NodeId, options: { capacity?: number } = {}): Promise<void> {
     if (this.sims.has(id)) throw new Error(`node ${id} already exists`);

@@ -1,7 +1,7 @@
 /**
  * Swarm testing (as TigerBeetle's VOPR and FoundationDB do): each seed draws its own cluster (size,
  * N of 3 or 5, strategy, R, W, clock size) and its own mix of faults (loss, delay, duplication,
- * crashes between and in the middle of requests, restarts, lost disks, full disks, partitions,
+ * slow nodes, crashes between and in the middle of requests, restarts, lost disks, full disks, partitions,
  * joins, leaves, removes, a change of N), and runs clients that write blind, read-modify-write and delete
  * concurrently. Safety is checked while the faults are active: the moment each write is
  * acknowledged with W, W disks hold it (checkers/copies.ts, read from the disks, in records or
@@ -30,6 +30,11 @@ export interface SwarmReport {
 }
 
 const KEYS = ['cart:alice', 'cart:bob', 'cart:carol', 'k3', 'k4'];
+/**
+ * How much longer a slow node's messages take, each way: a round trip with it passes the
+ * coordinator's slow mark (300 ms, which asks a fallback) and sometimes its timeout (1 s).
+ */
+const SLOW_MS = { min: 120, max: 700 } as const;
 
 type Change = 'join' | 'leave' | 'remove' | 'n';
 
@@ -51,6 +56,8 @@ interface Mix {
   readonly fullDiskRate: number;
   /** Each write to a disk takes up to this long (0: none), so crashes lose writes in flight (issue 9). */
   readonly diskLatencyMs: number;
+  /** Chance per step that a node turns slow, not down: its messages take SLOW_MS longer until a later step. */
+  readonly slowRate: number;
   readonly wipes: number;
   readonly changes: readonly Change[];
   readonly steps: number;
@@ -60,6 +67,7 @@ export function drawMix(seed: number): Mix {
   const rnd = new SeededRandom(seed, 'swarm-mix');
   // Drawn apart, so that the other draws of every seed's mix are those of before it was added.
   const disk = new SeededRandom(seed, 'swarm-disk');
+  const slow = new SeededRandom(seed, 'swarm-slow');
   const n = rnd.chance(0.7) ? 3 : 5;
   const size = n === 3 ? rnd.int(4, 7) : rnd.int(6, 8);
   const wipes = rnd.chance(0.3) ? rnd.int(1, 2) : 0;
@@ -81,6 +89,7 @@ export function drawMix(seed: number): Mix {
     partitionRate: rnd.chance(0.5) ? rnd.next() * 0.2 : 0,
     fullDiskRate: rnd.chance(0.3) ? rnd.next() * 0.2 : 0,
     diskLatencyMs: disk.chance(0.4) ? disk.int(1, 30) : 0,
+    slowRate: slow.chance(0.4) ? 0.1 + slow.next() * 0.3 : 0,
     wipes,
     changes,
     steps: rnd.int(20, 32),
@@ -91,7 +100,7 @@ function describeMix(m: Mix): string {
   return (
     `${m.size} nodes, N=${m.n} R=${m.r} W>=${m.wMin}, strategy ${m.strategy}, clock size ${m.clockSizeMax}, ` +
     `loss ${m.loss.toFixed(3)}, delay 1-${m.maxDelay} ms, duplicate ${m.duplicate.toFixed(3)}, crash ${m.crashRate.toFixed(2)}, ` +
-    `mid-request crash ${m.midRequestCrashRate.toFixed(2)}, partition ${m.partitionRate.toFixed(2)}, full disk ${m.fullDiskRate.toFixed(2)}, disk writes 0-${m.diskLatencyMs} ms, wipes ${m.wipes}, ` +
+    `mid-request crash ${m.midRequestCrashRate.toFixed(2)}, partition ${m.partitionRate.toFixed(2)}, full disk ${m.fullDiskRate.toFixed(2)}, disk writes 0-${m.diskLatencyMs} ms, slow nodes ${m.slowRate.toFixed(2)}, wipes ${m.wipes}, ` +
     `changes ${m.changes.join('+') || 'none'}`
   );
 }
@@ -107,6 +116,9 @@ export async function runSwarm(
 ): Promise<SwarmReport> {
   const mix = drawMix(seed);
   const rnd = new SeededRandom(seed, 'swarm');
+  // Drawn apart, so that the runs of seeds without slow nodes are those of before they were added.
+  const slowRnd = new SeededRandom(seed, 'swarm-slow-steps');
+  const slowNodes = new Set<NodeId>();
   const sim = await createSimulation({
     seed,
     nodes: mix.size,
@@ -150,6 +162,15 @@ export async function runSwarm(
       const id = rnd.pick([...full]);
       sim.setQuota(id, undefined);
       full.delete(id);
+    }
+    if (mix.slowRate > 0 && slowRnd.chance(mix.slowRate)) {
+      const id = slowRnd.pick(sim.nodes);
+      sim.slow(id, slowRnd.int(SLOW_MS.min, SLOW_MS.max));
+      slowNodes.add(id);
+    } else if (slowNodes.size > 0 && slowRnd.chance(0.3)) {
+      const id = slowRnd.pick([...slowNodes]);
+      sim.slow(id, undefined);
+      slowNodes.delete(id);
     }
     if (mix.partitionRate > 0 && rnd.chance(mix.partitionRate)) {
       const shuffled = rnd.shuffle(sim.nodes);
