@@ -189,7 +189,9 @@ export class ClusterLog implements TimelineListener {
       case 'op-forward':
         return { parts: [me, ` forwards ${text(n.op)} ${key} to `, { node: text(n.to) }, ', one of its replicas'] };
       case 'op-reply':
-        return n.ok === false ? { parts: [{ node: text(n.from) }, ' refused'], tone: 'warn' } : undefined;
+        return n.ok === false
+          ? { parts: [{ node: text(n.from) }, ' refused', ...(typeof n.why === 'string' ? [`: ${n.why}`] : [])], tone: 'warn' }
+          : undefined;
       case 'op-fallback':
         return {
           parts: [

@@ -76,7 +76,10 @@ function logLines(
       }
       return true;
     case 'op-reply':
-      return amend(e.req, { text: `${name(e.from)} ${e.ok ? 'answered' : 'refused'}`, ...(e.ok ? {} : { tone: 'warn' as const }) });
+      return amend(e.req, {
+        text: `${name(e.from)} ${e.ok ? 'answered' : 'refused'}${e.why ? `: ${namedText(e.why, name)}` : ''}`,
+        ...(e.ok ? {} : { tone: 'warn' as const }),
+      });
     case 'op-fallback':
       return amend(e.req, {
         text: `${name(e.suspected)} is slow or unreachable: asking ${name(e.fallback)}${e.hint ? `, which keeps a hint for ${name(e.hint)}` : ''}`,

@@ -39,6 +39,9 @@ type Phase = 'waiting' | 'answered' | 'failed';
 /** How many times a get reads a replica's record in pieces again when it changed meanwhile. */
 const READS_MAX = 3;
 
+/** At most this much of a replica's own error message is shown with its refused reply. */
+const WHY_MAX = 200;
+
 abstract class Coordinator<T> {
   protected phase: Phase = 'waiting';
   protected readonly replicas: ReplicaSet;
@@ -61,6 +64,10 @@ abstract class Coordinator<T> {
   protected abstract request(target: Target): Request;
   /** Handles one replica's reply; returns whether it counts towards the quorum. */
   protected abstract accept(from: NodeId, reply: Message): boolean;
+  /** Why a reply `accept` did not count, for the page's log (short; a peer's own words cut to WHY_MAX). */
+  protected why(_reply: Message): string | undefined {
+    return undefined;
+  }
   protected abstract result(): T;
   /**
    * Whose copy a target's answer stands for, so that two answers for one replica count once: the
@@ -102,7 +109,8 @@ abstract class Coordinator<T> {
       this.outstanding--;
       if (reply) {
         const ok = this.accept(target.node, reply);
-        this.ctx.emit({ type: 'op-reply', req: this.req, from: target.node, ok });
+        const why = ok ? undefined : this.why(reply);
+        this.ctx.emit({ type: 'op-reply', req: this.req, from: target.node, ok, ...(why ? { why } : {}) });
         if (ok) this.answered.add(this.destination(target));
         else if (!replaced) this.replace(target);
       }
@@ -348,6 +356,17 @@ export class PutCoordinator extends Coordinator<WriteResult> {
     // A replica that keeps the write only until it hands it on to fewer owners than W (N raised,
     // and it has not heard) is not a copy W may count on (replica-handlers.ts, onwardTo).
     return !reply.error && (reply.onward === undefined || reply.onward >= this.quorum);
+  }
+
+  protected override why(reply: Message): string | undefined {
+    if (reply.t !== 'write-reply') return undefined;
+    if (reply.error) {
+      const { code, message } = reply.error;
+      return `${code}: ${message.length > WHY_MAX ? `${message.slice(0, WHY_MAX)}…` : message}`;
+    }
+    if (reply.onward !== undefined)
+      return `it keeps the write only until it hands it on to ${reply.onward} ${reply.onward === 1 ? 'node' : 'nodes'}, fewer than W=${this.quorum}: not a copy to count on`;
+    return undefined;
   }
 
   /**

@@ -8,7 +8,8 @@ export type Op = 'get' | 'put' | 'delete';
 export type NodeEvent =
   | { type: 'op-start'; op: Op; key: string; req: string; targets: { node: NodeId; hint?: NodeId }[] }
   | { type: 'op-forward'; op: Op; key: string; req: string; to: NodeId }
-  | { type: 'op-reply'; req: string; from: NodeId; ok: boolean }
+  // why: for a reply that did not count, what it said (its error), or why the coordinator did not count it.
+  | { type: 'op-reply'; req: string; from: NodeId; ok: boolean; why?: string }
   | { type: 'op-fallback'; req: string; suspected: NodeId; fallback: NodeId; hint?: NodeId }
   | { type: 'op-done'; req: string; ok: boolean; detail: string }
   | { type: 'repair'; key: string; to: NodeId }
