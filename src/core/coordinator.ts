@@ -353,9 +353,9 @@ export class PutCoordinator extends Coordinator<WriteResult> {
       const fix = actorFix(this.ctx, this.key, reply.known.actor, reply.known.counter);
       if (fix) this.ctx.send(from, fix);
     }
-    // A replica that keeps the write only until it hands it on to fewer owners than W (N raised,
-    // and it has not heard) is not a copy W may count on (replica-handlers.ts, onwardTo).
-    return !reply.error && (reply.onward === undefined || reply.onward >= this.quorum);
+    // A replica whose N is below W (N raised, and it has not heard) may hand the write on to fewer
+    // nodes than W and let its copy go: not a copy W may count on (replica-handlers.ts, onWrite).
+    return !reply.error && (reply.n === undefined || reply.n >= this.quorum);
   }
 
   protected override why(reply: Message): string | undefined {
@@ -364,8 +364,8 @@ export class PutCoordinator extends Coordinator<WriteResult> {
       const { code, message } = reply.error;
       return `${code}: ${message.length > WHY_MAX ? `${message.slice(0, WHY_MAX)}…` : message}`;
     }
-    if (reply.onward !== undefined)
-      return `it keeps the write only until it hands it on to ${reply.onward} ${reply.onward === 1 ? 'node' : 'nodes'}, fewer than W=${this.quorum}: not a copy to count on`;
+    if (reply.n !== undefined && reply.n < this.quorum)
+      return `it knows N as ${reply.n}, fewer than W=${this.quorum}: it may hand the write on to ${reply.n} and let its copy go, not a copy to count on`;
     return undefined;
   }
 

@@ -110,7 +110,7 @@ export class HintedHandoff {
     const handOver = async (peer: NodeId): Promise<boolean> => {
       for (const piece of recordPieces(wireRecord(hint))) {
         const reply = await this.ctx.call(peer, { t: 'handoff', record: piece }, { timeoutMs: this.ctx.config.requestTimeoutMs });
-        if (reply?.t !== 'handoff-ack') return false;
+        if (reply?.t !== 'handoff-ack' || !knowsN(this.ctx, reply.n)) return false;
       }
       return true;
     };
@@ -168,7 +168,18 @@ export function pickFallback(ctx: NodeContext, key: string, used: ReadonlySet<No
 export async function writeHint(ctx: NodeContext, node: NodeId, owner: NodeId, record: KeyRecord): Promise<boolean> {
   for (const piece of recordPieces(wireRecord(record))) {
     const reply = await ctx.call(node, { t: 'write', record: piece, hint: owner }, { timeoutMs: ctx.config.requestTimeoutMs });
-    if (reply?.t !== 'write-reply' || reply.error) return false;
+    if (reply?.t !== 'write-reply' || reply.error || !knowsN(ctx, reply.n)) return false;
   }
   return true;
+}
+
+/**
+ * Whether a node that took a copy from this one, and said its N (`n`), knows N to be at least what
+ * this node does: only then does this node let its own copy go for it. One that has not heard that
+ * N was raised would later hand the key on to its old, smaller top N (who may hold it already) and
+ * let its copy go, and a write acknowledged with W = the new N would rest on fewer nodes. It is
+ * asked again once gossip has told it. (Undefined: a node that does not say.)
+ */
+export function knowsN(ctx: NodeContext, n: number | undefined): boolean {
+  return n === undefined || n >= ctx.config.n;
 }

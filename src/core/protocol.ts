@@ -78,6 +78,8 @@ const Member = v.object({
   by: v.optional(NodeId),
   sig: Base64,
 });
+/** A node's N, as it knows it (settings.ts), told with a copy it took: see replica-handlers.ts, onWrite. */
+const ReplicasN = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(REPLICAS_MAX));
 const ErrorInfo = v.object({ code: v.picklist(['invalid', 'quorum', 'unavailable', 'storage']), message: v.string() });
 
 const m = <T extends string, E extends v.ObjectEntries>(t: T, entries: E) => v.object({ t: v.literal(t), ...entries });
@@ -122,8 +124,8 @@ export const MessageSchema = v.variant('t', [
     id: RequestId,
     error: v.optional(ErrorInfo),
     known: v.optional(v.object({ actor: Actor, counter: Counter })),
-    // The replica keeps the write only until it hands it on to this many owners (replica-handlers.ts, onward).
-    onward: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(REPLICAS_MAX))),
+    // The replier's N (replica-handlers.ts, onWrite): it hands a key it lets go of to that many owners.
+    n: v.optional(ReplicasN),
   }),
   m('forward', {
     id: RequestId,
@@ -150,11 +152,11 @@ export const MessageSchema = v.variant('t', [
     sketch: v.optional(Words),
   }),
   m('handoff', { id: RequestId, record: RecordSchema }),
-  m('handoff-ack', { id: RequestId, key: Key, digest: Digest }),
+  m('handoff-ack', { id: RequestId, key: Key, digest: Digest, n: v.optional(ReplicasN) }),
   m('transfer-offer', { id: RequestId, keys: Keys }),
   m('transfer-accept', { id: RequestId, keys: Keys }),
   m('transfer-data', { id: RequestId, records: Records }),
-  m('transfer-ack', { id: RequestId, keys: Keys, digests: Bytes }),
+  m('transfer-ack', { id: RequestId, keys: Keys, digests: Bytes, n: v.optional(ReplicasN) }),
   m('reap-check', { id: RequestId, key: Key, digest: Digest }),
   m('reap-check-reply', { id: RequestId, ok: v.boolean() }),
   m('reap', { record: RecordSchema }),

@@ -60,8 +60,10 @@ export class ReplicaHandlers {
       if (m.id === 0) return;
       // With the paper's plain clocks any merge may drop a version (what they lose): nothing to check.
       const dropped = m.dot && ctx.config.causality !== 'vector-clocks' ? notHeld(held, m.dot) : undefined;
-      const onward = dropped ? undefined : onwardTo(ctx, m.record.key, m.hint);
-      ctx.send(from, dropped ? { t: 'write-reply', id: m.id, ...dropped } : { t: 'write-reply', id: m.id, ...(onward ? { onward } : {}) });
+      // With its N: a node lets go of a key it holds (ownership transfer, a hint handed off or re-homed)
+      // only once its N owners (as it sees them) hold it, so its copy stands for W copies only if W <= N.
+      // A node that has not heard that N was raised would hand a W = new N write to too few.
+      ctx.send(from, dropped ? { t: 'write-reply', id: m.id, ...dropped } : { t: 'write-reply', id: m.id, n: ctx.config.n });
     } catch (e) {
       // A merge this replica refuses (MergeRefused: nothing stored) is counted as refused, and an
       // honest coordinator is told why, so that it asks a fallback instead of waiting.
@@ -80,7 +82,7 @@ export class ReplicaHandlers {
   async onHandoff(from: NodeId, m: MessageOf<'handoff'>): Promise<void> {
     try {
       await this.ctx.store.merge(m.record);
-      this.ctx.send(from, { t: 'handoff-ack', id: m.id, key: m.record.key, digest: recordDigest(m.record) });
+      this.ctx.send(from, { t: 'handoff-ack', id: m.id, key: m.record.key, digest: recordDigest(m.record), n: this.ctx.config.n });
     } catch (e) {
       // Not acknowledged: the holder keeps the hint and tries again.
       if (e instanceof MergeRefused) this.ctx.refused(from, `handoff: ${e.message}`);
@@ -161,19 +163,4 @@ function notHeld(record: KeyRecord, dot: Dot): Pick<MessageOf<'write-reply'>, 'e
     `the write's event (${dot.node},${dot.counter}) of "${record.key}" is not held here once merged: this replica knew it ` +
     `already (its knowledge of ${dot.node} goes to ${counter}), superseded by a write that had seen it or claimed by a forged record`;
   return { error: { code: 'invalid', message }, ...(counter > 0 ? { known: { actor: dot.node, counter } } : {}) };
-}
-
-/**
- * How many owners this node hands a write on to, when it keeps it only until then; undefined when
- * it keeps it as one of the key's top N as it sees the ring (or as a hint for one of them). A write
- * lands past that within RING_SLACK (admission.ts) from a coordinator that heard of a change this
- * node has not, or the other way round; this node then hands the key to its top N and deletes it
- * (ownership transfer; a hint for a node outside them goes to them too; a leaving node, to its
- * top N and a stand-in for each that is down). The write then rests on those N, which make up for
- * this copy when W is at most N; not when N was raised and this node has not heard (they may
- * hold it already, and W may be the new N). The coordinator counts the copy only if W <= onward.
- */
-function onwardTo(ctx: NodeContext, key: string, hint: NodeId | undefined): number | undefined {
-  const owners = ctx.preferenceList(key);
-  return owners.includes(hint && hint !== ctx.id ? hint : ctx.id) ? undefined : owners.length;
 }

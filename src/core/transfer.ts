@@ -9,7 +9,7 @@
  */
 import { batches, recordPieces, wireRecord } from './batch.js';
 import { MergeRefused } from './errors.js';
-import { FailedStandIns, pickFallback, writeHint } from './handoff.js';
+import { FailedStandIns, knowsN, pickFallback, writeHint } from './handoff.js';
 import { keyPosition } from './hash.js';
 import { BATCH_RECORDS_MAX } from './limits.js';
 import { bytesEqual, concatHashes, HASH_BYTES } from './merkle.js';
@@ -192,7 +192,7 @@ export class OwnershipTransfer {
     });
     for (const batch of batches(records)) {
       const ack = await ctx.call(to, { t: 'transfer-data', records: batch }, { timeoutMs });
-      if (ack?.t !== 'transfer-ack' || ack.digests.length !== ack.keys.length * HASH_BYTES) {
+      if (ack?.t !== 'transfer-ack' || ack.digests.length !== ack.keys.length * HASH_BYTES || !knowsN(ctx, ack.n)) {
         for (const r of batch) this.want(to, r.key);
         continue;
       }
@@ -286,6 +286,6 @@ export class OwnershipTransfer {
       }
     }
     const digests = concatHashes(stored.map((s) => s.digest));
-    this.ctx.send(from, { t: 'transfer-ack', id: m.id, keys: stored.map((s) => s.key), digests });
+    this.ctx.send(from, { t: 'transfer-ack', id: m.id, keys: stored.map((s) => s.key), digests, n: this.ctx.config.n });
   }
 }

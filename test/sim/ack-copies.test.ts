@@ -146,9 +146,9 @@ describe('N raised: a replica that has not heard yet does not count for a copy i
     const five = sim.node(via)!.preferenceList(KEY);
     expect(five).toHaveLength(5);
     expect(sim.node(five[4]!)!.preferenceList(KEY)).toHaveLength(3);
-    // The two nodes that have not heard, and the fallback past them, keep the write only until they
-    // hand it on to their top 3, which hold it already: fewer than five copies to count on, and the
-    // put fails (a failed put may have been applied).
+    // The two nodes that have not heard, and the fallback past them, know N as 3: once they let go of
+    // the key (their top 3 hold it already) fewer than five copies are left. Not counted, and the put
+    // fails (a failed put may have been applied).
     const whys: string[] = [];
     const stop = sim.node(via)!.on((e) => {
       if (e.type === 'op-reply' && !e.ok && e.why) whys.push(e.why);
@@ -156,7 +156,7 @@ describe('N raised: a replica that has not heard yet does not count for a copy i
     expect(await sim.tracked(via).put(KEY, { w: 5 })).toBe('failed');
     stop();
     // The page's log says why each was not counted.
-    expect(whys).toContainEqual(expect.stringMatching(/^it keeps the write only until it hands it on to 3 nodes, fewer than W=5/));
+    expect(whys).toContainEqual(expect.stringMatching(/^it knows N as 3, fewer than W=5/));
     const failedId = sim.history.writes.at(-1)!.id;
     expect(disksHolding(sim, KEY, failedId).length).toBeGreaterThanOrEqual(3);
     // Once every node has heard, a W=5 put succeeds and stays on five disks.
