@@ -44,17 +44,20 @@ export function decodeWrite(value: Uint8Array): { id: string; seen: string[] } |
 /**
  * What a version a disk holds is, read against the history: the id of the write whose exact bytes
  * (its id, what its writer had seen, the padding) and kind (a put is held live, a delete as a
- * tombstone) it holds; or what is wrong with it, for a version no client wrote as it is: a put
- * held as a tombstone, a delete held live, a value cut short or changed.
+ * tombstone) it holds, under the key it was written to; or what is wrong with it, for a version
+ * no client wrote as it is: a put held as a tombstone, a delete held live, a value cut short or
+ * changed, another key's write.
  */
 export function readVersion(
   version: { readonly value: Uint8Array; readonly deleted: boolean },
   written: (id: string) => WriteRecord | undefined,
+  key: string,
 ): { readonly id: string } | { readonly odd: string; readonly ours?: true } {
   const decoded = decodeWrite(version.value);
   const record = decoded && written(decoded.id);
   if (!decoded || !record) return { odd: `a value of ${version.value.length} bytes` };
   const { id } = decoded;
+  if (record.key !== key) return { odd: `${id}, a write of "${record.key}"`, ours: true };
   if (version.deleted !== (record.kind === 'delete'))
     return { odd: record.kind === 'put' ? `the put ${id} as a tombstone` : `the delete ${id} as a live value`, ours: true };
   if (!isStoredValue(version.value, record))
@@ -70,12 +73,13 @@ export function readVersion(
 export function readVersions(
   versions: readonly { readonly value: Uint8Array; readonly deleted: boolean }[],
   written: (id: string) => WriteRecord | undefined,
+  key: string,
 ) {
   const ids: (string | undefined)[] = [];
   const odd: string[] = [];
   const altered: string[] = [];
   for (const v of versions) {
-    const read = readVersion(v, written);
+    const read = readVersion(v, written, key);
     if ('id' in read) ids.push(read.id);
     else {
       ids.push(undefined);

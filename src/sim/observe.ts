@@ -47,13 +47,16 @@ export type Written = (id: string) => WriteRecord | undefined;
 /** What a disk durably holds for a key, read as tracked ids (history.ts, readVersion). */
 export function holding(id: NodeId, disk: MemoryDisk, key: string, written: Written): Holding {
   const record = disk.peek(key);
-  const { ids, odd } = readVersions(record?.versions ?? [], written);
+  const { ids, odd } = readVersions(record?.versions ?? [], written, key);
   return { node: id, ids, odd, emptied: !!record && record.versions.length === 0 };
 }
 
 /** The ids one disk holds for a key, in its record and its hints. */
 export function heldBy(s: Observed, key: string, written: Written): (string | undefined)[] {
-  return [...holding(s.id, s.disk, key, written).ids, ...s.disk.peekHints(key).flatMap((hint) => readVersions(hint.versions, written).ids)];
+  return [
+    ...holding(s.id, s.disk, key, written).ids,
+    ...s.disk.peekHints(key).flatMap((hint) => readVersions(hint.versions, written, key).ids),
+  ];
 }
 
 /** The ids every disk holds for a key, in its records and its hints. */

@@ -148,7 +148,7 @@ export class Simulation {
   private watch(node: NodeId, record: KeyRecord, replaced: KeyRecord | undefined): void {
     if (record.versions.length > 0 || !replaced?.versions.every((v) => v.deleted)) return;
     // Only tombstones that are exactly a tracked delete's (a put held as a tombstone is not one: readVersion).
-    const ids = readVersions(replaced.versions, this.written).ids.filter((id) => id !== undefined);
+    const ids = readVersions(replaced.versions, this.written, record.key).ids.filter((id) => id !== undefined);
     for (const id of ids) this.reaped.add(id);
     const byKey = this.reapedOn.get(node) ?? new Map<string, string[]>();
     byKey.set(record.key, [...(byKey.get(record.key) ?? []), ...ids]);
@@ -487,18 +487,19 @@ export class Simulation {
       const own = [...holding(s.id, s.disk, key, this.written).ids, ...(this.reapedOn.get(s.id)?.get(key) ?? [])];
       if (own.length > 0) out.push({ node: s.id, owner: s.id, ids: own });
       for (const hint of s.disk.peekHints(key))
-        out.push({ node: s.id, owner: hint.target, ids: readVersions(hint.versions, this.written).ids });
+        out.push({ node: s.id, owner: hint.target, ids: readVersions(hint.versions, this.written, key).ids });
     }
     return out;
   }
 
   /**
    * Counts, the moment a tracked write is acknowledged, the disks holding it (every node's, crashed
-   * and removed ones too), against the W its client was promised: the W it asked, or the cluster's,
-   * which nodes lower to N when N is set below it (here, to the smallest N ever set).
+   * and removed ones too), against the W its client was promised: the W it asked (a node refuses a
+   * W above its N, never lowers it), or the cluster's default, which nodes lower to N when N is set
+   * below it (here, to the smallest N ever set).
    */
   private acknowledged(record: WriteRecord): void {
-    const w = Math.min(record.w ?? this.config.w, this.replicasAtLeast);
+    const w = record.w ?? Math.min(this.config.w, this.replicasAtLeast);
     const short = checkCopiesAtAck(this.history.writes, record, w, this.disks(record.key));
     if (short) this.shortAcks.push(`${short}, at ${Math.round(this.scheduler.now)} ms`);
   }

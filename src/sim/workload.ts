@@ -48,7 +48,7 @@ export function trackedClient(client: Client, history: History): TrackedClient {
   const read = async (key: string, options: TrackedOptions = {}): Promise<ReadForWrite | undefined> => {
     try {
       const result = await client.get(key, options.r !== undefined ? { r: options.r } : {});
-      for (const odd of readVersions(result.versions, (id) => history.get(id)).altered)
+      for (const odd of readVersions(result.versions, (id) => history.get(id), key).altered)
         history.strangeReads.push(`a read of "${key}" returned ${odd}`);
       return { ids: idsOf(result.versions), context: result.context };
     } catch (e) {

@@ -82,6 +82,14 @@ describe('the history checker reads each version as exactly what its client wrot
     expect(judge(at(whole)).filter((v) => /no client wrote|put p3/.test(v))).toEqual([]);
   });
 
+  it('another key’s write held under this key is reported', () => {
+    const { history, judge } = writes();
+    const x = history.begin('x', 'put', []).record;
+    history.settle(x, true);
+    const holdings = ['a', 'b', 'c'].map((n) => diskHolding(history, n, [version(encodeWrite(x.id, []), false, 4)]));
+    expect(judge(holdings)).toContainEqual(expect.stringMatching(new RegExp(`^history: a holds ${x.id}, a write of "x" for "k"`)));
+  });
+
   it('a key with fewer replicas to judge than it has is reported (none at all: nothing would be judged)', () => {
     const { judge } = writes();
     expect(judge([], 3)).toContainEqual('history: "k" has 0 replicas to judge, not 3');
@@ -161,6 +169,18 @@ describe('the copies at an acknowledgement are counted by disk too', () => {
     const { record } = sim.history.begin('k', 'put', [], 2);
     sim.history.settle(record, true);
     expect(sim.safetyViolations()).toEqual([expect.stringMatching(/^copies: acknowledged put p1 of "k" with W=2 rests on 1 disk/)]);
+  });
+
+  it('a W the client asked is judged as asked, also after N was raised (nodes lower only the default W)', async () => {
+    const sim = await createSimulation({ seed: 21, nodes: 6, n: 3, w: 2 });
+    await sim.run(2000);
+    sim.setReplicas(5);
+    await sim.run(3000);
+    const v = version(encodeWrite('p1', []), false);
+    for (const id of ['n1', 'n2', 'n3']) await sim.editDisk(id, (disk) => disk.records.set('k', recordOf('k', [v])));
+    const { record } = sim.history.begin('k', 'put', [], 5);
+    sim.history.settle(record, true);
+    expect(sim.safetyViolations()).toEqual([expect.stringMatching(/^copies: acknowledged put p1 of "k" with W=5 rests on 3 disks/)]);
   });
 });
 
