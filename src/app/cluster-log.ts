@@ -196,7 +196,7 @@ export class ClusterLog implements TimelineListener {
         return {
           parts: [
             { node: text(n.suspected) },
-            ' is slow or unreachable: ',
+            n.refused === true ? ' did not count: ' : ' is slow or unreachable: ',
             me,
             ' asks ',
             { node: text(n.fallback) },

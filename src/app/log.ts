@@ -82,7 +82,7 @@ function logLines(
       });
     case 'op-fallback':
       return amend(e.req, {
-        text: `${name(e.suspected)} is slow or unreachable: asking ${name(e.fallback)}${e.hint ? `, which keeps a hint for ${name(e.hint)}` : ''}`,
+        text: `${name(e.suspected)} ${e.refused ? 'did not count' : 'is slow or unreachable'}: asking ${name(e.fallback)}${e.hint ? `, which keeps a hint for ${name(e.hint)}` : ''}`,
         tone: 'warn',
       });
     case 'op-done':

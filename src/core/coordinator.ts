@@ -112,13 +112,13 @@ abstract class Coordinator<T> {
         const why = ok ? undefined : this.why(reply);
         this.ctx.emit({ type: 'op-reply', req: this.req, from: target.node, ok, ...(why ? { why } : {}) });
         if (ok) this.answered.add(this.destination(target));
-        else if (!replaced) this.replace(target);
+        else if (!replaced) this.replace(target, true);
       }
       this.check();
     });
   }
 
-  private replace(failed: Target): void {
+  private replace(failed: Target, refused = false): void {
     if (this.phase !== 'waiting') return;
     const next = this.replicas.next(failed.node, failed.hint);
     if (!next) return;
@@ -128,6 +128,7 @@ abstract class Coordinator<T> {
       suspected: failed.node,
       fallback: next.node,
       ...(next.hint ? { hint: next.hint } : {}),
+      ...(refused ? { refused: true as const } : {}),
     });
     this.ask(next);
   }

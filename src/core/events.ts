@@ -10,7 +10,8 @@ export type NodeEvent =
   | { type: 'op-forward'; op: Op; key: string; req: string; to: NodeId }
   // why: for a reply that did not count, what it said (its error), or why the coordinator did not count it.
   | { type: 'op-reply'; req: string; from: NodeId; ok: boolean; why?: string }
-  | { type: 'op-fallback'; req: string; suspected: NodeId; fallback: NodeId; hint?: NodeId }
+  // refused: the replica answered, and its answer did not count (op-reply says why); else it was slow or did not answer.
+  | { type: 'op-fallback'; req: string; suspected: NodeId; fallback: NodeId; hint?: NodeId; refused?: true }
   | { type: 'op-done'; req: string; ok: boolean; detail: string }
   | { type: 'repair'; key: string; to: NodeId }
   /** This node's store changed for `key` (durably). */

@@ -150,13 +150,16 @@ describe('N raised: a replica that has not heard yet does not count for a copy i
     // the key (their top 3 hold it already) fewer than five copies are left. Not counted, and the put
     // fails (a failed put may have been applied).
     const whys: string[] = [];
+    let refusedThenFallback = 0;
     const stop = sim.node(via)!.on((e) => {
       if (e.type === 'op-reply' && !e.ok && e.why) whys.push(e.why);
+      if (e.type === 'op-fallback' && e.refused) refusedThenFallback++;
     });
     expect(await sim.tracked(via).put(KEY, { w: 5 })).toBe('failed');
     stop();
     // The page's log says why each was not counted.
     expect(whys).toContainEqual(expect.stringMatching(/^it knows N as 3, fewer than W=5/));
+    expect(refusedThenFallback, 'a fallback asked for a reply that did not count, not for a slow one').toBeGreaterThan(0);
     const failedId = sim.history.writes.at(-1)!.id;
     expect(disksHolding(sim, KEY, failedId).length).toBeGreaterThanOrEqual(3);
     // Once every node has heard, a W=5 put succeeds and stays on five disks.
