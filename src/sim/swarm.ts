@@ -212,7 +212,7 @@ export async function runSwarm(
     }
     await Promise.all(work);
     cancelCrash(); // a crash meant for the middle of these requests, if they finished first
-    for (const v of sim.safetyViolations()) if (!unsafe.has(v)) unsafe.set(v, step);
+    for (const v of [...sim.safetyViolations(), ...sim.copiesKept()]) if (!unsafe.has(v)) unsafe.set(v, step);
     await sim.run(rnd.int(0, 800));
   }
 
