@@ -69,4 +69,22 @@ describe('dot source', () => {
     disk.quotaBytes = undefined;
     expect((await source.mint()).counter).toBe(1);
   });
+
+  it('hands out no counter of a block before the block’s reservation is on disk: a crash meanwhile cannot make it twice', async () => {
+    const disk = new MemoryDisk();
+    const storage = new MemoryStorage(disk);
+    const first = DotSource.restore('n1', (await storage.load()).meta, storage, new SeededRandom(1, 'dots'));
+    for (let i = 0; i < DOT_BLOCK; i++) await first.mint();
+    disk.latency = () => new Promise<void>(() => undefined); // the next block's reservation never lands
+    void first.mint();
+    await new Promise((r) => setTimeout(r, 0));
+    // Another put meanwhile waits for the reservation too, and gets no counter of the block yet.
+    const second = await Promise.race([first.mint(), new Promise<'pending'>((r) => setTimeout(() => r('pending'), 20))]);
+    expect(second).toBe('pending');
+    storage.close(); // the node crashes before the reservation landed
+    disk.latency = undefined;
+    const restarted = new MemoryStorage(disk);
+    const again = DotSource.restore('n1', (await restarted.load()).meta, restarted, new SeededRandom(2, 'dots'));
+    expect((await again.mint()).counter).toBe(DOT_BLOCK + 1);
+  });
 });
