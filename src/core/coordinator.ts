@@ -366,7 +366,7 @@ export class PutCoordinator extends Coordinator<WriteResult> {
       return `${code}: ${message.length > WHY_MAX ? `${message.slice(0, WHY_MAX)}…` : message}`;
     }
     if (reply.n !== undefined && reply.n < this.quorum)
-      return `it knows N as ${reply.n}, fewer than W=${this.quorum}: it may hand the write on to ${reply.n} and let its copy go, not a copy to count on`;
+      return `it knows N as ${reply.n}, fewer than W=${this.quorum}: it may hand the write on to its top ${reply.n} and let its copy go, so it is no copy to count on`;
     return undefined;
   }
 

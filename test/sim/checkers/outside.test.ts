@@ -46,6 +46,23 @@ const diskHolding = (history: History, node: string, versions: Version[]): Holdi
   return holding(node, disk, 'k', (id) => history.get(id));
 };
 
+/**
+ * A settled cluster of five whose put p1 of "cart" was acknowledged with W=3, then held as a
+ * tombstone on the disks of the replicas `which` picks (`c`: the last of them).
+ */
+async function putHeldAsTombstone(which: (replicas: string[]) => string[]) {
+  const sim = await createSimulation({ seed: 21, nodes: 5 });
+  expect(await sim.tracked('n1').put('cart', { w: 3 })).toBe('ok');
+  await sim.settle();
+  const flipped = which(replicasOf(sim, 'cart'));
+  for (const id of flipped)
+    await sim.editDisk(id, (disk) => {
+      const r = disk.records.get('cart')!;
+      disk.records.set('cart', { ...r, versions: r.versions.map((v) => ({ ...v, deleted: true })) });
+    });
+  return { sim, c: flipped.at(-1)! };
+}
+
 describe('the history checker reads each version as exactly what its client wrote', () => {
   it('an acknowledged put held as a tombstone at every replica is reported', () => {
     const { history, judge } = writes();
@@ -106,14 +123,7 @@ describe('the history checker reads each version as exactly what its client wrot
   });
 
   it('a put turned into a tombstone on every replica, lost to clients and then reaped, is reported (simulated)', async () => {
-    const sim = await createSimulation({ seed: 21, nodes: 5 });
-    expect(await sim.tracked('n1').put('cart', { w: 3 })).toBe('ok');
-    await sim.settle();
-    for (const id of replicasOf(sim, 'cart'))
-      await sim.editDisk(id, (disk) => {
-        const r = disk.records.get('cart')!;
-        disk.records.set('cart', { ...r, versions: r.versions.map((v) => ({ ...v, deleted: true })) });
-      });
+    const { sim } = await putHeldAsTombstone((replicas) => replicas);
     // A client now reads the key as deleted: the acknowledged put p1 is gone.
     const got = await sim.client('n1').get('cart');
     expect(got.versions.every((v) => v.deleted)).toBe(true);
@@ -127,14 +137,7 @@ describe('the history checker reads each version as exactly what its client wrot
 
 describe('what tracked reads return is read as exactly what its client wrote', () => {
   it('a read that returns a put as a tombstone is reported at once', async () => {
-    const sim = await createSimulation({ seed: 21, nodes: 5 });
-    expect(await sim.tracked('n1').put('cart', { w: 3 })).toBe('ok');
-    await sim.settle();
-    for (const id of replicasOf(sim, 'cart'))
-      await sim.editDisk(id, (disk) => {
-        const r = disk.records.get('cart')!;
-        disk.records.set('cart', { ...r, versions: r.versions.map((v) => ({ ...v, deleted: true })) });
-      });
+    const { sim } = await putHeldAsTombstone((replicas) => replicas);
     const before = sim.safetyViolations(); // the disks hold no live p1: already reported
     expect(await sim.tracked('n2').read('cart')).toEqual(['p1']);
     expect(sim.safetyViolations()).toEqual([...before, 'history: a read of "cart" returned the put p1 as a tombstone']);
@@ -186,20 +189,8 @@ describe('the copies at an acknowledgement are counted by disk too', () => {
 
 describe('a digest bug that blinds anti-entropy does not blind the history checker', () => {
   /** A settled cluster whose replicas disagree on whether p1 is a tombstone (one replica's disk flipped). */
-  async function flippedAtOneReplica() {
-    const sim = await createSimulation({ seed: 21, nodes: 5 });
-    expect(await sim.tracked('n1').put('cart', { w: 3 })).toBe('ok');
-    await sim.settle();
-    const [, , c] = replicasOf(sim, 'cart');
-    await sim.editDisk(c!, (disk) => {
-      const r = disk.records.get('cart')!;
-      disk.records.set('cart', { ...r, versions: r.versions.map((v) => ({ ...v, deleted: true })) });
-    });
-    return { sim, c: c! };
-  }
-
   it('with the digest intact, a replica holding a put as a tombstone is found by the history checker and the convergence check', async () => {
-    const { sim, c } = await flippedAtOneReplica();
+    const { sim, c } = await putHeldAsTombstone((replicas) => [replicas[2]!]);
     const found = sim.violations();
     expect(found).toContainEqual(expect.stringMatching(new RegExp(`^history: ${c} holds the put p1 as a tombstone`)));
     expect(found.some((v) => v.startsWith('convergence:'))).toBe(true);
@@ -212,7 +203,7 @@ describe('a digest bug that blinds anti-entropy does not blind the history check
       return recordDigest(r && { ...r, versions: r.versions.map((v) => ({ ...v, deleted: false })) });
     };
     try {
-      const { sim, c } = await flippedAtOneReplica();
+      const { sim, c } = await putHeldAsTombstone((replicas) => [replicas[2]!]);
       await sim.settle();
       // c still serves the acknowledged put as a tombstone; two replicas serve it live.
       expect(sim.stored(c, 'cart').every((v) => v.deleted)).toBe(true);
