@@ -101,6 +101,7 @@ async function runSlow(seed: number, w3: boolean) {
     await Promise.all(work);
     cancel();
     await sim.run(rnd.int(0, 1500));
+    sim.copiesKept(); // every acknowledged write still on its W disks (less those lost since): judged after each step
   }
   sim.heal();
   for (const id of sim.nodes) if (sim.isCrashed(id)) await sim.restart(id);
@@ -111,7 +112,7 @@ async function runSlow(seed: number, w3: boolean) {
   });
   return {
     seed,
-    violations: [...sim.safetyViolations(), ...sim.violations()],
+    violations: [...sim.safetyViolations(), ...sim.copiesKept(), ...sim.violations()],
     converged: settled.converged,
     stranded,
     acked: sim.history.acknowledged,
