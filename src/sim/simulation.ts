@@ -16,8 +16,8 @@ import type { Clock, HintRecord, NodeId } from '../core/ports.js';
 import { preferenceList, type Ring } from '../core/ring.js';
 import type { KeyRecord, Version } from '../core/version.js';
 import { MemoryDisk, MemoryStorage } from '../storage/memory.js';
-import { checkCopiesAtAck, type DiskHolding } from './checkers/copies.js';
-import { checkFinal, checkHeld, Seen } from './checkers/history.js';
+import { CopiesKept, checkCopiesAtAck, type DiskHolding } from './checkers/copies.js';
+import { checkFinal, checkHeld } from './checkers/history.js';
 import { type ClusterView, check } from './checkers/index.js';
 import { inTurns } from './drain.js';
 import { History, readVersions, type WriteRecord } from './history.js';
@@ -97,14 +97,10 @@ export class Simulation {
    */
   private replicasAtLeast: number;
   private readonly departed = new Set<NodeId>();
-  /** The N last set, and how many times it was set lower (copiesKept). */
+  /** The N last set (`setReplicas`). */
   private replicasSet: number;
-  private lowered = 0;
-  /** Disks lost so far (`wipe`). */
-  private wiped = 0;
-  /** Acknowledged writes whose copies are judged again (copiesKept), with W and the counts at their acknowledgement. */
-  private readonly kept: { record: WriteRecord; w: number; wipes: number; lowered: number }[] = [];
-  private readonly shortLater: string[] = [];
+  /** Acknowledged writes whose copies are judged again (copiesKept). */
+  private readonly kept = new CopiesKept();
   /** Tracked writes by id, for reading what disks hold (history.ts, readVersion). */
   private readonly written = (id: string) => this.history.get(id);
   /** Every node's key, and the check of what they signed (an ideal signature scheme). */
@@ -306,7 +302,7 @@ export class Simulation {
   async wipe(id: NodeId): Promise<void> {
     this.crash(id);
     this.sim(id).disk.wipe();
-    this.wiped++;
+    this.kept.diskLost();
     this.reapedOn.delete(id);
     await this.restart(id);
   }
@@ -376,7 +372,7 @@ export class Simulation {
   setReplicas(n: number): void {
     const via = this.running()[0];
     if (!via) throw new Error('no running node to change N through');
-    if (n < this.replicasSet) this.lowered++;
+    if (n < this.replicasSet) this.kept.nLowered();
     this.replicasSet = n;
     this.replicasAtLeast = Math.min(this.replicasAtLeast, n);
     void via.setReplicas(n);
@@ -514,38 +510,12 @@ export class Simulation {
     const w = record.w ?? Math.min(this.config.w, this.replicasAtLeast);
     const short = checkCopiesAtAck(this.history.writes, record, w, this.disks(record.key));
     if (short) this.shortAcks.push(`${short}, at ${Math.round(this.scheduler.now)} ms`);
-    else this.kept.push({ record, w, wipes: this.wiped, lowered: this.lowered });
+    else this.kept.acknowledged(record, w);
   }
 
-  /**
-   * Copies kept since each acknowledgement: a node lets go of a copy only once as many others hold
-   * it as its N (transfer, hinted handoff), so an acknowledged write rests on W disks for as long as
-   * no disk is lost and N is not lowered; on W less one for each disk lost since. Judged from the
-   * disks, as at the acknowledgement (checkers/copies.ts); each write reported once. Writes
-   * acknowledged before N was last set lower are not judged, nor, from then on, a delete whose
-   * tombstone was reaped or a write such a delete had seen (the reaper drops a tombstone once every
-   * replica holds it; then, by design, no disk holds either).
-   */
+  /** Every acknowledged write's copies judged again now (checkers/copies.ts, CopiesKept): each shortfall found so far. */
   copiesKept(): string[] {
-    const seen = new Seen(this.history.writes);
-    for (let i = 0; i < this.kept.length; i++) {
-      const k = this.kept[i]!;
-      if (this.reaped.has(k.record.id) || seen.covers(this.reaped, k.record.id)) {
-        this.kept.splice(i--, 1);
-        continue;
-      }
-      const w = k.w - (this.wiped - k.wipes);
-      if (k.lowered !== this.lowered || w <= 0) continue;
-      const short = checkCopiesAtAck(this.history.writes, k.record, w, this.disks(k.record.key));
-      if (!short) continue;
-      const lost = this.wiped - k.wipes;
-      this.shortLater.push(
-        `${short.replace(' at its acknowledgement', ` at ${Math.round(this.scheduler.now)} ms`)}` +
-          `${lost > 0 ? ` (W less the ${lost} ${lost === 1 ? 'disk' : 'disks'} lost since)` : ''}, after it rested on ${k.w}`,
-      );
-      this.kept.splice(i--, 1);
-    }
-    return this.shortLater;
+    return this.kept.judge(this.history.writes, this.reaped, (key) => this.disks(key), this.scheduler.now);
   }
 
   /** A digest of the whole run so far: equal seeds give equal fingerprints. */

@@ -79,3 +79,58 @@ function matching(pairs: readonly { node: string; owner: string }[]): { node: st
   for (const disk of owners.keys()) augment(disk, new Set());
   return [...ownerOf].map(([node, owner]) => ({ node, owner }));
 }
+
+/**
+ * Copies kept since each acknowledgement: a node lets go of a copy only once as many others hold
+ * it as its N (transfer, hinted handoff), so an acknowledged write rests on W disks for as long as
+ * no disk is lost and N is not lowered; on W less one for each disk lost since. Judged from the
+ * disks, as at the acknowledgement; each write reported once. Writes acknowledged before N was
+ * last set lower are not judged, nor, from then on, a delete whose tombstone was reaped or a write
+ * such a delete had seen (the reaper drops a tombstone once every replica holds it; then, by
+ * design, no disk holds either).
+ */
+export class CopiesKept {
+  /** Acknowledged writes still judged, with their W and the counts at their acknowledgement. */
+  private readonly kept: { record: WriteRecord; w: number; wipes: number; lowered: number }[] = [];
+  private readonly short: string[] = [];
+  private wiped = 0;
+  private lowered = 0;
+
+  /** A disk was lost. */
+  diskLost(): void {
+    this.wiped++;
+  }
+
+  /** N was set lower: what was acknowledged before is not judged again. */
+  nLowered(): void {
+    this.lowered++;
+  }
+
+  /** `record` was acknowledged with `w`, on as many copies. */
+  acknowledged(record: WriteRecord, w: number): void {
+    this.kept.push({ record, w, wipes: this.wiped, lowered: this.lowered });
+  }
+
+  /** Judges every write still kept against the disks' holdings now (`disks`, at `now` ms); returns each shortfall found so far. */
+  judge(writes: readonly WriteRecord[], reaped: ReadonlySet<string>, disks: (key: string) => Iterable<DiskHolding>, now: number): string[] {
+    const seen = new Seen(writes);
+    for (let i = 0; i < this.kept.length; i++) {
+      const k = this.kept[i]!;
+      if (reaped.has(k.record.id) || seen.covers(reaped, k.record.id)) {
+        this.kept.splice(i--, 1);
+        continue;
+      }
+      const lost = this.wiped - k.wipes;
+      const w = k.w - lost;
+      if (k.lowered !== this.lowered || w <= 0) continue;
+      const short = checkCopiesAtAck(writes, k.record, w, disks(k.record.key));
+      if (!short) continue;
+      this.short.push(
+        `${short.replace(' at its acknowledgement', ` at ${Math.round(now)} ms`)}` +
+          `${lost > 0 ? ` (W less the ${lost} ${lost === 1 ? 'disk' : 'disks'} lost since)` : ''}, after it rested on ${k.w}`,
+      );
+      this.kept.splice(i--, 1);
+    }
+    return this.short;
+  }
+}

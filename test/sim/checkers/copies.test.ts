@@ -1,6 +1,6 @@
 /** The check of W copies at an acknowledgement must catch what it claims to: each case is a set of disks with the fault planted. */
 import { describe, expect, it } from 'vitest';
-import { checkCopiesAtAck, type DiskHolding } from '../../../src/sim/checkers/copies.js';
+import { CopiesKept, checkCopiesAtAck, type DiskHolding } from '../../../src/sim/checkers/copies.js';
 import type { WriteRecord } from '../../../src/sim/history.js';
 
 const w = (id: string, seen: string[] = []): WriteRecord => ({ id, key: 'k', kind: 'put', seen, outcome: 'ok' });
@@ -43,5 +43,39 @@ describe('the check of W copies at an acknowledgement', () => {
     expect(checkCopiesAtAck(writes, writes[0]!, 2, [on('a', ['p1']), on('c', ['p1'], 'b')])).toBeUndefined();
     // Pairs that only a matching finds: a for a and b, c for a only: a must count for b.
     expect(checkCopiesAtAck(writes, writes[0]!, 2, [on('a', ['p1']), on('a', ['p1'], 'b'), on('c', ['p1'], 'a')])).toBeUndefined();
+  });
+
+  it('judged again later: W less the disks lost since, not after N was set lower, not once a delete that had seen it was reaped', () => {
+    const writes = [w('p1'), w('p2'), { ...w('d3', ['p2']), kind: 'delete' as const }];
+    const kept = new CopiesKept();
+    let disks = [on('a', ['p1', 'p2']), on('b', ['p1', 'p2']), on('c', ['p1', 'p2'])];
+    kept.acknowledged(writes[0]!, 3);
+    kept.acknowledged(writes[1]!, 3);
+    expect(kept.judge(writes, new Set(), () => disks, 10)).toEqual([]);
+    // c lets its copy of p1 go with no disk lost: reported once, from then on.
+    disks = [on('a', ['p1', 'p2']), on('b', ['p1', 'p2']), on('c', ['p2'])];
+    const once = kept.judge(writes, new Set(), () => disks, 20);
+    expect(once).toEqual(['copies: acknowledged put p1 of "k" with W=3 rests on 2 disks at 20 ms (a, b), after it rested on 3']);
+    expect(kept.judge(writes, new Set(), () => disks, 30)).toEqual(once);
+    // A disk lost: p2 on two disks is W less one.
+    kept.diskLost();
+    disks = [on('a', ['p2']), on('b', ['p2'])];
+    expect(kept.judge(writes, new Set(), () => disks, 40)).toEqual(once);
+    // p2 on one: short even of that.
+    disks = [on('a', ['p2'])];
+    const twice = kept.judge(writes, new Set(), () => [...disks], 50);
+    expect(twice).toHaveLength(2);
+    expect(twice[1]).toBe(
+      'copies: acknowledged put p2 of "k" with W=2 rests on 1 disk at 50 ms (a) (W less the 1 disk lost since), after it rested on 3',
+    );
+    // Acknowledged before N was set lower: not judged; nor a write a reaped delete had seen.
+    const later = new CopiesKept();
+    later.acknowledged(writes[0]!, 3);
+    later.acknowledged(writes[1]!, 3);
+    later.nLowered();
+    expect(later.judge(writes, new Set(), () => [], 60)).toEqual([]);
+    const reaped = new CopiesKept();
+    reaped.acknowledged(writes[1]!, 3);
+    expect(reaped.judge(writes, new Set(['d3']), () => [], 70)).toEqual([]);
   });
 });
