@@ -41,6 +41,9 @@ export function decodeWrite(value: Uint8Array): { id: string; seen: string[] } |
   }
 }
 
+/** Looks a tracked write up by its id (History.get). */
+export type WriteLookup = (id: string) => WriteRecord | undefined;
+
 /**
  * What a version a disk holds is, read against the history: the id of the write whose exact bytes
  * (its id, what its writer had seen, the padding) and kind (a put is held live, a delete as a
@@ -50,7 +53,7 @@ export function decodeWrite(value: Uint8Array): { id: string; seen: string[] } |
  */
 export function readVersion(
   version: { readonly value: Uint8Array; readonly deleted: boolean },
-  written: (id: string) => WriteRecord | undefined,
+  written: WriteLookup,
   key: string,
 ): { readonly id: string } | { readonly odd: string; readonly ours?: true } {
   const decoded = decodeWrite(version.value);
@@ -72,7 +75,7 @@ export function readVersion(
  */
 export function readVersions(
   versions: readonly { readonly value: Uint8Array; readonly deleted: boolean }[],
-  written: (id: string) => WriteRecord | undefined,
+  written: WriteLookup,
   key: string,
 ) {
   const ids: (string | undefined)[] = [];

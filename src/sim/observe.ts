@@ -10,7 +10,7 @@ import type { NodeId } from '../core/ports.js';
 import type { MemoryDisk } from '../storage/memory.js';
 import type { Holding } from './checkers/history.js';
 import type { ClusterView } from './checkers/index.js';
-import { readVersions, type WriteRecord } from './history.js';
+import { readVersions, type WriteLookup } from './history.js';
 
 export interface Observed {
   readonly id: NodeId;
@@ -41,25 +41,17 @@ export function converged(all: readonly Observed[], running: readonly DynamoNode
   return true;
 }
 
-/** Looks a tracked write up by its id (the simulation's history). */
-export type Written = (id: string) => WriteRecord | undefined;
-
 /** What a disk durably holds for a key, read as tracked ids (history.ts, readVersion). */
-export function holding(id: NodeId, disk: MemoryDisk, key: string, written: Written): Holding {
+export function holding(id: NodeId, disk: MemoryDisk, key: string, written: WriteLookup): Holding {
   const record = disk.peek(key);
   const { ids, odd } = readVersions(record?.versions ?? [], written, key);
   return { node: id, ids, odd, emptied: !!record && record.versions.length === 0 };
 }
 
-/** The ids one disk holds for a key, in its record and its hints. */
-export function heldBy(s: Observed, key: string, written: Written): (string | undefined)[] {
-  return [
+/** The ids every disk holds for a key, in its records and its hints. */
+export function heldAnywhere(all: readonly Observed[], key: string, written: WriteLookup): (string | undefined)[] {
+  return all.flatMap((s) => [
     ...holding(s.id, s.disk, key, written).ids,
     ...s.disk.peekHints(key).flatMap((hint) => readVersions(hint.versions, written, key).ids),
-  ];
-}
-
-/** The ids every disk holds for a key, in its records and its hints. */
-export function heldAnywhere(all: readonly Observed[], key: string, written: Written): (string | undefined)[] {
-  return all.flatMap((s) => heldBy(s, key, written));
+  ]);
 }
